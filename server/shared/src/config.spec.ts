@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+const base = { DATABASE_URL: 'postgres://nebula:pw@127.0.0.1:5432/nebula', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/nebula');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults when only the two URLs are set', () => {
+    expect(loadConfig(base, '/srv/nebula')).toEqual({
+      http: { port: 8080, host: '127.0.0.1' },
+      dataDir: '/srv/nebula/data',
+      databaseUrl: base.DATABASE_URL,
+      redisUrl: base.REDIS_URL,
+      storage: { driver: 'fs', root: '/srv/nebula/data/objects' },
+      media: { hwaccel: 'auto', hwDevice: undefined, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' },
+      worker: { concurrency: 1, shutdownGraceSeconds: 30, heartbeatFile: '/tmp/nebula-worker-heartbeat' },
+      logLevel: 'info',
+      migrateOnStart: true,
+    });
+  });
+
+  it('names the variable and what it expects when a port is not a number', () => {
+    expect(problemsOf({ ...base, NEBULA_PORT: 'abc' })).toEqual([
+      'NEBULA_PORT: expected a TCP port, a whole number from 1 to 65535 (got "abc")',
+    ]);
+  });
+
+  it('refuses ports outside 1..65535', () => {
+    expect(problemsOf({ ...base, NEBULA_PORT: '70000' })[0]).toMatch(/^NEBULA_PORT: expected a TCP port/);
+    expect(problemsOf({ ...base, NEBULA_PORT: '0' })[0]).toMatch(/^NEBULA_PORT: expected a TCP port/);
+  });
+
+  it('lists every missing or malformed variable at once', () => {
+    expect(problemsOf({ REDIS_URL: 'http://wrong', NEBULA_HWACCEL: 'cuda' })).toEqual([
+      'DATABASE_URL: required: a URL like postgres://user:password@127.0.0.1:5432/nebula',
+      'REDIS_URL: expected a URL like redis://127.0.0.1:6379 (got "http://wrong/")',
+      'NEBULA_HWACCEL: expected auto, vaapi, qsv or software (got "cuda")',
+    ]);
+  });
+
+  it('never echoes a password from a bad URL', () => {
+    const [problem] = problemsOf({ ...base, DATABASE_URL: 'mysql://nebula:hunter2@db/nebula' });
+    expect(problem).toBe('DATABASE_URL: expected a URL like postgres://user:password@127.0.0.1:5432/nebula (got "mysql://nebula:***@db/nebula")');
+  });
+
+  it('treats an empty variable as unset, as compose does', () => {
+    expect(loadConfig({ ...base, NEBULA_PORT: '' }).http.port).toBe(8080);
+  });
+
+  it('needs endpoint and keys for the s3 driver, and never shows the secret', () => {
+    expect(problemsOf({ ...base, NEBULA_STORAGE_DRIVER: 's3', S3_SECRET_KEY: 'topsecret' })).toEqual([
+      'S3_ENDPOINT: required when NEBULA_STORAGE_DRIVER=s3',
+      'S3_ACCESS_KEY: required when NEBULA_STORAGE_DRIVER=s3',
+    ]);
+    expect(
+      loadConfig({ ...base, NEBULA_STORAGE_DRIVER: 's3', S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }).storage,
+    ).toEqual({ driver: 's3', endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'nebula', accessKey: 'a', secretKey: 'b' });
+  });
+
+  it('puts the fs store under the data folder unless told otherwise', () => {
+    expect(loadConfig({ ...base, NEBULA_DATA_DIR: '/var/lib/nebula' }).storage).toEqual({ driver: 'fs', root: '/var/lib/nebula/objects' });
+    expect(loadConfig({ ...base, NEBULA_DATA_DIR: '/var/lib/nebula', NEBULA_OBJECTS_DIR: '/mnt/big' }).storage).toEqual({ driver: 'fs', root: '/mnt/big' });
+  });
+
+  it('reads yes/no flags', () => {
+    expect(loadConfig({ ...base, NEBULA_MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
+    expect(problemsOf({ ...base, NEBULA_MIGRATE_ON_START: 'maybe' })).toEqual(['NEBULA_MIGRATE_ON_START: expected true or false (got "maybe")']);
+  });
+});

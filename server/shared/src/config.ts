@@ -1,0 +1,164 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable Nebula reads is declared here, once, and validated at start-up by the
+ * gateway and the worker alike. `.env.example` documents the same list for people.
+ */
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535, {
+      message: 'expected a TCP port, a whole number from 1 to 65535',
+    })
+    .transform(Number);
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1, { message: 'expected a whole number of 1 or more' })
+    .transform(Number);
+
+const url = (protocols: string[], example: string) =>
+  z.string({ error: `required: a URL like ${example}` }).refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL like ${example}` },
+  );
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envObject = z.object({
+    NEBULA_PORT: port(8080),
+    NEBULA_HOST: z.string().min(1).default('127.0.0.1'),
+    NEBULA_DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user:password@127.0.0.1:5432/nebula'),
+    REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+    NEBULA_STORAGE_DRIVER: z.enum(['fs', 's3'], { error: 'expected fs or s3' }).default('fs'),
+    NEBULA_OBJECTS_DIR: z.string().min(1).optional(),
+    S3_ENDPOINT: url(['http:', 'https:'], 'http://minio:9000').optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name').default('nebula'),
+    S3_ACCESS_KEY: z.string().min(1).optional(),
+    S3_SECRET_KEY: z.string().min(1).optional(),
+    NEBULA_HWACCEL: z.enum(['auto', 'vaapi', 'qsv', 'software'], { error: 'expected auto, vaapi, qsv or software' }).default('auto'),
+    NEBULA_HW_DEVICE: z.string().min(1).optional(),
+    NEBULA_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+    NEBULA_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+    NEBULA_WORKER_CONCURRENCY: positiveInt(1),
+    NEBULA_WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt(30),
+    NEBULA_WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/nebula-worker-heartbeat'),
+    NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
+    NEBULA_MIGRATE_ON_START: flag(true),
+});
+
+const envSchema = envObject.superRefine((env, ctx) => {
+  if (env.NEBULA_STORAGE_DRIVER !== 's3') return;
+  for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
+    if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when NEBULA_STORAGE_DRIVER=s3' });
+  }
+});
+
+/** Every variable the gateway and worker read, for docs and checks (.env.example must list them all). */
+export const CONFIG_VARIABLES = Object.keys(envObject.shape);
+
+export type StorageConfig =
+  | { driver: 'fs'; root: string }
+  | { driver: 's3'; endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string };
+
+export interface Config {
+  http: { port: number; host: string };
+  dataDir: string;
+  databaseUrl: string;
+  redisUrl: string;
+  storage: StorageConfig;
+  media: {
+    hwaccel: 'auto' | 'vaapi' | 'qsv' | 'software';
+    hwDevice?: string;
+    ffmpegPath: string;
+    ffprobePath: string;
+  };
+  worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  migrateOnStart: boolean;
+}
+
+/** Thrown when the environment does not describe a runnable Nebula; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Nebula cannot start, the configuration is wrong:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // An empty variable (FOO= in .env) means "not set", as docker compose and most tools treat it.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const value = present[name];
+        const shown = value === undefined || /KEY|PASSWORD|SECRET/.test(name) ? '' : ` (got "${redactUrl(value)}")`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = isAbsolute(e.NEBULA_DATA_DIR) ? e.NEBULA_DATA_DIR : resolve(cwd, e.NEBULA_DATA_DIR);
+  const storage: StorageConfig =
+    e.NEBULA_STORAGE_DRIVER === 's3'
+      ? {
+          driver: 's3',
+          endpoint: e.S3_ENDPOINT!,
+          region: e.S3_REGION,
+          bucket: e.S3_BUCKET,
+          accessKey: e.S3_ACCESS_KEY!,
+          secretKey: e.S3_SECRET_KEY!,
+        }
+      : { driver: 'fs', root: resolve(dataDir, e.NEBULA_OBJECTS_DIR ?? 'objects') };
+  return {
+    http: { port: e.NEBULA_PORT, host: e.NEBULA_HOST },
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    storage,
+    media: {
+      hwaccel: e.NEBULA_HWACCEL,
+      hwDevice: e.NEBULA_HW_DEVICE,
+      ffmpegPath: e.NEBULA_FFMPEG_PATH,
+      ffprobePath: e.NEBULA_FFPROBE_PATH,
+    },
+    worker: {
+      concurrency: e.NEBULA_WORKER_CONCURRENCY,
+      shutdownGraceSeconds: e.NEBULA_WORKER_SHUTDOWN_GRACE_SECONDS,
+      heartbeatFile: e.NEBULA_WORKER_HEARTBEAT_FILE,
+    },
+    logLevel: e.NEBULA_LOG_LEVEL,
+    migrateOnStart: e.NEBULA_MIGRATE_ON_START,
+  };
+}
+
+/** A URL with its password replaced, safe to print in a log line or an error. */
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,8 @@
+// Named re-exports, not `export *`: ES modules (the CLI, the ops scripts) import this CommonJS
+// package, and Node can only see names that are listed.
+export { CONFIG_VARIABLES, ConfigError, loadConfig, redactUrl, type Config, type StorageConfig } from './config';
+export { EVENT_TYPES, type EventType, type NebulaEvent } from './events';
+export type { HealthCheck, HealthReport } from './health';
+export { MEDIA_QUEUE, PING_JOB, SYSTEM_QUEUE, type DependencyState, type HwaccelReport, type PingJob, type WorkerReport } from './queues';
+export { redisOptionsFromUrl, type RedisConnectionOptions } from './redis-url';
+export { storageKeys } from './storage-keys';

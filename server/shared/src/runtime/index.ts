@@ -1,0 +1,2 @@
+export { assertDependenciesReachable, PreflightError } from './preflight';
+export { describeStartupError, exitWithSupervisor, runMain } from './startup';

@@ -1,0 +1,40 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// NestJS and TypeORM need decorator metadata, which esbuild does not emit: their workspaces
+// compile through SWC with the same .swcrc as the build.
+const nest = () => swc.vite({ configFile: '.swcrc', module: { type: 'es6' } });
+
+export default defineConfig({
+  test: {
+    // Real Postgres, Redis, ffmpeg and child processes: generous timeouts, no wall-clock assertions.
+    testTimeout: 60_000,
+    // The JSON report feeds .ci/run's one-line summary.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'shared', include: ['server/shared/src/**/*.spec.ts', 'server/shared/test/**/*.test.ts'] },
+      },
+      {
+        plugins: [nest()],
+        extends: true,
+        test: { name: 'server', include: ['server/src/**/*.spec.ts', 'server/test/**/*.test.ts'], globalSetup: ['ops/test-support/global-setup.ts'] },
+      },
+      {
+        plugins: [nest()],
+        extends: true,
+        test: { name: 'worker', include: ['worker/src/**/*.spec.ts', 'worker/test/**/*.test.ts'], globalSetup: ['ops/test-support/global-setup.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'cli', include: ['cli/src/**/*.spec.ts', 'cli/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'ops', include: ['ops/**/*.test.ts', 'hooks/test/**/*.test.ts'] },
+      },
+    ],
+  },
+});

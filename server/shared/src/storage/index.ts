@@ -1,0 +1,17 @@
+import type { StorageConfig } from '../config';
+import { FsObjectStorage } from './fs-object-storage';
+import type { ObjectStorage } from './object-storage';
+import { S3ObjectStorage } from './s3-object-storage';
+
+export * from './object-storage';
+export { FsObjectStorage } from './fs-object-storage';
+export { S3ObjectStorage, type S3ObjectStorageOptions } from './s3-object-storage';
+
+export function createObjectStorage(config: StorageConfig): ObjectStorage {
+  switch (config.driver) {
+    case 'fs':
+      return new FsObjectStorage(config.root);
+    case 's3':
+      return new S3ObjectStorage(config);
+  }
+}

@@ -1,0 +1,42 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+
+/** The shape of every error the API sends: a stable `code` for programs and a sentence for people. */
+export interface ApiError {
+  statusCode: number;
+  code: string;
+  message: string;
+}
+
+const codeForStatus: Record<number, string> = {
+  400: 'bad_request',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'too_large',
+  416: 'range_not_satisfiable',
+  503: 'unavailable',
+};
+
+/** Errors leave as JSON with a stable code; anything unexpected is logged here and never leaks a stack. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    let body: ApiError;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const raw = exception.getResponse();
+      const given = typeof raw === 'object' && raw !== null ? (raw as Partial<ApiError> & { message?: unknown }) : {};
+      const message = Array.isArray(given.message) ? given.message.join('; ') : String(given.message ?? exception.message);
+      body = { statusCode: status, code: given.code ?? codeForStatus[status] ?? `http_${status}`, message };
+    } else {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      body = { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal', message: 'Something went wrong on the server; the details are in its log.' };
+    }
+    if (!res.headersSent) res.status(body.statusCode).json(body);
+    else res.end();
+  }
+}

@@ -1,0 +1,19 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { MEDIA_QUEUE, redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { CONFIG } from '../config/config.module';
+import { RedisClient } from './redis.client';
+
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [CONFIG],
+      useFactory: (config: Config) => ({ connection: redisOptionsFromUrl(config.redisUrl) }),
+    }),
+    BullModule.registerQueue({ name: SYSTEM_QUEUE }, { name: MEDIA_QUEUE }),
+  ],
+  providers: [RedisClient],
+  exports: [BullModule, RedisClient],
+})
+export class QueueModule {}

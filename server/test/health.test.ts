@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue } from 'bullmq';
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, redisOptionsFromUrl, SYSTEM_QUEUE, type Config, type HealthReport } from '@nebula/shared';
+import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
+// The real worker, in this process: the health check's ping travels gateway → Redis → worker → back.
+import { WorkerModule } from '../../worker/src/worker.module';
+import { AppModule } from '../src/app.module';
+import { HttpExceptionFilter } from '../src/http/http-exception.filter';
+
+async function startGateway(config: Config): Promise<{ app: INestApplication; url: string }> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
+  app.useGlobalFilters(new HttpExceptionFilter());
+  const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, new DocumentBuilder().build()), { jsonDocumentUrl: 'api/docs/openapi.json' });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+async function health(url: string): Promise<{ status: number; body: HealthReport }> {
+  const res = await fetch(`${url}/api/health`);
+  return { status: res.status, body: (await res.json()) as HealthReport };
+}
+
+describe('GET /api/health against real Postgres, Redis, storage and worker', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let config: Config;
+  let gateway: { app: INestApplication; url: string };
+  let worker: INestApplicationContext | undefined;
+
+  beforeAll(async () => {
+    [db, redis, dir] = await Promise.all([createTestDatabase(), startRedis(), tempDir()]);
+    config = loadConfig({
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      NEBULA_DATA_DIR: dir.path,
+      NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'heartbeat'),
+    });
+    gateway = await startGateway(config);
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
+    await worker.init();
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await gateway?.app.close();
+    await redis?.stop();
+    await db?.drop();
+    await dir?.remove();
+  });
+
+  it('answers 200 with every dependency ok, the ffmpeg version and what acceleration the worker found', async () => {
+    const { status, body } = await health(gateway.url);
+    const ffmpegVersion = /^ffmpeg version (\S+)/.exec(execFileSync('ffmpeg', ['-version']).toString())![1];
+    expect(status).toBe(200);
+    expect(body.status).toBe('ok');
+    expect(body.checks.postgres).toEqual({ state: 'ok' });
+    expect(body.checks.redis).toEqual({ state: 'ok' });
+    expect(body.checks.storage).toEqual({ state: 'ok', driver: 'fs' });
+    expect(body.checks.worker.state).toBe('ok');
+    expect(body.checks.worker.workerId).toMatch(/:\d+$/);
+    expect(body.checks.ffmpeg).toEqual({ state: 'ok', version: ffmpegVersion });
+    // No GPU on this machine: software encoding is reported, and that is not a failure.
+    expect(body.checks.hwaccel).toMatchObject({ state: 'ok', selected: 'software', devices: [] });
+  });
+
+  it('applied the migrations: the event log table exists', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query(`SELECT name FROM migrations ORDER BY id`);
+    const { rowCount } = await client.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events'`);
+    await client.end();
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(['CreateEvents1763800000000']);
+    expect(rowCount).toBe(1);
+  });
+
+  it('serves the OpenAPI document at /api/docs', async () => {
+    const doc = (await (await fetch(`${gateway.url}/api/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/api/health');
+    const page = await fetch(`${gateway.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  it('answers unknown routes with a JSON error that has a stable code', async () => {
+    const res = await fetch(`${gateway.url}/api/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ statusCode: 404, code: 'not_found', message: 'Cannot GET /api/nothing-here' });
+  });
+
+  it('answers 503 when object storage cannot be written, and says why', async () => {
+    const blocker = join(dir.path, 'not-a-folder');
+    await writeFile(blocker, 'x');
+    const broken = await startGateway({ ...config, storage: { driver: 'fs', root: join(blocker, 'objects') } });
+    try {
+      const { status, body } = await health(broken.url);
+      expect(status).toBe(503);
+      expect(body.status).toBe('degraded');
+      expect(body.checks.storage.state).toBe('down');
+      expect(body.checks.storage.detail).toMatch(/ENOTDIR/);
+      expect(body.checks.postgres.state).toBe('ok');
+    } finally {
+      await broken.app.close();
+    }
+  });
+
+  it('answers 503 when no worker takes the ping, and leaves no ping behind in the queue', async () => {
+    await worker!.close();
+    worker = undefined;
+    const { status, body } = await health(gateway.url);
+    expect(status).toBe(503);
+    expect(body.checks.worker).toEqual({ state: 'down', detail: 'no worker answered a ping within 3 s: is the worker running?' });
+    expect(body.checks.ffmpeg.state).toBe('down');
+    expect(body.checks.postgres.state).toBe('ok');
+    const queue = new Queue(SYSTEM_QUEUE, { connection: redisOptionsFromUrl(redis.url) });
+    expect(await queue.count()).toBe(0);
+    await queue.close();
+  });
+
+  it('answers 503 with redis down when Redis goes away, and recovers when it is back', async () => {
+    await redis.server.stop();
+    const down = await health(gateway.url);
+    expect(down.status).toBe(503);
+    expect(down.body.checks.redis.state).toBe('down');
+    expect(down.body.checks.postgres.state).toBe('ok');
+
+    await redis.server.start();
+    await expect.poll(async () => (await health(gateway.url)).body.checks.redis.state, { timeout: 15_000 }).toBe('ok');
+  });
+});

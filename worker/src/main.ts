@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@nebula/shared';
+import { assertDependenciesReachable, exitWithSupervisor, runMain } from '@nebula/shared/runtime';
+import { WorkerModule } from './worker.module';
+
+void runMain('nebula worker', async () => {
+  const config = loadConfig();
+  await assertDependenciesReachable(config);
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['fatal', 'error', 'warn', 'log'] });
+  const logger = new Logger('worker');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const grace = config.worker.shutdownGraceSeconds;
+    logger.log(`${signal}: finishing the current job (up to ${grace} s), then stopping`);
+    // Past the grace period the job is released by exiting: its lock lapses and BullMQ's stalled-job
+    // check hands it to the next worker, which starts it again (jobs are idempotent).
+    setTimeout(() => {
+      logger.warn(`still busy after ${grace} s: exiting; the job will be picked up again`);
+      process.exit(1);
+    }, grace * 1000).unref();
+    void app.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  exitWithSupervisor(() => stop('supervisor gone'));
+  await app.init();
+  process.stdout.write(`nebula worker ready (${config.media.ffmpegPath}, hwaccel ${config.media.hwaccel})\n`);
+});

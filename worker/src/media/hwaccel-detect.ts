@@ -1,0 +1,32 @@
+import { readdir } from 'node:fs/promises';
+import type { HwaccelReport } from '@nebula/shared';
+
+/** Render nodes under /dev/dri: where VAAPI and QuickSync devices appear on Linux. */
+export async function findRenderNodes(dir = '/dev/dri'): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => name.startsWith('renderD')).sort().map((name) => `${dir}/${name}`);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What hardware acceleration the worker will use, from what was asked and what exists. A device that
+ * exists is only a candidate: the one-frame test encode that proves it works comes with the media
+ * pipeline; until it passes, encodes use software.
+ */
+export function planHwaccel(requested: HwaccelReport['requested'], devices: string[], configuredDevice?: string): HwaccelReport {
+  if (requested === 'software') {
+    return { requested, devices, selected: 'software', detail: 'hardware acceleration turned off (NEBULA_HWACCEL=software)' };
+  }
+  const candidates = configuredDevice ? [configuredDevice] : devices;
+  if (candidates.length === 0) {
+    return { requested, devices, selected: 'software', detail: 'no GPU render node under /dev/dri: encoding with libx264 in software' };
+  }
+  return {
+    requested,
+    devices,
+    selected: 'software',
+    detail: `render node ${candidates[0]} found but not yet proven by a test encode: encoding in software`,
+  };
+}

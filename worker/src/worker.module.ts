@@ -1,0 +1,24 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { CONFIG } from './config';
+import { CapabilitiesService } from './system/capabilities.service';
+import { HeartbeatService } from './system/heartbeat.service';
+import { PingProcessor } from './system/ping.processor';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: Config): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        // The gateway owns the schema and runs migrations; the worker only reads and writes rows.
+        TypeOrmModule.forRoot({ type: 'postgres', url: config.databaseUrl, synchronize: false, retryAttempts: 0, connectTimeoutMS: 5000 }),
+        BullModule.forRoot({ connection: redisOptionsFromUrl(config.redisUrl) }),
+        BullModule.registerQueue({ name: SYSTEM_QUEUE }),
+      ],
+      providers: [{ provide: CONFIG, useValue: config }, CapabilitiesService, PingProcessor, HeartbeatService],
+    };
+  }
+}

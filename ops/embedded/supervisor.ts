@@ -1,0 +1,237 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadConfig, type Config } from '@nebula/shared';
+import { describeStartupError } from '@nebula/shared/runtime';
+import { PostgresServer } from './postgres-server';
+import { assertPortFree, commandLine, freePort, isAlive, run, waitFor, waitForExit } from './processes';
+import { RedisServer } from './redis-server';
+
+export interface StackFile {
+  supervisorPid: number;
+  url: string;
+  postgres: { port: number; dataDir: string };
+  redis: { port: number; pid?: number };
+  gateway?: number;
+  worker?: number;
+}
+
+interface Secrets {
+  postgresPassword: string;
+}
+
+const DATABASE = 'nebula';
+
+/**
+ * `npm start`: the whole Nebula on one machine without Docker. Starts Postgres and Redis on free
+ * loopback ports, then the gateway and the worker, waits until /api/health is green, and on
+ * Ctrl-C / SIGTERM stops them in order: gateway and worker first, then Redis, then Postgres.
+ */
+export class Supervisor {
+  private postgres?: PostgresServer;
+  private redis?: RedisServer;
+  private readonly children = new Map<string, ChildProcess>();
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly root: string,
+    private readonly config: Config,
+  ) {}
+
+  private get runDir(): string {
+    return join(this.config.dataDir, 'run');
+  }
+
+  private get url(): string {
+    return `http://${this.config.http.host}:${this.config.http.port}`;
+  }
+
+  async start(): Promise<void> {
+    const { dataDir, http } = this.config;
+    await assertPortFree(http.port, http.host);
+    await mkdir(this.runDir, { recursive: true });
+    await this.clearStaleStack();
+    const secrets = await this.secrets();
+
+    this.postgres = new PostgresServer({ dataDir: join(dataDir, 'postgres_data'), port: await freePort(), user: 'nebula', password: secrets.postgresPassword });
+    if (!this.postgres.isInitialised) {
+      say(`creating the Postgres cluster in ${this.postgres.options.dataDir} (first run)`);
+      await this.postgres.initialise();
+    }
+    await this.postgres.start();
+    await this.writeStack();
+    await this.postgres.ensureDatabase(DATABASE);
+    say(`postgres  127.0.0.1:${this.postgres.options.port}  (data: ${this.postgres.options.dataDir})`);
+
+    this.redis = new RedisServer({ dir: join(dataDir, 'redis_data'), port: await freePort(), appendOnly: true, logFile: join(this.runDir, 'redis.log') });
+    await this.redis.start();
+    await this.writeStack();
+    say(`redis     127.0.0.1:${this.redis.options.port}  (data: ${this.redis.options.dir}, append-only)`);
+
+    say('building the gateway and the worker');
+    await run('npm', ['run', 'build', '--silent', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NEBULA_DATA_DIR: dataDir,
+      DATABASE_URL: this.postgres.url(DATABASE),
+      REDIS_URL: this.redis.url,
+      NEBULA_STORAGE_DRIVER: 'fs',
+      NEBULA_WORKER_HEARTBEAT_FILE: join(this.runDir, 'worker-heartbeat'),
+    };
+    this.spawnService('gateway', 'server/dist/main.js', env);
+    this.spawnService('worker', 'worker/dist/main.js', env);
+    await this.writeStack();
+
+    await this.waitUntilHealthy();
+    say(`Nebula is up: ${this.url}  (Ctrl-C stops everything)`);
+  }
+
+  /** Stops everything this supervisor started, in dependency order. Safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all([...this.children.entries()].map(([name, child]) => stopChild(name, child, (this.config.worker.shutdownGraceSeconds + 5) * 1000)));
+      await this.redis?.stop();
+      await this.postgres?.stop().catch((error: Error) => say(`postgres did not stop cleanly: ${error.message}`));
+      await rm(join(this.runDir, 'stack.json'), { force: true });
+    })();
+    return this.stopping;
+  }
+
+  private spawnService(name: string, entry: string, env: NodeJS.ProcessEnv): void {
+    // Own process group: a Ctrl-C in the terminal reaches only the supervisor, which stops the
+    // services in order. The IPC channel lets each service notice if the supervisor dies.
+    const child = spawn(process.execPath, ['--conditions=production', '--enable-source-maps', entry], {
+      cwd: this.root,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
+    }
+    child.on('exit', (code, signal) => {
+      this.children.delete(name);
+      if (this.stopping) return;
+      say(`the ${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping Nebula`);
+      void this.stop().then(() => process.exit(1));
+    });
+    this.children.set(name, child);
+  }
+
+  private async waitUntilHealthy(): Promise<void> {
+    let last = '';
+    try {
+      await waitFor('a healthy /api/health', async () => {
+        if (this.stopping) throw new Error('stopping');
+        const res = await fetch(`${this.url}/api/health`).catch(() => null);
+        if (!res) return false;
+        last = await res.text();
+        return res.status === 200;
+      }, 60_000, 250);
+    } catch (error) {
+      if (this.stopping) throw error;
+      say(`Nebula started, but not every part is healthy yet: ${last || 'the gateway does not answer'}`);
+    }
+  }
+
+  private async secrets(): Promise<Secrets> {
+    const file = join(this.config.dataDir, 'embedded-secrets.json');
+    if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Secrets;
+    const secrets: Secrets = { postgresPassword: randomBytes(18).toString('base64url') };
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    await chmod(file, 0o600);
+    return secrets;
+  }
+
+  private async writeStack(): Promise<void> {
+    const stack: StackFile = {
+      supervisorPid: process.pid,
+      url: this.url,
+      postgres: { port: this.postgres!.options.port, dataDir: this.postgres!.options.dataDir },
+      redis: { port: this.redis?.options.port ?? 0, pid: this.redis?.pid },
+      gateway: this.children.get('gateway')?.pid,
+      worker: this.children.get('worker')?.pid,
+    };
+    await writeFile(join(this.runDir, 'stack.json'), JSON.stringify(stack, null, 2));
+  }
+
+  /**
+   * A supervisor killed with SIGKILL leaves Postgres and Redis running (they are detached on
+   * purpose). If another supervisor is alive on this data folder, refuse; if not, clean up after it.
+   */
+  private async clearStaleStack(): Promise<void> {
+    const file = join(this.runDir, 'stack.json');
+    if (!existsSync(file)) return;
+    const stack = JSON.parse(await readFile(file, 'utf8')) as StackFile;
+    if (stack.supervisorPid !== process.pid && isAlive(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node')) {
+      throw new Error(`Nebula is already running on ${this.config.dataDir} (pid ${stack.supervisorPid}, ${stack.url}); stop it first`);
+    }
+    say('cleaning up after a Nebula that did not stop cleanly');
+    for (const pid of [stack.gateway, stack.worker, stack.redis.pid]) {
+      if (pid && isAlive(pid) && /node|redis/.test(await commandLine(pid))) {
+        process.kill(pid, 'SIGTERM');
+        await waitForExit(pid, 15_000);
+      }
+    }
+    const stale = new PostgresServer({ dataDir: stack.postgres.dataDir, port: stack.postgres.port, user: 'nebula', password: '' });
+    await stale.stop();
+    await rm(file, { force: true });
+  }
+}
+
+async function stopChild(name: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    say(`the ${name} did not stop within ${timeoutMs / 1000} s; killing it`);
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function say(line: string): void {
+  process.stdout.write(`nebula: ${line}\n`);
+}
+
+/** Entry point of `npm start` (after bootstrap.mjs has made sure the dependencies exist). */
+export async function main(root: string): Promise<void> {
+  let config: Config;
+  try {
+    // Database and Redis URLs are this supervisor's to decide; everything else is checked now,
+    // before anything starts, so NEBULA_PORT=abc fails in the first second.
+    config = loadConfig({ ...process.env, DATABASE_URL: 'postgres://embedded@127.0.0.1/nebula', REDIS_URL: 'redis://127.0.0.1' }, root);
+  } catch (error) {
+    process.stderr.write(`nebula: ${describeStartupError(error)}\n`);
+    process.exit(1);
+  }
+  const supervisor = new Supervisor(root, config);
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    say(`${signal}: stopping Nebula`);
+    void supervisor.stop().then(() => {
+      say('stopped');
+      process.exit(0);
+    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+  // `npm start` does not pass a SIGTERM on to its script: when npm goes, we are re-parented. Notice
+  // it and stop, so that killing npm never leaves Postgres and Redis behind.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && shutdown('npm exited'), 500).unref();
+  try {
+    await supervisor.start();
+  } catch (error) {
+    if (signalled) return;
+    process.stderr.write(`nebula: ${describeStartupError(error)}\n`);
+    await supervisor.stop();
+    process.exit(1);
+  }
+}

@@ -1,0 +1,262 @@
+// No Docker engine runs on the machines that run these tests (developers' or CI's), so the
+// compose files and Dockerfiles are checked, not run: parsed as YAML and read as text.
+// `interpolate` below is a test double for Compose's ${VAR} substitution from `.env`, covering
+// the three forms the files use: ${VAR}, ${VAR:-default} and ${VAR:?message}.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { parse } from 'yaml';
+
+type Env = Record<string, string | undefined>;
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  restart?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  stop_grace_period?: string;
+  network_mode?: string;
+  devices?: string[];
+  group_add?: string[];
+}
+
+interface ComposeFile {
+  name?: string;
+  services: Record<string, Service>;
+  volumes?: unknown;
+}
+
+const repoRoot = resolve(__dirname, '../..');
+const repoFile = (path: string): string => readFileSync(resolve(repoRoot, path), 'utf8');
+// Compose resolves `<<:` merge keys; YAML 1.2 leaves them off unless asked.
+const readCompose = (path: string): ComposeFile => parse(repoFile(path), { merge: true }) as ComposeFile;
+
+const base = readCompose('docker-compose.yml');
+const hwaccel = readCompose('docker-compose.hwaccel.yml');
+
+function interpolate<T>(value: T, env: Env): T {
+  if (typeof value === 'string') {
+    const pattern = /\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}/g;
+    return value.replace(pattern, (match, name: string, op: string | undefined, arg: string) => {
+      if (match === '$$') return '$';
+      const set = env[name] !== undefined && env[name] !== '';
+      if (op === '-') return set ? env[name]! : arg;
+      if (op === '?' && !set) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+      return env[name] ?? '';
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((item) => interpolate(item, env)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, env)])) as T;
+  }
+  return value;
+}
+
+// The least a `.env` must hold.
+const secrets = { POSTGRES_PASSWORD: 'pg-secret', MINIO_ROOT_USER: 'nebula-admin', MINIO_ROOT_PASSWORD: 'minio-secret' };
+
+const services = (env: Env = secrets): Record<string, Service> => interpolate(base, env).services;
+const service = (name: string, env: Env = secrets): Service => {
+  const found = services(env)[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+};
+
+describe('docker-compose.yml: the server stack', () => {
+  it('runs five services under the fixed project name nebula', () => {
+    expect(base.name).toBe('nebula');
+    expect(Object.keys(base.services).sort()).toEqual(['gateway', 'minio', 'postgres', 'redis', 'worker']);
+  });
+
+  it('restarts every service unless it was stopped by hand', () => {
+    for (const s of Object.values(services())) expect(s.restart).toBe('unless-stopped');
+  });
+
+  it('asks every service whether it is healthy', () => {
+    const tests = Object.fromEntries(Object.entries(services()).map(([name, s]) => [name, s.healthcheck?.test]));
+    expect(tests).toEqual({
+      gateway: [
+        'CMD',
+        'node',
+        '-e',
+        "fetch('http://127.0.0.1:8080/api/health').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))",
+      ],
+      worker: ['CMD', 'node', '/app/worker/dist/healthcheck.js'],
+      minio: ['CMD', 'mc', 'ready', 'local'],
+      postgres: ['CMD', 'pg_isready', '-U', 'nebula', '-d', 'nebula'],
+      redis: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'],
+    });
+  });
+
+  it('starts the gateway and the worker only once postgres, redis and minio are healthy', () => {
+    const healthy = { condition: 'service_healthy' };
+    const expected = { postgres: healthy, redis: healthy, minio: healthy };
+    expect(service('gateway').depends_on).toEqual(expected);
+    expect(service('worker').depends_on).toEqual(expected);
+  });
+
+  it('publishes the gateway on 127.0.0.1:8080 by default, and no other service at all', () => {
+    expect(service('gateway').ports).toEqual(['127.0.0.1:8080:8080']);
+    for (const name of ['worker', 'minio', 'postgres', 'redis']) {
+      expect(service(name).ports, name).toBeUndefined();
+      expect(service(name).network_mode, name).toBeUndefined();
+    }
+  });
+
+  it('publishes the gateway on the Tailscale address and port named in .env, still listening on 8080 inside', () => {
+    const gateway = service('gateway', { ...secrets, NEBULA_BIND: '100.101.102.103', NEBULA_PORT: '8443' });
+    expect(gateway.ports).toEqual(['100.101.102.103:8443:8080']);
+    expect(gateway.environment?.NEBULA_HOST).toBe('0.0.0.0');
+    expect(gateway.environment?.NEBULA_PORT).toBe('8080');
+  });
+
+  it('keeps all state in bind mounts under ./data/', () => {
+    expect(service('minio').volumes).toEqual(['./data/minio_storage:/data']);
+    // postgres:18 keeps its cluster in /var/lib/postgresql/18/docker, under this mount.
+    expect(service('postgres').volumes).toEqual(['./data/postgres_data:/var/lib/postgresql']);
+    expect(service('redis').volumes).toEqual(['./data/redis_data:/data']);
+    expect(service('gateway').volumes).toBeUndefined();
+    expect(service('worker').volumes).toBeUndefined();
+    expect(base.volumes).toBeUndefined();
+  });
+
+  it('runs Postgres 18, Redis 7 with its append-only file, and MinIO with the root user from .env', () => {
+    expect(service('postgres').image).toBe('postgres:18');
+    expect(service('postgres').environment).toEqual({ POSTGRES_USER: 'nebula', POSTGRES_DB: 'nebula', POSTGRES_PASSWORD: 'pg-secret' });
+    expect(service('redis').image).toBe('redis:7');
+    expect(service('redis').command).toEqual(['redis-server', '--appendonly', 'yes']);
+    expect(service('minio').image).toBe('minio/minio:RELEASE.2025-09-07T16-13-09Z');
+    expect(service('minio').command).toEqual(['server', '/data', '--console-address', ':9001']);
+    expect(service('minio').environment).toEqual({ MINIO_ROOT_USER: 'nebula-admin', MINIO_ROOT_PASSWORD: 'minio-secret' });
+  });
+
+  it('points the gateway and the worker at postgres, redis and minio with the secrets from .env', () => {
+    const shared = {
+      NODE_ENV: 'production',
+      NEBULA_LOG_LEVEL: 'info',
+      NEBULA_DATA_DIR: '/var/lib/nebula',
+      DATABASE_URL: 'postgres://nebula:pg-secret@postgres:5432/nebula',
+      REDIS_URL: 'redis://redis:6379',
+      NEBULA_STORAGE_DRIVER: 's3',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_REGION: 'us-east-1',
+      S3_BUCKET: 'nebula',
+      S3_ACCESS_KEY: 'nebula-admin',
+      S3_SECRET_KEY: 'minio-secret',
+    };
+    expect(service('gateway').environment).toEqual({ ...shared, NEBULA_HOST: '0.0.0.0', NEBULA_PORT: '8080' });
+    expect(service('worker').environment).toEqual({
+      ...shared,
+      NEBULA_HWACCEL: 'auto',
+      NEBULA_HW_DEVICE: '/dev/dri/renderD128',
+      NEBULA_WORKER_CONCURRENCY: '1',
+      NEBULA_WORKER_HEARTBEAT_FILE: '/tmp/nebula-worker-heartbeat',
+    });
+  });
+
+  it('takes the worker settings and the log level from .env when they are there', () => {
+    const worker = service('worker', {
+      ...secrets,
+      NEBULA_HWACCEL: 'qsv',
+      NEBULA_HW_DEVICE: '/dev/dri/renderD129',
+      NEBULA_WORKER_CONCURRENCY: '2',
+      NEBULA_LOG_LEVEL: 'debug',
+    });
+    expect(worker.environment).toMatchObject({
+      NEBULA_HWACCEL: 'qsv',
+      NEBULA_HW_DEVICE: '/dev/dri/renderD129',
+      NEBULA_WORKER_CONCURRENCY: '2',
+      NEBULA_LOG_LEVEL: 'debug',
+    });
+  });
+
+  it('refuses to start without a secret, naming the one to set in .env', () => {
+    for (const name of Object.keys(secrets)) {
+      const env: Env = { ...secrets, [name]: undefined };
+      expect(() => services(env), name).toThrow(`required variable ${name} is missing a value: set ${name} in .env`);
+    }
+  });
+
+  it('gives the worker a minute to finish or hand back its job when it is stopped', () => {
+    expect(service('worker').stop_grace_period).toBe('60s');
+    expect(service('gateway').stop_grace_period).toBe('30s');
+  });
+
+  it('builds the gateway and the worker from the repository root with their own Dockerfiles', () => {
+    expect(service('gateway').build).toEqual({ context: '.', dockerfile: 'server/Dockerfile' });
+    expect(service('worker').build).toEqual({ context: '.', dockerfile: 'worker/Dockerfile' });
+  });
+});
+
+describe('docker-compose.hwaccel.yml: the GPU override for the worker', () => {
+  it('passes /dev/dri to the worker and changes nothing else', () => {
+    expect(Object.keys(hwaccel)).toEqual(['services']);
+    expect(Object.keys(hwaccel.services)).toEqual(['worker']);
+    expect(Object.keys(hwaccel.services.worker ?? {}).sort()).toEqual(['devices', 'group_add']);
+    expect(hwaccel.services.worker?.devices).toEqual(['/dev/dri:/dev/dri']);
+  });
+
+  it("adds the host's render and video groups by number, video defaulting to Debian's 44", () => {
+    const worker = interpolate(hwaccel, { NEBULA_RENDER_GID: '109' }).services.worker;
+    expect(worker?.group_add).toEqual(['109', '44']);
+    const custom = interpolate(hwaccel, { NEBULA_RENDER_GID: '992', NEBULA_VIDEO_GID: '39' }).services.worker;
+    expect(custom?.group_add).toEqual(['992', '39']);
+  });
+
+  it('says how to find the render group id when it is missing', () => {
+    expect(() => interpolate(hwaccel, {})).toThrow(
+      "required variable NEBULA_RENDER_GID is missing a value: set NEBULA_RENDER_GID in .env to the host's render group id (getent group render)",
+    );
+  });
+
+  it('documents how to use it at the top of the file', () => {
+    expect(repoFile('docker-compose.hwaccel.yml')).toContain(
+      'docker compose -f docker-compose.yml -f docker-compose.hwaccel.yml up -d',
+    );
+  });
+
+  it('leaves the base file free of /dev/dri, so a host without a GPU starts with it alone', () => {
+    for (const s of Object.values(services())) {
+      expect(s.devices).toBeUndefined();
+      expect(s.group_add).toBeUndefined();
+    }
+  });
+});
+
+describe('the Dockerfiles that compose builds', () => {
+  const images = [
+    { dockerfile: 'server/Dockerfile', main: 'server/dist/main.js' },
+    { dockerfile: 'worker/Dockerfile', main: 'worker/dist/main.js' },
+  ];
+
+  for (const { dockerfile, main } of images) {
+    it(`${dockerfile} runs ${main} as the unprivileged node user under tini`, () => {
+      const text = repoFile(dockerfile);
+      expect(text).toContain('ARG NODE_IMAGE=node:24-bookworm-slim\n');
+      expect(text.match(/^USER .*$/gm)).toEqual(['USER node']);
+      expect(text).toMatch(/^WORKDIR \/app$/m);
+      expect(text).toMatch(/^ENV NODE_ENV=production$/m);
+      expect(text).toMatch(/^STOPSIGNAL SIGTERM$/m);
+      expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ["node", "--conditions=production", "${main}"]`]);
+    });
+  }
+
+  it('gives the worker ffmpeg with the VA-API and QuickSync drivers', () => {
+    const text = repoFile('worker/Dockerfile');
+    expect(text).toContain('packages="ffmpeg vainfo mesa-va-drivers tini"');
+    expect(text).toContain(
+      'packages="$packages intel-media-va-driver-non-free i965-va-driver-shaders libmfx1 libmfx-gen1.2"',
+    );
+  });
+
+  it('keeps server state and secrets out of the build context', () => {
+    const ignored = repoFile('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['data', '.env', '.env.*', '.git', '**/node_modules', '**/dist']));
+  });
+});

@@ -2,16 +2,18 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Config } from '@nebula/shared';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
 import { StorageModule } from './storage/storage.module';
+import { UploadsModule } from './uploads/uploads.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: Config): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule, StorageModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule, StorageModule, HealthModule, FilesModule, UploadsModule],
     };
   }
 }

@@ -3,7 +3,7 @@ import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,14 +11,10 @@ import { loadConfig, redisOptionsFromUrl, SYSTEM_QUEUE, type Config, type Health
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
 // The real worker, in this process: the health check's ping travels gateway → Redis → worker → back.
 import { WorkerModule } from '../../worker/src/worker.module';
-import { AppModule } from '../src/app.module';
-import { HttpExceptionFilter } from '../src/http/http-exception.filter';
+import { createGateway } from '../src/gateway';
 
 async function startGateway(config: Config): Promise<{ app: INestApplication; url: string }> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
-  app.useGlobalFilters(new HttpExceptionFilter());
-  const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, new DocumentBuilder().build()), { jsonDocumentUrl: 'api/docs/openapi.json' });
+  const app = await createGateway(config, false);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${port}` };
@@ -79,7 +75,7 @@ describe('GET /api/health against real Postgres, Redis, storage and worker', () 
     const { rows } = await client.query(`SELECT name FROM migrations ORDER BY id`);
     const { rowCount } = await client.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events'`);
     await client.end();
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(['CreateEvents1763800000000']);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(['CreateEvents1763800000000', 'CreateEntries1763800100000']);
     expect(rowCount).toBe(1);
   });
 
@@ -98,15 +94,17 @@ describe('GET /api/health against real Postgres, Redis, storage and worker', () 
   });
 
   it('answers 503 when object storage cannot be written, and says why', async () => {
-    const blocker = join(dir.path, 'not-a-folder');
-    await writeFile(blocker, 'x');
-    const broken = await startGateway({ ...config, storage: { driver: 'fs', root: join(blocker, 'objects') } });
+    const root = join(dir.path, 'objects-that-break');
+    const broken = await startGateway({ ...config, storage: { driver: 'fs', root } });
     try {
+      // The disk goes away under the running gateway: the folder is replaced by a plain file.
+      await rm(root, { recursive: true, force: true });
+      await writeFile(root, 'x');
       const { status, body } = await health(broken.url);
       expect(status).toBe(503);
       expect(body.status).toBe('degraded');
       expect(body.checks.storage.state).toBe('down');
-      expect(body.checks.storage.detail).toMatch(/ENOTDIR/);
+      expect(body.checks.storage.detail).toMatch(/EEXIST|ENOTDIR/);
       expect(body.checks.postgres.state).toBe('ok');
     } finally {
       await broken.app.close();

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       worker: { concurrency: 1, shutdownGraceSeconds: 30, heartbeatFile: '/tmp/nebula-worker-heartbeat' },
       logLevel: 'info',
       migrateOnStart: true,
+      uploadExpiryHours: 24,
     });
   });
 

@@ -62,6 +62,7 @@ const envObject = z.object({
     NEBULA_WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/nebula-worker-heartbeat'),
     NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
     NEBULA_MIGRATE_ON_START: flag(true),
+    NEBULA_UPLOAD_EXPIRY_HOURS: positiveInt(24),
 });
 
 const envSchema = envObject.superRefine((env, ctx) => {
@@ -93,6 +94,8 @@ export interface Config {
   worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   migrateOnStart: boolean;
+  /** Unfinished uploads older than this are removed, bytes and all. */
+  uploadExpiryHours: number;
 }
 
 /** Thrown when the environment does not describe a runnable Nebula; the message names every bad variable. */
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     logLevel: e.NEBULA_LOG_LEVEL,
     migrateOnStart: e.NEBULA_MIGRATE_ON_START,
+    uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,
   };
 }
 

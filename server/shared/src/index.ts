@@ -1,8 +1,21 @@
 // Named re-exports, not `export *`: ES modules (the CLI, the ops scripts) import this CommonJS
 // package, and Node can only see names that are listed.
+export {
+  UPLOAD_METADATA,
+  UPLOADS_PATH,
+  type ApiErrorBody,
+  type CreateFolderRequest,
+  type EntryDto,
+  type EntryKind,
+  type FileStatus,
+  type FolderListing,
+  type MediaState,
+  type MoveRequest,
+} from './api';
 export { CONFIG_VARIABLES, ConfigError, loadConfig, redactUrl, type Config, type StorageConfig } from './config';
 export { EVENT_TYPES, type EventType, type NebulaEvent } from './events';
 export type { HealthCheck, HealthReport } from './health';
 export { MEDIA_QUEUE, PING_JOB, SYSTEM_QUEUE, type DependencyState, type HwaccelReport, type PingJob, type WorkerReport } from './queues';
 export { redisOptionsFromUrl, type RedisConnectionOptions } from './redis-url';
 export { storageKeys } from './storage-keys';
+export { traceIdFrom } from './trace';

@@ -1,9 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 import { EventRecord } from '../events/event.entity';
+import { Entry } from '../files/entry.entity';
 import { CreateEvents1763800000000 } from './migrations/1763800000000-create-events';
+import { CreateEntries1763800100000 } from './migrations/1763800100000-create-entries';
 
-export const entities = [EventRecord];
-export const migrations = [CreateEvents1763800000000];
+export const entities = [EventRecord, Entry];
+export const migrations = [CreateEvents1763800000000, CreateEntries1763800100000];
 
 /** One description of the database for the app, the migrate script and the tests. */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { redactUrl, type Config } from '../config';
 import { redisOptionsFromUrl } from '../redis-url';
+import { createObjectStorage } from '../storage';
 
 /** A dependency named by configuration could not be reached; the message names the variable. */
 export class PreflightError extends Error {
@@ -14,11 +15,11 @@ export class PreflightError extends Error {
 const TIMEOUT_MS = 5000;
 
 /**
- * Proves Postgres and Redis answer before the app starts, so a wrong DATABASE_URL or REDIS_URL
- * is one clear line at start-up instead of retries and a stack trace.
+ * Proves Postgres, Redis and object storage answer before the app starts, so a wrong
+ * DATABASE_URL, REDIS_URL or S3_ENDPOINT is one clear line at start-up instead of retries and a stack trace.
  */
-export async function assertDependenciesReachable(config: Pick<Config, 'databaseUrl' | 'redisUrl'>): Promise<void> {
-  const problems = (await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl)])).filter(
+export async function assertDependenciesReachable(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'storage'>): Promise<void> {
+  const problems = (await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl), checkStorage(config)])).filter(
     (p): p is string => p !== null,
   );
   if (problems.length > 0) throw new PreflightError(problems.join('\n'));
@@ -67,6 +68,17 @@ const networkErrors: Record<string, string> = {
   ETIMEDOUT: 'ETIMEDOUT: no answer',
   EHOSTUNREACH: 'EHOSTUNREACH: no route to the host',
 };
+
+/** Object storage must be writable; for s3 this also creates the bucket on first start. */
+async function checkStorage(config: Pick<Config, 'storage'>): Promise<string | null> {
+  try {
+    await createObjectStorage(config.storage).check();
+    return null;
+  } catch (error) {
+    const variable = config.storage.driver === 's3' ? 'S3_ENDPOINT' : 'NEBULA_DATA_DIR';
+    return `${variable}: object storage is not usable: ${reason(error)}`;
+  }
+}
 
 function reason(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);

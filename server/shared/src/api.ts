@@ -1,0 +1,69 @@
+/**
+ * The HTTP API's shapes, as the gateway sends them and the CLI and web UI read them.
+ * Paths are absolute, slash-separated, without a trailing slash ("/" is the root folder).
+ */
+
+export type EntryKind = 'folder' | 'file';
+
+/** A file is `uploading` from the moment its upload is created (its path is reserved) until its last byte is verified. */
+export type FileStatus = 'uploading' | 'ready';
+
+export type MediaState = 'none' | 'queued' | 'processing' | 'ready' | 'failed';
+
+export interface EntryDto {
+  id: string;
+  kind: EntryKind;
+  name: string;
+  path: string;
+  /** Bytes; null for folders. */
+  size: number | null;
+  mime: string | null;
+  sha256: string | null;
+  status: FileStatus;
+  /** Media pipeline state for files; null for folders. */
+  media: { status: MediaState; error: string | null } | null;
+  /** The tailnet user who uploaded it, when known. */
+  owner: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FolderListing {
+  path: string;
+  entries: EntryDto[];
+}
+
+/** POST /api/folders */
+export interface CreateFolderRequest {
+  path: string;
+  /** Create missing parent folders too (like mkdir -p). */
+  parents?: boolean;
+}
+
+/** PATCH /api/files/{id}: rename, move, or both. */
+export interface MoveRequest {
+  name?: string;
+  /** Path of the destination folder. */
+  folder?: string;
+}
+
+/**
+ * tus Upload-Metadata keys the gateway reads. `filename` and `filetype` are what tus-js-client and
+ * Uppy send by default, so any tus client works; `sha256` is optional but lets the gateway refuse
+ * a corrupted upload (it always computes and records the hash itself).
+ */
+export const UPLOAD_METADATA = {
+  name: 'filename',
+  folder: 'folder',
+  sha256: 'sha256',
+  mime: 'filetype',
+} as const;
+
+export const UPLOADS_PATH = '/api/uploads';
+
+/** Every error the API sends: a stable `code` for programs and a sentence for people. */
+export interface ApiErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+}

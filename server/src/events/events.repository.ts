@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { EventType, NebulaEvent } from '@nebula/shared';
+import { EventRecord } from './event.entity';
+
+export interface NewEvent {
+  type: EventType;
+  subject: string;
+  data?: Record<string, unknown>;
+  traceId?: string | null;
+}
+
+/** The event log: appended to in the same transaction as the change it records. */
+@Injectable()
+export class EventsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async append(event: NewEvent, manager?: EntityManager): Promise<NebulaEvent> {
+    const repo = (manager ?? this.db.manager).getRepository(EventRecord);
+    const saved = await repo.save(repo.create({ type: event.type, subject: event.subject, data: event.data ?? {}, traceId: event.traceId ?? null }));
+    return toEvent(saved);
+  }
+
+  async list(options: { after?: string; subject?: string; limit: number }): Promise<NebulaEvent[]> {
+    const query = this.db.getRepository(EventRecord).createQueryBuilder('e').orderBy('e.id', 'ASC').limit(options.limit);
+    if (options.after) query.andWhere('e.id > :after', { after: options.after });
+    if (options.subject) query.andWhere('e.subject = :subject', { subject: options.subject });
+    return (await query.getMany()).map(toEvent);
+  }
+}
+
+export function toEvent(record: EventRecord): NebulaEvent {
+  return {
+    id: String(record.id),
+    type: record.type as EventType,
+    subject: record.subject,
+    data: record.data,
+    traceId: record.traceId,
+    time: record.createdAt.toISOString(),
+  };
+}

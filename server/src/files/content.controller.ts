@@ -1,0 +1,75 @@
+import { Controller, Get, Head, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ConflictException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import contentDisposition from 'content-disposition';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStorage } from '@nebula/shared/storage';
+import { OBJECT_STORAGE } from '../storage/storage.module';
+import { FilesService } from './files.service';
+import { decideRange, notModified } from './range';
+
+/** The original bytes of a file, whole or by range: what players that want the file (VLC, mpv, TVs) use. */
+@ApiTags('files')
+@Controller('api/files/:id/content')
+export class ContentController {
+  constructor(
+    private readonly files: FilesService,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+  ) {}
+
+  @Head()
+  head(@Param('id') id: string, @Query('download') download: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.send(id, download, req, res, false);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The original, with Range / If-Range / ETag support (?download=1 for an attachment)' })
+  get(@Param('id') id: string, @Query('download') download: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.send(id, download, req, res, true);
+  }
+
+  private async send(id: string, download: string | undefined, req: Request, res: Response, withBody: boolean): Promise<void> {
+    const file = await this.files.entryById(id);
+    if (file.kind !== 'file' || file.status !== 'ready' || !file.storageKey || file.size === null) {
+      throw new ConflictException({ code: 'not_ready', message: file.kind === 'folder' ? 'a folder has no content' : 'this file is still uploading' });
+    }
+    // The content hash is the strongest validator there is.
+    const etag = `"${file.sha256}"`;
+    const lastModified = file.updatedAt;
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('ETag', etag);
+    res.setHeader('Last-Modified', lastModified.toUTCString());
+    res.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');
+    res.setHeader('Content-Type', file.mime ?? 'application/octet-stream');
+    res.setHeader('Content-Disposition', contentDisposition(file.name, { type: download ? 'attachment' : 'inline' }));
+
+    if (notModified(req.headers['if-none-match'], etag)) {
+      res.status(304).end();
+      return;
+    }
+    const decision = decideRange({ range: req.headers.range, ifRange: header(req.headers['if-range']) }, file.size, { etag, lastModified });
+    if (decision.kind === 'unsatisfiable') {
+      res.status(416).setHeader('Content-Range', `bytes */${file.size}`);
+      res.json({ statusCode: 416, code: 'range_not_satisfiable', message: `the file has ${file.size} bytes; that range lies outside it` });
+      return;
+    }
+    const range = decision.kind === 'partial' ? decision.range : undefined;
+    if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
+    else res.status(200);
+    res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : file.size));
+    if (!withBody || file.size === 0) {
+      res.end();
+      return;
+    }
+    const body = await this.storage.get(file.storageKey, range);
+    // pipeline keeps backpressure and destroys the storage read when the client goes away.
+    await pipeline(body, res).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') res.destroy(error);
+    });
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

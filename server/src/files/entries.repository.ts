@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { Entry } from './entry.entity';
+
+/** Thrown when a name is already taken in its folder (the unique index said so). */
+export class NameTakenError extends Error {
+  constructor() {
+    super('name taken');
+  }
+}
+
+/** The file tree in Postgres. Every query of the tree lives here. */
+@Injectable()
+export class EntriesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.db.manager).getRepository(Entry);
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<Entry | null> {
+    return this.repo(manager).findOneBy({ id });
+  }
+
+  findChild(parentId: string | null, name: string, manager?: EntityManager): Promise<Entry | null> {
+    return this.repo(manager)
+      .createQueryBuilder('e')
+      .where(parentId ? 'e.parent_id = :parentId' : 'e.parent_id IS NULL', { parentId })
+      .andWhere('e.name = :name', { name })
+      .getOne();
+  }
+
+  /** The entry at a path given as segments; null when any segment is missing. [] is the root (also null). */
+  async findByPath(segments: readonly string[], manager?: EntityManager): Promise<Entry | null> {
+    let current: Entry | null = null;
+    for (const name of segments) {
+      current = await this.findChild(current?.id ?? null, name, manager);
+      if (!current) return null;
+    }
+    return current;
+  }
+
+  listChildren(parentId: string | null): Promise<Entry[]> {
+    return this.repo()
+      .createQueryBuilder('e')
+      .where(parentId ? 'e.parent_id = :parentId' : 'e.parent_id IS NULL', { parentId })
+      .orderBy(`CASE WHEN e.kind = 'folder' THEN 0 ELSE 1 END`)
+      .addOrderBy('e.name', 'ASC')
+      .getMany();
+  }
+
+  /** Names from the root down to this entry, e.g. ['videos', '2026', 'clip.mp4']. */
+  async segmentsOf(id: string, manager?: EntityManager): Promise<string[]> {
+    const rows: { name: string }[] = await (manager ?? this.db.manager).query(
+      `WITH RECURSIVE up AS (
+         SELECT id, parent_id, name, 0 AS depth FROM entries WHERE id = $1
+         UNION ALL
+         SELECT e.id, e.parent_id, e.name, up.depth + 1 FROM entries e JOIN up ON e.id = up.parent_id
+       ) SELECT name FROM up ORDER BY depth DESC`,
+      [id],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** Whether `id` is `ancestorId` or lies somewhere below it. */
+  async isWithin(id: string, ancestorId: string, manager?: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await (manager ?? this.db.manager).query(
+      `WITH RECURSIVE up AS (
+         SELECT id, parent_id FROM entries WHERE id = $1
+         UNION ALL
+         SELECT e.id, e.parent_id FROM entries e JOIN up ON e.id = up.parent_id
+       ) SELECT 1 FROM up WHERE id = $2`,
+      [id, ancestorId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Every file at or below a folder, for deleting their bytes. */
+  async filesWithin(folderId: string): Promise<Entry[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `WITH RECURSIVE down AS (
+         SELECT id, kind FROM entries WHERE id = $1
+         UNION ALL
+         SELECT e.id, e.kind FROM entries e JOIN down ON e.parent_id = down.id
+       ) SELECT id FROM down WHERE kind = 'file'`,
+      [folderId],
+    );
+    return rows.length ? this.repo().createQueryBuilder('e').whereInIds(rows.map((r) => r.id)).getMany() : [];
+  }
+
+  async hasChildren(folderId: string): Promise<boolean> {
+    return (await this.repo().countBy({ parentId: folderId })) > 0;
+  }
+
+  /** Inserts an entry; NameTakenError when its folder already has that name. */
+  async insert(entry: Partial<Entry>, manager?: EntityManager): Promise<Entry> {
+    try {
+      return await this.repo(manager).save(this.repo(manager).create(entry));
+    } catch (error) {
+      throw translateUniqueViolation(error);
+    }
+  }
+
+  async update(id: string, fields: Partial<Omit<Entry, "probe">> & { probe?: object | null }, manager?: EntityManager): Promise<void> {
+    try {
+      await this.repo(manager).update({ id }, fields);
+    } catch (error) {
+      throw translateUniqueViolation(error);
+    }
+  }
+
+  async delete(id: string, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).delete({ id });
+  }
+
+  /** Uploads that were created before `before` and never finished. */
+  staleUploads(before: Date): Promise<Entry[]> {
+    return this.repo().createQueryBuilder('e').where(`e.status = 'uploading'`).andWhere('e.created_at < :before', { before }).getMany();
+  }
+
+  /** A file in this folder with this name and content, if there is one (for skipping duplicates). */
+  findSameFile(parentId: string | null, name: string, sha256: string): Promise<Entry | null> {
+    return this.repo()
+      .createQueryBuilder('e')
+      .where(parentId ? 'e.parent_id = :parentId' : 'e.parent_id IS NULL', { parentId })
+      .andWhere('e.name = :name AND e.sha256 = :sha256', { name, sha256 })
+      .getOne();
+  }
+}
+
+function translateUniqueViolation(error: unknown): unknown {
+  if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') return new NameTakenError();
+  return error;
+}

@@ -1,0 +1,53 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { EntryKind, FileStatus, MediaState } from '@nebula/shared';
+
+/** bigint columns come back from pg as strings; sizes fit in a JS number up to 8 PiB. */
+const bigintAsNumber = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+
+@Entity({ name: 'entries' })
+export class Entry {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId!: string | null;
+
+  @Column({ type: 'text' })
+  kind!: EntryKind;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  size!: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  mime!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  sha256!: string | null;
+
+  @Column({ name: 'storage_key', type: 'text', nullable: true })
+  storageKey!: string | null;
+
+  @Column({ type: 'text', default: 'ready' })
+  status!: FileStatus;
+
+  @Column({ name: 'media_status', type: 'text', default: 'none' })
+  mediaStatus!: MediaState;
+
+  @Column({ name: 'media_error', type: 'text', nullable: true })
+  mediaError!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  probe!: Record<string, unknown> | null;
+
+  @Column({ type: 'text', nullable: true })
+  owner!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

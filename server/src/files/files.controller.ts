@@ -1,0 +1,53 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import type { EntryDto, FolderListing } from '@nebula/shared';
+import { TraceId } from '../http/request-context';
+import { parseBody } from '../http/zod-body';
+import { FilesService } from './files.service';
+
+const createFolderBody = z.object({ path: z.string({ error: 'required: the folder path, e.g. /videos/2026' }), parents: z.boolean().optional() });
+const moveBody = z.object({ name: z.string().optional(), folder: z.string().optional() });
+
+@ApiTags('files')
+@Controller('api')
+export class FilesController {
+  constructor(private readonly files: FilesService) {}
+
+  @Get('files')
+  @ApiOperation({ summary: 'List a folder (?path=/a/b; default the root)' })
+  list(@Query('path') path = '/'): Promise<FolderListing> {
+    return this.files.list(path);
+  }
+
+  @Get('files/lookup')
+  @ApiOperation({ summary: 'The file or folder at a path (?path=/a/b.mp4)' })
+  lookup(@Query('path') path = ''): Promise<EntryDto> {
+    return this.files.lookup(path);
+  }
+
+  @Get('files/:id')
+  get(@Param('id') id: string): Promise<EntryDto> {
+    return this.files.get(id);
+  }
+
+  @Post('folders')
+  @ApiOperation({ summary: 'Create a folder ({ path, parents? })' })
+  createFolder(@Body() body: unknown, @TraceId() traceId: string): Promise<EntryDto> {
+    const { path, parents } = parseBody(createFolderBody, body);
+    return this.files.createFolder(path, { parents: parents ?? false, traceId });
+  }
+
+  @Patch('files/:id')
+  @ApiOperation({ summary: 'Rename and/or move ({ name?, folder? })' })
+  move(@Param('id') id: string, @Body() body: unknown, @TraceId() traceId: string): Promise<EntryDto> {
+    return this.files.move(id, parseBody(moveBody, body), traceId);
+  }
+
+  @Delete('files/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a file (its bytes, renditions and poster too) or a folder (?recursive=true when not empty)' })
+  async delete(@Param('id') id: string, @Query('recursive') recursive: string | undefined, @TraceId() traceId: string): Promise<void> {
+    await this.files.delete(id, { recursive: recursive === 'true' || recursive === '1', traceId });
+  }
+}

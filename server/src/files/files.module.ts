@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EventsRepository } from '../events/events.repository';
+import { ContentController } from './content.controller';
+import { EntriesRepository } from './entries.repository';
+import { FilesController } from './files.controller';
+import { FilesService } from './files.service';
+
+@Module({
+  controllers: [FilesController, ContentController],
+  providers: [FilesService, EntriesRepository, EventsRepository],
+  exports: [FilesService, EntriesRepository, EventsRepository],
+})
+export class FilesModule {}

@@ -1,0 +1,82 @@
+/**
+ * Names and paths of the file tree. Any Unicode is welcome in a name (stored in NFC, so a name typed
+ * on a Mac and on Linux is the same name); what would break paths, URLs or file systems is refused
+ * with the rule that was broken.
+ */
+
+/** Longest name most file systems accept (ext4, APFS, NTFS count 255 bytes or units). */
+export const MAX_NAME_BYTES = 255;
+
+export class InvalidNameError extends Error {
+  constructor(
+    readonly value: string,
+    readonly rule: string,
+  ) {
+    super(`name "${printable(value)}" is refused: ${rule}`);
+    this.name = 'InvalidNameError';
+  }
+}
+
+export class InvalidPathError extends Error {
+  constructor(
+    readonly value: string,
+    readonly rule: string,
+  ) {
+    super(`path "${printable(value)}" is refused: ${rule}`);
+    this.name = 'InvalidPathError';
+  }
+}
+
+// C0 and C1 control characters and DEL.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Returns the name in NFC, or throws InvalidNameError naming the rule it breaks. */
+export function validateName(raw: string): string {
+  const name = raw.normalize('NFC');
+  if (name.length === 0) throw new InvalidNameError(raw, 'a name cannot be empty');
+  if (name === '.' || name === '..') throw new InvalidNameError(raw, 'a name cannot be "." or ".."');
+  if (name.includes('/')) throw new InvalidNameError(raw, 'a name cannot contain "/"');
+  if (name.includes('\0')) throw new InvalidNameError(raw, 'a name cannot contain a NUL character');
+  if (CONTROL.test(name)) throw new InvalidNameError(raw, 'a name cannot contain control characters');
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_NAME_BYTES) throw new InvalidNameError(raw, `a name can be at most ${MAX_NAME_BYTES} bytes in UTF-8 (this one is ${bytes})`);
+  return name;
+}
+
+/**
+ * "/a/b/", "a//b" and "/a/b" are the same folder; "/" is the root. Every segment must be a valid
+ * name, so "..", empty-looking tricks and control characters are refused.
+ */
+export function parsePath(raw: string): string[] {
+  if (typeof raw !== 'string') throw new InvalidPathError(String(raw), 'a path must be text');
+  const segments = raw.split('/').filter((s) => s.length > 0);
+  return segments.map((segment) => {
+    if (segment === '..' || segment === '.') throw new InvalidPathError(raw, 'a path cannot contain "." or ".." segments');
+    try {
+      return validateName(segment);
+    } catch (error) {
+      if (error instanceof InvalidNameError) throw new InvalidPathError(raw, error.rule);
+      throw error;
+    }
+  });
+}
+
+export function formatPath(segments: readonly string[]): string {
+  return `/${segments.join('/')}`;
+}
+
+export function normalizePath(raw: string): string {
+  return formatPath(parsePath(raw));
+}
+
+export function joinPath(folder: string, name: string): string {
+  return folder === '/' ? `/${name}` : `${folder}/${name}`;
+}
+
+/** Control characters shown as \uXXXX so an error message stays one readable line. */
+function printable(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  const shown = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+}

@@ -29,11 +29,20 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'cli', include: ['cli/src/**/*.spec.ts', 'cli/test/**/*.test.ts'] },
+        test: {
+          name: 'cli',
+          include: ['cli/src/**/*.spec.ts', 'cli/test/**/*.test.ts'],
+          // The CLI's integration tests drive the real gateway and worker processes.
+          globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/build-once.ts'],
+        },
       },
       {
         extends: true,
-        test: { name: 'ops', include: ['ops/**/*.test.ts', 'hooks/test/**/*.test.ts'] },
+        test: {
+          name: 'ops',
+          include: ['ops/**/*.test.ts', 'hooks/test/**/*.test.ts'],
+          globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/build-once.ts'],
+        },
       },
     ],
   },

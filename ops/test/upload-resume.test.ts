@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import * as tus from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryDto } from '@nebula/shared';
+import { startNebula, type RunningNebula } from '../test-support/nebula-process';
+import { tempDir } from '../test-support/services';
+
+const MiB = 1024 * 1024;
+
+describe('an upload survives the gateway being killed', () => {
+  let nebula: RunningNebula;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+
+  beforeAll(async () => {
+    [nebula, dir] = await Promise.all([startNebula(), tempDir()]);
+  });
+
+  afterAll(async () => {
+    await nebula?.stop();
+    await dir?.remove();
+  });
+
+  it('resumes from what the gateway had stored before SIGKILL, and ends with the right sha256', async () => {
+    const file = join(dir.path, 'movie.bin');
+    const size = 200 * MiB;
+    const hash = createHash('sha256');
+    const block = randomBytes(MiB);
+    await pipeline(
+      (async function* () {
+        for (let i = 0; i < size / MiB; i++) {
+          const chunk = Buffer.from(block);
+          chunk.writeUInt32BE(i, 0);
+          hash.update(chunk);
+          yield chunk;
+        }
+      })(),
+      createWriteStream(file),
+    );
+    const sha256 = hash.digest('hex');
+
+    let killed = false;
+    let resumedAt = -1;
+    const done = new Promise<void>((resolve, reject) => {
+      const upload = new tus.Upload(createReadStream(file), {
+        endpoint: `${nebula.url}/api/uploads`,
+        uploadSize: size,
+        chunkSize: 64 * MiB,
+        // Long enough for the gateway to come back between attempts.
+        retryDelays: [1000, 2000, 3000, 5000, 8000],
+        metadata: { filename: 'movie.bin', sha256 },
+        onProgress: (sent) => {
+          if (!killed && sent > 70 * MiB) {
+            killed = true;
+            void (async () => {
+              await nebula.killGateway();
+              await nebula.startGateway();
+              // What the restarted gateway says it has: where the client must continue from.
+              const head = await fetch(upload.url!, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+              resumedAt = Number(head.headers.get('upload-offset'));
+            })().catch(reject);
+          }
+        },
+        onError: reject,
+        onSuccess: () => resolve(),
+      });
+      upload.start();
+    });
+    await done;
+
+    expect(killed).toBe(true);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThan(size);
+    const entry = (await (await fetch(`${nebula.url}/api/files/lookup?path=/movie.bin`)).json()) as EntryDto;
+    expect(entry).toMatchObject({ status: 'ready', size, sha256 });
+    const res = await fetch(`${nebula.url}/api/files/${entry.id}/content`);
+    const back = createHash('sha256');
+    for await (const chunk of res.body!) back.update(chunk);
+    expect(back.digest('hex')).toBe(sha256);
+  });
+});

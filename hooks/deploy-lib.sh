@@ -35,8 +35,12 @@ nebula_settings() {
   NEBULA_MIGRATE=${NEBULA_MIGRATE-node --conditions=production server/dist/migrate.js}
   releases_dir=$NEBULA_HOME/releases
   shared_dir=$NEBULA_HOME/shared
-  logs_dir=$NEBULA_HOME/logs
-  records_file=$NEBULA_HOME/deploys.jsonl
+  # Deploy history (records and logs) in one folder, which compose mounts read-only into the
+  # gateway (NEBULA_HISTORY_DIR, see docker-compose.yml) so that GET /api/deploys can serve it.
+  history_dir=$NEBULA_HOME/history
+  export NEBULA_HISTORY_DIR=$history_dir
+  logs_dir=$history_dir/logs
+  records_file=$history_dir/deploys.jsonl
   mkdir -p "$releases_dir" "$shared_dir/data" "$logs_dir"
   touch "$records_file"
 }

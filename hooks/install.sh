@@ -40,8 +40,8 @@ git --git-dir="$repo" symbolic-ref HEAD refs/heads/main
 # A reflog in the bare repo: who moved main when (pushes, rollbacks, hooks moving it back).
 git --git-dir="$repo" config core.logAllRefUpdates true
 
-mkdir -p "$home/bin" "$home/releases" "$home/shared/data" "$home/logs"
-touch "$home/deploys.jsonl"
+mkdir -p "$home/bin" "$home/releases" "$home/shared/data" "$home/history/logs"
+touch "$home/history/deploys.jsonl"
 for script in deploy-lib.sh post-receive pre-receive rollback.sh; do
   install -m 0755 "$source_dir/$script" "$home/bin/$script"
 done
@@ -90,7 +90,7 @@ fi
 
 cat <<DONE
 
-Runtime folder: $home (releases/, shared/.env, shared/data/, logs/, deploys.jsonl)
+Runtime folder: $home (releases/, shared/.env, shared/data/, history/deploys.jsonl, history/logs/)
 On your laptop, in your Nebula checkout:
 
   git remote add server ssh://$(id -un)@$host$repo

@@ -151,7 +151,7 @@ class Stand {
   }
 
   records(): DeployRecord[] {
-    const file = path.join(this.runtime, 'deploys.jsonl');
+    const file = path.join(this.runtime, 'history', 'deploys.jsonl');
     if (!fs.existsSync(file)) return [];
     return fs
       .readFileSync(file, 'utf8')
@@ -237,7 +237,7 @@ describe('push-to-deploy (hooks/)', () => {
     for (const hook of ['post-receive', 'pre-receive']) {
       fs.accessSync(path.join(stand.repo, 'hooks', hook), fs.constants.X_OK);
     }
-    for (const dir of ['releases', 'logs', 'shared', 'bin']) {
+    for (const dir of ['releases', 'history', 'shared', 'bin']) {
       expect(fs.statSync(path.join(stand.runtime, dir)).isDirectory()).toBe(true);
     }
   });
@@ -286,7 +286,7 @@ describe('push-to-deploy (hooks/)', () => {
     expect(Date.parse(first.finishedAt)).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
     expect(first.durationMs).toBeGreaterThanOrEqual(0);
 
-    const log = fs.readFileSync(path.join(stand.runtime, first.log), 'utf8');
+    const log = fs.readFileSync(path.join(stand.runtime, 'history', first.log), 'utf8');
     for (const stepName of ['build', 'migrate', 'up', 'health']) expect(log).toContain(`] ${stepName}\n`);
     expect(log).toContain(`DEPLOYED ${short(good)}`);
   }, 30_000);
@@ -327,7 +327,7 @@ describe('push-to-deploy (hooks/)', () => {
     });
     // The failed release is gone; its log stays.
     expect(stand.releases()).not.toContain(last.release);
-    const log = fs.readFileSync(path.join(stand.runtime, last.log), 'utf8');
+    const log = fs.readFileSync(path.join(stand.runtime, 'history', last.log), 'utf8');
     expect(log).toContain(`rollback: bringing releases/${runningRelease}`);
     expect(log).toContain('DEPLOY FAILED');
     // The whole previous release was brought back up: build + up in its directory.
@@ -429,14 +429,14 @@ describe('push-to-deploy (hooks/)', () => {
   }, 30_000);
 
   it('install.sh run again keeps the data and updates the hooks', async () => {
-    const records = fs.readFileSync(path.join(stand.runtime, 'deploys.jsonl'), 'utf8');
+    const records = fs.readFileSync(path.join(stand.runtime, 'history', 'deploys.jsonl'), 'utf8');
     const releases = stand.releases();
     const current = stand.current();
     fs.writeFileSync(path.join(stand.repo, 'hooks', 'post-receive'), '#!/bin/sh\nexit 0\n');
 
     const r = await stand.install();
     expect(r.code, r.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(stand.runtime, 'deploys.jsonl'), 'utf8')).toBe(records);
+    expect(fs.readFileSync(path.join(stand.runtime, 'history', 'deploys.jsonl'), 'utf8')).toBe(records);
     expect(stand.releases()).toEqual(releases);
     expect(stand.current()).toBe(current);
     expect(fs.readFileSync(path.join(stand.runtime, 'shared', '.env'), 'utf8')).toBe('SECRET=owner-set\n');

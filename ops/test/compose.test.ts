@@ -120,7 +120,8 @@ describe('docker-compose.yml: the server stack', () => {
     // postgres:18 keeps its cluster in /var/lib/postgresql/18/docker, under this mount.
     expect(service('postgres').volumes).toEqual(['./data/postgres_data:/var/lib/postgresql']);
     expect(service('redis').volumes).toEqual(['./data/redis_data:/data']);
-    expect(service('gateway').volumes).toBeUndefined();
+    // The only mount of the gateway: the deploy hook's history, read-only (an empty ./data folder without the hook).
+    expect(service('gateway').volumes).toEqual(['./data/deploy-history:/var/lib/nebula/deploy-history:ro']);
     expect(service('worker').volumes).toBeUndefined();
     expect(base.volumes).toBeUndefined();
   });
@@ -149,7 +150,7 @@ describe('docker-compose.yml: the server stack', () => {
       S3_ACCESS_KEY: 'nebula-admin',
       S3_SECRET_KEY: 'minio-secret',
     };
-    expect(service('gateway').environment).toEqual({ ...shared, NEBULA_HOST: '0.0.0.0', NEBULA_PORT: '8080' });
+    expect(service('gateway').environment).toEqual({ ...shared, NEBULA_HOST: '0.0.0.0', NEBULA_PORT: '8080', NEBULA_DEPLOY_HISTORY_DIR: '/var/lib/nebula/deploy-history' });
     expect(service('worker').environment).toEqual({
       ...shared,
       NEBULA_HWACCEL: 'auto',

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Config } from '@nebula/shared';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DeploysModule } from './deploys/deploys.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(config: Config): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule, StorageModule, HealthModule, FilesModule, UploadsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule, StorageModule, HealthModule, FilesModule, UploadsModule, DeploysModule],
     };
   }
 }

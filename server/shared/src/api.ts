@@ -67,3 +67,25 @@ export interface ApiErrorBody {
   code: string;
   message: string;
 }
+
+/**
+ * One deploy, as the post-receive hook records it in history/deploys.jsonl (see hooks/README.md)
+ * and GET /api/deploys serves it, newest first.
+ */
+export interface DeployRecord {
+  id: string;
+  release: string;
+  kind: 'push' | 'rollback';
+  commit: string;
+  subject: string;
+  ref: string;
+  /** rolled_back: it failed and the previous release runs again; failed: nothing healthy was restored. */
+  result: 'success' | 'rolled_back' | 'failed';
+  reason?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Relative to the history folder, e.g. logs/20260301T120000Z-abc1234.log */
+  log: string;
+  previousCommit: string | null;
+}

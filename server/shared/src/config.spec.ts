@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       migrateOnStart: true,
       uploadExpiryHours: 24,
+      deployHistoryDir: '/srv/nebula/data/deploy-history',
     });
   });
 

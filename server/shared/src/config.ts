@@ -63,6 +63,7 @@ const envObject = z.object({
     NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
     NEBULA_MIGRATE_ON_START: flag(true),
     NEBULA_UPLOAD_EXPIRY_HOURS: positiveInt(24),
+    NEBULA_DEPLOY_HISTORY_DIR: z.string().min(1).optional(),
 });
 
 const envSchema = envObject.superRefine((env, ctx) => {
@@ -96,6 +97,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** Unfinished uploads older than this are removed, bytes and all. */
   uploadExpiryHours: number;
+  /** Folder with the push-to-deploy hook's deploys.jsonl and logs/. */
+  deployHistoryDir: string;
 }
 
 /** Thrown when the environment does not describe a runnable Nebula; the message names every bad variable. */
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.NEBULA_LOG_LEVEL,
     migrateOnStart: e.NEBULA_MIGRATE_ON_START,
     uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,
+    deployHistoryDir: resolve(dataDir, e.NEBULA_DEPLOY_HISTORY_DIR ?? 'deploy-history'),
   };
 }
 

@@ -5,6 +5,7 @@ export {
   UPLOADS_PATH,
   type ApiErrorBody,
   type CreateFolderRequest,
+  type DeployRecord,
   type EntryDto,
   type EntryKind,
   type FileStatus,

@@ -7,6 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { assertValidKey, assertValidPrefix, ObjectNotFoundError, type ByteRange, type ObjectStat, type ObjectStorage } from './object-storage';
 
 /** Objects as plain files under one folder (`data/objects` by default), with the same key layout as S3. */
+const READ_CHUNK = 1024 * 1024;
+
 export class FsObjectStorage implements ObjectStorage {
   readonly driver = 'fs' as const;
 
@@ -38,7 +40,9 @@ export class FsObjectStorage implements ObjectStorage {
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const path = this.path(key);
     if (!(await this.stat(key))) throw new ObjectNotFoundError(key);
-    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads instead of the default 64 KiB: a sixteenth of the syscalls and socket writes
+    // when streaming video (measured by ops/bench/range.ts).
+    return createReadStream(path, { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async stat(key: string): Promise<ObjectStat | null> {

@@ -3,8 +3,10 @@ import type { Config } from '@nebula/shared';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeploysModule } from './deploys/deploys.module';
+import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
+import { MediaModule } from './media/media.module';
 import { QueueModule } from './queue/queue.module';
 import { StorageModule } from './storage/storage.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -14,7 +16,7 @@ export class AppModule {
   static forRoot(config: Config): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule, StorageModule, HealthModule, FilesModule, UploadsModule, DeploysModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule, StorageModule, HealthModule, FilesModule, UploadsModule, DeploysModule, EventsModule, MediaModule],
     };
   }
 }

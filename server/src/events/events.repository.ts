@@ -22,11 +22,24 @@ export class EventsRepository {
     return toEvent(saved);
   }
 
-  async list(options: { after?: string; subject?: string; limit: number }): Promise<NebulaEvent[]> {
-    const query = this.db.getRepository(EventRecord).createQueryBuilder('e').orderBy('e.id', 'ASC').limit(options.limit);
+  async findById(id: string): Promise<NebulaEvent | null> {
+    if (!/^\d+$/.test(id)) return null;
+    const record = await this.db.getRepository(EventRecord).findOneBy({ id });
+    return record ? toEvent(record) : null;
+  }
+
+  /** Events in id order, oldest first (or the newest ones, still in order, with `newest`). */
+  async list(options: { after?: string; subject?: string; type?: string; limit: number; newest?: boolean }): Promise<NebulaEvent[]> {
+    const query = this.db
+      .getRepository(EventRecord)
+      .createQueryBuilder('e')
+      .orderBy('e.id', options.newest ? 'DESC' : 'ASC')
+      .limit(options.limit);
+    if (options.type) query.andWhere('e.type = :type', { type: options.type });
     if (options.after) query.andWhere('e.id > :after', { after: options.after });
     if (options.subject) query.andWhere('e.subject = :subject', { subject: options.subject });
-    return (await query.getMany()).map(toEvent);
+    const rows = (await query.getMany()).map(toEvent);
+    return options.newest ? rows.reverse() : rows;
   }
 }
 

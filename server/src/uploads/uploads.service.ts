@@ -1,18 +1,17 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BadRequestException, HttpException } from '@nestjs/common';
 import { Server, EVENTS } from '@tus/server';
 import type { DataStore, Upload } from '@tus/utils';
-import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
 import { lookup as mimeLookup } from 'mime-types';
-import { MEDIA_QUEUE, storageKeys, traceIdFrom, UPLOAD_METADATA, UPLOADS_PATH, type Config } from '@nebula/shared';
+import { traceIdFrom, UPLOAD_METADATA, UPLOADS_PATH, type Config } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config/config.module';
 import { EventsRepository } from '../events/events.repository';
 import { EntriesRepository, NameTakenError } from '../files/entries.repository';
 import { FilesService, isUuid, validName } from '../files/files.service';
 import { formatPath, InvalidPathError, joinPath, parsePath } from '../files/names';
+import { MediaJobs } from '../media/media-jobs';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
 import { sha256Of, UploadHashes } from './upload-hashes';
@@ -45,7 +44,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     private readonly files: FilesService,
     private readonly entries: EntriesRepository,
     private readonly events: EventsRepository,
-    @InjectQueue(MEDIA_QUEUE) private readonly mediaQueue: Queue,
+    private readonly mediaJobs: MediaJobs,
   ) {
     this.store = createTusStore(config, this.expiryMs);
     this.hashes.attach(this.store);
@@ -137,9 +136,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       await this.events.append({ type: 'upload.completed', subject: `file:${id}`, data: { path, size, sha256, mime: entry.mime }, traceId }, tx);
       if (video) await this.events.append({ type: 'media.queued', subject: `file:${id}`, data: { path }, traceId }, tx);
     });
-    if (video) {
-      await this.mediaQueue.add('transcode', { fileId: id, storageKey: storageKeys.original(id), fileName: entry.name, traceId }, { jobId: `transcode-${id}-${Date.now()}` });
-    }
+    if (video) await this.mediaJobs.enqueue(entry, traceId);
     return {};
   }
 

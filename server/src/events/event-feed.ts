@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import type { Config, NebulaEvent } from '@nebula/shared';
+import { CONFIG } from '../config/config.module';
+import { EventsRepository } from './events.repository';
+
+type Listener = (event: NebulaEvent) => void;
+
+/**
+ * Live events: one Postgres connection LISTENs for the NOTIFY that every new event row sends (see
+ * the notify-events migration), reads the new rows in order, and hands them to every subscriber.
+ * It connects on the first subscriber and reconnects by itself; a subscriber that resumes with
+ * Last-Event-ID reads the backlog from the table, so a reconnect loses nothing.
+ */
+@Injectable()
+export class EventFeed implements OnApplicationShutdown {
+  private readonly logger = new Logger('events');
+  private readonly listeners = new Set<Listener>();
+  private client?: pg.Client;
+  private connecting?: Promise<void>;
+  private lastId = '0';
+  private reading = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly events: EventsRepository,
+  ) {}
+
+  /** Starts listening (if not yet) and calls `listener` for every event newer than `afterId`. */
+  async subscribe(listener: Listener): Promise<() => void> {
+    await this.connect();
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      const latest = await this.events.list({ limit: 1, newest: true });
+      this.lastId = latest[0]?.id ?? '0';
+      const client = new pg.Client({ connectionString: this.config.databaseUrl });
+      client.on('notification', () => this.readNew());
+      client.on('error', (error) => this.reconnect(error));
+      await client.connect();
+      await client.query('LISTEN nebula_events');
+      this.client = client;
+      // Anything committed between reading lastId and LISTEN.
+      this.readNew();
+    })().catch((error: Error) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  private reconnect(error: Error): void {
+    this.logger.warn(`event feed lost its database connection (${error.message}); reconnecting`);
+    void this.client?.end().catch(() => undefined);
+    this.client = undefined;
+    this.connecting = undefined;
+    if (this.closed) return;
+    setTimeout(() => void this.connect().catch((e: Error) => this.reconnect(e)), 1000).unref();
+  }
+
+  /** Serialised: notifications can arrive faster than one read finishes. */
+  private readNew(): void {
+    this.reading = this.reading.then(async () => {
+      const fresh = await this.events.list({ after: this.lastId, limit: 1000 });
+      for (const event of fresh) {
+        this.lastId = event.id;
+        for (const listener of this.listeners) listener(event);
+      }
+    }).catch((error: Error) => this.logger.error(`reading new events failed: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    await this.client?.end().catch(() => undefined);
+  }
+}

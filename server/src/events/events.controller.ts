@@ -1,0 +1,98 @@
+import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { EVENT_TYPES, type NebulaEvent } from '@nebula/shared';
+import { EntriesRepository } from '../files/entries.repository';
+import { formatPath } from '../files/names';
+import { TraceId } from '../http/request-context';
+import { MediaJobs } from '../media/media-jobs';
+import { isVideo } from '../uploads/media-kind';
+import { EventFeed } from './event-feed';
+import { EventsRepository } from './events.repository';
+
+const HEARTBEAT_MS = 15_000;
+
+function eventId(value: string | undefined, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new BadRequestException({ code: 'bad_request', message: `${name} must be an event id (a whole number)` });
+  return value;
+}
+
+@ApiTags('events')
+@Controller('api/events')
+export class EventsController {
+  constructor(
+    private readonly events: EventsRepository,
+    private readonly feed: EventFeed,
+    private readonly entries: EntriesRepository,
+    private readonly mediaJobs: MediaJobs,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The event log in order (?after=<id>&subject=file:<id>&type=...&limit=100)' })
+  list(@Query('after') after?: string, @Query('subject') subject?: string, @Query('type') type?: string, @Query('limit') limit?: string): Promise<NebulaEvent[]> {
+    if (type && !(EVENT_TYPES as readonly string[]).includes(type)) throw new BadRequestException({ code: 'bad_request', message: `unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}` });
+    const n = limit ? Number(limit) : 100;
+    if (!Number.isInteger(n) || n < 1) throw new BadRequestException({ code: 'bad_request', message: 'limit must be a whole number of 1 or more' });
+    return this.events.list({ after: eventId(after, 'after'), subject, type, limit: Math.min(n, 1000) });
+  }
+
+  /**
+   * Server-Sent Events: every new event as it is committed. A client that reconnects sends
+   * Last-Event-ID (browsers do it themselves) and first gets everything it missed.
+   */
+  @Get('stream')
+  @ApiOperation({ summary: 'Live events over Server-Sent Events; resumes after Last-Event-ID (or ?after=)' })
+  async stream(@Req() req: Request, @Res() res: Response, @Query('after') afterQuery?: string, @Query('subject') subject?: string): Promise<void> {
+    const after = eventId((req.headers['last-event-id'] as string | undefined) ?? afterQuery, 'Last-Event-ID');
+    res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    res.write('retry: 2000\n\n');
+
+    let lastSent = after ?? '';
+    const send = (event: NebulaEvent) => {
+      if (subject && event.subject !== subject) return;
+      if (lastSent && BigInt(event.id) <= BigInt(lastSent)) return;
+      lastSent = event.id;
+      res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    // Subscribe first, then send the backlog: whatever arrives meanwhile is de-duplicated by id.
+    const buffered: NebulaEvent[] = [];
+    let live = false;
+    const unsubscribe = await this.feed.subscribe((event) => (live ? send(event) : buffered.push(event)));
+    if (after) {
+      for (let page = await this.events.list({ after, subject, limit: 1000 }); page.length > 0; page = await this.events.list({ after: page.at(-1)!.id, subject, limit: 1000 })) {
+        page.forEach(send);
+      }
+    }
+    buffered.forEach(send);
+    live = true;
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Replay an event: replaying upload.completed re-runs that file\u2019s media pipeline' })
+  async replay(@Param('id') id: string, @TraceId() traceId: string): Promise<NebulaEvent> {
+    const event = await this.events.findById(id);
+    if (!event) throw new NotFoundException({ code: 'not_found', message: `no event ${id}` });
+    if (event.type !== 'upload.completed') {
+      throw new ConflictException({ code: 'not_replayable', message: `${event.type} events cannot be replayed; upload.completed can (it re-runs the file's pipeline)` });
+    }
+    const fileId = event.subject.replace(/^file:/, '');
+    const file = await this.entries.findById(fileId);
+    if (!file || file.status !== 'ready') throw new ConflictException({ code: 'gone', message: `the file of event ${id} no longer exists` });
+    if (!isVideo(file.mime, file.name)) throw new ConflictException({ code: 'not_replayable', message: `${file.name} is not a video: its pipeline has nothing to run` });
+    const path = formatPath(await this.entries.segmentsOf(file.id));
+    const queued = await this.entries.transaction(async (tx) => {
+      await this.entries.update(file.id, { mediaStatus: 'queued', mediaError: null }, tx);
+      return this.events.append({ type: 'media.queued', subject: `file:${file.id}`, data: { path, replayOf: event.id }, traceId }, tx);
+    });
+    await this.mediaJobs.enqueue(file, traceId);
+    return queued;
+  }
+}

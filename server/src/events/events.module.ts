@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { FilesModule } from '../files/files.module';
+import { MediaJobs } from '../media/media-jobs';
+import { EventFeed } from './event-feed';
+import { EventsController } from './events.controller';
+
+@Module({
+  imports: [FilesModule],
+  controllers: [EventsController],
+  providers: [EventFeed, MediaJobs],
+})
+export class EventsModule {}

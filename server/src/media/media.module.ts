@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { HlsController } from './hls.controller';
+
+@Module({ controllers: [HlsController] })
+export class MediaModule {}

@@ -1,0 +1,106 @@
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ObjectStorage } from '@nebula/shared/storage';
+
+/** The URIs a playlist points at: segments, init files (EXT-X-MAP) and, in a master, variant playlists. */
+export function playlistReferences(text: string): string[] {
+  const refs: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    if (line.startsWith('#')) {
+      const uri = /URI="([^"]+)"/.exec(line);
+      if (uri && /^#EXT-X-(MAP|MEDIA|I-FRAME-STREAM-INF)/.test(line)) refs.push(uri[1]!);
+      continue;
+    }
+    refs.push(line);
+  }
+  return refs;
+}
+
+/** A master playlist whose variant URIs are moved under `prefix/` (the run's folder). */
+export function prefixMasterPlaylist(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.trim() === '') return line;
+      if (line.startsWith('#')) return line.replace(/URI="([^"]+)"/, (_, uri: string) => `URI="${prefix}/${uri}"`);
+      return `${prefix}/${line.trim()}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Publishes an HLS ladder while ffmpeg writes it: every sync uploads the segments each variant
+ * playlist now lists (a segment is complete once it is listed), then that playlist, so a player
+ * never sees a playlist that names a segment not yet in storage. The master playlist goes up
+ * once every variant it names has its first segment, so playback can start before the ladder is
+ * done. Everything lands under `<runPrefix>` (hls/<fileId>/<runId>/); the master, rewritten to
+ * point into the run, at `masterKey` (hls/<fileId>/master.m3u8).
+ */
+export class HlsPublisher {
+  private readonly uploaded = new Set<string>();
+  private readonly published = new Map<string, string>();
+  private masterPublished = false;
+  private syncing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly storage: ObjectStorage,
+    private readonly localDir: string,
+    private readonly runPrefix: string,
+    private readonly masterKey: string,
+    private readonly runId: string,
+    private readonly masterName = 'master.m3u8',
+  ) {}
+
+  get isMasterPublished(): boolean {
+    return this.masterPublished;
+  }
+
+  /** One pass; passes never overlap. */
+  sync(): Promise<void> {
+    this.syncing = this.syncing.then(() => this.pass());
+    return this.syncing;
+  }
+
+  private async pass(): Promise<void> {
+    const playlists = (await listFiles(this.localDir)).filter((f) => f.endsWith('.m3u8') && f !== this.masterName);
+    const ready = new Set<string>();
+    for (const playlist of playlists) {
+      const text = await readFile(join(this.localDir, playlist), 'utf8').catch(() => null);
+      if (text === null) continue;
+      const dir = posix.dirname(playlist);
+      const refs = playlistReferences(text).map((ref) => posix.normalize(posix.join(dir, ref)));
+      const segments = refs.filter((r) => !r.endsWith('.m3u8'));
+      for (const file of segments) await this.uploadOnce(file);
+      if (this.published.get(playlist) !== text) {
+        await this.storage.put(`${this.runPrefix}${playlist}`, Readable.from([Buffer.from(text)]));
+        this.published.set(playlist, text);
+      }
+      if (segments.some((s) => !s.includes('init'))) ready.add(playlist);
+    }
+    if (this.masterPublished) return;
+    const master = await readFile(join(this.localDir, this.masterName), 'utf8').catch(() => null);
+    if (!master) return;
+    const variants = playlistReferences(master).filter((r) => r.endsWith('.m3u8'));
+    if (variants.length > 0 && variants.every((v) => ready.has(posix.normalize(v)))) {
+      await this.storage.put(this.masterKey, Readable.from([Buffer.from(prefixMasterPlaylist(master, this.runId))]));
+      this.masterPublished = true;
+    }
+  }
+
+  private async uploadOnce(file: string): Promise<void> {
+    if (this.uploaded.has(file)) return;
+    const path = join(this.localDir, file);
+    if (!(await stat(path).catch(() => null))) return;
+    await this.storage.put(`${this.runPrefix}${file}`, createReadStream(path));
+    this.uploaded.add(file);
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+}

@@ -89,3 +89,32 @@ export interface DeployRecord {
   log: string;
   previousCommit: string | null;
 }
+
+/** One try of a file's media job, as the worker journals it. */
+export interface MediaAttemptDto {
+  jobId: string;
+  attempt: number;
+  runId: string;
+  /** Which acceleration path produced (or last tried) the result, e.g. vaapi-hw-decode or software. */
+  accelPath: string | null;
+  status: 'running' | 'succeeded' | 'failed';
+  error: string | null;
+  /** Every fallback step tried in this attempt, with the error of the ones that failed. */
+  steps: { path: string; error?: string }[];
+  workerId: string | null;
+  traceId: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** GET /api/files/{id}/media */
+export interface MediaDetails {
+  status: MediaState;
+  error: string | null;
+  /** What ffprobe found, once the worker has looked. */
+  probe: Record<string, unknown> | null;
+  /** The master playlist, once playable. */
+  hls: string | null;
+  poster: string | null;
+  attempts: MediaAttemptDto[];
+}

@@ -10,6 +10,8 @@ export {
   type EntryKind,
   type FileStatus,
   type FolderListing,
+  type MediaAttemptDto,
+  type MediaDetails,
   type MediaState,
   type MoveRequest,
 } from './api';

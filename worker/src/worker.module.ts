@@ -2,7 +2,13 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { createObjectStorage, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from './config';
+import { FfmpegRunner } from './media/ffmpeg.runner';
+import { MediaWorker } from './media/media-worker';
+import { MediaRepository } from './media/media.repository';
+import { OriginalFiles } from './media/original-file';
+import { OBJECT_STORAGE, TranscodeService } from './media/transcode.service';
 import { CapabilitiesService } from './system/capabilities.service';
 import { HeartbeatService } from './system/heartbeat.service';
 import { PingProcessor } from './system/ping.processor';
@@ -18,7 +24,18 @@ export class WorkerModule {
         BullModule.forRoot({ connection: redisOptionsFromUrl(config.redisUrl) }),
         BullModule.registerQueue({ name: SYSTEM_QUEUE }),
       ],
-      providers: [{ provide: CONFIG, useValue: config }, CapabilitiesService, PingProcessor, HeartbeatService],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: OBJECT_STORAGE, useValue: createObjectStorage(config.storage) },
+        { provide: OriginalFiles, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new OriginalFiles(config, storage) },
+        FfmpegRunner,
+        CapabilitiesService,
+        PingProcessor,
+        HeartbeatService,
+        MediaRepository,
+        TranscodeService,
+        MediaWorker,
+      ],
     };
   }
 }

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       redisUrl: base.REDIS_URL,
       storage: { driver: 'fs', root: '/srv/nebula/data/objects' },
       media: { hwaccel: 'auto', hwDevice: undefined, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' },
-      worker: { concurrency: 1, shutdownGraceSeconds: 30, heartbeatFile: '/tmp/nebula-worker-heartbeat' },
+      worker: { concurrency: 1, shutdownGraceSeconds: 30, heartbeatFile: '/tmp/nebula-worker-heartbeat', lockSeconds: 30 },
       logLevel: 'info',
       migrateOnStart: true,
       uploadExpiryHours: 24,

@@ -59,6 +59,7 @@ const envObject = z.object({
     NEBULA_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
     NEBULA_WORKER_CONCURRENCY: positiveInt(1),
     NEBULA_WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt(30),
+    NEBULA_JOB_LOCK_SECONDS: positiveInt(30),
     NEBULA_WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/nebula-worker-heartbeat'),
     NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
     NEBULA_MIGRATE_ON_START: flag(true),
@@ -92,7 +93,11 @@ export interface Config {
     ffmpegPath: string;
     ffprobePath: string;
   };
-  worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string };
+  /**
+   * lockSeconds: how long a job's lock lasts without renewal; a worker that dies (SIGKILL, power
+   * cut) leaves its job to be picked up again about this long after.
+   */
+  worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string; lockSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   migrateOnStart: boolean;
   /** Unfinished uploads older than this are removed, bytes and all. */
@@ -152,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       concurrency: e.NEBULA_WORKER_CONCURRENCY,
       shutdownGraceSeconds: e.NEBULA_WORKER_SHUTDOWN_GRACE_SECONDS,
       heartbeatFile: e.NEBULA_WORKER_HEARTBEAT_FILE,
+      lockSeconds: e.NEBULA_JOB_LOCK_SECONDS,
     },
     logLevel: e.NEBULA_LOG_LEVEL,
     migrateOnStart: e.NEBULA_MIGRATE_ON_START,

@@ -6,7 +6,10 @@ export const EVENT_TYPES = [
   'file.deleted',
   'folder.created',
   'media.queued',
+  'media.started',
   'media.progress',
+  /** The master playlist is published: every rung has its first segment, players can start. */
+  'media.playable',
   'media.ready',
   'media.failed',
   'deploy.finished',

@@ -18,6 +18,14 @@ export {
 export { CONFIG_VARIABLES, ConfigError, loadConfig, redactUrl, type Config, type StorageConfig } from './config';
 export { EVENT_TYPES, type EventType, type NebulaEvent } from './events';
 export type { HealthCheck, HealthReport } from './health';
+export {
+  ACCEL_PATHS,
+  TRANSCODE_JOB,
+  type AccelPath,
+  type MediaStatus,
+  type TranscodeJob,
+  type TranscodeProgress,
+} from './media';
 export { MEDIA_QUEUE, PING_JOB, SYSTEM_QUEUE, type DependencyState, type HwaccelReport, type PingJob, type WorkerReport } from './queues';
 export { redisOptionsFromUrl, type RedisConnectionOptions } from './redis-url';
 export { storageKeys } from './storage-keys';

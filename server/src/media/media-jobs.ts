@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { MEDIA_QUEUE, storageKeys } from '@nebula/shared';
+import { MEDIA_QUEUE, storageKeys, TRANSCODE_JOB, type TranscodeJob } from '@nebula/shared';
 
 /** Hands files to the media pipeline: one `transcode` job per run on the BullMQ `media` queue. */
 @Injectable()
@@ -10,8 +10,8 @@ export class MediaJobs {
 
   async enqueue(file: { id: string; name: string }, traceId: string): Promise<void> {
     await this.queue.add(
-      'transcode',
-      { fileId: file.id, storageKey: storageKeys.original(file.id), fileName: file.name, traceId },
+      TRANSCODE_JOB,
+      { fileId: file.id, storageKey: storageKeys.original(file.id), fileName: file.name, traceId } satisfies TranscodeJob,
       {
         // A fresh id per run: a replay must not be swallowed by BullMQ's de-duplication of a finished job.
         jobId: `transcode-${file.id}-${Date.now()}`,

@@ -52,6 +52,8 @@ export class HlsPublisher {
     private readonly runPrefix: string,
     private readonly masterKey: string,
     private readonly runId: string,
+    /** What the master needs before players see it (completeMasterPlaylist adds what ffmpeg 5.1 leaves out). */
+    private readonly completeMaster: (text: string) => string = (text) => text,
     private readonly masterName = 'master.m3u8',
   ) {}
 
@@ -86,7 +88,7 @@ export class HlsPublisher {
     if (!master) return;
     const variants = playlistReferences(master).filter((r) => r.endsWith('.m3u8'));
     if (variants.length > 0 && variants.every((v) => ready.has(posix.normalize(v)))) {
-      await this.storage.put(this.masterKey, Readable.from([Buffer.from(prefixMasterPlaylist(master, this.runId))]));
+      await this.storage.put(this.masterKey, Readable.from([Buffer.from(prefixMasterPlaylist(this.completeMaster(master), this.runId))]));
       this.masterPublished = true;
     }
   }

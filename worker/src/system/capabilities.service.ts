@@ -1,21 +1,49 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { hostname } from 'node:os';
 import type { Config, HwaccelReport } from '@nebula/shared';
 import { CONFIG } from '../config';
+import { testEncodeArgs, type EncoderKind } from '../media/ffmpeg-args';
+import { FfmpegRunner } from '../media/ffmpeg.runner';
 import { readFfmpegVersion } from '../media/ffmpeg-version';
 import { findRenderNodes, planHwaccel } from '../media/hwaccel-detect';
 
-/** What this worker can do, found once at start: ffmpeg and hardware acceleration. */
+/**
+ * What this worker can do, found once at start: ffmpeg, and which hardware encoder works. A render
+ * node only counts once it has encoded a frame (a node can exist without a working driver).
+ */
 @Injectable()
 export class CapabilitiesService implements OnModuleInit {
+  private readonly logger = new Logger('capabilities');
   readonly workerId = `${hostname()}:${process.pid}`;
   ffmpeg: { version: string } | { error: string } = { error: 'not probed yet' };
   hwaccel!: HwaccelReport;
 
-  constructor(@Inject(CONFIG) private readonly config: Config) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly runner: FfmpegRunner,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     this.ffmpeg = await readFfmpegVersion(this.config.media.ffmpegPath);
-    this.hwaccel = planHwaccel(this.config.media.hwaccel, await findRenderNodes(), this.config.media.hwDevice);
+    const devices = await findRenderNodes();
+    const plan = planHwaccel(this.config.media.hwaccel, devices, this.config.media.hwDevice);
+    this.hwaccel = 'version' in this.ffmpeg ? await this.proveDevice(plan) : plan;
+    this.logger.log(`hardware acceleration: ${this.hwaccel.selected} (${this.hwaccel.detail})`);
+  }
+
+  private async proveDevice(plan: HwaccelReport): Promise<HwaccelReport> {
+    const device = this.config.media.hwDevice ?? plan.devices[0];
+    if (plan.requested === 'software' || !device) return plan;
+    const kinds: EncoderKind[] = plan.requested === 'auto' ? ['vaapi', 'qsv'] : [plan.requested];
+    const failures: string[] = [];
+    for (const kind of kinds) {
+      try {
+        await this.runner.ffmpeg(testEncodeArgs(kind, device));
+        return { ...plan, selected: kind, detail: `${kind} on ${device} passed a test encode` };
+      } catch (error) {
+        failures.push(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { ...plan, selected: 'software', detail: `${device} failed the test encode (${failures.join('; ')}): encoding in software` };
   }
 }

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout } from './hls-playlists';
+import type { Ladder } from './ladder';
+
+const eventPlaylist = `#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-TARGETDURATION:4
+#EXT-X-MEDIA-SEQUENCE:0
+#EXT-X-PLAYLIST-TYPE:EVENT
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-MAP:URI="init_720p.mp4"
+#EXTINF:4.000000,
+seg_00000.m4s
+#EXTINF:1.200000,
+seg_00001.m4s
+`;
+
+const vodPlaylist = `#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-TARGETDURATION:4
+#EXT-X-MEDIA-SEQUENCE:0
+#EXT-X-PLAYLIST-TYPE:VOD
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-MAP:URI="init_720p.mp4"
+#EXTINF:4.000000,
+seg_00000.m4s
+#EXTINF:1.200000,
+seg_00001.m4s
+#EXT-X-ENDLIST
+`;
+
+describe('hlsLayout', () => {
+  it('puts each rung in its own folder under the master playlist', () => {
+    expect([hlsLayout.master, hlsLayout.variantPlaylist('720p'), hlsLayout.initSegment('720p'), hlsLayout.segment('720p', 12)]).toEqual([
+      'master.m3u8',
+      '720p/index.m3u8',
+      '720p/init_720p.mp4',
+      '720p/seg_00012.m4s',
+    ]);
+  });
+});
+
+describe('finalizeVariantPlaylist', () => {
+  it('turns the EVENT playlist of a running encode into a complete VOD playlist', () => {
+    expect(finalizeVariantPlaylist(eventPlaylist)).toBe(vodPlaylist);
+  });
+
+  it('does not add a second #EXT-X-ENDLIST when ffmpeg wrote one (it does when it ends cleanly)', () => {
+    expect(finalizeVariantPlaylist(`${eventPlaylist}#EXT-X-ENDLIST\n\n`)).toBe(vodPlaylist);
+    expect(finalizeVariantPlaylist(vodPlaylist)).toBe(vodPlaylist);
+  });
+
+  it('declares VOD when the playlist had no type', () => {
+    const untyped = eventPlaylist.replace('#EXT-X-PLAYLIST-TYPE:EVENT\n', '');
+    expect(finalizeVariantPlaylist(untyped)).toBe(vodPlaylist.replace('#EXT-X-PLAYLIST-TYPE:VOD\n', '').replace('#EXT-X-VERSION:7\n', '#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:VOD\n'));
+  });
+});
+
+describe('completeMasterPlaylist', () => {
+  const rung = { frameRate: 29.97, gopFrames: 120 };
+  const ladder: Ladder = {
+    rungs: [
+      { name: '720p', width: 1280, height: 720, videoBitrate: 2_722_000, maxrate: 2_913_000, bufsize: 4_083_000, ...rung },
+      { name: '360p', width: 640, height: 360, videoBitrate: 962_000, maxrate: 1_029_000, bufsize: 1_443_000, ...rung },
+    ],
+    audio: { mode: 'aac', bitrate: 128_000, channels: 2 },
+    segmentSeconds: 4,
+    hdrToSdr: false,
+  };
+
+  // What ffmpeg 5.1 wrote for this ladder.
+  const ffmpegMaster = `#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-STREAM-INF:BANDWIDTH=3135000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"
+720p/index.m3u8
+
+#EXT-X-STREAM-INF:BANDWIDTH=1198000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"
+360p/index.m3u8
+`;
+
+  it('adds the peak and average bandwidth and the frame rate, keeping ffmpeg’s resolution and codecs', () => {
+    expect(completeMasterPlaylist(ffmpegMaster, ladder)).toBe(`#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-STREAM-INF:BANDWIDTH=3345100,AVERAGE-BANDWIDTH=3135000,RESOLUTION=1280x720,FRAME-RATE=29.970,CODECS="avc1.64001f,mp4a.40.2"
+720p/index.m3u8
+
+#EXT-X-STREAM-INF:BANDWIDTH=1272700,AVERAGE-BANDWIDTH=1199000,RESOLUTION=640x360,FRAME-RATE=29.970,CODECS="avc1.64001e,mp4a.40.2"
+360p/index.m3u8
+`);
+  });
+
+  it('counts copied audio at its own bitrate, and no audio as nothing', () => {
+    const copied = completeMasterPlaylist(ffmpegMaster, { ...ladder, audio: { mode: 'copy', channels: 1, bitrate: 70_000 } });
+    expect(copied).toContain('#EXT-X-STREAM-INF:BANDWIDTH=3281300,AVERAGE-BANDWIDTH=3071200,');
+    const silent = completeMasterPlaylist(ffmpegMaster.replace(/,mp4a.40.2/g, ''), { ...ladder, audio: { mode: 'none' } });
+    expect(silent).toContain('#EXT-X-STREAM-INF:BANDWIDTH=3204300,AVERAGE-BANDWIDTH=2994200,RESOLUTION=1280x720,FRAME-RATE=29.970,CODECS="avc1.64001f"\n720p/index.m3u8');
+  });
+
+  it('is idempotent, and leaves variants it does not know alone', () => {
+    const once = completeMasterPlaylist(ffmpegMaster, ladder);
+    expect(completeMasterPlaylist(once, ladder)).toBe(once);
+    const stranger = ffmpegMaster.replace('360p/index.m3u8', 'other/index.m3u8');
+    expect(completeMasterPlaylist(stranger, ladder)).toContain('#EXT-X-STREAM-INF:BANDWIDTH=1198000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"\nother/index.m3u8');
+  });
+});

@@ -1,0 +1,83 @@
+import type { Ladder, LadderAudio, Rung } from './ladder';
+
+/**
+ * Where one ffmpeg run writes a ladder, relative to its output folder:
+ *
+ *   master.m3u8
+ *   1080p/index.m3u8   1080p/init_1080p.mp4   1080p/seg_00000.m4s  1080p/seg_00001.m4s ...
+ *   720p/index.m3u8    720p/init_720p.mp4     720p/seg_00000.m4s ...
+ *
+ * One folder per rung, named after it (the `name:` of -var_stream_map, which ffmpeg puts for %v).
+ */
+export const hlsLayout = {
+  master: 'master.m3u8',
+  variantPlaylist: (rung: string) => `${rung}/index.m3u8`,
+  initSegment: (rung: string) => `${rung}/init_${rung}.mp4`,
+  /** ffmpeg counts segments from 0. */
+  segment: (rung: string, index: number) => `${rung}/seg_${String(index).padStart(5, '0')}.m4s`,
+} as const;
+
+/**
+ * A variant playlist as it must stay once the encode is done: VOD, with #EXT-X-ENDLIST. While
+ * encoding it is EVENT, which lets a player start early and keep polling for new segments.
+ */
+export function finalizeVariantPlaylist(text: string): string {
+  let lines = text.replace(/\r\n/g, '\n').split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+
+  if (lines.some((line) => line.startsWith('#EXT-X-PLAYLIST-TYPE:'))) {
+    lines = lines.map((line) => (line.startsWith('#EXT-X-PLAYLIST-TYPE:') ? '#EXT-X-PLAYLIST-TYPE:VOD' : line));
+  } else {
+    const after = Math.max(0, lines.findIndex((line) => line.startsWith('#EXT-X-VERSION:')));
+    lines.splice(after + 1, 0, '#EXT-X-PLAYLIST-TYPE:VOD');
+  }
+  if (!lines.includes('#EXT-X-ENDLIST')) lines.push('#EXT-X-ENDLIST');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Container overhead on top of the encoders' rates, as ffmpeg's own BANDWIDTH counts it. */
+const OVERHEAD = 1.1;
+/** What copied audio is assumed to cost when ffprobe did not say. */
+const ASSUMED_AUDIO_BITRATE = 128_000;
+
+/**
+ * ffmpeg 5.1 writes a master playlist with BANDWIDTH (the average, not the peak), RESOLUTION and
+ * CODECS only. This completes each variant with what players use to choose one: BANDWIDTH as the
+ * peak (maxrate), AVERAGE-BANDWIDTH, FRAME-RATE, and EXT-X-INDEPENDENT-SEGMENTS for the whole
+ * master. CODECS stays ffmpeg's: it is read from the encoded stream (the profile and level x264 or
+ * the GPU actually chose).
+ */
+export function completeMasterPlaylist(ffmpegMaster: string, ladder: Ladder): string {
+  const lines = ffmpegMaster.replace(/\r\n/g, '\n').split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const uri = lines[i + 1]?.trim();
+    const rung = uri ? ladder.rungs.find((r) => uri === hlsLayout.variantPlaylist(r.name)) : undefined;
+    if (line.startsWith('#EXT-X-STREAM-INF:') && rung) {
+      out.push(`#EXT-X-STREAM-INF:${variantAttributes(line.slice('#EXT-X-STREAM-INF:'.length), rung, ladder.audio)}`);
+    } else {
+      out.push(line);
+    }
+    if (line.startsWith('#EXT-X-VERSION:') && !lines.includes('#EXT-X-INDEPENDENT-SEGMENTS')) out.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  }
+  return out.join('\n');
+}
+
+function variantAttributes(ffmpegAttributes: string, rung: Rung, audio: LadderAudio): string {
+  const given = new Map<string, string>();
+  // Values may be quoted and hold commas: CODECS="avc1.640028,mp4a.40.2".
+  for (const match of ffmpegAttributes.matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)) given.set(match[1]!, match[2]!);
+
+  const audioBitrate = audio.mode === 'none' ? 0 : (audio.bitrate ?? ASSUMED_AUDIO_BITRATE);
+  const ordered = new Map<string, string>([
+    ['BANDWIDTH', String(Math.round((rung.maxrate + audioBitrate) * OVERHEAD))],
+    ['AVERAGE-BANDWIDTH', String(Math.round((rung.videoBitrate + audioBitrate) * OVERHEAD))],
+    ['RESOLUTION', given.get('RESOLUTION') ?? `${rung.width}x${rung.height}`],
+    ['FRAME-RATE', rung.frameRate.toFixed(3)],
+  ]);
+  const codecs = given.get('CODECS');
+  if (codecs !== undefined) ordered.set('CODECS', codecs);
+  for (const [key, value] of given) if (!ordered.has(key)) ordered.set(key, value);
+  return [...ordered].map(([key, value]) => `${key}=${value}`).join(',');
+}

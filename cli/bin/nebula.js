@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The `nebula` command. The CLI is TypeScript run as-is: Node gets tsx's loaders (both, because
+// @nebula/shared is CommonJS TypeScript and the CLI is ESM); Bun runs TypeScript itself.
+import { fileURLToPath } from 'node:url';
+
+// https://no-color.org. Ink and the table draw with chalk, which does not read NO_COLOR but
+// does read FORCE_COLOR=0; it must be set before chalk loads.
+if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+
+if (!process.versions.bun) {
+  // tsx reads the tsconfig of the working directory; the CLI's own (JSX for Ink) must apply
+  // wherever nebula is run from.
+  process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+  (await import('tsx/cjs/api')).register();
+  (await import('tsx/esm/api')).register({ tsconfig: process.env.TSX_TSCONFIG_PATH });
+}
+await import('../src/main.tsx');

@@ -1,0 +1,127 @@
+import type { EntryDto } from '@nebula/shared';
+import type { NebulaClient } from '../api-client';
+import { uploadStateFile } from '../config';
+import type { CommandContext } from '../context';
+import { ApiError, CliError, describeError, EXIT, UnreachableError } from '../errors';
+import { sha256File } from '../hash';
+import { JsonReporter } from '../json-reporter';
+import { scanSources } from '../local-scan';
+import { mimeFor } from '../mime';
+import { normaliseRemotePath } from '../remote-path';
+import { ResumeStore } from '../resume-store';
+import { startUpload, type RunningUpload } from '../tus-upload';
+import type { UploadEvent, UploadReporter } from '../upload-events';
+import { planUpload, type PlannedFile } from '../upload-plan';
+import { UploadQueue } from '../upload-queue';
+
+export interface UploadOptions {
+  to: string;
+  concurrency: number;
+}
+
+/**
+ * nebula upload <file-or-dir>... : hash, skip what is already there, upload the rest over tus
+ * with resume. Resolves with the exit code (non-zero if any file failed).
+ */
+export async function upload(inputs: string[], options: UploadOptions, context: CommandContext): Promise<number> {
+  const to = normaliseRemotePath(options.to);
+  const sources = await scanSources(inputs);
+  const plan = planUpload(sources, to);
+  const client = await context.client();
+
+  // Folders first (their parents too), so every file has somewhere to land.
+  for (const folder of plan.folders) await ensureFolder(client, folder);
+
+  const reporter: UploadReporter = context.output.json
+    ? new JsonReporter<UploadEvent>()
+    : new (await import('../ui/upload-screen')).InkUploadReporter(context.output.color);
+  const emit = (event: UploadEvent) => reporter.emit(event);
+  emit({ event: 'plan', files: plan.files.length, bytes: plan.totalBytes, to });
+
+  const store = new ResumeStore(uploadStateFile());
+  const listings = new Map<string, Promise<Map<string, EntryDto>>>();
+  const listing = (folder: string) => {
+    let found = listings.get(folder);
+    if (!found) {
+      found = client.listFolder(folder).then(
+        (result) => new Map(result.entries.map((entry) => [entry.name, entry])),
+        (error: unknown) => {
+          if (error instanceof ApiError && error.status === 404) return new Map<string, EntryDto>();
+          throw error;
+        },
+      );
+      listings.set(folder, found);
+    }
+    return found;
+  };
+
+  const running = new Set<RunningUpload>();
+  const queue = new UploadQueue<PlannedFile, { sent: number; skipped: boolean }>(options.concurrency);
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted) process.exit(EXIT.interrupted); // a second Ctrl-C: leave now
+    interrupted = true;
+    queue.stop();
+    for (const upload of running) void upload.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+
+  const startedAt = Date.now();
+  const { outcomes, notStarted } = await queue.run(plan.files, async (file) => {
+    try {
+      const sha256 = await sha256File(file.absolute, (bytes) => emit({ event: 'hashing', file: file.display, bytes, total: file.size }));
+      const existing = (await listing(file.folder)).get(file.name);
+      if (existing?.kind === 'file' && existing.status === 'ready' && existing.sha256 === sha256) {
+        emit({ event: 'skipped', file: file.display, id: existing.id, path: existing.path, sha256, bytes: file.size, reason: `already at ${existing.path} with the same sha256` });
+        return { sent: 0, skipped: true };
+      }
+      if (interrupted) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
+      const upload = startUpload(client.server, client.uploadsEndpoint, store, { ...file, sha256, mime: mimeFor(file.name) }, {
+        onProgress: (bytes, total) => emit({ event: 'progress', file: file.display, bytes, total }),
+        onResumed: (offset) => emit({ event: 'resumed', file: file.display, offset, total: file.size }),
+      });
+      running.add(upload);
+      const { sent } = await upload.done.finally(() => running.delete(upload));
+      const entry = await client.lookup(file.path);
+      emit({ event: 'done', file: file.display, id: entry.id, path: entry.path, sha256: entry.sha256 ?? sha256, bytes: file.size, sent });
+      return { sent, skipped: false };
+    } catch (error) {
+      const { message, code } = describeError(error);
+      if (!interrupted) emit({ event: 'error', file: file.display, path: file.path, code, message });
+      throw error;
+    }
+  });
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
+
+  const failed = outcomes.filter((outcome) => !outcome.ok);
+  emit({
+    event: 'summary',
+    uploaded: outcomes.filter((outcome) => outcome.ok && !outcome.value.skipped).length,
+    skipped: outcomes.filter((outcome) => outcome.ok && outcome.value.skipped).length,
+    failed: interrupted ? 0 : failed.length,
+    notStarted: notStarted.length + (interrupted ? failed.length : 0),
+    bytes: plan.totalBytes,
+    sent: outcomes.reduce((sum, outcome) => sum + (outcome.ok ? outcome.value.sent : 0), 0),
+    seconds: (Date.now() - startedAt) / 1000,
+  });
+  await reporter.finish();
+
+  if (interrupted) throw new CliError('interrupted: run the same command again to resume where it stopped', EXIT.interrupted, 'interrupted');
+  if (failed.length === 0) return EXIT.ok;
+  const everyFailureIsUnreachable = failed.every((outcome) => !outcome.ok && outcome.error instanceof UnreachableError);
+  process.stderr.write(`nebula: ${failed.length} of ${plan.files.length} file${plan.files.length === 1 ? '' : 's'} failed\n`);
+  return everyFailureIsUnreachable ? EXIT.unreachable : EXIT.failed;
+}
+
+/** POST /api/folders with parents; a folder that is already there is fine. */
+async function ensureFolder(client: NebulaClient, path: string): Promise<void> {
+  if (path === '/') return;
+  try {
+    await client.createFolder(path, true);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'already_exists') return;
+    throw error;
+  }
+}

@@ -1,0 +1,123 @@
+import { Command, CommanderError, Option } from 'commander';
+import { get } from './commands/get';
+import { login } from './commands/login';
+import { ls } from './commands/ls';
+import { mkdir } from './commands/mkdir';
+import { mv } from './commands/mv';
+import { rm } from './commands/rm';
+import { upload } from './commands/upload';
+import { createContext, type CommandContext } from './context';
+import { describeError, EXIT } from './errors';
+import { parseConcurrency } from './upload-queue';
+
+interface GlobalOptions {
+  server?: string;
+  json?: boolean;
+}
+
+/** Runs one command with its context, and turns any failure into one line and an exit code. */
+function action<A extends unknown[]>(run: (context: CommandContext, ...args: A) => Promise<number | void>) {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const context = createContext(options);
+    try {
+      process.exitCode = (await run(context, ...(args.slice(0, -1) as A))) ?? EXIT.ok;
+    } catch (error) {
+      const { message, exitCode, code } = describeError(error);
+      context.output.event({ event: 'error', code, message });
+      process.stderr.write(`nebula: ${message}\n`);
+      process.exitCode = exitCode;
+    } finally {
+      await context.close();
+    }
+  };
+}
+
+const jsonOption = () => new Option('--json', 'one JSON object per line (the default when stdout is not a terminal)');
+
+export function buildProgram(): Command {
+  const program = new Command('nebula')
+    .description('The terminal client of Nebula, a self-hosted media cloud.')
+    .version('0.1.0', '-V, --version')
+    .addOption(new Option('--server <url>', 'the Nebula server (default: $NEBULA_SERVER, then the one from nebula login)'))
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`nebula: ${text.replace(/^error: /, '')}`) });
+
+  program
+    .command('login')
+    .description('remember the server to talk to (checks that it answers first)')
+    .argument('<server-url>', 'e.g. http://127.0.0.1:8080 or https://nebula.your-tailnet.ts.net')
+    .addOption(jsonOption())
+    .action(action((context, url: string) => login(url, context)));
+
+  program
+    .command('upload')
+    .description('upload files and folders (resumable: run it again after any interruption)')
+    .argument('<file-or-folder...>', 'what to upload; folders keep their structure')
+    .option('--to <folder>', 'the folder on the server to upload into', '/')
+    .option('--concurrency <n>', 'files uploaded at the same time (1-16)', '3')
+    .addOption(jsonOption())
+    .action(action((context, inputs: string[], options: { to: string; concurrency: string }) => upload(inputs, { to: options.to, concurrency: parseConcurrency(options.concurrency) }, context)));
+
+  program
+    .command('ls')
+    .description('list a folder')
+    .argument('[folder]', 'the folder on the server', '/')
+    .addOption(jsonOption())
+    .action(action((context, folder: string) => ls(folder, context)));
+
+  program
+    .command('get')
+    .description('download a file (resumable, checked against its sha256)')
+    .argument('<path>', 'the file on the server')
+    .option('-o, --output <file>', 'where to write it (default: its name, in this folder)')
+    .addOption(jsonOption())
+    .action(action((context, path: string, options: { output?: string }) => get(path, options, context)));
+
+  program
+    .command('rm')
+    .description('delete a file (with its renditions) or a folder')
+    .argument('<path>', 'the file or folder on the server')
+    .option('-r, --recursive', 'delete a folder with everything in it')
+    .addOption(jsonOption())
+    .action(action((context, path: string, options: { recursive?: boolean }) => rm(path, options, context)));
+
+  program
+    .command('mv')
+    .description('rename or move a file or folder (into <to> when it is a folder)')
+    .argument('<from>', 'the file or folder on the server')
+    .argument('<to>', 'an existing folder to move it into, or its new path')
+    .addOption(jsonOption())
+    .action(action((context, from: string, to: string) => mv(from, to, context)));
+
+  program
+    .command('mkdir')
+    .description('create a folder')
+    .argument('<path>', 'the folder on the server')
+    .option('-p, --parents', 'create missing parent folders too; no error if it exists')
+    .addOption(jsonOption())
+    .action(action((context, path: string, options: { parents?: boolean }) => mkdir(path, options, context)));
+
+  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: (text, write) => write(`nebula: ${text.replace(/^error: /, '')}`) });
+  return program;
+}
+
+/** Writing to a closed pipe (`nebula ls --json | head -1`) is not an error worth a stack trace. */
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version "fail" with exit code 0; real usage errors were printed already.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`nebula: ${describeError(error).message}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}

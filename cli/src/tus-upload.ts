@@ -1,0 +1,163 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import { DetailedError, Upload } from 'tus-js-client';
+import { UPLOAD_METADATA } from '@nebula/shared';
+import { ApiError, CliError, networkFailure, UnreachableError } from './errors';
+import type { ResumeStore } from './resume-store';
+
+export interface FileToUpload {
+  absolute: string;
+  size: number;
+  mtimeMs: number;
+  /** Remote folder and name. */
+  folder: string;
+  name: string;
+  sha256: string;
+  mime: string;
+}
+
+export interface UploadCallbacks {
+  /** Absolute bytes: the offset the server has plus what this run has sent. */
+  onProgress?: (bytes: number, total: number) => void;
+  /** The server already had `offset` bytes of this file from an earlier run (or before a network cut). */
+  onResumed?: (offset: number) => void;
+}
+
+export interface RunningUpload {
+  /** Resolves with the bytes this run actually sent. */
+  done: Promise<{ sent: number }>;
+  /** Stops sending but keeps the upload on the server, so the next run resumes it. */
+  abort: () => Promise<void>;
+}
+
+/**
+ * Waits between tries after a network cut or a 5xx: about two minutes in all, enough for a gateway
+ * restart or a Wi-Fi switch. tus-js-client starts the count again whenever bytes got through.
+ */
+export const RETRY_DELAYS = [0, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 30_000, 30_000];
+
+export class UploadAbortedError extends CliError {
+  constructor(file: string) {
+    super(`upload of ${file} stopped; run the same command again to resume it`, 130, 'interrupted');
+  }
+}
+
+/**
+ * The key under which an unfinished upload is remembered: the same file (path, size, mtime) going
+ * to the same place on the same server. Change any of them and the upload starts over.
+ */
+export function uploadFingerprint(server: string, file: Pick<FileToUpload, 'absolute' | 'size' | 'mtimeMs' | 'folder' | 'name'>): string {
+  const target = file.folder === '/' ? `/${file.name}` : `${file.folder}/${file.name}`;
+  return ['nebula', server, file.absolute, file.size, Math.trunc(file.mtimeMs), target].join('\n');
+}
+
+type TusFileReader = NonNullable<ConstructorParameters<typeof Upload>[1]['fileReader']>;
+
+/**
+ * Reads the file for tus-js-client: each PATCH body is a stream over [start, end) of the file on
+ * disk. Like tus-js-client's own reader for Node, but with 1 MiB reads instead of 64 KiB, which
+ * cuts the per-chunk work between disk and socket (measured: ~15% faster to the local gateway).
+ */
+function fileReader(path: string, size: number): TusFileReader {
+  const open = new Set<ReadStream>();
+  return {
+    openFile: async () => ({
+      size,
+      slice: async (start: number, end: number) => {
+        const stop = Math.min(end, size);
+        if (stop <= start) return { value: Buffer.alloc(0), done: true };
+        const stream = createReadStream(path, { start, end: stop - 1, highWaterMark: 1024 * 1024 });
+        open.add(stream);
+        stream.once('close', () => open.delete(stream));
+        // The HTTP stack sets Content-Length from `size`.
+        return { value: Object.assign(stream, { size: stop - start }), done: stop >= size };
+      },
+      close: () => {
+        for (const stream of open) stream.destroy();
+      },
+    }),
+  };
+}
+
+/** One file, over tus, resumable. */
+export function startUpload(server: string, endpoint: string, store: ResumeStore, file: FileToUpload, callbacks: UploadCallbacks = {}, retryDelays = RETRY_DELAYS): RunningUpload {
+  let sent = 0;
+  let position = 0;
+  let aborted = false;
+  let rejectDone: (error: unknown) => void = () => undefined;
+  let abortUpload = async (): Promise<void> => undefined;
+  const fingerprint = uploadFingerprint(server, file);
+
+  const done = new Promise<{ sent: number }>((resolve, reject) => {
+    rejectDone = reject;
+    // The file itself is read by fileReader(); tus-js-client only passes this along.
+    const upload = new Upload({ path: file.absolute } as unknown as Buffer, {
+      endpoint,
+      fileReader: fileReader(file.absolute, file.size),
+      uploadSize: file.size,
+      metadata: { [UPLOAD_METADATA.name]: file.name, [UPLOAD_METADATA.folder]: file.folder, [UPLOAD_METADATA.sha256]: file.sha256, [UPLOAD_METADATA.mime]: file.mime },
+      fingerprint: async () => fingerprint,
+      urlStorage: store,
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      // The whole rest of the file in one PATCH (no chunkSize): the fastest over a fast link, and
+      // the server keeps every byte it received when the connection drops, so a resume loses
+      // nothing. Not creation-with-upload: the upload's URL must be stored before data flows,
+      // or a kill during the first request would lose it.
+      uploadDataDuringCreation: false,
+      retryDelays,
+      onShouldRetry: (error) => {
+        const status = error.originalResponse?.getStatus() ?? 0;
+        if (status === 0 || status >= 500 || status === 423) return true;
+        // 409 on a PATCH is tus's "offset mismatch": tus-js-client asks for the offset again. On
+        // creation it is our "a file of that name is already there", which waiting will not change.
+        return status === 409 && error.originalRequest?.getMethod() === 'PATCH';
+      },
+      onAfterResponse: (request, response) => {
+        if (request.getMethod() !== 'HEAD' || response.getStatus() !== 200) return;
+        const offset = Number.parseInt(response.getHeader('Upload-Offset') ?? '', 10);
+        if (!Number.isFinite(offset)) return;
+        position = offset;
+        if (offset > 0) callbacks.onResumed?.(offset);
+      },
+      onProgress: (bytes, total) => {
+        if (bytes > position) sent += bytes - position;
+        position = bytes;
+        callbacks.onProgress?.(bytes, total);
+      },
+      onSuccess: () => resolve({ sent }),
+      onError: (error) => reject(explainUploadError(server, error)),
+    });
+    void upload
+      .findPreviousUploads()
+      .then((previous) => {
+        if (aborted) return;
+        const last = previous[0];
+        if (last) upload.resumeFromPreviousUpload(last);
+        upload.start();
+      })
+      .catch(reject);
+    abortUpload = async () => {
+      aborted = true;
+      await upload.abort(false);
+    };
+  });
+  return {
+    done,
+    abort: async () => {
+      await abortUpload();
+      rejectDone(new UploadAbortedError(file.name));
+    },
+  };
+}
+
+/** tus-js-client's errors are long and generic: turn them into the server's own reason. */
+export function explainUploadError(server: string, error: Error): Error {
+  if (error instanceof DetailedError) {
+    const response = error.originalResponse;
+    if (response) return ApiError.fromResponse(response.getStatus(), response.getBody(), 'the upload');
+    const reason = networkFailure(error.causingError);
+    if (reason) return new UnreachableError(server, reason);
+    if (error.causingError) return new CliError(`the upload failed: ${error.causingError.message}`);
+  }
+  return error;
+}

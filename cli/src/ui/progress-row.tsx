@@ -1,0 +1,37 @@
+import { Text, useStdout } from 'ink';
+import { bar, formatBytes, formatDuration, formatRate } from '../format';
+
+export interface ProgressRowProps {
+  label: string;
+  bytes: number;
+  total: number;
+  rate: number | null;
+  eta: number | null;
+  /** A word instead of speed and time left, e.g. "hashing". */
+  note?: string;
+  color: boolean;
+}
+
+/** Room for "100% 1023 MiB/1023 MiB  1023 MiB/s  ETA 59m 59s", so the bars of all rows line up. */
+const NUMBERS_WIDTH = 47;
+
+/** Fits a label into `width` cells, keeping its end (the file name) when it is too long. */
+export function fitLabel(label: string, width: number): string {
+  const chars = [...label];
+  return chars.length > width ? `…${chars.slice(chars.length - width + 1).join('')}` : label.padEnd(width);
+}
+
+/** One line that never wraps: label, bar, percent, bytes of total, then speed and time left. */
+export function ProgressRow({ label, bytes, total, rate, eta, note, color }: ProgressRowProps) {
+  const columns = useStdout().stdout.columns || 100;
+  const fraction = total > 0 ? bytes / total : 1;
+  const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
+  const numbers = `${percent} ${formatBytes(bytes)}/${formatBytes(total)}${note ? `  ${note}` : `  ${formatRate(rate)}  ETA ${formatDuration(eta)}`}`;
+  const barWidth = columns >= 110 ? 24 : columns >= 90 ? 16 : 10;
+  const labelWidth = Math.max(8, Math.min(40, columns - barWidth - NUMBERS_WIDTH - 3));
+  return (
+    <Text wrap="truncate-end">
+      {fitLabel(label, labelWidth)} <Text color={color ? (note ? 'yellow' : 'cyan') : undefined}>{bar(fraction, barWidth)}</Text> {numbers}
+    </Text>
+  );
+}

@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DeployRecord } from '@nebula/shared';
 
 const hooksDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixturesDir = path.join(hooksDir, 'test', 'fixtures');
@@ -67,21 +68,6 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   throw new Error(`timed out waiting for ${what}`);
 }
 
-interface DeployRecord {
-  id: string;
-  release: string;
-  kind: 'push' | 'rollback';
-  commit: string;
-  subject: string;
-  ref: string;
-  result: 'success' | 'rolled_back' | 'failed';
-  reason?: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  log: string;
-  previousCommit: string | null;
-}
 
 /** One "server" (temp HOME with the bare repo and runtime folder) and one laptop work repo. */
 class Stand {

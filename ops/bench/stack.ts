@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import * as tus from 'tus-js-client';
 import { freePort } from '../embedded/processes';
 import type { StackFile } from '../embedded/supervisor';
@@ -39,23 +37,8 @@ export async function startStack(): Promise<{ url: string; dataDir: string; gate
   };
 }
 
-/** A file of pseudo-random bytes (incompressible), written in 1 MiB pieces; returns its sha256. */
-export async function makeFile(path: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  const block = randomBytes(MiB);
-  await pipeline(
-    (async function* () {
-      for (let i = 0; i * MiB < size; i++) {
-        const chunk = Buffer.from(block.subarray(0, Math.min(MiB, size - i * MiB)));
-        chunk.writeUInt32BE(i, 0);
-        hash.update(chunk);
-        yield chunk;
-      }
-    })(),
-    createWriteStream(path),
-  );
-  return hash.digest('hex');
-}
+/** The same generator the tests use. */
+export { makeRandomFile as makeFile } from '../test-support/random-file';
 
 export function tusUpload(url: string, file: string, size: number, name: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -54,8 +54,8 @@ async function main(): Promise<void> {
 
   // 1. Nebula, with `npm start`: upload, then wait for ready; times from the event log.
   const stack = await startStack();
-  let job = 0;
-  let firstPlayable = 0;
+  let job: number;
+  let firstPlayable: number;
   try {
     await tusUpload(stack.url, clip, statSync(clip).size, 'clip.mp4');
     const entry = (await (await fetch(`${stack.url}/api/files/lookup?path=/clip.mp4`)).json()) as EntryDto;

@@ -57,3 +57,5 @@ async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): P
     await client.end();
   }
 }
+
+export { makeRandomFile } from './random-file';

@@ -1,12 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto } from '@nebula/shared';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
-import { tempDir } from '../test-support/services';
+import { makeRandomFile, tempDir } from '../test-support/services';
 
 const MiB = 1024 * 1024;
 
@@ -26,20 +25,7 @@ describe('an upload survives the gateway being killed', () => {
   it('resumes from what the gateway had stored before SIGKILL, and ends with the right sha256', async () => {
     const file = join(dir.path, 'movie.bin');
     const size = 200 * MiB;
-    const hash = createHash('sha256');
-    const block = randomBytes(MiB);
-    await pipeline(
-      (async function* () {
-        for (let i = 0; i < size / MiB; i++) {
-          const chunk = Buffer.from(block);
-          chunk.writeUInt32BE(i, 0);
-          hash.update(chunk);
-          yield chunk;
-        }
-      })(),
-      createWriteStream(file),
-    );
-    const sha256 = hash.digest('hex');
+    const sha256 = await makeRandomFile(file, size);
 
     let killed = false;
     let resumedAt = -1;

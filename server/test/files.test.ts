@@ -1,32 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, FolderListing, NebulaEvent } from '@nebula/shared';
 import { createObjectStorage } from '@nebula/shared/storage';
-import { tempDir } from '../../ops/test-support/services';
+import { makeRandomFile, tempDir } from '../../ops/test-support/services';
 import { startTestGateway, type TestGateway } from './gateway';
 
 const MiB = 1024 * 1024;
 
-/** A file of pseudo-random bytes written in 1 MiB pieces, and its sha256. */
 async function makeFile(dir: string, name: string, size: number): Promise<{ path: string; sha256: string; size: number }> {
   const path = join(dir, name);
-  const hash = createHash('sha256');
-  const seed = randomBytes(MiB);
-  async function* chunks() {
-    for (let left = size, i = 0; left > 0; left -= MiB, i++) {
-      const chunk = Buffer.from(seed.subarray(0, Math.min(MiB, left)));
-      chunk.writeUInt32BE(i, 0);
-      hash.update(chunk);
-      yield chunk;
-    }
-  }
-  await pipeline(chunks, createWriteStream(path));
-  return { path, sha256: hash.digest('hex'), size };
+  return { path, sha256: await makeRandomFile(path, size), size };
 }
 
 function tusUpload(url: string, file: string, metadata: Record<string, string>, extra: Partial<tus.UploadOptions> = {}): Promise<string> {

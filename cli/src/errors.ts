@@ -41,7 +41,8 @@ export class ApiError extends CliError {
   static fromResponse(status: number, body: string, what: string): ApiError {
     const parsed = parseErrorBody(body);
     const code = parsed?.code ?? defaultCode(status);
-    let message = parsed?.message ?? (body.trim().slice(0, 200) || `HTTP ${status}`);
+    const text = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+    let message = parsed?.message ?? `the server answered ${status}${text ? `: ${text}` : ''}`;
     if (status === 403) message = `the server refused ${what}: ${message} (only machines of your tailnet may use Nebula)`;
     return new ApiError(status, code, message);
   }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResumeStore } from './resume-store';
 
-const upload = (url: string, creationTime = new Date().toISOString()) => ({
+// tus-js-client writes creationTime with Date#toString().
+const upload = (url: string, creationTime = new Date().toString()) => ({
   size: 10,
   metadata: { filename: 'a.mp4' },
   creationTime,
@@ -24,9 +25,9 @@ describe('ResumeStore', () => {
 
   it('finds an upload by its exact fingerprint only, newest first', async () => {
     const store = new ResumeStore(file);
-    await store.addUpload('fp:/home/a.mp4', upload('http://s/api/uploads/1', new Date(Date.now() - 60_000).toISOString()));
+    await store.addUpload('fp:/home/a.mp4', upload('http://s/api/uploads/1', new Date(Date.now() - 60_000).toString()));
     await store.addUpload('fp:/home/a.mp4.bak', upload('http://s/api/uploads/2'));
-    await store.addUpload('fp:/home/a.mp4', upload('http://s/api/uploads/3', new Date().toISOString()));
+    await store.addUpload('fp:/home/a.mp4', upload('http://s/api/uploads/3', new Date(Date.now() + 5_000).toString()));
     const found = await new ResumeStore(file).findUploadsByFingerprint('fp:/home/a.mp4');
     expect(found.map((u) => u.uploadUrl)).toEqual(['http://s/api/uploads/3', 'http://s/api/uploads/1']);
     expect((await store.findAllUploads()).length).toBe(3);
@@ -37,7 +38,7 @@ describe('ResumeStore', () => {
     const key = await store.addUpload('fp', upload('http://s/api/uploads/1'));
     await store.removeUpload(key);
     expect(await store.findAllUploads()).toEqual([]);
-    await store.addUpload('old', upload('http://s/api/uploads/old', '2000-01-01T00:00:00.000Z'));
+    await store.addUpload('old', upload('http://s/api/uploads/old', new Date('2000-01-01T00:00:00.000Z').toString()));
     expect(await store.findAllUploads()).toEqual([]);
   });
 

@@ -36,7 +36,7 @@ export class ResumeStore implements UrlStorage {
     return Object.entries(data)
       .filter(([, entry]) => entry.fingerprint === fingerprint)
       .map(([key, entry]) => toPrevious(key, entry))
-      .sort((a, b) => (a.creationTime < b.creationTime ? 1 : -1));
+      .sort((a, b) => Date.parse(b.creationTime) - Date.parse(a.creationTime));
   }
 
   removeUpload(urlStorageKey: string): Promise<void> {
@@ -80,6 +80,7 @@ export class ResumeStore implements UrlStorage {
         change(data);
         const now = Date.now();
         for (const [key, entry] of Object.entries(data)) {
+          // tus-js-client writes creationTime as Date#toString(), which Date.parse reads.
           if (now - Date.parse(entry.creationTime) > FORGET_AFTER_MS) delete data[key];
         }
         const temp = `${this.file}.${process.pid}.tmp`;

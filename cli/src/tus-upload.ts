@@ -86,6 +86,8 @@ export function startUpload(server: string, endpoint: string, store: ResumeStore
   let rejectDone: (error: unknown) => void = () => undefined;
   let abortUpload = async (): Promise<void> => undefined;
   const fingerprint = uploadFingerprint(server, file);
+  /** A 5xx that was retried: when the retry then fails differently, this is the real reason. */
+  let serverFailure: DetailedError | undefined;
 
   const done = new Promise<{ sent: number }>((resolve, reject) => {
     rejectDone = reject;
@@ -107,6 +109,7 @@ export function startUpload(server: string, endpoint: string, store: ResumeStore
       retryDelays,
       onShouldRetry: (error) => {
         const status = error.originalResponse?.getStatus() ?? 0;
+        if (status >= 500) serverFailure = error;
         if (status === 0 || status >= 500 || status === 423) return true;
         // 409 on a PATCH is tus's "offset mismatch": tus-js-client asks for the offset again. On
         // creation it is our "a file of that name is already there", which waiting will not change.
@@ -125,7 +128,12 @@ export function startUpload(server: string, endpoint: string, store: ResumeStore
         callbacks.onProgress?.(bytes, total);
       },
       onSuccess: () => resolve({ sent }),
-      onError: (error) => reject(explainUploadError(server, error)),
+      onError: (error) => {
+        // A creation that failed with a 5xx may have reserved the name before failing: its retry
+        // then hears "already exists", which hides what went wrong.
+        const hidden = error instanceof DetailedError && error.originalRequest?.getMethod() === 'POST' && error.originalResponse?.getStatus() === 409 && serverFailure;
+        reject(explainUploadError(server, hidden ? serverFailure! : error));
+      },
     });
     void upload
       .findPreviousUploads()

@@ -5,6 +5,7 @@ import { formatBytes, formatDuration } from '../format';
 import { TransferMeter } from '../transfer-meter';
 import { ProgressRow } from './progress-row';
 import { Store } from './store';
+import { closeScreen } from './unmount';
 
 interface DownloadView {
   bytes: number;
@@ -53,8 +54,7 @@ export class DownloadScreen {
 
   async finish(): Promise<void> {
     this.store.notify();
-    this.ink.unmount();
-    await this.ink.waitUntilExit();
+    await closeScreen(this.ink);
     for (const note of this.notes) process.stdout.write(`${note}\n`);
     if (this.done) {
       const seconds = (Date.now() - this.startedAt) / 1000;

@@ -2,6 +2,7 @@ import { Table } from '@alcalzone/ink-table';
 import { render, Text } from 'ink';
 import type { EntryDto } from '@nebula/shared';
 import { formatBytes, formatTime } from '../format';
+import { closeScreen } from './unmount';
 
 export function entryRow(entry: EntryDto) {
   return {
@@ -19,6 +20,5 @@ export function entryRow(entry: EntryDto) {
  */
 export async function printEntries(path: string, entries: EntryDto[]): Promise<void> {
   const instance = render(entries.length === 0 ? <Text>{path} is empty</Text> : <Table data={entries.map(entryRow)} />, { patchConsole: false, exitOnCtrlC: false });
-  instance.unmount();
-  await instance.waitUntilExit();
+  await closeScreen(instance);
 }

@@ -5,6 +5,7 @@ import type { UploadEvent, UploadReporter } from '../upload-events';
 import { ProgressRow } from './progress-row';
 import { Store } from './store';
 import { UploadBoard, type BoardView } from './upload-board';
+import { closeScreen } from './unmount';
 
 const MARK = { done: '✔', skipped: '↷', error: '✖' } as const;
 const MARK_COLOR = { done: 'green', skipped: 'gray', error: 'red' } as const;
@@ -66,8 +67,7 @@ export class InkUploadReporter implements UploadReporter {
 
   async finish(): Promise<void> {
     this.store.notify();
-    this.ink.unmount();
-    await this.ink.waitUntilExit();
+    await closeScreen(this.ink);
     const s = this.summary;
     if (s) {
       const parts = [`${s.uploaded} uploaded`, `${s.skipped} skipped`];

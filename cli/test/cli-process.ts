@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+export const nebulaBin = join(repoRoot, 'cli', 'bin', 'nebula.js');
+
+export type CliEvent = { event: string; [key: string]: unknown };
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout's JSON lines (stdout is a pipe here, so every command prints JSON). */
+  events: CliEvent[];
+}
+
+export interface CliEnvironment {
+  /** NEBULA_SERVER */
+  server: string;
+  /** XDG_CONFIG_HOME and XDG_STATE_HOME live under it: each test's own config and resume state. */
+  home: string;
+}
+
+export async function cliHome(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'nebula-cli-home-'));
+}
+
+const envFor = (environment: CliEnvironment, extra: Record<string, string> = {}) => ({
+  ...process.env,
+  NEBULA_SERVER: environment.server,
+  XDG_CONFIG_HOME: join(environment.home, 'config'),
+  XDG_STATE_HOME: join(environment.home, 'state'),
+  NO_COLOR: '1',
+  ...extra,
+});
+
+/** The real CLI as a child process: `node cli/bin/nebula.js ...` (or another runtime, e.g. bun). */
+export function spawnCli(environment: CliEnvironment, args: string[], options: { cwd?: string; runtime?: string[]; env?: Record<string, string> } = {}) {
+  const [command, ...runtimeArgs] = options.runtime ?? [process.execPath];
+  const child = spawn(command as string, [...runtimeArgs, nebulaBin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: envFor(environment, options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const events: CliEvent[] = [];
+  const listeners = new Set<(event: CliEvent) => void>();
+  let partial = '';
+  child.stdout.on('data', (data: Buffer) => {
+    stdout += data.toString();
+    partial += data.toString();
+    let newline: number;
+    while ((newline = partial.indexOf('\n')) >= 0) {
+      const line = partial.slice(0, newline);
+      partial = partial.slice(newline + 1);
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as CliEvent;
+      events.push(event);
+      for (const listener of listeners) listener(event);
+    }
+  });
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return {
+    child,
+    events,
+    /** Resolves with the first event that matches (already printed or still to come). */
+    waitFor(match: (event: CliEvent) => boolean): Promise<CliEvent> {
+      const seen = events.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const listener = (event: CliEvent) => {
+          if (!match(event)) return;
+          listeners.delete(listener);
+          resolve(event);
+        };
+        listeners.add(listener);
+        void exited.then(() => reject(new Error(`the CLI exited before the awaited event; stdout:\n${stdout}\nstderr:\n${stderr}`)));
+      });
+    },
+    async result(): Promise<CliResult> {
+      const [code, signal] = await exited;
+      return { code, signal, stdout, stderr, events };
+    },
+  };
+}
+
+export function runCli(environment: CliEnvironment, args: string[], options: Parameters<typeof spawnCli>[2] = {}): Promise<CliResult> {
+  return spawnCli(environment, args, options).result();
+}
+
+/** SIGKILL, as a crash or the OOM killer would: no chance to clean up. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** A file of pseudo-random bytes, written as a stream (never all in memory); resolves with its sha256. */
+export async function randomFile(path: string, bytes: number): Promise<string> {
+  const hash = createHash('sha256');
+  const out = createWriteStream(path);
+  const block = 1024 * 1024;
+  for (let written = 0; written < bytes; written += block) {
+    const chunk = randomBytes(Math.min(block, bytes - written));
+    hash.update(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return hash.digest('hex');
+}
+
+export async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export const byEvent = (name: string) => (event: CliEvent) => event.event === name;

@@ -1,0 +1,214 @@
+import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
+import { tempDir } from '../../ops/test-support/services';
+import { byEvent, cliHome, killHard, randomFile, runCli, sha256Of, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
+
+const MiB = 1024 * 1024;
+const BIG = 300 * MiB;
+
+describe('nebula, the CLI, against a real gateway and worker (fs storage)', () => {
+  let nebula: RunningNebula;
+  let work: { path: string; remove: () => Promise<void> };
+  let env: CliEnvironment;
+  let big: string;
+  let bigSha256: string;
+
+  beforeAll(async () => {
+    [nebula, work] = await Promise.all([startNebula(), tempDir('nebula-cli-test-')]);
+    env = { server: nebula.url, home: await cliHome() };
+    big = join(work.path, 'big.bin');
+    bigSha256 = await randomFile(big, BIG);
+  }, 180_000);
+
+  afterAll(async () => {
+    await nebula?.stop();
+    await work?.remove();
+    if (env) await rm(env.home, { recursive: true, force: true });
+  });
+
+  it('uploads a 300 MB file, then downloads it byte for byte', { timeout: 180_000 }, async () => {
+    const up = await runCli(env, ['upload', big, '--to', '/films']);
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    const done = up.events.find(byEvent('done'));
+    expect(done).toMatchObject({ file: big, path: '/films/big.bin', sha256: bigSha256, bytes: BIG, sent: BIG });
+    expect(up.events.filter(byEvent('progress')).length).toBeGreaterThan(0);
+    expect(up.events.at(-1)).toMatchObject({ event: 'summary', uploaded: 1, skipped: 0, failed: 0 });
+
+    const out = join(work.path, 'downloaded.bin');
+    const down = await runCli(env, ['get', '/films/big.bin', '-o', out]);
+    expect(down.stderr).toBe('');
+    expect(down.code).toBe(0);
+    expect(down.events.find(byEvent('done'))).toMatchObject({ path: '/films/big.bin', file: out, sha256: bigSha256, bytes: BIG });
+    expect(await sha256Of(out)).toBe(bigSha256);
+    await expect(stat(`${out}.part`)).rejects.toThrow();
+  });
+
+  it('skips a file that is already there with the same sha256', { timeout: 120_000 }, async () => {
+    const again = await runCli(env, ['upload', big, '--to', '/films']);
+    expect(again.code).toBe(0);
+    expect(again.events.find(byEvent('skipped'))).toMatchObject({ file: big, path: '/films/big.bin', sha256: bigSha256 });
+    expect(again.events.filter(byEvent('progress'))).toEqual([]);
+    expect(again.events.at(-1)).toMatchObject({ event: 'summary', uploaded: 0, skipped: 1, sent: 0 });
+  });
+
+  it('resumes an upload killed with SIGKILL: the bytes sent before the kill are not sent again', { timeout: 180_000 }, async () => {
+    const first = spawnCli(env, ['upload', big, '--to', '/resumed']);
+    await first.waitFor((event) => event.event === 'progress' && (event.bytes as number) > 0);
+    await killHard(first.child);
+    expect(first.events.find(byEvent('done'))).toBeUndefined();
+
+    const second = await runCli(env, ['upload', big, '--to', '/resumed']);
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    const resumed = second.events.find(byEvent('resumed')) as CliEvent & { offset: number };
+    expect(resumed).toBeDefined();
+    expect(resumed.offset).toBeGreaterThan(0);
+    expect(resumed.offset).toBeLessThan(BIG);
+    const done = second.events.find(byEvent('done'));
+    expect(done).toMatchObject({ path: '/resumed/big.bin', sha256: bigSha256, bytes: BIG, sent: BIG - resumed.offset });
+    // The first progress of the second run starts where the server was, not at zero.
+    const progress = second.events.filter(byEvent('progress')) as (CliEvent & { bytes: number })[];
+    expect(progress[0]!.bytes).toBeGreaterThanOrEqual(resumed.offset);
+  });
+
+  it('rides out a gateway that is killed mid-upload and comes back', { timeout: 180_000 }, async () => {
+    const upload = spawnCli(env, ['upload', big, '--to', '/gateway-cut']);
+    await upload.waitFor((event) => event.event === 'progress' && (event.bytes as number) > 0);
+    await nebula.killGateway();
+    await nebula.startGateway();
+    const result = await upload.result();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.events.find(byEvent('done'))).toMatchObject({ path: '/gateway-cut/big.bin', sha256: bigSha256 });
+  });
+
+  it('resumes a download killed with SIGKILL from its partial file', { timeout: 180_000 }, async () => {
+    const out = join(work.path, 'resumed-download.bin');
+    const first = spawnCli(env, ['get', '/films/big.bin', '-o', out]);
+    // Kill once some bytes are on disk.
+    for (;;) {
+      const size = await stat(`${out}.part`).then((info) => info.size, () => 0);
+      if (size >= MiB || first.child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await killHard(first.child);
+
+    const second = await runCli(env, ['get', '/films/big.bin', '-o', out]);
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    const resumed = second.events.find(byEvent('resumed')) as CliEvent & { offset: number };
+    expect(resumed.offset).toBeGreaterThan(0);
+    expect(second.events.find(byEvent('done'))).toMatchObject({ sha256: bigSha256, bytes: BIG, sent: BIG - resumed.offset });
+    expect(await sha256Of(out)).toBe(bigSha256);
+  });
+
+  it('uploads a folder with its sub-folders, then lists, moves, renames and deletes', { timeout: 120_000 }, async () => {
+    const holiday = join(work.path, 'holiday');
+    await mkdir(join(holiday, 'day 1'), { recursive: true });
+    await mkdir(join(holiday, 'day 2', 'raw'), { recursive: true });
+    await writeFile(join(holiday, 'notes.txt'), 'sunny\n');
+    await randomFile(join(holiday, 'day 1', 'beach.mp4'), 3 * MiB);
+    await randomFile(join(holiday, 'day 2', 'raw', 'sunset.mov'), 2 * MiB);
+
+    const up = await runCli(env, ['upload', holiday, '--to', '/trips/2026', '--concurrency', '2']);
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    expect(up.events.filter(byEvent('done')).map((e) => e.path).sort()).toEqual(['/trips/2026/holiday/day 1/beach.mp4', '/trips/2026/holiday/day 2/raw/sunset.mov', '/trips/2026/holiday/notes.txt']);
+
+    const listed = await runCli(env, ['ls', '/trips/2026/holiday', '--json']);
+    expect(listed.code).toBe(0);
+    expect(listed.events.map((e) => [e.name, e.kind, e.size])).toEqual([
+      ['day 1', 'folder', null],
+      ['day 2', 'folder', null],
+      ['notes.txt', 'file', 6],
+    ]);
+
+    expect((await runCli(env, ['mkdir', '/archive/old', '-p'])).events).toEqual([expect.objectContaining({ event: 'created', path: '/archive/old' })]);
+    expect((await runCli(env, ['mkdir', '/archive/old', '-p'])).code).toBe(0);
+    const exists = await runCli(env, ['mkdir', '/archive/old']);
+    expect(exists.code).not.toBe(0);
+
+    // Into an existing folder, like mv(1)...
+    const into = await runCli(env, ['mv', '/trips/2026/holiday/notes.txt', '/archive']);
+    expect(into.events).toEqual([expect.objectContaining({ event: 'moved', from: '/trips/2026/holiday/notes.txt', path: '/archive/notes.txt' })]);
+    // ...or to a new path: a rename.
+    const renamed = await runCli(env, ['mv', '/archive/notes.txt', '/archive/old/weather.txt']);
+    expect(renamed.events).toEqual([expect.objectContaining({ event: 'moved', path: '/archive/old/weather.txt' })]);
+
+    const notEmpty = await runCli(env, ['rm', '/trips/2026/holiday']);
+    expect(notEmpty.code).toBe(1);
+    expect(notEmpty.stderr).toBe('nebula: /trips/2026/holiday is a folder that is not empty (nebula rm -r deletes it with everything in it)\n');
+    expect((await runCli(env, ['rm', '-r', '/trips/2026/holiday'])).code).toBe(0);
+    expect((await runCli(env, ['rm', '/archive/old/weather.txt'])).events).toEqual([expect.objectContaining({ event: 'removed', path: '/archive/old/weather.txt' })]);
+
+    const after = await runCli(env, ['ls', '/trips/2026', '--json']);
+    expect(after.events).toEqual([]);
+    const gone = await runCli(env, ['ls', '/archive/old', '--json']);
+    expect(gone.events).toEqual([]);
+  });
+
+  it('says in one line why something failed, with an exit code to match', { timeout: 120_000 }, async () => {
+    const unreachable = await runCli({ ...env, server: 'http://127.0.0.1:9' }, ['ls']);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toBe('nebula: cannot reach the Nebula server at http://127.0.0.1:9: ECONNREFUSED (is it running? nebula login <url>)\n');
+
+    const missing = await runCli(env, ['get', '/no/such/file.mp4', '-o', join(work.path, 'x')]);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+
+    // A name the server refuses (a control character) fails that file, with the server's reason.
+    const odd = join(work.path, 'bell\u0007.txt');
+    await writeFile(odd, 'ding');
+    const refused = await runCli(env, ['upload', odd]);
+    expect(refused.code).toBe(1);
+    expect(refused.events.find(byEvent('error'))).toMatchObject({ event: 'error', code: 'invalid_name' });
+
+    // A different file under a name that is taken.
+    const other = join(work.path, 'other', 'big.bin');
+    await mkdir(join(work.path, 'other'));
+    await writeFile(other, 'not the same bytes');
+    const taken = await runCli(env, ['upload', other, '--to', '/films']);
+    expect(taken.code).toBe(1);
+    expect(taken.events.find(byEvent('error'))).toMatchObject({ code: 'already_exists' });
+
+    // Disk full during a download: /dev/full answers every write with ENOSPC.
+    const full = join(work.path, 'full.bin');
+    await symlink('/dev/full', `${full}.part`);
+    const diskFull = await runCli(env, ['get', '/films/big.bin', '-o', full]);
+    expect(diskFull.code).toBe(1);
+    expect(diskFull.stderr.split('\n').filter(Boolean)).toEqual([expect.stringContaining(`nebula: disk full while writing ${full} (`)]);
+
+    const usage = await runCli(env, ['upload', big, '--concurrency', '0']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe('nebula: --concurrency must be a whole number from 1 to 16, got "0"\n');
+
+    const noFile = await runCli(env, ['upload', join(work.path, 'nope.mp4')]);
+    expect(noFile.code).toBe(4);
+    expect(noFile.stderr).toBe(`nebula: no such file or folder: ${join(work.path, 'nope.mp4')}\n`);
+  });
+
+  it('login remembers the server, and NEBULA_SERVER wins over it', async () => {
+    const home = await cliHome();
+    const fresh = { server: '', home };
+    const login = await runCli(fresh, ['login', nebula.url], { env: { NEBULA_SERVER: '' } });
+    expect(login.code).toBe(0);
+    expect(JSON.parse(await readFile(join(home, 'config', 'nebula', 'config.json'), 'utf8'))).toEqual({ server: nebula.url });
+    expect((await runCli(fresh, ['ls', '/films', '--json'], { env: { NEBULA_SERVER: '' } })).events.map((e) => e.name)).toEqual(['big.bin']);
+    expect((await runCli(fresh, ['ls'], { env: { NEBULA_SERVER: 'http://127.0.0.1:9' } })).code).toBe(3);
+    const refused = await runCli(fresh, ['login', 'http://127.0.0.1:9'], { env: { NEBULA_SERVER: '' } });
+    expect(refused.code).toBe(3);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('runs under Bun as it does under Node', async () => {
+    const node = await runCli(env, ['ls', '/films', '--json']);
+    const bun = await runCli(env, ['ls', '/films', '--json'], { runtime: [join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'bun')] });
+    expect(bun.stderr).toBe('');
+    expect(bun.code).toBe(0);
+    expect(bun.events).toEqual(node.events);
+    expect(bun.events.map((e) => e.name)).toEqual(['big.bin']);
+  });
+});

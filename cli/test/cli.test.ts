@@ -2,8 +2,8 @@ import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
-import { tempDir } from '../../ops/test-support/services';
-import { byEvent, cliHome, killHard, randomFile, runCli, sha256Of, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
+import { makeRandomFile as randomFile, tempDir } from '../../ops/test-support/services';
+import { byEvent, cliHome, killHard, runCli, sha256Of, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
 
 const MiB = 1024 * 1024;
 const BIG = 300 * MiB;

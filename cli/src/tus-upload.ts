@@ -33,6 +33,8 @@ export interface RunningUpload {
  * Waits between tries after a network cut or a 5xx: about two minutes in all, enough for a gateway
  * restart or a Wi-Fi switch. tus-js-client starts the count again whenever bytes got through.
  */
+const CREATION_RETRIES = 2;
+
 export const RETRY_DELAYS = [0, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 30_000, 30_000];
 
 export class UploadAbortedError extends CliError {
@@ -107,9 +109,12 @@ export function startUpload(server: string, endpoint: string, store: ResumeStore
       // or a kill during the first request would lose it.
       uploadDataDuringCreation: false,
       retryDelays,
-      onShouldRetry: (error) => {
+      onShouldRetry: (error, retryAttempt) => {
         const status = error.originalResponse?.getStatus() ?? 0;
         if (status >= 500) serverFailure = error;
+        // A server that answers but cannot create the upload (its storage refuses) gets two more
+        // tries, not the minutes of patience kept for a gateway that is down or restarting.
+        if (status >= 500 && error.originalRequest?.getMethod() === 'POST') return retryAttempt < CREATION_RETRIES;
         if (status === 0 || status >= 500 || status === 423) return true;
         // 409 on a PATCH is tus's "offset mismatch": tus-js-client asks for the offset again. On
         // creation it is our "a file of that name is already there", which waiting will not change.

@@ -84,7 +84,8 @@ describe('playback in a real browser (Chromium + hls.js)', () => {
       await expect.poll(() => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).ended), { timeout: 40_000, interval: 500 }).toBe(true);
       const duration = await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).duration);
       expect(Math.abs(duration - 12)).toBeLessThan(0.5);
-      expect(['processing', 'ready']).toContain(startedWhile);
+      // The master was found while the worker was still encoding: playback began before the ladder was done.
+      expect(startedWhile).toBe('processing');
     } finally {
       await browser.close();
       player.server.close();

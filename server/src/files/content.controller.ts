@@ -1,5 +1,4 @@
-import { Controller, Get, Head, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ConflictException } from '@nestjs/common';
+import { ConflictException, Controller, Get, Head, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';

@@ -34,6 +34,8 @@ function refuse(status: number, code: string, message: string): { status_code: n
 export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('uploads');
   private readonly hashes = new UploadHashes();
+  /** Which upload each creation request reserved a path for, to release it if creation fails. */
+  private readonly reservedBy = new WeakMap<object, string>();
   private readonly store: DataStore;
   readonly tus: Server;
   private janitor?: NodeJS.Timeout;
@@ -57,11 +59,16 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       namingFunction: () => `${ID_PREFIX}${crypto.randomUUID()}`,
       generateUrl: (_req, { path, id }) => `${path}/${id.slice(ID_PREFIX.length)}`,
       getFileIdFromRequest: (_req, lastPath) => (lastPath && isUuid(lastPath) ? `${ID_PREFIX}${lastPath}` : undefined),
-      onUploadCreate: (req, upload) => this.reserve(upload, traceIdFrom(req.headers.get('traceparent') ?? undefined)),
+      onUploadCreate: async (req, upload) => {
+        const reserved = await this.reserve(upload, traceIdFrom(req.headers.get('traceparent') ?? undefined));
+        this.reservedBy.set(req, upload.id);
+        return reserved;
+      },
       onUploadFinish: (req, upload) => this.finish(upload, traceIdFrom(req.headers.get('traceparent') ?? undefined)),
       // tus answers an unexpected error with a bare 500; the reason belongs in our log.
-      onResponseError: (req, error) => {
+      onResponseError: async (req, error) => {
         if (error instanceof Error) this.logger.error(`${req.method} ${new URL(req.url).pathname} failed: ${error.message}`);
+        if (req.method === 'POST') await this.releaseIfNeverCreated(req);
         return undefined;
       },
     });
@@ -138,6 +145,21 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     });
     if (video) await this.mediaJobs.enqueue(entry, traceId);
     return {};
+  }
+
+  /**
+   * A creation that failed after its path was reserved (the store refused it) must not keep the
+   * name taken: a retry would otherwise get 409 until the upload expired. If the store did create
+   * the upload (creation-with-upload failing mid-body), it stays, resumable.
+   */
+  private async releaseIfNeverCreated(req: object): Promise<void> {
+    const uploadId = this.reservedBy.get(req);
+    if (!uploadId) return;
+    const created = await this.store.getUpload(uploadId).then(
+      () => true,
+      () => false,
+    );
+    if (!created) await this.forget(uploadId);
   }
 
   /** A client terminated its upload: the path is free again. */

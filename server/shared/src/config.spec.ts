@@ -27,7 +27,20 @@ describe('loadConfig', () => {
       migrateOnStart: true,
       uploadExpiryHours: 24,
       deployHistoryDir: '/srv/nebula/data/deploy-history',
+      access: {
+        allowedCidrs: ['100.64.0.0/10', 'fd7a:115c:a1e0::/48', '127.0.0.0/8', '::1/128'],
+        trustedProxies: ['127.0.0.0/8', '::1/128'],
+        tailscaleSocket: undefined,
+      },
+      metrics: { port: 9464, host: '127.0.0.1' },
     });
+  });
+
+  it('reads address lists and names a malformed range', () => {
+    const config = loadConfig({ ...base, NEBULA_ALLOWED_CIDRS: '100.64.0.0/10, 192.168.1.7 ,fd7a:115c:a1e0::/48' }, '/srv/nebula');
+    expect(config.access.allowedCidrs).toEqual(['100.64.0.0/10', '192.168.1.7', 'fd7a:115c:a1e0::/48']);
+    expect(problemsOf({ ...base, NEBULA_TRUSTED_PROXIES: '10.0.0.0/33' })[0]).toMatch(/^NEBULA_TRUSTED_PROXIES: expected comma-separated CIDR ranges/);
+    expect(problemsOf({ ...base, NEBULA_ALLOWED_CIDRS: 'tailnet' })[0]).toMatch(/^NEBULA_ALLOWED_CIDRS: expected comma-separated CIDR ranges/);
   });
 
   it('names the variable and what it expects when a port is not a number', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -40,6 +41,24 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A comma-separated list of CIDR ranges (or single addresses), IPv4 or IPv6. */
+const cidrList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) => v.split(',').map((part) => part.trim()).filter(Boolean))
+    .refine((list) => list.every(isCidr), { message: 'expected comma-separated CIDR ranges like 100.64.0.0/10,fd7a:115c:a1e0::/48' });
+
+function isCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d+$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 const envObject = z.object({
     NEBULA_PORT: port(8080),
     NEBULA_HOST: z.string().min(1).default('127.0.0.1'),
@@ -65,6 +84,15 @@ const envObject = z.object({
     NEBULA_MIGRATE_ON_START: flag(true),
     NEBULA_UPLOAD_EXPIRY_HOURS: positiveInt(24),
     NEBULA_DEPLOY_HISTORY_DIR: z.string().min(1).optional(),
+    NEBULA_ALLOWED_CIDRS: cidrList('100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128'),
+    NEBULA_TRUSTED_PROXIES: cidrList('127.0.0.0/8,::1/128'),
+    NEBULA_TAILSCALE_SOCKET: z.string().min(1).optional(),
+    NEBULA_METRICS_PORT: z
+      .string()
+      .default('9464')
+      .refine((v) => /^\d+$/.test(v) && Number(v) <= 65535, { message: 'expected a TCP port from 1 to 65535, or 0 for any free port' })
+      .transform(Number),
+    NEBULA_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 const envSchema = envObject.superRefine((env, ctx) => {
@@ -104,6 +132,16 @@ export interface Config {
   uploadExpiryHours: number;
   /** Folder with the push-to-deploy hook's deploys.jsonl and logs/. */
   deployHistoryDir: string;
+  access: {
+    /** Peers (the socket's address, or the forwarded one from a trusted proxy) allowed in. */
+    allowedCidrs: string[];
+    /** Socket peers whose X-Forwarded-For / Forwarded / Tailscale-User-* headers are believed. */
+    trustedProxies: string[];
+    /** tailscaled's LocalAPI socket, for `whois` of a peer; unset = no lookup. */
+    tailscaleSocket?: string;
+  };
+  /** `/metrics` for Prometheus on its own listener, never published outside the compose network. */
+  metrics: { port: number; host: string };
 }
 
 /** Thrown when the environment does not describe a runnable Nebula; the message names every bad variable. */
@@ -163,6 +201,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     migrateOnStart: e.NEBULA_MIGRATE_ON_START,
     uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,
     deployHistoryDir: resolve(dataDir, e.NEBULA_DEPLOY_HISTORY_DIR ?? 'deploy-history'),
+    access: {
+      allowedCidrs: e.NEBULA_ALLOWED_CIDRS,
+      trustedProxies: e.NEBULA_TRUSTED_PROXIES,
+      tailscaleSocket: e.NEBULA_TAILSCALE_SOCKET,
+    },
+    metrics: { port: e.NEBULA_METRICS_PORT, host: e.NEBULA_METRICS_HOST },
   };
 }
 

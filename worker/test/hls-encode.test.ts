@@ -80,12 +80,12 @@ describe('an HLS ladder encoded for real with the software builder', () => {
     await dir?.remove();
   });
 
-  /** 1 s segments so that a 2-3 s clip has several, and keyframe alignment shows. */
+  /** 1.5 s segments (after the 1 s first one) so that a 2-3 s clip has several, and keyframe alignment shows. */
   const jobFor = (name: string, source: MediaProbe): HlsJob => ({
     input: join(dir.path, `${name}.mp4`),
     outputDir: join(dir.path, `${name}-hls`),
     probe: source,
-    ladder: planLadder(source, { segmentSeconds: 1 }),
+    ladder: planLadder(source, { segmentSeconds: 1.5 }),
   });
 
   it('walks past a GPU that is not there, encodes in software, and the ladder plays', async () => {
@@ -129,7 +129,10 @@ describe('an HLS ladder encoded for real with the software builder', () => {
       expect(finished).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
       expect(finished.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
       await writeFile(playlistPath, finished);
-      segmentLists.push(finished.split('\n').filter((l) => l.startsWith('#EXTINF')).join(' '));
+      const durations = finished.split('\n').filter((l) => l.startsWith('#EXTINF'));
+      // A short first segment so playback can start early, then the segment length.
+      expect(durations.slice(0, 2)).toEqual(['#EXTINF:1.000000,', '#EXTINF:1.500000,']);
+      segmentLists.push(durations.join(' '));
 
       const played = await probePlaylist(playlistPath);
       expect(Math.abs(played.duration - sdr.durationSeconds)).toBeLessThanOrEqual(0.5);
@@ -157,6 +160,21 @@ describe('an HLS ladder encoded for real with the software builder', () => {
       expect(['bt709', undefined]).toContain(played.stream['color_transfer']);
       expect(played.stream['color_transfer']).not.toBe('arib-std-b67');
     }
+  });
+
+  it('makes a one-rung ladder (a 360p source) whose playlist names an init segment that exists', async () => {
+    await ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=2',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', join(dir.path, 'small.mp4'),
+    ]);
+    const job = jobFor('small', await probe(join(dir.path, 'small.mp4')));
+    expect(job.ladder.rungs.map((r) => r.name)).toEqual(['360p']);
+    await encode('software', job);
+    const playlist = await readFile(join(job.outputDir, hlsLayout.variantPlaylist('360p')), 'utf8');
+    expect(playlist).toContain('#EXT-X-MAP:URI="init_360p.mp4"');
+    expect(await readdir(join(job.outputDir, '360p'))).toContain('init_360p.mp4');
+    const decoded = await run('ffmpeg', ['-v', 'error', '-i', join(job.outputDir, hlsLayout.variantPlaylist('360p')), '-f', 'null', '-']);
+    expect({ code: decoded.code, stderr: decoded.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   // No /dev/dri here: the hardware builders' real commands must fail, at device setup, with ffmpeg's reason.

@@ -22,12 +22,12 @@ const job = (name: string) => jobFor(probeOf(name));
 
 const head = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats'];
 const hlsTail = (streamMap: string) => [
-  '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'event', '-hls_list_size', '0', '-hls_segment_type', 'fmp4',
+  '-f', 'hls', '-hls_time', '4', '-hls_init_time', '1', '-hls_playlist_type', 'event', '-hls_list_size', '0', '-hls_segment_type', 'fmp4',
   '-hls_fmp4_init_filename', 'init_%v.mp4', '-hls_segment_filename', '/work/out/%v/seg_%05d.m4s',
   '-hls_flags', 'independent_segments+temp_file', '-master_pl_name', 'master.m3u8', '-var_stream_map', streamMap, '/work/out/%v/index.m3u8',
 ];
 const mapsWithAudio = (n: number) => Array.from({ length: n }, (_, i) => ['-map', `[v${i}]`, '-map', '0:a:0']).flat();
-const x264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*4)'];
+const x264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))'];
 /** The 1080x1920 ladder of the rotated phone clip, as -b/-maxrate/-bufsize per rung. */
 const portraitRates = [
   '-b:v:0', '5000k', '-maxrate:v:0', '5350k', '-bufsize:v:0', '7500k',
@@ -54,11 +54,11 @@ describe('SoftwareBuilder', () => {
         '-filter_complex', '[0:v:0]split=3[s0][s1][s2];[s0]scale=1280:720[v0];[s1]scale=854:480[v1];[s2]scale=640:360[v2]',
         '-map', '[v0]', '-map', '[v1]', '-map', '[v2]',
         '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-        '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*4)',
+        '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))',
         '-b:v:0', '2722k', '-maxrate:v:0', '2913k', '-bufsize:v:0', '4083k',
         '-b:v:1', '1482k', '-maxrate:v:1', '1586k', '-bufsize:v:1', '2223k',
         '-b:v:2', '962k', '-maxrate:v:2', '1029k', '-bufsize:v:2', '1443k',
-        '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'event', '-hls_list_size', '0', '-hls_segment_type', 'fmp4',
+        '-f', 'hls', '-hls_time', '4', '-hls_init_time', '1', '-hls_playlist_type', 'event', '-hls_list_size', '0', '-hls_segment_type', 'fmp4',
         '-hls_fmp4_init_filename', 'init_%v.mp4', '-hls_segment_filename', '/work/out/%v/seg_%05d.m4s',
         '-hls_flags', 'independent_segments+temp_file', '-master_pl_name', 'master.m3u8',
         '-var_stream_map', 'v:0,name:720p v:1,name:480p v:2,name:360p', '/work/out/%v/index.m3u8',
@@ -121,7 +121,7 @@ describe('VaapiBuilder', () => {
         '[0:v:0]transpose_vaapi=dir=cclock,split=4[s0][s1][s2][s3];[s0]scale_vaapi=w=1080:h=1920:format=nv12[v0];[s1]scale_vaapi=w=720:h=1280:format=nv12[v1];[s2]scale_vaapi=w=480:h=854:format=nv12[v2];[s3]scale_vaapi=w=360:h=640:format=nv12[v3]',
         ...mapsWithAudio(4),
         '-c:v', 'h264_vaapi', '-profile:v', 'high', '-rc_mode', 'VBR',
-        '-g', '120', '-force_key_frames', 'expr:gte(t,n_forced*4)',
+        '-g', '120', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))',
         ...portraitRates,
         '-c:a', 'copy',
         ...hlsTail(map4),
@@ -147,7 +147,7 @@ describe('VaapiBuilder', () => {
         `[0:v:0]${toneMapSw},format=nv12,hwupload,split=4[s0][s1][s2][s3];[s0]scale_vaapi=w=1920:h=1080:format=nv12[v0];[s1]scale_vaapi=w=1280:h=720:format=nv12[v1];[s2]scale_vaapi=w=854:h=480:format=nv12[v2];[s3]scale_vaapi=w=640:h=360:format=nv12[v3]`,
         ...mapsWithAudio(4),
         '-c:v', 'h264_vaapi', '-profile:v', 'high', '-rc_mode', 'VBR',
-        '-g', '120', '-force_key_frames', 'expr:gte(t,n_forced*4)',
+        '-g', '120', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))',
         ...hlgRates,
         '-c:a', 'copy',
         ...hlsTail(map4),
@@ -176,7 +176,7 @@ describe('QsvBuilder', () => {
         '[0:v:0]vpp_qsv=transpose=cclock,split=4[s0][s1][s2][s3];[s0]scale_qsv=w=1080:h=1920:format=nv12[v0];[s1]scale_qsv=w=720:h=1280:format=nv12[v1];[s2]scale_qsv=w=480:h=854:format=nv12[v2];[s3]scale_qsv=w=360:h=640:format=nv12[v3]',
         ...mapsWithAudio(4),
         '-c:v', 'h264_qsv', '-preset', 'veryfast', '-profile:v', 'high',
-        '-g', '120', '-forced_idr', '1', '-force_key_frames', 'expr:gte(t,n_forced*4)',
+        '-g', '120', '-forced_idr', '1', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))',
         ...portraitRates,
         '-c:a', 'copy',
         ...hlsTail(map4),
@@ -195,7 +195,7 @@ describe('QsvBuilder', () => {
         '[0:v:0]format=nv12,hwupload=extra_hw_frames=64,format=qsv,split=3[s0][s1][s2];[s0]scale_qsv=w=1280:h=720:format=nv12[v0];[s1]scale_qsv=w=854:h=480:format=nv12[v1];[s2]scale_qsv=w=640:h=360:format=nv12[v2]',
         '-map', '[v0]', '-map', '[v1]', '-map', '[v2]',
         '-c:v', 'h264_qsv', '-preset', 'veryfast', '-profile:v', 'high',
-        '-g', '120', '-forced_idr', '1', '-force_key_frames', 'expr:gte(t,n_forced*4)',
+        '-g', '120', '-forced_idr', '1', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))',
         '-b:v:0', '2722k', '-maxrate:v:0', '2913k', '-bufsize:v:0', '4083k',
         '-b:v:1', '1482k', '-maxrate:v:1', '1586k', '-bufsize:v:1', '2223k',
         '-b:v:2', '962k', '-maxrate:v:2', '1029k', '-bufsize:v:2', '1443k',

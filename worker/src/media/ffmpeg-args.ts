@@ -412,6 +412,8 @@ function hlsMuxerArgs(dir: string, ladder: Ladder): string[] {
     'hls',
     '-hls_time',
     String(ladder.segmentSeconds),
+    // With the keyframes of forceKeyFrames: a short first segment, then segmentSeconds.
+    ...(ladder.segmentSeconds > FIRST_SEGMENT_SECONDS ? ['-hls_init_time', String(FIRST_SEGMENT_SECONDS)] : []),
     // EVENT while encoding: players may start early and keep polling; finalizeVariantPlaylist makes it VOD.
     '-hls_playlist_type',
     'event',
@@ -420,8 +422,10 @@ function hlsMuxerArgs(dir: string, ladder: Ladder): string[] {
     '-hls_segment_type',
     'fmp4',
     // %v is the rung's name, and the init file sits beside the segments in the rung's folder.
+    // ffmpeg 5.1 leaves %v as is in the init file's name when there is only one variant stream
+    // (it does expand it in folders and playlists), so a one-rung ladder names it outright.
     '-hls_fmp4_init_filename',
-    'init_%v.mp4',
+    ladder.rungs.length === 1 ? `init_${ladder.rungs[0]!.name}.mp4` : 'init_%v.mp4',
     '-hls_segment_filename',
     `${dir}/%v/seg_%05d.m4s`,
     // temp_file: a segment appears under its name only once complete, for the publisher watching the folder.
@@ -435,9 +439,20 @@ function hlsMuxerArgs(dir: string, ladder: Ladder): string[] {
   ];
 }
 
-/** A keyframe at every multiple of the segment length, whatever the frame rate. */
+/**
+ * The first segment is short, so a player can start about a second of encoding after the job
+ * begins instead of a whole segment (on 2 cores a 4K ladder encodes far slower than real time).
+ * The HLS muxer cuts the n-th segment at the first keyframe at or after n × hls_init_time (with an
+ * unbounded playlist it never switches to hls_time), so the keyframes alone decide the lengths:
+ * 0, then FIRST_SEGMENT_SECONDS, then every segmentSeconds after it — 1 s, 4 s, 4 s, ...
+ */
+export const FIRST_SEGMENT_SECONDS = 1;
+
+/** Keyframes at 0, FIRST_SEGMENT_SECONDS, and every segment length after it, whatever the frame rate. */
 function forceKeyFrames(segmentSeconds: number): string {
-  return `expr:gte(t,n_forced*${segmentSeconds})`;
+  if (segmentSeconds <= FIRST_SEGMENT_SECONDS) return `expr:gte(t,n_forced*${segmentSeconds})`;
+  // n=0 → 0; n≥1 → FIRST + (n-1)·segment, written so that it needs no if().
+  return `expr:gte(t,max(n_forced*${segmentSeconds}-${segmentSeconds - FIRST_SEGMENT_SECONDS},n_forced*${FIRST_SEGMENT_SECONDS}))`;
 }
 
 function kbps(bps: number): string {

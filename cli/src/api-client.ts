@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { EntryDto, FolderListing, HealthReport, MoveRequest } from '@nebula/shared';
+import type { DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MediaJobDto, MoveRequest, NebulaEvent } from '@nebula/shared';
 import { ApiError, networkFailure, UnreachableError } from './errors';
 
 export interface ContentResponse {
@@ -84,6 +84,55 @@ export class NebulaClient {
     const flat: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(response.headers)) flat[name] = Array.isArray(value) ? value.join(', ') : value;
     return { status: response.statusCode, headers: flat, body: response.body };
+  }
+
+  entry(id: string): Promise<EntryDto> {
+    return this.json<EntryDto>('GET', `/api/files/${encodeURIComponent(id)}`, 'looking up a file');
+  }
+
+  media(id: string): Promise<MediaDetails> {
+    return this.json<MediaDetails>('GET', `/api/files/${encodeURIComponent(id)}/media`, 'reading the media state');
+  }
+
+  /** GET /api/media/jobs: queued and running jobs, then the `recent` last finished. */
+  mediaJobs(recent = 20): Promise<MediaJobDto[]> {
+    return this.json<MediaJobDto[]>('GET', `/api/media/jobs?recent=${recent}`, 'listing media jobs');
+  }
+
+  /** GET /api/events: the newest `limit` events (of `type`), oldest first; or those after an id. */
+  events(query: { limit: number; type?: string; after?: string }): Promise<NebulaEvent[]> {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.type) params.set('type', query.type);
+    if (query.after) params.set('after', query.after);
+    else params.set('newest', 'true');
+    return this.json<NebulaEvent[]>('GET', `/api/events?${params}`, 'listing events');
+  }
+
+  /** POST /api/events/{id}/replay: the event it appended (media.queued for upload.completed). */
+  replay(id: string): Promise<NebulaEvent> {
+    return this.json<NebulaEvent>('POST', `/api/events/${encodeURIComponent(id)}/replay`, `replaying event ${id}`);
+  }
+
+  deploys(limit: number): Promise<DeployRecord[]> {
+    return this.json<DeployRecord[]>('GET', `/api/deploys?limit=${limit}`, 'listing deploys');
+  }
+
+  /**
+   * GET /api/events/stream (Server-Sent Events), from after `lastEventId` when given. Resolves once
+   * the server answered; the body is the stream.
+   */
+  async eventStream(lastEventId: string | null, signal: AbortSignal): Promise<Readable> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (lastEventId) headers['last-event-id'] = lastEventId;
+    try {
+      const response = await request(`${this.server}/api/events/stream`, { method: 'GET', dispatcher: this.dispatcher, headers, signal });
+      if (response.statusCode >= 400) throw ApiError.fromResponse(response.statusCode, await response.body.text(), 'the event stream');
+      return response.body;
+    } catch (error) {
+      const reason = networkFailure(error);
+      if (reason) throw new UnreachableError(this.server, reason);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

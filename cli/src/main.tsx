@@ -1,13 +1,20 @@
 import { Command, CommanderError, Option } from 'commander';
+import { deploy } from './commands/deploy';
+import { deploys } from './commands/deploys';
+import { events } from './commands/events';
 import { get } from './commands/get';
 import { login } from './commands/login';
 import { ls } from './commands/ls';
 import { mkdir } from './commands/mkdir';
 import { mv } from './commands/mv';
+import { play } from './commands/play';
+import { replay } from './commands/replay';
 import { rm } from './commands/rm';
+import { rollback } from './commands/rollback';
+import { status } from './commands/status';
 import { upload } from './commands/upload';
 import { createContext, type CommandContext } from './context';
-import { describeError, EXIT } from './errors';
+import { CliError, describeError, EXIT } from './errors';
 import { parseConcurrency } from './upload-queue';
 
 interface GlobalOptions {
@@ -31,6 +38,15 @@ function action<A extends unknown[]>(run: (context: CommandContext, ...args: A) 
     } finally {
       await context.close();
     }
+  };
+}
+
+/** A whole number for a count option (--limit, --recent), or a usage error naming the option. */
+function wholeNumber(option: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new CliError(`${option} must be a whole number from ${min} to ${max}, got "${value}"`, EXIT.usage, 'usage');
+    return n;
   };
 }
 
@@ -99,6 +115,69 @@ export function buildProgram(): Command {
     .option('-p, --parents', 'create missing parent folders too; no error if it exists')
     .addOption(jsonOption())
     .action(action((context, path: string, options: { parents?: boolean }) => mkdir(path, options, context)));
+
+  program
+    .command('status')
+    .description('media jobs: running ones with percent, fps, speed and ETA; queued, ready, failed with the reason')
+    .argument('[path]', 'a file or folder on the server (default: every job in flight and the last finished ones)')
+    .option('-w, --watch', 'follow the jobs live; with a path, until every job under it is finished (exit 1 if one failed)')
+    .option('--recent <n>', 'how many finished jobs to show', '20')
+    .addOption(jsonOption())
+    .action(action((context, path: string | undefined, options: { watch?: boolean; recent: string }) => status(path, { watch: options.watch, recent: wholeNumber('--recent', 0, 500)(options.recent) }, context)));
+
+  program
+    .command('play')
+    .description('print the HLS and original URLs of a video (--open starts mpv or vlc)')
+    .argument('<path>', 'the file on the server')
+    .option('--open', 'play it in mpv or vlc, whichever is installed')
+    .addOption(jsonOption())
+    .action(action((context, path: string, options: { open?: boolean }) => play(path, options, context)));
+
+  program
+    .command('events')
+    .description('the event log, newest last (--follow keeps printing new events live)')
+    .option('-f, --follow', 'keep printing new events as they happen (Server-Sent Events)')
+    .option('--type <type>', 'only events of this type, e.g. media.failed')
+    .option('-n, --limit <n>', 'how many of the newest events to list first', '50')
+    .addOption(jsonOption())
+    .action(action((context, options: { follow?: boolean; type?: string; limit: string }) => events({ follow: options.follow, type: options.type, limit: wholeNumber('--limit', 1, 1000)(options.limit) }, context)));
+
+  program
+    .command('replay')
+    .description('replay an event: replaying upload.completed runs that file\u2019s media pipeline again')
+    .argument('<event-id>', 'the id nebula events shows')
+    .addOption(jsonOption())
+    .action(action((context, id: string) => replay(id, context)));
+
+  program
+    .command('deploy')
+    .description('push this checkout\u2019s HEAD to the server\u2019s main and follow the deploy (git push server HEAD:main)')
+    .option('--remote <name>', 'the git remote of the server', 'server')
+    .addOption(jsonOption())
+    .action(action((context, options: { remote: string }) => deploy(options, context)));
+
+  program
+    .command('deploys')
+    .description('deploy history: time, commit, subject, result, duration (newest first)')
+    .option('--remote [name]', 'read it from the server through this git remote (default: server) instead of the gateway; works while the gateway is down')
+    .option('--runtime <folder>', 'with --remote: the server\u2019s runtime folder (default: found from the repo\u2019s hooks, else ~/nebula)')
+    .option('-n, --limit <n>', 'how many deploys', '20')
+    .addOption(jsonOption())
+    .action(
+      action((context, options: { remote?: string | boolean; runtime?: string; limit: string }) =>
+        deploys({ remote: options.remote === true ? 'server' : options.remote || undefined, runtime: options.runtime, limit: wholeNumber('--limit', 1, 500)(options.limit) }, context),
+      ),
+    );
+
+  program
+    .command('rollback')
+    .description('redeploy a release the server still keeps (runs ~/nebula/bin/rollback.sh on it over ssh)')
+    .argument('[sha]', 'the commit to go back to (default: the release before the current one)')
+    .option('--remote <name>', 'the git remote of the server', 'server')
+    .option('--runtime <folder>', 'the server\u2019s runtime folder (default: found from the repo\u2019s hooks, else ~/nebula)')
+    .option('--list', 'list the kept releases instead')
+    .addOption(jsonOption())
+    .action(action((context, sha: string | undefined, options: { remote: string; runtime?: string; list?: boolean }) => rollback(sha, options, context)));
 
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: (text, write) => write(`nebula: ${text.replace(/^error: /, '')}`) });
   return program;

@@ -9,6 +9,7 @@ import { describeStartupError } from '@nebula/shared/runtime';
 import { PostgresServer } from './postgres-server';
 import { assertPortFree, commandLine, freePort, isAlive, run, waitFor, waitForExit } from './processes';
 import { RedisServer } from './redis-server';
+import { buildWeb, webBuildIsStale } from './web-build';
 
 export interface StackFile {
   supervisorPid: number;
@@ -73,6 +74,10 @@ export class Supervisor {
 
     say('building the gateway and the worker');
     await run('npm', ['run', 'build', '--silent', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });
+    if (await webBuildIsStale(this.root)) {
+      say('building the web UI');
+      await buildWeb(this.root);
+    }
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -82,12 +87,16 @@ export class Supervisor {
       NEBULA_STORAGE_DRIVER: 'fs',
       NEBULA_WORKER_HEARTBEAT_FILE: join(this.runDir, 'worker-heartbeat'),
     };
+    // Each process has its own metrics listener: the gateway on NEBULA_METRICS_PORT, the worker on the next port.
+    const metrics = this.config.metrics;
+    const workerMetricsPort = metrics.port === 0 ? 0 : metrics.port + 1;
     this.spawnService('gateway', 'server/dist/main.js', env);
-    this.spawnService('worker', 'worker/dist/main.js', env);
+    this.spawnService('worker', 'worker/dist/main.js', { ...env, NEBULA_METRICS_PORT: String(workerMetricsPort) });
     await this.writeStack();
 
     await this.waitUntilHealthy();
     say(`Nebula is up: ${this.url}  (Ctrl-C stops everything)`);
+    if (metrics.port !== 0) say(`Prometheus metrics: http://${metrics.host}:${metrics.port}/metrics (gateway), port ${workerMetricsPort} (worker)`);
   }
 
   /** Stops everything this supervisor started, in dependency order. Safe to call more than once. */
@@ -111,7 +120,7 @@ export class Supervisor {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
+      createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${readableLogLine(line)}\n`));
     }
     child.on('exit', (code, signal) => {
       this.children.delete(name);
@@ -193,6 +202,25 @@ async function stopChild(name: string, child: ChildProcess, timeoutMs: number): 
   }, timeoutMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * The services write JSON lines (for Loki and jq); on this terminal a person reads them, so show
+ * `time level context: message (trace 1a2b3c4d)`. Anything that is not a JSON log line passes as is.
+ */
+export function readableLogLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const entry = JSON.parse(line) as { time?: string; level?: string; context?: string; msg?: string; traceId?: string; err?: { stack?: string }; stack?: string };
+    if (typeof entry.msg !== 'string') return line;
+    const time = entry.time?.slice(11, 19) ?? '';
+    const context = entry.context ? `${entry.context}: ` : '';
+    const trace = entry.traceId ? ` (trace ${entry.traceId.slice(0, 8)})` : '';
+    const stack = entry.err?.stack ?? entry.stack;
+    return `${time} ${entry.level ?? ''} ${context}${entry.msg}${trace}${stack ? `\n${stack}` : ''}`;
+  } catch {
+    return line;
+  }
 }
 
 function say(line: string): void {

@@ -10,6 +10,8 @@ export interface RunningNebula {
   url: string;
   dataDir: string;
   env: Record<string, string>;
+  /** Where each process serves Prometheus metrics (its own listener, not the gateway's port). */
+  metrics: { gateway: string; worker: string };
   /** Everything the gateway and worker printed, for assertions and for failures. */
   output: () => string;
   stop: () => Promise<void>;
@@ -26,7 +28,15 @@ export interface RunningNebula {
  * as a globalSetup of the project.
  */
 export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record<string, string> } = {}): Promise<RunningNebula> {
-  const [db, redis, dir, port] = await Promise.all([createTestDatabase(), startRedis(), tempDir('nebula-proc-'), freePort()]);
+  const [db, redis, dir, port, gatewayMetricsPort, workerMetricsPort] = await Promise.all([
+    createTestDatabase(),
+    startRedis(),
+    tempDir('nebula-proc-'),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const metricsPorts = { gateway: gatewayMetricsPort, worker: workerMetricsPort };
   const s3 = options.storage === 's3' ? await startS3() : undefined;
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
@@ -46,7 +56,11 @@ export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record
 
   const spawnService = (name: 'gateway' | 'worker') => {
     const entry = name === 'gateway' ? 'server/dist/main.js' : 'worker/dist/main.js';
-    const child = spawn(process.execPath, ['--conditions=production', '--enable-source-maps', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=production', '--enable-source-maps', entry], {
+      cwd: root,
+      env: { ...process.env, NEBULA_METRICS_PORT: String(metricsPorts[name]), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.on('data', (d: Buffer) => (output += `[${name}] ${d.toString()}`));
     child.stderr!.on('data', (d: Buffer) => (output += `[${name}] ${d.toString()}`));
     children[name] = child;
@@ -77,6 +91,7 @@ export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record
     url,
     dataDir: dir.path,
     env,
+    metrics: { gateway: `http://127.0.0.1:${metricsPorts.gateway}/metrics`, worker: `http://127.0.0.1:${metricsPorts.worker}/metrics` },
     output: () => output,
     killGateway: () => kill('gateway', 'SIGKILL'),
     startGateway,

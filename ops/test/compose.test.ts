@@ -2,7 +2,7 @@
 // compose files and Dockerfiles are checked, not run: parsed as YAML and read as text.
 // `interpolate` below is a test double for Compose's ${VAR} substitution from `.env`, covering
 // the three forms the files use: ${VAR}, ${VAR:-default} and ${VAR:?message}.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
@@ -23,6 +23,8 @@ interface Service {
   network_mode?: string;
   devices?: string[];
   group_add?: string[];
+  profiles?: string[];
+  logging?: { driver: string; options: Record<string, string> };
 }
 
 interface ComposeFile {
@@ -61,6 +63,11 @@ function interpolate<T>(value: T, env: Env): T {
 const secrets = { POSTGRES_PASSWORD: 'pg-secret', MINIO_ROOT_USER: 'nebula-admin', MINIO_ROOT_PASSWORD: 'minio-secret' };
 
 const services = (env: Env = secrets): Record<string, Service> => interpolate(base, env).services;
+// The services of a plain `docker compose up`; the monitoring ones come with `--profile observability`.
+const CORE = ['gateway', 'minio', 'postgres', 'redis', 'worker'];
+const OBSERVABILITY = ['grafana', 'loki', 'prometheus', 'promtail'];
+const core = (env: Env = secrets): Record<string, Service> => Object.fromEntries(Object.entries(services(env)).filter(([name]) => CORE.includes(name)));
+
 const service = (name: string, env: Env = secrets): Service => {
   const found = services(env)[name];
   if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
@@ -68,9 +75,11 @@ const service = (name: string, env: Env = secrets): Service => {
 };
 
 describe('docker-compose.yml: the server stack', () => {
-  it('runs five services under the fixed project name nebula', () => {
+  it('runs five services under the fixed project name nebula, and the monitoring ones only under their profile', () => {
     expect(base.name).toBe('nebula');
-    expect(Object.keys(base.services).sort()).toEqual(['gateway', 'minio', 'postgres', 'redis', 'worker']);
+    expect(Object.keys(base.services).sort()).toEqual([...CORE, ...OBSERVABILITY].sort());
+    const unprofiled = Object.entries(base.services).filter(([, s]) => !s.profiles).map(([name]) => name);
+    expect(unprofiled.sort()).toEqual(CORE);
   });
 
   it('restarts every service unless it was stopped by hand', () => {
@@ -78,7 +87,7 @@ describe('docker-compose.yml: the server stack', () => {
   });
 
   it('asks every service whether it is healthy', () => {
-    const tests = Object.fromEntries(Object.entries(services()).map(([name, s]) => [name, s.healthcheck?.test]));
+    const tests = Object.fromEntries(Object.entries(core()).map(([name, s]) => [name, s.healthcheck?.test]));
     expect(tests).toEqual({
       gateway: [
         'CMD',
@@ -102,7 +111,7 @@ describe('docker-compose.yml: the server stack', () => {
 
   it('publishes the gateway on 127.0.0.1:8080 by default, and no other service at all', () => {
     expect(service('gateway').ports).toEqual(['127.0.0.1:8080:8080']);
-    for (const name of ['worker', 'minio', 'postgres', 'redis']) {
+    for (const name of ['worker', 'minio', 'postgres', 'redis', 'prometheus', 'loki', 'promtail']) {
       expect(service(name).ports, name).toBeUndefined();
       expect(service(name).network_mode, name).toBeUndefined();
     }
@@ -120,10 +129,11 @@ describe('docker-compose.yml: the server stack', () => {
     // postgres:18 keeps its cluster in /var/lib/postgresql/18/docker, under this mount.
     expect(service('postgres').volumes).toEqual(['./data/postgres_data:/var/lib/postgresql']);
     expect(service('redis').volumes).toEqual(['./data/redis_data:/data']);
-    // The only mount of the gateway: the deploy hook's history, read-only (an empty ./data folder without the hook).
-    expect(service('gateway').volumes).toEqual(['./data/deploy-history:/var/lib/nebula/deploy-history:ro']);
+    // The gateway's mounts: the deploy hook's history and tailscaled's socket folder, read-only (empty ./data folders without them).
+    expect(service('gateway').volumes).toEqual(['./data/deploy-history:/var/lib/nebula/deploy-history:ro', './data/tailscale:/var/run/tailscale:ro']);
     expect(service('worker').volumes).toBeUndefined();
-    expect(base.volumes).toBeUndefined();
+    // The only named volumes: the monitoring services' own data (see the observability checks).
+    expect(Object.keys(base.volumes ?? {}).sort()).toEqual(['grafana_data', 'loki_data', 'prometheus_data', 'promtail_data']);
   });
 
   it('runs Postgres 18, Redis 7 with its append-only file, and MinIO with the root user from .env', () => {
@@ -149,8 +159,19 @@ describe('docker-compose.yml: the server stack', () => {
       S3_BUCKET: 'nebula',
       S3_ACCESS_KEY: 'nebula-admin',
       S3_SECRET_KEY: 'minio-secret',
+      NEBULA_METRICS_HOST: '0.0.0.0',
+      NEBULA_METRICS_PORT: '9464',
     };
-    expect(service('gateway').environment).toEqual({ ...shared, NEBULA_HOST: '0.0.0.0', NEBULA_PORT: '8080', NEBULA_DEPLOY_HISTORY_DIR: '/var/lib/nebula/deploy-history' });
+    expect(service('gateway').environment).toEqual({
+      ...shared,
+      NEBULA_HOST: '0.0.0.0',
+      NEBULA_PORT: '8080',
+      NEBULA_DEPLOY_HISTORY_DIR: '/var/lib/nebula/deploy-history',
+      // The tailnet guard; ops/test/tailnet.test.ts checks these in detail.
+      NEBULA_ALLOWED_CIDRS: '100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128,172.16.0.0/12',
+      NEBULA_TRUSTED_PROXIES: '127.0.0.0/8,::1/128,172.16.0.0/12',
+      NEBULA_TAILSCALE_SOCKET: '',
+    });
     expect(service('worker').environment).toEqual({
       ...shared,
       NEBULA_HWACCEL: 'auto',
@@ -191,6 +212,83 @@ describe('docker-compose.yml: the server stack', () => {
   it('builds the gateway and the worker from the repository root with their own Dockerfiles', () => {
     expect(service('gateway').build).toEqual({ context: '.', dockerfile: 'server/Dockerfile' });
     expect(service('worker').build).toEqual({ context: '.', dockerfile: 'worker/Dockerfile' });
+  });
+});
+
+describe('docker-compose.yml: the observability profile', () => {
+  it('runs Prometheus, Loki, promtail and Grafana from pinned images, only with --profile observability', () => {
+    const images = Object.fromEntries(OBSERVABILITY.map((name) => [name, service(name).image]));
+    expect(images).toEqual({
+      grafana: 'grafana/grafana:12.4.3',
+      loki: 'grafana/loki:3.6.11',
+      prometheus: 'prom/prometheus:v3.13.0',
+      promtail: 'grafana/promtail:3.6.11',
+    });
+    for (const name of OBSERVABILITY) {
+      expect(service(name).profiles, name).toEqual(['observability']);
+      expect(service(name).restart, name).toBe('unless-stopped');
+    }
+  });
+
+  it('publishes Grafana on 127.0.0.1 only, even when the gateway is on the Tailscale address', () => {
+    expect(service('grafana').ports).toEqual(['127.0.0.1:3000:3000']);
+    const env = { ...secrets, NEBULA_BIND: '100.101.102.103', GRAFANA_PORT: '3300' };
+    expect(service('grafana', env).ports).toEqual(['127.0.0.1:3300:3000']);
+  });
+
+  it('never publishes the metrics port of the gateway or the worker', () => {
+    for (const s of Object.values(services())) {
+      for (const port of s.ports ?? []) expect(port).not.toMatch(/9464/);
+    }
+  });
+
+  it('mounts the configs from ops/observability read-only, and they exist', () => {
+    const mounts = OBSERVABILITY.flatMap((name) => (service(name).volumes ?? []).filter((v) => v.startsWith('./ops/')));
+    expect(mounts.sort()).toEqual([
+      './ops/observability/grafana/dashboards:/etc/grafana/dashboards:ro',
+      './ops/observability/grafana/provisioning:/etc/grafana/provisioning:ro',
+      './ops/observability/loki/loki.yml:/etc/loki/loki.yml:ro',
+      './ops/observability/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+      './ops/observability/promtail/promtail.yml:/etc/promtail/promtail.yml:ro',
+    ]);
+    for (const mount of mounts) expect(existsSync(resolve(repoRoot, mount.split(':')[0]!)), mount).toBe(true);
+    expect(service('prometheus').command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(service('loki').command).toEqual(['-config.file=/etc/loki/loki.yml']);
+    expect(service('promtail').command).toEqual(['-config.file=/etc/promtail/promtail.yml']);
+  });
+
+  it("lets promtail read Docker's log files read-only, without the Docker socket", () => {
+    const volumes = service('promtail').volumes ?? [];
+    expect(volumes).toContain('/var/lib/docker/containers:/var/lib/docker/containers:ro');
+    expect(service('promtail', { ...secrets, DOCKER_CONTAINERS_DIR: '/srv/docker/containers' }).volumes).toContain(
+      '/srv/docker/containers:/var/lib/docker/containers:ro',
+    );
+    for (const s of Object.values(services())) {
+      for (const volume of s.volumes ?? []) expect(volume).not.toContain('docker.sock');
+    }
+  });
+
+  it('rotates every log file and tags its lines with the compose project and service, for promtail', () => {
+    for (const [name, s] of Object.entries(services())) {
+      expect(s.logging, name).toEqual({
+        driver: 'json-file',
+        options: { 'max-size': '10m', 'max-file': '5', labels: 'com.docker.compose.project,com.docker.compose.service' },
+      });
+    }
+  });
+
+  it('keeps metrics and logs in named volumes, and asks Prometheus whether it is healthy', () => {
+    expect(service('prometheus').volumes).toContain('prometheus_data:/prometheus');
+    expect(service('loki').volumes).toContain('loki_data:/loki');
+    expect(service('promtail').volumes).toContain('promtail_data:/var/lib/promtail');
+    expect(service('grafana').volumes).toContain('grafana_data:/var/lib/grafana');
+    expect(service('prometheus').healthcheck?.test).toEqual(['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9090/-/ready']);
+  });
+
+  it("starts without a Grafana password in .env (Grafana's own admin/admin, changed at first login), or takes it from there", () => {
+    expect(service('grafana').environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('admin');
+    expect(service('grafana', { ...secrets, GRAFANA_ADMIN_PASSWORD: 'g-secret' }).environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('g-secret');
+    expect(service('grafana').environment).toMatchObject({ GF_USERS_ALLOW_SIGN_UP: 'false', GF_ANALYTICS_REPORTING_ENABLED: 'false' });
   });
 });
 
@@ -259,5 +357,63 @@ describe('the Dockerfiles that compose builds', () => {
   it('keeps server state and secrets out of the build context', () => {
     const ignored = repoFile('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['data', '.env', '.env.*', '.git', '**/node_modules', '**/dist']));
+  });
+});
+
+describe('tailnet access in compose (the guard itself: ops/test/tailnet.test.ts)', () => {
+  it("lets in the tailnet, loopback and Docker's own addresses, and trusts loopback and Docker's addresses as proxies", () => {
+    // Docker's port publishing hands `tailscale serve` on the host (and the deploy hook's health
+    // check) to the container from the compose network's gateway, 172.x.0.1, not from 127.0.0.1.
+    const env = service('gateway').environment!;
+    expect(env.NEBULA_ALLOWED_CIDRS).toBe('100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128,172.16.0.0/12');
+    expect(env.NEBULA_TRUSTED_PROXIES).toBe('127.0.0.0/8,::1/128,172.16.0.0/12');
+    const narrowed = service('gateway', { ...secrets, NEBULA_ALLOWED_CIDRS: '100.64.0.0/10,127.0.0.1/32', NEBULA_TRUSTED_PROXIES: '172.18.0.1' }).environment!;
+    expect([narrowed.NEBULA_ALLOWED_CIDRS, narrowed.NEBULA_TRUSTED_PROXIES]).toEqual(['100.64.0.0/10,127.0.0.1/32', '172.18.0.1']);
+  });
+
+  it("mounts the host's tailscaled socket folder read-only, and asks whois only when .env says where the socket is", () => {
+    expect(service('gateway').environment?.NEBULA_TAILSCALE_SOCKET).toBe('');
+    const withWhois = service('gateway', { ...secrets, NEBULA_TAILSCALE_DIR: '/var/run/tailscale', NEBULA_TAILSCALE_SOCKET: '/var/run/tailscale/tailscaled.sock' });
+    expect(withWhois.volumes).toContain('/var/run/tailscale:/var/run/tailscale:ro');
+    expect(withWhois.environment?.NEBULA_TAILSCALE_SOCKET).toBe('/var/run/tailscale/tailscaled.sock');
+  });
+
+  describe('docker-compose.tailscale.yml: the sidecar layout for hosts without tailscaled', () => {
+    // Compose's `!reset` tag (drop what the base file set); YAML leaves unknown tags to the reader.
+    const RESET = Symbol('!reset');
+    const sidecar = parse(repoFile('docker-compose.tailscale.yml'), {
+      merge: true,
+      customTags: [{ tag: '!reset', collection: 'seq', resolve: () => RESET }],
+    }) as ComposeFile & { configs: Record<string, { content: string }> };
+    const withEnv = interpolate(sidecar, { ...secrets, TS_AUTHKEY: 'tskey-auth-test' });
+    type SidecarService = Service & { networks?: Record<string, { aliases: string[] }>; configs?: { source: string; target: string }[] };
+    const tailscale = withEnv.services.tailscale as SidecarService;
+    const gateway = withEnv.services.gateway!;
+
+    it("puts the gateway in the tailscale container's network, publishing nothing itself", () => {
+      expect(gateway.network_mode).toBe('service:tailscale');
+      expect(gateway.ports).toBe(RESET);
+      // The host still reaches it on loopback (deploy health check, CLI), through the tailscale container.
+      expect(tailscale.ports).toEqual(['127.0.0.1:8080:8080']);
+      expect(tailscale.networks).toEqual({ default: { aliases: ['gateway'] } });
+    });
+
+    it("runs `tailscale serve` in the sidecar, proxying HTTPS to the gateway's port on loopback", () => {
+      expect(tailscale.image).toMatch(/^tailscale\/tailscale:/);
+      expect(tailscale.environment).toMatchObject({ TS_AUTHKEY: 'tskey-auth-test', TS_SERVE_CONFIG: '/config/serve.json', TS_USERSPACE: 'true' });
+      expect(tailscale.configs).toEqual([{ source: 'tailscale-serve', target: '/config/serve.json' }]);
+      const serve = JSON.parse(withEnv.configs['tailscale-serve']!.content) as unknown;
+      expect(serve).toEqual({ TCP: { '443': { HTTPS: true } }, Web: { '${TS_CERT_DOMAIN}:443': { Handlers: { '/': { Proxy: 'http://127.0.0.1:8080' } } } } });
+      expect(service('gateway').environment?.NEBULA_PORT).toBe('8080');
+    });
+
+    it("shares tailscaled's socket with the gateway for whois, replacing the base file's mount", () => {
+      expect(gateway.environment).toEqual({ NEBULA_TAILSCALE_SOCKET: '/var/run/tailscale/tailscaled.sock' });
+      expect(gateway.volumes).toEqual(['tailscale_socket:/var/run/tailscale:ro']);
+      expect(tailscale.volumes).toContain('tailscale_socket:/var/run/tailscale');
+      // Compose merges volume lists by container path: same target as the base file's socket mount.
+      expect(service('gateway').volumes).toContain('./data/tailscale:/var/run/tailscale:ro');
+      expect(gateway.depends_on).toEqual({ tailscale: { condition: 'service_started' } });
+    });
   });
 });

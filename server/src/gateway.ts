@@ -1,16 +1,25 @@
 import 'reflect-metadata';
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Config } from '@nebula/shared';
-import { assertDependenciesReachable } from '@nebula/shared/runtime';
+import { assertDependenciesReachable, createLogger, PinoNestLogger } from '@nebula/shared/runtime';
+import type { Logger } from 'pino';
+import { TailnetGuard } from './access/tailnet-guard';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { observeRequests } from './http/observability';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 
 /** The gateway app, ready to listen: what main.ts runs and what the integration tests start. */
-export async function createGateway(config: Config, logger: LogLevel[] | false = ['fatal', 'error', 'warn', 'log']): Promise<INestApplication> {
+export async function createGateway(config: Config, log: Logger = createLogger('gateway', config.logLevel)): Promise<INestApplication> {
   await assertDependenciesReachable(config);
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger });
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: new PinoNestLogger(log) });
+  // First of all middleware: every request's log lines carry its trace id, and it is measured.
+  app.use(observeRequests(log, app.get(GatewayMetrics)));
+  // Then the tailnet guard, before every route Nest, tus, Swagger and the web UI add: peers outside
+  // NEBULA_ALLOWED_CIDRS get 403 here, and everyone else's tailnet user is put on the request.
+  app.use(app.get(TailnetGuard).middleware);
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   const openApi = new DocumentBuilder()

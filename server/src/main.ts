@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@nebula/shared';
 import { exitWithSupervisor, runMain } from '@nebula/shared/runtime';
 import { createGateway } from './gateway';
@@ -7,5 +8,5 @@ void runMain('nebula gateway', async () => {
   const app = await createGateway(config);
   exitWithSupervisor(() => void app.close().then(() => process.exit(0)));
   await app.listen(config.http.port, config.http.host);
-  process.stdout.write(`nebula gateway listening on http://${config.http.host}:${config.http.port}\n`);
+  new Logger('gateway').log(`nebula gateway listening on http://${config.http.host}:${config.http.port}`);
 });

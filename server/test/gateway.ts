@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '@nebula/shared';
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
 import { startS3 } from '../../ops/test-support/s3-server';
 import { createGateway } from '../src/gateway';
+import { createLogger } from '@nebula/shared/runtime';
 
 export interface TestGateway {
   url: string;
@@ -22,10 +23,11 @@ export async function startTestGateway(driver: 'fs' | 's3' = 'fs', env: Record<s
     NEBULA_DATA_DIR: dir.path,
     NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'heartbeat'),
     NEBULA_STORAGE_DRIVER: driver,
+    NEBULA_METRICS_PORT: '0',
     ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: 'nebula' } : {}),
     ...env,
   });
-  const app = await createGateway(config, ['error']);
+  const app = await createGateway(config, createLogger('gateway', 'error'));
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return {

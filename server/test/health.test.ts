@@ -12,9 +12,10 @@ import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/
 // The real worker, in this process: the health check's ping travels gateway → Redis → worker → back.
 import { WorkerModule } from '../../worker/src/worker.module';
 import { createGateway } from '../src/gateway';
+import { createLogger } from '@nebula/shared/runtime';
 
 async function startGateway(config: Config): Promise<{ app: INestApplication; url: string }> {
-  const app = await createGateway(config, false);
+  const app = await createGateway(config, createLogger('gateway', 'silent'));
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${port}` };
@@ -40,6 +41,7 @@ describe('GET /api/health against real Postgres, Redis, storage and worker', () 
       REDIS_URL: redis.url,
       NEBULA_DATA_DIR: dir.path,
       NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'heartbeat'),
+      NEBULA_METRICS_PORT: '0',
     });
     gateway = await startGateway(config);
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@nebula/shared';
-import { assertDependenciesReachable, exitWithSupervisor, runMain } from '@nebula/shared/runtime';
+import { assertDependenciesReachable, createLogger, exitWithSupervisor, PinoNestLogger, runMain } from '@nebula/shared/runtime';
 import { WorkerModule } from './worker.module';
 
 void runMain('nebula worker', async () => {
   const config = loadConfig();
   await assertDependenciesReachable(config);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['fatal', 'error', 'warn', 'log'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new PinoNestLogger(createLogger('worker', config.logLevel)) });
   const logger = new Logger('worker');
 
   let stopping = false;
@@ -29,5 +29,5 @@ void runMain('nebula worker', async () => {
   process.on('SIGINT', () => stop('SIGINT'));
   exitWithSupervisor(() => stop('supervisor gone'));
   await app.init();
-  process.stdout.write(`nebula worker ready (${config.media.ffmpegPath}, hwaccel ${config.media.hwaccel})\n`);
+  logger.log(`nebula worker ready (${config.media.ffmpegPath}, hwaccel ${config.media.hwaccel})`);
 });

@@ -2,7 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
-import { createObjectStorage, type ObjectStorage } from '@nebula/shared/storage';
+import { countFailures } from '@nebula/shared/runtime';
+import { createObjectStorage, ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from './config';
 import { FfmpegRunner } from './media/ffmpeg.runner';
 import { MediaWorker } from './media/media-worker';
@@ -12,6 +13,7 @@ import { OBJECT_STORAGE, TranscodeService } from './media/transcode.service';
 import { CapabilitiesService } from './system/capabilities.service';
 import { HeartbeatService } from './system/heartbeat.service';
 import { PingProcessor } from './system/ping.processor';
+import { WorkerMetrics } from './system/worker-metrics';
 
 @Module({})
 export class WorkerModule {
@@ -26,7 +28,13 @@ export class WorkerModule {
       ],
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: OBJECT_STORAGE, useValue: createObjectStorage(config.storage) },
+        WorkerMetrics,
+        {
+          provide: OBJECT_STORAGE,
+          inject: [WorkerMetrics],
+          useFactory: (metrics: WorkerMetrics) =>
+            countFailures(createObjectStorage(config.storage), (operation) => metrics.storageErrors.inc({ operation }), (e) => e instanceof ObjectNotFoundError),
+        },
         { provide: OriginalFiles, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new OriginalFiles(config, storage) },
         FfmpegRunner,
         CapabilitiesService,

@@ -21,7 +21,7 @@ describe('the worker, on real Redis and Postgres', () => {
 
   beforeAll(async () => {
     [db, redis, dir] = await Promise.all([createTestDatabase(), startRedis(), tempDir()]);
-    config = loadConfig({ DATABASE_URL: db.url, REDIS_URL: redis.url, NEBULA_DATA_DIR: dir.path, NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'heartbeat') });
+    config = loadConfig({ DATABASE_URL: db.url, REDIS_URL: redis.url, NEBULA_DATA_DIR: dir.path, NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'heartbeat'), NEBULA_METRICS_PORT: '0' });
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
     await worker.init();
     queue = new Queue(SYSTEM_QUEUE, { connection: redisOptionsFromUrl(redis.url) });

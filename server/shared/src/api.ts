@@ -107,6 +107,20 @@ export interface MediaAttemptDto {
   finishedAt: string | null;
 }
 
+/** One file's place in the media pipeline, as GET /api/media/jobs lists it (`nebula status`). */
+export interface MediaJobDto {
+  fileId: string;
+  path: string;
+  status: MediaState;
+  /** Why it failed (or why the last attempt failed, while a retry is queued). */
+  error: string | null;
+  /** The latest progress of the running attempt; null when none is running or none was reported yet. */
+  progress: { percent: number; fps: number | null; speed: number | null; etaSeconds: number | null } | null;
+  /** The attempt running or last run (1-based); 0 before the first starts. */
+  attempt: number;
+  updatedAt: string;
+}
+
 /** GET /api/files/{id}/media */
 export interface MediaDetails {
   status: MediaState;
@@ -117,4 +131,19 @@ export interface MediaDetails {
   hls: string | null;
   poster: string | null;
   attempts: MediaAttemptDto[];
+}
+
+/**
+ * GET /api/me: who the gateway thinks is calling. `user` is the tailnet login (recorded as the
+ * `owner` of what they upload), or null when nothing names one and Nebula has a single owner.
+ * `via` says where it came from: `tailscale serve`'s identity headers, tailscaled's `whois`, or
+ * neither.
+ */
+export interface MeDto {
+  user: string | null;
+  /** The user's display name, when Tailscale gives one. */
+  name: string | null;
+  via: 'header' | 'whois' | 'single-owner';
+  /** The caller's address as the gateway judged it (the forwarded one behind a trusted proxy). */
+  address: string;
 }

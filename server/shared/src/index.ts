@@ -12,7 +12,9 @@ export {
   type FolderListing,
   type MediaAttemptDto,
   type MediaDetails,
+  type MediaJobDto,
   type MediaState,
+  type MeDto,
   type MoveRequest,
 } from './api';
 export { CONFIG_VARIABLES, ConfigError, loadConfig, redactUrl, type Config, type StorageConfig } from './config';

@@ -29,12 +29,13 @@ export class EventsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The event log in order (?after=<id>&subject=file:<id>&type=...&limit=100)' })
-  list(@Query('after') after?: string, @Query('subject') subject?: string, @Query('type') type?: string, @Query('limit') limit?: string): Promise<NebulaEvent[]> {
+  @ApiOperation({ summary: 'The event log in order (?after=<id>&subject=file:<id>&type=...&limit=100; &newest=true: the newest `limit`, still in order)' })
+  list(@Query('after') after?: string, @Query('subject') subject?: string, @Query('type') type?: string, @Query('limit') limit?: string, @Query('newest') newest?: string): Promise<NebulaEvent[]> {
     if (type && !(EVENT_TYPES as readonly string[]).includes(type)) throw new BadRequestException({ code: 'bad_request', message: `unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}` });
     const n = limit ? Number(limit) : 100;
     if (!Number.isInteger(n) || n < 1) throw new BadRequestException({ code: 'bad_request', message: 'limit must be a whole number of 1 or more' });
-    return this.events.list({ after: eventId(after, 'after'), subject, type, limit: Math.min(n, 1000) });
+    if (newest !== undefined && newest !== 'true' && newest !== 'false') throw new BadRequestException({ code: 'bad_request', message: 'newest must be true or false' });
+    return this.events.list({ after: eventId(after, 'after'), subject, type, limit: Math.min(n, 1000), newest: newest === 'true' });
   }
 
   /**

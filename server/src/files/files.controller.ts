@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { EntryDto, FolderListing } from '@nebula/shared';
+import type { Caller } from '../access/caller-identity';
+import { CurrentCaller } from '../access/current-caller';
 import { TraceId } from '../http/request-context';
 import { parseBody } from '../http/zod-body';
 import { FilesService } from './files.service';
@@ -33,9 +35,9 @@ export class FilesController {
 
   @Post('folders')
   @ApiOperation({ summary: 'Create a folder ({ path, parents? })' })
-  createFolder(@Body() body: unknown, @TraceId() traceId: string): Promise<EntryDto> {
+  createFolder(@Body() body: unknown, @TraceId() traceId: string, @CurrentCaller() caller: Caller): Promise<EntryDto> {
     const { path, parents } = parseBody(createFolderBody, body);
-    return this.files.createFolder(path, { parents: parents ?? false, traceId });
+    return this.files.createFolder(path, { parents: parents ?? false, traceId, owner: caller.user });
   }
 
   @Patch('files/:id')

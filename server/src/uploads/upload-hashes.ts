@@ -18,6 +18,12 @@ interface Session {
  */
 export class UploadHashes {
   private readonly sessions = new Map<string, Session>();
+  private countBytes: (bytes: number) => void = () => undefined;
+
+  /** Tells `count` about every chunk that goes on to the store (for the upload bytes metric). */
+  onBytes(count: (bytes: number) => void): void {
+    this.countBytes = count;
+  }
 
   /** Wraps store.write so every byte that reaches the store passes through the hash first. */
   attach(store: DataStore): void {
@@ -25,10 +31,12 @@ export class UploadHashes {
     store.write = async (readable: Readable, id: string, offset: number) => {
       const session = this.sessionAt(id, offset);
       let seen = 0;
+      const count = this.countBytes;
       const tap = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           session?.hash.update(chunk);
           seen += chunk.length;
+          count(chunk.length);
           done(null, chunk);
         },
       });

@@ -3,9 +3,12 @@ import { BadRequestException, HttpException } from '@nestjs/common';
 import { Server, EVENTS } from '@tus/server';
 import type { DataStore, Upload } from '@tus/utils';
 import type { Request, Response } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { lookup as mimeLookup } from 'mime-types';
-import { traceIdFrom, UPLOAD_METADATA, UPLOADS_PATH, type Config } from '@nebula/shared';
+import { UPLOAD_METADATA, UPLOADS_PATH, type Config } from '@nebula/shared';
+import { currentTraceId } from '@nebula/shared/runtime';
 import type { ObjectStorage } from '@nebula/shared/storage';
+import { callerOf } from '../access/current-caller';
 import { CONFIG } from '../config/config.module';
 import { EventsRepository } from '../events/events.repository';
 import { EntriesRepository, NameTakenError } from '../files/entries.repository';
@@ -14,6 +17,7 @@ import { formatPath, InvalidPathError, joinPath, parsePath } from '../files/name
 import { MediaJobs } from '../media/media-jobs';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { sha256Of, UploadHashes } from './upload-hashes';
 import { createTusStore } from './tus-store.factory';
 
@@ -36,6 +40,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   private readonly hashes = new UploadHashes();
   /** Which upload each creation request reserved a path for, to release it if creation fails. */
   private readonly reservedBy = new WeakMap<object, string>();
+  /** The tailnet user of the request tus is handling (tus' hooks see only its own request object). */
+  private readonly uploader = new AsyncLocalStorage<string | null>();
   private readonly store: DataStore;
   readonly tus: Server;
   private janitor?: NodeJS.Timeout;
@@ -47,9 +53,11 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     private readonly entries: EntriesRepository,
     private readonly events: EventsRepository,
     private readonly mediaJobs: MediaJobs,
+    metrics: GatewayMetrics,
   ) {
     this.store = createTusStore(config, this.expiryMs);
     this.hashes.attach(this.store);
+    this.hashes.onBytes((bytes) => metrics.uploadBytes.inc(bytes));
     this.tus = new Server({
       path: UPLOADS_PATH,
       datastore: this.store,
@@ -60,11 +68,11 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       generateUrl: (_req, { path, id }) => `${path}/${id.slice(ID_PREFIX.length)}`,
       getFileIdFromRequest: (_req, lastPath) => (lastPath && isUuid(lastPath) ? `${ID_PREFIX}${lastPath}` : undefined),
       onUploadCreate: async (req, upload) => {
-        const reserved = await this.reserve(upload, traceIdFrom(req.headers.get('traceparent') ?? undefined));
+        const reserved = await this.reserve(upload, currentTraceId(), this.uploader.getStore() ?? null);
         this.reservedBy.set(req, upload.id);
         return reserved;
       },
-      onUploadFinish: (req, upload) => this.finish(upload, traceIdFrom(req.headers.get('traceparent') ?? undefined)),
+      onUploadFinish: (req, upload) => this.finish(upload, currentTraceId()),
       // tus answers an unexpected error with a bare 500; the reason belongs in our log.
       onResponseError: async (req, error) => {
         if (error instanceof Error) this.logger.error(`${req.method} ${new URL(req.url).pathname} failed: ${error.message}`);
@@ -80,11 +88,11 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   handle(req: Request, res: Response): Promise<void> {
-    return this.tus.handle(req, res);
+    return this.uploader.run(callerOf(req).user, () => this.tus.handle(req, res));
   }
 
-  /** Creation: validate the metadata and reserve the path, before a single byte is accepted. */
-  private async reserve(upload: Upload, traceId: string): Promise<{ metadata: Upload['metadata'] }> {
+  /** Creation: validate the metadata and reserve the path, before a single byte is accepted; `owner` is the uploader. */
+  private async reserve(upload: Upload, traceId: string, owner: string | null): Promise<{ metadata: Upload['metadata'] }> {
     const meta = upload.metadata ?? {};
     const rawName = meta[UPLOAD_METADATA.name];
     if (!rawName) throw refuse(400, 'invalid_name', `Upload-Metadata needs "${UPLOAD_METADATA.name}" (the file's name)`);
@@ -93,7 +101,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const name = asTusError(() => validName(rawName));
     // Uploading into a folder that does not exist yet creates it, as a copy would.
     const folderSegments = asTusError(() => parseFolder(meta[UPLOAD_METADATA.folder] ?? '/'));
-    const folder = folderSegments.length === 0 ? null : await asTusErrorAsync(() => this.files.createFolder(formatPath(folderSegments), { parents: true, traceId }));
+    const folder = folderSegments.length === 0 ? null : await asTusErrorAsync(() => this.files.createFolder(formatPath(folderSegments), { parents: true, traceId, owner }));
     const mime = pickMime(meta[UPLOAD_METADATA.mime], name);
     try {
       await this.entries.insert({
@@ -105,6 +113,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
         mime,
         storageKey: upload.id,
         status: 'uploading',
+        owner,
       });
     } catch (error) {
       const path = joinPath(folder?.path ?? '/', name);

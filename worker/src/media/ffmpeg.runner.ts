@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import type { Config } from '@nebula/shared';
+import { currentTrace, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
 
 const run = promisify(execFile);
@@ -23,6 +24,8 @@ export class FfmpegError extends Error {
  */
 @Injectable()
 export class FfmpegRunner {
+  private readonly logger = new Logger('ffmpeg');
+
   constructor(@Inject(CONFIG) private readonly config: Config) {}
 
   /** Runs ffmpeg; `onStdout` receives what `-progress pipe:1` writes. Rejects with ffmpeg's error text. */
@@ -33,8 +36,15 @@ export class FfmpegRunner {
     addOptions(args.slice(0, i), (...o) => command.inputOptions(...o));
     addOptions(args.slice(i + 2, -1), (...o) => command.outputOptions(...o));
     command.output(args.at(-1)!);
+    // fluent-ffmpeg's events come from the child's streams; enter the caller's trace again for them.
+    const trace = currentTrace();
+    const log = (write: () => void) => (trace ? runWithTrace(trace, write) : write());
     return new Promise((resolve, reject) => {
-      command.on('start', () => {
+      command.on('stderr', (line: string) => {
+        if (line.trim()) log(() => this.logger.warn(`ffmpeg: ${line.trim()}`));
+      });
+      command.on('start', (commandLine: string) => {
+        log(() => this.logger.log(`ffmpeg started: ${commandLine}`));
         const proc = (command as unknown as { ffmpegProc?: import('node:child_process').ChildProcess }).ffmpegProc;
         proc?.stdout?.setEncoding('utf8');
         proc?.stdout?.on('data', (chunk: string) => options.onStdout?.(chunk));

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { MEDIA_QUEUE, redisOptionsFromUrl, TRANSCODE_JOB, type Config, type TranscodeJob } from '@nebula/shared';
+import { bootTraceId, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
 import { TranscodeService } from './transcode.service';
 
@@ -26,7 +27,10 @@ export class MediaWorker implements OnApplicationBootstrap, OnApplicationShutdow
       MEDIA_QUEUE,
       async (job) => {
         if (job.name !== TRANSCODE_JOB) throw new Error(`unknown media job "${job.name}"`);
-        return this.transcode.run(job);
+        // Every log line of the job, and of the ffmpeg it runs, carries the trace of the request or
+        // event that queued it.
+        const trace = { traceId: job.data.traceId ?? bootTraceId, jobId: job.id, fileId: job.data.fileId };
+        return runWithTrace(trace, () => this.transcode.run(job));
       },
       {
         connection: redisOptionsFromUrl(this.config.redisUrl),

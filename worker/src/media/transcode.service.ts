@@ -16,6 +16,7 @@ import { planLadder, type Ladder } from './ladder';
 import { MediaRepository, type AttemptStep } from './media.repository';
 import { OriginalFiles } from './original-file';
 import { explainProbeFailure, MediaProbeError, parseProbe, probeArgs, type MediaProbe } from './probe';
+import { WorkerMetrics } from '../system/worker-metrics';
 import { ProgressReader } from './progress';
 
 export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');
@@ -42,11 +43,13 @@ export class TranscodeService {
     private readonly originals: OriginalFiles,
     private readonly ffmpeg: FfmpegRunner,
     private readonly capabilities: CapabilitiesService,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async run(job: Job<TranscodeJob>): Promise<{ accelPath: AccelPath | null; runId: string }> {
     const { fileId, traceId } = job.data;
-    const log = (line: string) => this.logger.log(`[trace ${traceId ?? '-'}] ${job.data.fileName}: ${line}`);
+    // The trace id is on every line already (MediaWorker runs the job inside its trace).
+    const log = (line: string) => this.logger.log(`${job.data.fileName}: ${line}`);
     const file = await this.media.file(fileId);
     if (!file || file.status !== 'ready') {
       log('the file is gone; nothing to do');
@@ -58,6 +61,7 @@ export class TranscodeService {
     const attemptId = await this.media.startAttempt({ fileId, jobId: job.id!, attempt, runId, traceId, workerId: this.capabilities.workerId });
     await this.media.setState(fileId, 'processing', null, { type: 'media.started', data: { attempt, runId, workerId: this.capabilities.workerId }, traceId });
     log(`attempt ${attempt} started (run ${runId})`);
+    const started = Date.now();
 
     const original = await this.originals.open(job.data.storageKey);
     const work = await mkdtemp(join(tmpdir(), 'nebula-hls-'));
@@ -70,6 +74,7 @@ export class TranscodeService {
         await this.media.setState(fileId, 'none', null, { type: 'media.ready', data: { runId, audioOnly: true, rungs: [] }, traceId });
         await this.media.finishAttempt(attemptId, { status: 'succeeded', accelPath: null, error: null, steps });
         log('audio only: no ladder needed');
+        this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: 'none' });
         return { accelPath: null, runId };
       }
       const ladder = planLadder(probe);
@@ -85,6 +90,8 @@ export class TranscodeService {
       });
       await this.media.finishAttempt(attemptId, { status: 'succeeded', accelPath: outcome.path, error: null, steps });
       log(`ready (${outcome.path}, ${ladder.rungs.map((r) => r.name).join(' ')})`);
+      this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: outcome.path });
+      this.metrics.transcodeDuration.observe({ accel: outcome.path }, (Date.now() - started) / 1000);
       return { accelPath: outcome.path, runId };
     } catch (error) {
       if (error instanceof FallbackExhaustedError) steps = error.steps;
@@ -98,6 +105,7 @@ export class TranscodeService {
         await this.media.setState(fileId, 'queued', reason, { type: 'media.queued', data: { retryOf: attempt, reason }, traceId });
       }
       log(`attempt ${attempt} failed: ${reason}`);
+      this.metrics.transcodeJobs.inc({ outcome: last ? 'failed' : 'retried', accel: steps.at(-1)?.path ?? 'none' });
       // Bad media will not get better with retries; the original stays downloadable.
       throw permanent ? new UnrecoverableError(reason) : error;
     } finally {
@@ -147,6 +155,7 @@ export class TranscodeService {
           for (const p of reader.push(chunk)) {
             const progress: TranscodeProgress = { fileId, percent: p.percent, fps: p.fps, speed: p.speed, etaSeconds: p.etaSeconds };
             void job.updateProgress({ ...progress, accelPath: path });
+            if (typeof p.speed === 'number') this.metrics.encodeSpeed.set(p.speed);
             if (Date.now() - lastEvent >= PROGRESS_EVENT_INTERVAL_MS || p.done) {
               lastEvent = Date.now();
               void this.media.appendEvent('media.progress', fileId, { ...progress, accelPath: path }, traceId).catch(() => undefined);

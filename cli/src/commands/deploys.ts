@@ -1,0 +1,60 @@
+import type { DeployRecord } from '@nebula/shared';
+import type { CommandContext } from '../context';
+import { CliError, EXIT } from '../errors';
+import { describeResult, parseDeployRecords, runningRecord } from '../deploy/deploy-records';
+import { RECORDS_ACTION, serverScript } from '../deploy/server-script';
+import { ServerRepo } from '../deploy/server-repo';
+import { ServerShell } from '../deploy/server-shell';
+import { formatDuration, formatTime } from '../format';
+
+export interface DeploysOptions {
+  /** Read the history from the server's runtime folder through this git remote instead of the gateway. */
+  remote?: string;
+  runtime?: string;
+  limit: number;
+}
+
+/**
+ * nebula deploys: the deploy history, newest first. From the gateway (GET /api/deploys), or with
+ * --remote straight from the server through the git remote, which works while the gateway is down.
+ */
+export async function deploys(options: DeploysOptions, context: CommandContext): Promise<void> {
+  let records: DeployRecord[];
+  let running: DeployRecord | null = null;
+  if (options.remote) {
+    const repo = await ServerRepo.open(process.cwd(), options.remote);
+    const location = repo.location();
+    const shell = new ServerShell(location, repo.topLevel);
+    const result = await shell.run(serverScript(location.path, RECORDS_ACTION, options.runtime), []);
+    if (result.code !== 0) {
+      throw new CliError(`could not read the deploy history on ${repo.remote} (${repo.url}): ${result.stderr[0] ?? `exit ${result.code}`}`, EXIT.failed, 'remote_failed');
+    }
+    records = parseDeployRecords(result.stdout);
+    running = runningRecord(records, await repo.serverMain());
+    records = records.slice(0, options.limit);
+  } else {
+    records = await (await context.client()).deploys(options.limit);
+    running = runningRecord(records, records.find((r) => r.result === 'success')?.commit ?? null);
+  }
+
+  if (context.output.json) {
+    for (const record of records) context.output.event({ ...record, running: record === running });
+    return;
+  }
+  if (records.length === 0) {
+    context.output.line('no deploys yet: git push server main (or nebula deploy) makes the first');
+    return;
+  }
+  const { printTable } = await import('../ui/table');
+  await printTable(
+    records.map((record) => ({
+      time: formatTime(record.startedAt),
+      commit: `${record.commit.slice(0, 7)}${record === running ? ' *' : ''}`,
+      subject: record.subject,
+      kind: record.kind,
+      result: describeResult(record),
+      duration: formatDuration(record.durationMs / 1000),
+    })),
+  );
+  if (running) context.output.line(`* runs now (releases/${running.release})`);
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { EventType, MediaJobDto, NebulaEvent } from '@nebula/shared';
+import { describeJob, inScope, JobBoard } from './job-board';
+
+let nextId = 100;
+const event = (type: EventType, fileId: string, data: Record<string, unknown> = {}): NebulaEvent => ({
+  id: String(nextId++),
+  type,
+  subject: `file:${fileId}`,
+  data,
+  traceId: null,
+  time: '2026-03-01T12:00:00.000Z',
+});
+
+const queued: MediaJobDto = { fileId: 'f1', path: '/films/clip.mp4', status: 'queued', error: null, progress: null, attempt: 0, updatedAt: '2026-03-01T11:59:00.000Z' };
+
+describe('JobBoard', () => {
+  it('follows a job from queued through progress to ready', () => {
+    const board = new JobBoard([queued]);
+    board.apply(event('media.started', 'f1', { attempt: 1, runId: 'r1' }));
+    expect(board.get('f1')).toMatchObject({ status: 'processing', percent: 0, attempt: 1 });
+    board.apply(event('media.progress', 'f1', { percent: 45.5, fps: 120.4, speed: 4.02, etaSeconds: 12 }));
+    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s');
+    board.apply(event('media.playable', 'f1', { hls: '/hls/f1/master.m3u8' }));
+    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s  playable');
+    board.apply(event('media.ready', 'f1', { rungs: ['640x360'] }));
+    expect(board.get('f1')).toMatchObject({ path: '/films/clip.mp4', status: 'ready', percent: 100, playable: true, error: null });
+    expect(describeJob(board.get('f1')!)).toBe('ready');
+  });
+
+  it('shows a retry with the reason, and a failure with ffprobe\'s words', () => {
+    const board = new JobBoard([queued]);
+    board.apply(event('media.started', 'f1', { attempt: 1 }));
+    board.apply(event('media.queued', 'f1', { retryOf: 1, reason: 'ffmpeg was killed' }));
+    expect(describeJob(board.get('f1')!)).toBe('queued again (attempt 1 failed: ffmpeg was killed)');
+    board.apply(event('media.started', 'f1', { attempt: 2 }));
+    board.apply(event('media.failed', 'f1', { attempt: 2, reason: 'ffprobe found no video stream in "clip.mp4"' }));
+    expect(describeJob(board.get('f1')!)).toBe('failed: ffprobe found no video stream in "clip.mp4"');
+  });
+
+  it('learns new files from media.queued, follows moves and forgets deleted files', () => {
+    const board = new JobBoard();
+    expect(board.apply(event('media.queued', 'f2', { path: '/a/b.mp4' }))).toEqual({ job: expect.objectContaining({ fileId: 'f2', path: '/a/b.mp4', status: 'queued' }) });
+    board.apply({ ...event('file.moved', 'x', { from: '/a', to: '/c' }), subject: 'folder:x' });
+    expect(board.get('f2')!.path).toBe('/c/b.mp4');
+    expect(board.apply(event('file.deleted', 'f2', { path: '/c/b.mp4' }))).toEqual({ removed: 'f2' });
+    expect(board.all()).toEqual([]);
+    // A job first seen mid-way has no path until the caller looks it up.
+    expect(board.apply(event('media.progress', 'f3', { percent: 10 }))).toEqual({ job: expect.objectContaining({ fileId: 'f3', path: '', status: 'processing', percent: 10 }) });
+    expect(board.apply(event('folder.created', 'f3'))).toBeNull();
+  });
+
+  it('scopes by file or folder path', () => {
+    expect(inScope('/films/clip.mp4', '/')).toBe(true);
+    expect(inScope('/films/clip.mp4', '/films')).toBe(true);
+    expect(inScope('/films/clip.mp4', '/films/clip.mp4')).toBe(true);
+    expect(inScope('/filmsx/clip.mp4', '/films')).toBe(false);
+  });
+});

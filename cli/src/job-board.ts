@@ -1,0 +1,156 @@
+import type { MediaJobDto, MediaState, NebulaEvent } from '@nebula/shared';
+import { formatDuration } from './format';
+
+/** One file's media job as `nebula status` shows it. */
+export interface JobView {
+  fileId: string;
+  /** '' until known (an event for a file the board has not seen names only its id). */
+  path: string;
+  status: MediaState;
+  /** 0–100 while running, 100 when ready, null when unknown. */
+  percent: number | null;
+  fps: number | null;
+  speed: number | null;
+  etaSeconds: number | null;
+  error: string | null;
+  attempt: number;
+  /** The master playlist is published: players can start while the rest is encoded. */
+  playable: boolean;
+  updatedAt: string;
+}
+
+export const isFinished = (job: JobView) => job.status === 'ready' || job.status === 'failed' || job.status === 'none';
+
+export function jobFromDto(dto: MediaJobDto): JobView {
+  return {
+    fileId: dto.fileId,
+    path: dto.path,
+    status: dto.status,
+    percent: dto.status === 'ready' ? 100 : (dto.progress?.percent ?? null),
+    fps: dto.progress?.fps ?? null,
+    speed: dto.progress?.speed ?? null,
+    etaSeconds: dto.progress?.etaSeconds ?? null,
+    error: dto.error,
+    attempt: dto.attempt,
+    playable: dto.status === 'ready',
+    updatedAt: dto.updatedAt,
+  };
+}
+
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * The media jobs of `nebula status --watch`: a snapshot from GET /api/media/jobs, kept current by
+ * the event stream. Pure: the caller feeds events and draws what changed.
+ */
+export class JobBoard {
+  private readonly jobs = new Map<string, JobView>();
+
+  constructor(snapshot: readonly MediaJobDto[] = []) {
+    for (const dto of snapshot) this.jobs.set(dto.fileId, jobFromDto(dto));
+  }
+
+  /** In the order the server lists them: running, queued, then finished, newest first. */
+  all(): JobView[] {
+    return [...this.jobs.values()];
+  }
+
+  get(fileId: string): JobView | undefined {
+    return this.jobs.get(fileId);
+  }
+
+  setPath(fileId: string, path: string): JobView | null {
+    const job = this.jobs.get(fileId);
+    if (!job) return null;
+    job.path = path;
+    return job;
+  }
+
+  /** Applies one event; returns the job it changed (null if none), or `removed` for a deleted file. */
+  apply(event: NebulaEvent): { job: JobView } | { removed: string } | null {
+    if (event.type === 'file.moved') return this.moved(event);
+    const fileId = /^file:(.+)$/.exec(event.subject)?.[1];
+    if (!fileId) return null;
+    if (event.type === 'file.deleted') return this.jobs.delete(fileId) ? { removed: fileId } : null;
+    if (!event.type.startsWith('media.')) return null;
+
+    const data = event.data;
+    const job = this.jobs.get(fileId) ?? this.blank(fileId, event.time);
+    job.updatedAt = event.time;
+    const path = str(data.path);
+    if (path) job.path = path;
+    switch (event.type) {
+      case 'media.queued':
+        // A retry is queued with the reason the last attempt failed.
+        Object.assign(job, { status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: str(data.reason), playable: false });
+        break;
+      case 'media.started':
+        Object.assign(job, { status: 'processing', percent: 0, fps: null, speed: null, etaSeconds: null, error: null, attempt: num(data.attempt) ?? job.attempt + 1 });
+        break;
+      case 'media.progress':
+        Object.assign(job, { status: 'processing', percent: num(data.percent) ?? job.percent, fps: num(data.fps), speed: num(data.speed), etaSeconds: num(data.etaSeconds) });
+        break;
+      case 'media.playable':
+        job.playable = true;
+        break;
+      case 'media.ready':
+        Object.assign(job, { status: 'ready', percent: 100, etaSeconds: 0, error: null, playable: true });
+        break;
+      case 'media.failed':
+        Object.assign(job, { status: 'failed', error: str(data.reason) ?? 'failed', etaSeconds: null });
+        break;
+      default:
+        return null;
+    }
+    this.jobs.set(fileId, job);
+    return { job };
+  }
+
+  /** A moved file takes its new path; a moved folder takes the jobs below it along. */
+  private moved(event: NebulaEvent): { job: JobView } | null {
+    const from = str(event.data.from);
+    const to = str(event.data.to);
+    if (!from || !to) return null;
+    let changed: JobView | null = null;
+    for (const job of this.jobs.values()) {
+      if (job.path === from) job.path = to;
+      else if (job.path.startsWith(`${from}/`)) job.path = `${to}${job.path.slice(from.length)}`;
+      else continue;
+      changed = job;
+    }
+    return changed ? { job: changed } : null;
+  }
+
+  private blank(fileId: string, time: string): JobView {
+    return { fileId, path: '', status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: null, attempt: 0, playable: false, updatedAt: time };
+  }
+}
+
+/** Whether a job's path is the watched file or lies in the watched folder ('/' takes all). */
+export function inScope(path: string, scope: string): boolean {
+  return scope === '/' || path === scope || path.startsWith(`${scope}/`);
+}
+
+/** "45% 120 fps 4.0x ETA 12s", "queued", "ready", "failed: <reason>": what a job's row says after its name. */
+export function describeJob(job: JobView): string {
+  switch (job.status) {
+    case 'processing': {
+      const parts = [`${Math.floor(job.percent ?? 0)}%`];
+      if (job.fps !== null) parts.push(`${Math.round(job.fps)} fps`);
+      if (job.speed !== null) parts.push(`${job.speed.toFixed(1)}x`);
+      if (job.etaSeconds !== null) parts.push(`ETA ${formatDuration(job.etaSeconds)}`);
+      if (job.playable) parts.push('playable');
+      return parts.join('  ');
+    }
+    case 'queued':
+      return job.error ? `queued again (attempt ${job.attempt} failed: ${job.error})` : 'queued';
+    case 'ready':
+      return 'ready';
+    case 'none':
+      // The worker marks an audio file 'none' once it looked: there is no ladder to make.
+      return job.attempt > 0 ? 'ready (audio only: no ladder needed)' : 'no media job (not a video)';
+    case 'failed':
+      return `failed: ${job.error ?? 'no reason given'}`;
+  }
+}

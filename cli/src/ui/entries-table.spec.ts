@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { EntryDto } from '@nebula/shared';
+import { entryRows } from './entries-table';
+
+const entry = (name: string, owner: string | null): EntryDto => ({
+  id: name,
+  kind: 'file',
+  name,
+  path: `/${name}`,
+  size: 2048,
+  mime: 'video/mp4',
+  sha256: 'a'.repeat(64),
+  status: 'ready',
+  media: { status: 'ready', error: null },
+  owner,
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+});
+
+describe('ls rows', () => {
+  it('have an owner column when any entry has an owner', () => {
+    const rows = entryRows([entry('a.mp4', 'alice@example.com'), entry('b.mp4', null)]);
+    expect(rows.map((row) => [row.name, row.owner])).toEqual([
+      ['a.mp4', 'alice@example.com'],
+      ['b.mp4', ''],
+    ]);
+    expect(Object.keys(rows[0]!)).toEqual(['name', 'kind', 'size', 'modified', 'media', 'owner']);
+  });
+
+  it('have none when nobody is known (an embedded stack without Tailscale)', () => {
+    expect(Object.keys(entryRows([entry('a.mp4', null)])[0]!)).toEqual(['name', 'kind', 'size', 'modified', 'media']);
+  });
+});

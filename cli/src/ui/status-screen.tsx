@@ -1,0 +1,62 @@
+import { Box, render, Text, useStdout } from 'ink';
+import { useSyncExternalStore } from 'react';
+import { bar } from '../format';
+import { describeJob, type JobView } from '../job-board';
+import { fitLabel } from './progress-row';
+import { Store } from './store';
+import { closeScreen } from './unmount';
+
+interface StatusView {
+  jobs: JobView[];
+  note: string | null;
+}
+
+const colorOf = (job: JobView) => (job.status === 'failed' ? 'red' : job.status === 'ready' ? 'green' : job.status === 'queued' ? 'yellow' : 'cyan');
+
+/** One job on one line that never wraps: path, a bar while it runs, then what it is doing. */
+function JobRow({ job, color }: { job: JobView; color: boolean }) {
+  const columns = useStdout().stdout.columns || 100;
+  const barWidth = columns >= 110 ? 24 : columns >= 90 ? 16 : 10;
+  const labelWidth = Math.max(8, Math.min(48, Math.floor(columns * 0.4)));
+  const running = job.status === 'processing';
+  return (
+    <Text wrap="truncate-end">
+      {fitLabel(job.path || job.fileId, labelWidth)}{' '}
+      <Text color={color ? colorOf(job) : undefined}>{running ? `${bar((job.percent ?? 0) / 100, barWidth)} ` : ''}{describeJob(job)}</Text>
+    </Text>
+  );
+}
+
+function StatusBoard({ store, color, empty }: { store: Store<StatusView>; color: boolean; empty: string }) {
+  const view = useSyncExternalStore(store.subscribe, store.get);
+  return (
+    <Box flexDirection="column">
+      {view.jobs.length === 0 ? <Text>{empty}</Text> : view.jobs.map((job) => <JobRow key={job.fileId} job={job} color={color} />)}
+      {view.note ? <Text dimColor>{view.note}</Text> : null}
+    </Box>
+  );
+}
+
+/** The jobs of `nebula status`: drawn once, or redrawn as events arrive with --watch. */
+export class StatusScreen {
+  private readonly store: Store<StatusView>;
+  private readonly ink: ReturnType<typeof render>;
+
+  constructor(jobs: JobView[], color: boolean, empty: string) {
+    this.store = new Store<StatusView>({ jobs, note: null });
+    this.ink = render(<StatusBoard store={this.store} color={color} empty={empty} />, { patchConsole: false, exitOnCtrlC: false });
+  }
+
+  update(jobs: JobView[], urgent = false): void {
+    this.store.set({ ...this.store.get(), jobs: [...jobs] }, urgent);
+  }
+
+  note(note: string | null): void {
+    this.store.set({ ...this.store.get(), note }, true);
+  }
+
+  async finish(): Promise<void> {
+    this.store.notify();
+    await closeScreen(this.ink);
+  }
+}

@@ -1,0 +1,200 @@
+// nebula deploy, deploys and rollback against a real bare repo made by hooks/install.sh in a temp
+// HOME, with the real post-receive hook and rollback.sh, pushed to with real git.
+//
+// No Docker engine runs here, so NEBULA_COMPOSE points at the TEST STAND-IN for `docker compose`
+// that the hooks' own test uses (hooks/test/fixtures/fake-compose.sh): on `up` it starts a tiny
+// health server on 127.0.0.1 playing the gateway, or none for a release with a file named BROKEN.
+// No ssh server runs either: for the ssh remote, NEBULA_SSH_COMMAND points at
+// fixtures/fake-ssh.sh, a TEST STAND-IN for ssh that runs the remote command here.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../ops/embedded/processes';
+import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
+import { tempDir } from '../../ops/test-support/services';
+import { byEvent, cliHome, repoRoot, runCli, type CliEnvironment } from './cli-process';
+
+const run = promisify(execFile);
+const fakeCompose = join(repoRoot, 'hooks', 'test', 'fixtures', 'fake-compose.sh');
+const fakeSsh = join(import.meta.dirname, 'fixtures', 'fake-ssh.sh');
+const HEALTH_TIMEOUT_S = 3;
+const short = (sha: string) => sha.slice(0, 7);
+
+describe('nebula deploy, deploys and rollback (real git, real hooks; docker compose and ssh stood in for)', () => {
+  let root: { path: string; remove: () => Promise<void> };
+  let nebula: RunningNebula;
+  let env: CliEnvironment;
+  let home: string;
+  let laptop: string;
+  let state: string;
+  let healthUrl: string;
+  let vars: Record<string, string>;
+  const commits = { good: '', broken: '', fixed: '' };
+
+  const git = async (...args: string[]) => (await run('git', args, { cwd: laptop, env: { ...process.env, ...vars } })).stdout.trim();
+  const commit = async (message: string, files: Record<string, string | null>) => {
+    for (const [name, content] of Object.entries(files)) {
+      if (content === null) await rm(join(laptop, name), { force: true });
+      else await writeFile(join(laptop, name), content);
+    }
+    await git('add', '-A');
+    await git('commit', '-q', '--allow-empty', '-m', message);
+    return git('rev-parse', 'HEAD');
+  };
+  const nebulaCli = (args: string[], extra: Record<string, string> = {}) => runCli(env, args, { cwd: laptop, env: { ...vars, ...extra } });
+  const serverMain = async () => (await run('git', ['--git-dir', join(home, 'nebula.git'), 'rev-parse', 'refs/heads/main'])).stdout.trim();
+  /** The release the stand-in gateway serves, or null when nothing answers. */
+  const running = async () => {
+    const response = await fetch(healthUrl).catch(() => null);
+    return response?.ok ? ((await response.json()) as { release: string }).release : null;
+  };
+
+  beforeAll(async () => {
+    root = await tempDir('nebula-cli-deploy-');
+    home = join(root.path, 'home');
+    laptop = join(root.path, 'laptop');
+    state = join(root.path, 'compose-state');
+    for (const dir of [home, laptop, state]) await mkdir(dir, { recursive: true });
+    const port = await freePort();
+    healthUrl = `http://127.0.0.1:${port}/api/health`;
+    vars = {
+      HOME: home,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'Owner',
+      GIT_AUTHOR_EMAIL: 'owner@example.test',
+      GIT_COMMITTER_NAME: 'Owner',
+      GIT_COMMITTER_EMAIL: 'owner@example.test',
+      NEBULA_COMPOSE: fakeCompose,
+      NEBULA_HEALTH_URL: healthUrl,
+      NEBULA_HEALTH_TIMEOUT: String(HEALTH_TIMEOUT_S),
+      FAKE_COMPOSE_STATE: state,
+      FAKE_COMPOSE_PORT: String(port),
+      FAKE_SSH_LOG: join(root.path, 'ssh-calls.log'),
+    };
+    await run('bash', [join(repoRoot, 'hooks', 'install.sh')], { cwd: root.path, env: { ...process.env, ...vars } });
+    await git('init', '-q', '-b', 'main');
+    await git('remote', 'add', 'server', join(home, 'nebula.git'));
+    // The same server as install.sh prints it for a laptop: over ssh (here: the stand-in).
+    await git('remote', 'add', 'homebox', `ssh://owner@homebox.test:2222${join(home, 'nebula.git')}`);
+    // The gateway reads the history the hook writes, as compose mounts it on the server.
+    nebula = await startNebula({ env: { NEBULA_DEPLOY_HISTORY_DIR: join(home, 'nebula', 'history') } });
+    env = { server: nebula.url, home: await cliHome() };
+  }, 180_000);
+
+  afterAll(async () => {
+    const pid = await readFile(join(state, 'gateway.pid'), 'utf8').catch(() => null);
+    if (pid) {
+      try {
+        process.kill(Number(pid), 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    await nebula?.stop();
+    if (env) await rm(env.home, { recursive: true, force: true });
+    await root?.remove();
+  });
+
+  it('a good deploy shows the hook live and ends with the deployed commit', { timeout: 60_000 }, async () => {
+    commits.good = await commit('first release', { 'docker-compose.yml': 'name: nebula\n', '.env.example': 'SECRET=change-me\n' });
+    const result = await nebulaCli(['deploy']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.events[0]).toMatchObject({ event: 'push', remote: 'server', commit: commits.good, subject: 'first release' });
+    const deployed = result.events.at(-1)!;
+    expect(deployed).toMatchObject({ event: 'deployed', commit: commits.good, short: short(commits.good), subject: 'first release' });
+    expect(deployed.release).toMatch(new RegExp(`^\\d{8}T\\d{6}Z-${short(commits.good)}$`));
+    // The hook's steps came through as they happened, as git shows them.
+    const remote = result.events.filter((e) => e.event === 'output' && e.remote).map((e) => e.line as string);
+    expect(remote).toEqual(expect.arrayContaining([expect.stringMatching(/^remote: ==> \[\d\d:\d\d:\d\d\] build$/), `remote: (stand-in) building images for ${deployed.release as string}`]));
+    expect(await serverMain()).toBe(commits.good);
+    expect(await running()).toBe(deployed.release);
+  });
+
+  it('says there is nothing to deploy when the server already runs HEAD', { timeout: 60_000 }, async () => {
+    const result = await nebulaCli(['deploy']);
+    expect(result.code).toBe(0);
+    expect(result.events.at(-1)).toEqual({ event: 'up_to_date', commit: commits.good });
+  });
+
+  it('a deploy whose health check fails exits non-zero and says why', { timeout: 60_000 }, async () => {
+    const before = await running();
+    commits.broken = await commit('never answers /api/health', { BROKEN: 'yes\n' });
+    const result = await nebulaCli(['deploy']);
+    const reason = `gateway health check did not pass within ${HEALTH_TIMEOUT_S} s; rolled back to ${short(commits.good)}`;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`nebula: deploy failed: ${reason}\n`);
+    expect(result.events.find(byEvent('deploy_failed'))).toEqual({ event: 'deploy_failed', commit: commits.broken, reason });
+    // The previous release runs again, and main names it.
+    expect(await running()).toBe(before);
+    expect(await serverMain()).toBe(commits.good);
+  });
+
+  it('deploys lists both with their result, from the gateway and from the server itself', { timeout: 60_000 }, async () => {
+    const expected = [
+      { commit: commits.broken, subject: 'never answers /api/health', kind: 'push', result: 'rolled_back', reason: `gateway health check did not pass within ${HEALTH_TIMEOUT_S} s`, running: false },
+      { commit: commits.good, subject: 'first release', kind: 'push', result: 'success', running: true },
+    ];
+    const fromGateway = await nebulaCli(['deploys']);
+    expect(fromGateway.stderr).toBe('');
+    expect(fromGateway.code).toBe(0);
+    expect(fromGateway.events).toEqual(expected.map((record) => expect.objectContaining(record)));
+    for (const record of fromGateway.events) expect(record.durationMs).toEqual(expect.any(Number));
+
+    const fromServer = await nebulaCli(['deploys', '--remote']);
+    expect(fromServer.stderr).toBe('');
+    expect(fromServer.events).toEqual(fromGateway.events);
+  });
+
+  it('rollback brings back the previous release, locally and over ssh', { timeout: 90_000 }, async () => {
+    commits.fixed = await commit('fixed', { BROKEN: null });
+    expect((await nebulaCli(['deploy'])).events.at(-1)).toMatchObject({ event: 'deployed', commit: commits.fixed });
+    const releases = join(home, 'nebula', 'releases');
+    const goodRelease = (await run('ls', [releases])).stdout.split('\n').find((name) => name.endsWith(short(commits.good)))!;
+
+    const back = await nebulaCli(['rollback']);
+    expect(back.stderr).toBe('');
+    expect(back.code).toBe(0);
+    expect(back.events.at(-1)).toEqual({ event: 'rolled_back', commit: short(commits.good), subject: 'first release', release: goodRelease });
+    expect(back.events.filter(byEvent('output')).map((e) => e.line)).toEqual(expect.arrayContaining([expect.stringMatching(/^==> \[\d\d:\d\d:\d\d\] build$/)]));
+    expect(await running()).toBe(goodRelease);
+    expect(await serverMain()).toBe(commits.good);
+    expect(basename(await readlink(join(home, 'nebula', 'current')))).toBe(goodRelease);
+
+    // Forward again by sha, over "ssh": the stand-in runs what ssh would run on the server.
+    const forward = await nebulaCli(['rollback', short(commits.fixed), '--remote', 'homebox'], { NEBULA_SSH_COMMAND: fakeSsh });
+    expect(forward.stderr).toBe('');
+    expect(forward.code).toBe(0);
+    expect(forward.events.at(-1)).toMatchObject({ event: 'rolled_back', commit: short(commits.fixed), subject: 'fixed' });
+    expect(await serverMain()).toBe(commits.fixed);
+    const calls = (await readFile(vars.FAKE_SSH_LOG!, 'utf8')).trim().split('\n');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatch(new RegExp(`^-p 2222 owner@homebox\\.test sh -c '.*rollback\\.sh.*' nebula ${short(commits.fixed)}$`));
+
+    const records = await nebulaCli(['deploys', '--limit', '2']);
+    expect(records.events.map((e) => [e.kind, e.commit, e.result, e.running])).toEqual([
+      ['rollback', commits.fixed, 'success', true],
+      ['rollback', commits.good, 'success', false],
+    ]);
+  });
+
+  it('rollback to a commit the server does not keep fails in one line', { timeout: 60_000 }, async () => {
+    const result = await nebulaCli(['rollback', 'abcdef0']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toBe('nebula: rollback failed: no kept release of commit abcdef0 (nebula rollback --list shows the kept ones)\n');
+    const usage = await nebulaCli(['rollback', 'HEAD~1']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe('nebula: not a commit sha: "HEAD~1" (4 to 40 hex digits, e.g. abc1234)\n');
+  });
+
+  it('deploy outside a checkout, or without the remote, says what to do', async () => {
+    const elsewhere = await runCli(env, ['deploy'], { cwd: root.path, env: vars });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toBe(`nebula: ${root.path} is not in a git repository: run this from your Nebula checkout\n`);
+    const noRemote = await nebulaCli(['deploy', '--remote', 'nowhere']);
+    expect(noRemote.code).toBe(2);
+    expect(noRemote.stderr).toBe('nebula: this checkout has no git remote named "nowhere": on the server, hooks/install.sh prints the line to add it (git remote add nowhere ssh://you@server/...)\n');
+  });
+});

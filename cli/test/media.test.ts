@@ -1,0 +1,176 @@
+// nebula status, events, replay and play against the real gateway and worker, with a short video
+// that ffmpeg generates (lavfi), transcoded for real.
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
+import { tempDir } from '../../ops/test-support/services';
+import { byEvent, cliHome, runCli, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
+
+const run = promisify(execFile);
+const CLIP = '/clips/clip.mp4';
+
+describe('nebula status, events, replay and play (real gateway, worker and ffmpeg)', () => {
+  let nebula: RunningNebula;
+  let work: { path: string; remove: () => Promise<void> };
+  let env: CliEnvironment;
+  let clip: string;
+  let uploadEventId: string;
+
+  const jobsOf = (events: CliEvent[], path: string) => events.filter((e) => e.event === 'job' && e.path === path);
+
+  beforeAll(async () => {
+    [nebula, work] = await Promise.all([startNebula(), tempDir('nebula-cli-media-')]);
+    env = { server: nebula.url, home: await cliHome() };
+    clip = join(work.path, 'clip.mp4');
+    // 2 s of a test picture with a tone: tiny, but a real H.264/AAC file.
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await nebula?.stop();
+    await work?.remove();
+  });
+
+  it('status --watch follows a job live from queued to ready', { timeout: 120_000 }, async () => {
+    const watch = spawnCli(env, ['status', '--watch']);
+    await watch.waitFor(byEvent('watching'));
+    const up = await runCli(env, ['upload', clip, '--to', '/clips']);
+    expect(up.code).toBe(0);
+    await watch.waitFor((e) => e.event === 'job' && e.path === CLIP && e.status === 'ready');
+    watch.child.kill('SIGINT');
+    const result = await watch.result();
+    expect(result.code).toBe(0);
+
+    const seen = jobsOf(result.events, CLIP);
+    const order = [...new Set(seen.map((e) => e.status))];
+    expect(order).toEqual(['queued', 'processing', 'ready']);
+    const progress = seen.filter((e) => e.status === 'processing' && typeof e.percent === 'number' && (e.percent as number) > 0);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(seen.at(-1)).toMatchObject({ status: 'ready', percent: 100, playable: true, error: null });
+  });
+
+  it('status lists the job; with a path and --watch it ends when the job has', { timeout: 60_000 }, async () => {
+    const all = await runCli(env, ['status']);
+    expect(all.code).toBe(0);
+    expect(jobsOf(all.events, CLIP)).toEqual([expect.objectContaining({ status: 'ready', attempt: 1 })]);
+
+    const one = await runCli(env, ['status', CLIP, '--watch']);
+    expect(one.stderr).toBe('');
+    expect(one.code).toBe(0);
+    expect(jobsOf(one.events, CLIP).at(-1)).toMatchObject({ status: 'ready' });
+
+    const elsewhere = await runCli(env, ['status', '/clips/none.mp4']);
+    expect(elsewhere.code).toBe(4);
+  });
+
+  it('events lists the log, newest last, by type', { timeout: 60_000 }, async () => {
+    const uploads = await runCli(env, ['events', '--type', 'upload.completed']);
+    expect(uploads.code).toBe(0);
+    expect(uploads.events).toEqual([expect.objectContaining({ type: 'upload.completed', data: expect.objectContaining({ path: CLIP }) })]);
+    uploadEventId = uploads.events[0]!.id as string;
+
+    const last3 = await runCli(env, ['events', '--limit', '3']);
+    expect(last3.events).toHaveLength(3);
+    const ids = last3.events.map((e) => BigInt(e.id as string));
+    expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
+    expect(last3.events.at(-1)).toMatchObject({ type: 'media.ready' });
+
+    const bad = await runCli(env, ['events', '--type', 'media.done']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^nebula: unknown event type "media.done"; one of upload.completed, /);
+  });
+
+  it('replay runs the pipeline again, and events --follow sees it through a gateway restart', { timeout: 120_000 }, async () => {
+    const follow = spawnCli(env, ['events', '--follow', '--limit', '1']);
+    const listed = await follow.waitFor(() => true);
+
+    const replayed = await runCli(env, ['replay', uploadEventId]);
+    expect(replayed.stderr).toBe('');
+    expect(replayed.code).toBe(0);
+    expect(replayed.events).toEqual([{ event: 'replayed', replayOf: uploadEventId, queued: expect.objectContaining({ type: 'media.queued', data: expect.objectContaining({ path: CLIP, replayOf: uploadEventId }) }) }]);
+    // The worker goes on while the gateway is away; the follower resumes with Last-Event-ID.
+    await nebula.killGateway();
+    await nebula.startGateway();
+    await follow.waitFor((e) => e.type === 'media.ready' && BigInt(e.id as string) > BigInt(listed.id as string));
+    follow.child.kill('SIGINT');
+    const followed = await follow.result();
+    expect(followed.code).toBe(0);
+    expect(followed.stderr).toMatch(/^nebula: connection lost \(.*\); reconnecting…$/m);
+
+    // Exactly the log, nothing lost or repeated across the reconnect.
+    const log = await runCli(env, ['events', '--limit', '1000']);
+    const from = log.events.findIndex((e) => e.id === listed.id);
+    const expected = log.events.slice(from, from + followed.events.length).map((e) => e.id);
+    expect(followed.events.map((e) => e.id)).toEqual(expected);
+    expect(followed.events.map((e) => e.type)).toEqual(expect.arrayContaining(['media.queued', 'media.started', 'media.ready']));
+
+    const status = await runCli(env, ['status', CLIP]);
+    expect(jobsOf(status.events, CLIP)).toEqual([expect.objectContaining({ status: 'ready' })]);
+  });
+
+  it('replay explains unknown ids and events that cannot be replayed', async () => {
+    const unknown = await runCli(env, ['replay', '999999']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toBe('nebula: no event 999999 (nebula events lists them)\n');
+
+    const ready = (await runCli(env, ['events', '--type', 'media.ready', '--limit', '1'])).events[0]!;
+    const refused = await runCli(env, ['replay', ready.id as string]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe("nebula: media.ready events cannot be replayed; upload.completed can (it re-runs the file's pipeline)\n");
+
+    const usage = await runCli(env, ['replay', 'latest']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe('nebula: not an event id: "latest" (a whole number, as nebula events shows)\n');
+  });
+
+  it('play prints URLs that play, and --open starts the player it finds', { timeout: 60_000 }, async () => {
+    const played = await runCli(env, ['play', CLIP]);
+    expect(played.code).toBe(0);
+    const [info] = played.events;
+    expect(info).toMatchObject({ event: 'play', path: CLIP, status: 'ready' });
+    expect(info!.hls).toBe(`${nebula.url}/hls/${info!.id as string}/master.m3u8`);
+    expect(info!.original).toBe(`${nebula.url}/api/files/${info!.id as string}/content`);
+    const master = await fetch(info!.hls as string);
+    expect(master.status).toBe(200);
+    expect(await master.text()).toMatch(/^#EXTM3U/);
+    const range = await fetch(info!.original as string, { headers: { range: 'bytes=0-9' } });
+    expect(range.status).toBe(206);
+    expect((await range.arrayBuffer()).byteLength).toBe(10);
+
+    // TEST STAND-IN for mpv (no display here): a script on PATH that records what it was given.
+    const bin = join(work.path, 'bin');
+    await mkdir(bin, { recursive: true });
+    const called = join(work.path, 'mpv-args');
+    await writeFile(join(bin, 'mpv'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${called}'\n`);
+    await chmod(join(bin, 'mpv'), 0o755);
+    const opened = await runCli(env, ['play', CLIP, '--open'], { env: { PATH: bin } });
+    expect(opened.stderr).toBe('');
+    expect(opened.code).toBe(0);
+    expect(opened.events.find(byEvent('open'))).toEqual({ event: 'open', player: join(bin, 'mpv'), url: info!.hls });
+    expect(await readFile(called, 'utf8')).toBe(`${info!.hls as string}\n`);
+
+    const empty = join(work.path, 'empty-bin');
+    await mkdir(empty);
+    const none = await runCli(env, ['play', CLIP, '--open'], { env: { PATH: empty } });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('nebula: neither mpv nor vlc is installed (not found on PATH); open one of the URLs above in any player, or install one (e.g. apt-get install mpv)\n');
+    expect(none.events.find(byEvent('play'))).toMatchObject({ hls: info!.hls });
+  });
+
+  it('lists and follows under Bun as under Node', { timeout: 60_000 }, async () => {
+    const bun = [join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'bun')];
+    const [nodeStatus, bunStatus] = await Promise.all([runCli(env, ['status']), runCli(env, ['status'], { runtime: bun })]);
+    expect(bunStatus.stderr).toBe('');
+    expect(bunStatus.events).toEqual(nodeStatus.events);
+
+    const follow = spawnCli(env, ['events', '--follow', '--limit', '1'], { runtime: bun });
+    const listed = await follow.waitFor(() => true);
+    expect((await runCli(env, ['replay', uploadEventId])).code).toBe(0);
+    await follow.waitFor((e) => e.type === 'media.ready' && BigInt(e.id as string) > BigInt(listed.id as string));
+    follow.child.kill('SIGINT');
+    expect((await follow.result()).code).toBe(0);
+  });
+});

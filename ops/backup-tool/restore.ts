@@ -1,0 +1,60 @@
+import { join, resolve } from 'node:path';
+import { createObjectStorage } from '@nebula/shared/storage';
+import { loadDatabase, unfinishedMedia } from './database-dump';
+import { readBackup, type Manifest } from './manifest';
+import { copyObjectsIn, isEmpty } from './object-copy';
+import { say } from './output';
+import { BackupError, openStack, type Stack } from './stack';
+
+const USAGE = `usage: ops/restore [--force] <backup-dir>
+
+Restores a backup made by ops/backup into the running Nebula of \`npm start\` (or the one
+DATABASE_URL names). That Nebula must be empty (no files, no events, no objects): start a new
+one on an empty NEBULA_DATA_DIR. --force replaces whatever it holds instead.
+For the Docker Compose stack: ops/restore --compose [--force] <backup-dir>.`;
+
+export async function restore(args: string[], env: NodeJS.ProcessEnv, root: string): Promise<void> {
+  if (args.includes('-h') || args.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const force = args.includes('--force');
+  const rest = args.filter((a) => a !== '--force');
+  const unknown = rest.find((a) => a.startsWith('-'));
+  if (unknown) throw new BackupError(`unknown option ${unknown}\n${USAGE}`);
+  if (rest.length !== 1) throw new BackupError(`name one backup folder (like backups/2026-11-30T21-15-00Z)\n${USAGE}`);
+  const dir = resolve(rest[0]!);
+
+  const manifest = await readBackup(dir);
+  if (manifest.database.format !== 'nebula-jsonl') {
+    throw new BackupError(`${dir} was made from the Docker Compose stack (a pg_dump of PostgreSQL in its container): restore it there with ops/restore --compose`);
+  }
+  const stack = await openStack(env, root, say);
+  try {
+    await restoreInto(stack, dir, manifest, force);
+  } finally {
+    await stack.close();
+  }
+}
+
+async function restoreInto(stack: Stack, dir: string, manifest: Manifest, force: boolean): Promise<void> {
+  say(`restoring ${dir} (made ${manifest.createdAt}) into ${stack.description}`);
+  // Both checks before anything is written: a refused restore changes nothing.
+  if (!force && !(await isEmpty(createObjectStorage(stack.storage)))) {
+    throw new BackupError('the object storage is not empty: restore into an empty Nebula, or pass --force to replace what it holds');
+  }
+  const tables = await loadDatabase(stack.databaseUrl, join(dir, manifest.database.file), { force, migrations: manifest.database.migrations ?? [] });
+  say(`database: ${Object.entries(tables).map(([t, n]) => `${n} ${t}`).join(', ')}`);
+  const objects = await copyObjectsIn(stack.storage, join(dir, manifest.objects.dir), force);
+  if (objects.count !== manifest.objects.count) {
+    throw new BackupError(`the backup's objects folder holds ${objects.count} objects, the manifest says ${manifest.objects.count}: it is incomplete`);
+  }
+  say(`objects: ${objects.count} (${objects.bytes} bytes)`);
+  const unfinished = await unfinishedMedia(stack.databaseUrl);
+  if (unfinished.length > 0) {
+    say(`${unfinished.length} video(s) were waiting for or in the middle of their transcode when the backup was made; start them again with:`);
+    for (const { eventId, path } of unfinished) say(`  nebula replay ${eventId}   # ${path}`);
+  }
+  say('restored');
+}
+

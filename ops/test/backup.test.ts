@@ -1,0 +1,496 @@
+// ops/backup and ops/restore on the embedded stack, for real: the gateway and worker processes,
+// Postgres, Redis, ffmpeg. The Docker Compose path cannot run here (no Docker engine): it is
+// driven against a stand-in `docker` (a test double, below) that records what it is asked and
+// answers as the stack would, so the commands are checked, not run.
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import * as tus from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryDto, MediaDetails, NebulaEvent } from '@nebula/shared';
+import { PostgresServer } from '../embedded/postgres-server';
+import type { StackFile } from '../embedded/supervisor';
+import { freePort } from '../embedded/processes';
+import { fileIdOf } from '../backup-tool/object-copy';
+import { startNebula, type RunningNebula } from '../test-support/nebula-process';
+import { makeRandomFile, startRedis, tempDir } from '../test-support/services';
+
+const exec = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** ops/backup or ops/restore as a user runs it, pointed at one Nebula by its settings. */
+async function ops(command: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<Run> {
+  return exec(join(root, 'ops', command), args, { cwd: root, env: { ...process.env, ...env } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+function upload(url: string, file: string, name: string, folder = '/'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    new tus.Upload(createReadStream(file), {
+      endpoint: `${url}/api/uploads`,
+      uploadSize: statSync(file).size,
+      chunkSize: 64 * 1024 * 1024,
+      metadata: { filename: name, folder },
+      // A refusal (409 for a taken name) is the answer, not something to retry.
+      retryDelays: [],
+      onError: reject,
+      onSuccess: () => resolve(),
+    }).start();
+  });
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function sha256Of(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+}
+
+/** Every playlist, init segment and media segment of a file's ladder, each with the sha256 of its bytes. */
+async function ladder(url: string, fileId: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  const visit = async (path: string) => {
+    if (found[path]) return;
+    const res = await fetch(`${url}/hls/${fileId}/${path}`);
+    if (!res.ok) throw new Error(`GET /hls/${fileId}/${path}: ${res.status}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    found[path] = createHash('sha256').update(body).digest('hex');
+    if (!path.endsWith('.m3u8')) return;
+    const text = body.toString();
+    const refs = [...text.split('\n').filter((l) => l && !l.startsWith('#')), ...[...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!)];
+    for (const ref of refs) await visit(posix.normalize(posix.join(posix.dirname(path), ref.trim())));
+  };
+  await visit('master.m3u8');
+  return found;
+}
+
+/** What a user of a Nebula can see of its files and history, through the gateway. */
+async function everything(url: string, files: EntryDto[]) {
+  const out: Record<string, unknown> = {};
+  for (const file of files) {
+    const media = await getJson<MediaDetails>(`${url}/api/files/${file.id}/media`);
+    out[file.path] = {
+      entry: await getJson<EntryDto>(`${url}/api/files/${file.id}`),
+      content: await sha256Of(`${url}/api/files/${file.id}/content`),
+      media,
+      ladder: media.status === 'ready' ? await ladder(url, file.id) : null,
+      poster: media.poster ? await sha256Of(`${url}/api/files/${file.id}/poster.jpg`) : null,
+    };
+  }
+  out.events = await getJson<NebulaEvent[]>(`${url}/api/events?limit=1000`);
+  out.root = await getJson(`${url}/api/files?path=/`);
+  out.docs = await getJson(`${url}/api/files?path=/docs`);
+  return out;
+}
+
+describe('ops/backup and ops/restore on the embedded stack (real gateway, worker, Postgres, ffmpeg)', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let source: RunningNebula | undefined;
+  let target: RunningNebula | undefined;
+  let backupDir = '';
+  let before: Record<string, unknown>;
+  let files: EntryDto[] = [];
+
+  beforeAll(async () => {
+    [work, source] = await Promise.all([tempDir('nebula-backup-'), startNebula()]);
+  });
+
+  afterAll(async () => {
+    await source?.stop();
+    await target?.stop();
+    await work?.remove();
+  });
+
+  it('backs up a Nebula with a video, its HLS ladder and poster, other files in a folder, and their history', async () => {
+    const url = source!.url;
+    const video = join(work.path, 'beach.mp4');
+    await exec('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=30:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video,
+    ]);
+    const blob = join(work.path, 'scan.bin');
+    await makeRandomFile(blob, 3 * 1024 * 1024 + 17);
+    writeFileSync(join(work.path, 'notes.txt'), 'what to pack\n');
+    expect((await fetch(`${url}/api/folders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/docs' }) })).status).toBe(201);
+    await upload(url, video, 'beach.mp4');
+    await upload(url, blob, 'scan.bin', '/docs');
+    await upload(url, join(work.path, 'notes.txt'), 'notes.txt', '/docs');
+
+    const lookup = (path: string) => getJson<EntryDto>(`${url}/api/files/lookup?path=${encodeURIComponent(path)}`);
+    files = await Promise.all(['/beach.mp4', '/docs/scan.bin', '/docs/notes.txt'].map(lookup));
+    await expect.poll(async () => (await getJson<MediaDetails>(`${url}/api/files/${files[0]!.id}/media`)).status, { timeout: 120_000, interval: 250 }).toBe('ready');
+    before = await everything(url, files);
+    expect(Object.keys((before['/beach.mp4'] as { ladder: object }).ladder).length).toBeGreaterThan(3);
+    expect((before.events as NebulaEvent[]).map((e) => e.type)).toEqual(expect.arrayContaining(['folder.created', 'upload.completed', 'media.ready']));
+
+    const run = await ops('backup', [join(work.path, 'backups')], source!.env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+
+    const made = readdirSync(join(work.path, 'backups'));
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    backupDir = join(work.path, 'backups', made[0]!);
+    expect(run.stdout).toContain(`backup written to ${backupDir}`);
+    const manifest = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8'));
+    const dump = readFileSync(join(backupDir, 'database.jsonl.gz'));
+    expect(manifest).toMatchObject({
+      nebulaBackup: 1,
+      source: 'embedded',
+      database: { file: 'database.jsonl.gz', format: 'nebula-jsonl', bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex') },
+      objects: { dir: 'objects', skipped: 0, missing: [] },
+    });
+    expect(manifest.database.tables).toMatchObject({ entries: 4, events: (before.events as NebulaEvent[]).length });
+    expect(manifest.database.tables.media_attempts).toBeGreaterThanOrEqual(1);
+    expect(manifest.database.migrations.length).toBeGreaterThan(0);
+    // The objects are plain files, in the storage key layout.
+    expect(statSync(join(backupDir, 'objects', 'originals', files[1]!.id)).size).toBe(3 * 1024 * 1024 + 17);
+    expect(existsSync(join(backupDir, 'objects', 'hls', files[0]!.id, 'master.m3u8'))).toBe(true);
+    expect(manifest.objects.count).toBeGreaterThan(Object.keys((before['/beach.mp4'] as { ladder: object }).ladder).length);
+  });
+
+  it('restores into a new, empty Nebula: every file, rendition, poster and event comes back as it was', async () => {
+    expect(backupDir).not.toBe('');
+    // The old Nebula is gone: its database dropped, its data folder deleted.
+    await source!.stop();
+    source = undefined;
+    target = await startNebula();
+
+    const run = await ops('restore', [backupDir], target.env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('restored');
+
+    const after = await everything(target.url, files);
+    expect(after).toEqual(before);
+  });
+
+  it('goes on after the restored history: a new upload gets the next event id and the restored names stay taken', async () => {
+    const url = target!.url;
+    const restored = await getJson<NebulaEvent[]>(`${url}/api/events?limit=1000`);
+    const highest = Math.max(...restored.map((e) => Number(e.id)));
+    writeFileSync(join(work.path, 'later.txt'), 'after the restore\n');
+    await upload(url, join(work.path, 'later.txt'), 'later.txt', '/docs');
+    const events = await getJson<NebulaEvent[]>(`${url}/api/events?after=${highest}`);
+    expect(events.map((e) => e.type)).toContain('upload.completed');
+    expect(Math.min(...events.map((e) => Number(e.id)))).toBe(highest + 1);
+    await expect(upload(url, join(work.path, 'later.txt'), 'notes.txt', '/docs')).rejects.toThrow(/409/);
+  });
+
+  it('refuses to restore into a Nebula that holds files, and replaces them with --force', async () => {
+    const refused = await ops('restore', [backupDir], target!.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'ops/restore: the object storage is not empty: restore into an empty Nebula, or pass --force to replace what it holds\n',
+    );
+
+    const forced = await ops('restore', ['--force', backupDir], target!.env);
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    // later.txt, uploaded after the backup, is gone; everything else is as it was backed up.
+    expect((await fetch(`${target!.url}/api/files/lookup?path=/docs/later.txt`)).status).toBe(404);
+    expect(await everything(target!.url, files)).toEqual(before);
+  });
+
+  it('refuses a backup whose dump does not match its manifest, and changes nothing', async () => {
+    const broken = join(work.path, 'broken');
+    await exec('cp', ['-r', backupDir, broken]);
+    const dump = join(broken, 'database.jsonl.gz');
+    const bytes = readFileSync(dump);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
+    writeFileSync(dump, bytes);
+    const run = await ops('restore', ['--force', broken], target!.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^ops/restore: the database dump ${dump} is damaged: its sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\\n$`));
+    expect(await everything(target!.url, files)).toEqual(before);
+  });
+
+  it('backs up an `npm start` stack through its Postgres: running, or stopped by starting that Postgres alone and stopping it again', async () => {
+    // An embedded data folder as `npm start` leaves it: a Postgres cluster, its password, the
+    // schema, and (restored into it here) the backed-up files. Then everything is stopped.
+    const data = await tempDir('nebula-stopped-');
+    const redis = await startRedis();
+    const postgres = new PostgresServer({ dataDir: join(data.path, 'postgres_data'), port: await freePort(), user: 'nebula', password: 'stopped-secret' });
+    try {
+      await postgres.initialise();
+      await postgres.start();
+      await postgres.ensureDatabase('nebula');
+      writeFileSync(join(data.path, 'embedded-secrets.json'), JSON.stringify({ postgresPassword: 'stopped-secret' }));
+      const stackEnv = { DATABASE_URL: postgres.url('nebula'), REDIS_URL: redis.url, NEBULA_DATA_DIR: data.path };
+      await exec(process.execPath, ['--conditions=production', 'server/dist/migrate.js'], { cwd: root, env: { ...process.env, ...stackEnv } });
+      expect((await ops('restore', [backupDir], stackEnv)).code).toBe(0);
+
+      // While it runs, the backup finds its Postgres through run/stack.json, as `npm start` writes it.
+      const stack: StackFile = { supervisorPid: process.pid, url: 'http://127.0.0.1:8080', postgres: { port: postgres.options.port, dataDir: postgres.options.dataDir }, redis: { port: 6379 } };
+      await exec('mkdir', ['-p', join(data.path, 'run')]);
+      writeFileSync(join(data.path, 'run', 'stack.json'), JSON.stringify(stack));
+      const running = await ops('backup', ['--embedded', join(data.path, 'while-running')], { NEBULA_DATA_DIR: data.path, DATABASE_URL: '' });
+      expect(running.stderr).toBe('');
+      expect(running.stdout).toContain(`backing up the running Nebula of \`npm start\` on ${data.path} (http://127.0.0.1:8080)`);
+      await exec('rm', [join(data.path, 'run', 'stack.json')]);
+      await postgres.stop();
+
+      const run = await ops('backup', ['--embedded', join(data.path, 'backups')], { NEBULA_DATA_DIR: data.path, DATABASE_URL: '' });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^Nebula is not running on ${data.path}: starting its Postgres alone \\(127\\.0\\.0\\.1:\\d+\\) for this run\n`));
+      expect(await postgres.isRunning()).toBe(false);
+      const [name] = readdirSync(join(data.path, 'backups'));
+      const again = JSON.parse(readFileSync(join(data.path, 'backups', name!, 'manifest.json'), 'utf8'));
+      const first = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8'));
+      expect(again.database.tables).toEqual(first.database.tables);
+      expect(again.objects).toEqual(first.objects);
+      const [whileRunning] = readdirSync(join(data.path, 'while-running'));
+      expect(JSON.parse(readFileSync(join(data.path, 'while-running', whileRunning!, 'manifest.json'), 'utf8')).database.tables).toEqual(first.database.tables);
+
+      // The SQL that the compose restore sends through psql, run on this real Nebula schema.
+      await postgres.start();
+      const client = new pg.Client({ connectionString: postgres.url('nebula') });
+      await client.connect();
+      try {
+        await client.query(`UPDATE entries SET media_status = 'processing' WHERE name = 'beach.mp4'`);
+        const { rows } = await client.query(composeSql('unfinished_media_sql'));
+        const completed = (before.events as NebulaEvent[]).find((e) => e.type === 'upload.completed' && e.subject === `file:${files[0]!.id}`);
+        expect(rows.map((r: Record<string, unknown>) => Object.values(r).map(String))).toEqual([[completed!.id, '/beach.mp4']]);
+        await client.query(composeSql('drop_tables_sql'));
+        expect((await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).rows).toEqual([]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await postgres.stop();
+      await redis.stop();
+      await data.remove();
+    }
+  });
+
+  it('says what to do when the folder holds no Nebula', async () => {
+    const empty = await tempDir('nebula-nostack-');
+    try {
+      const run = await ops('backup', ['--embedded', join(empty.path, 'backups')], { NEBULA_DATA_DIR: empty.path, DATABASE_URL: '' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `ops/backup: no Nebula found in ${empty.path} (it has no embedded-secrets.json and postgres_data/ of \`npm start\`): set NEBULA_DATA_DIR to the data folder ` +
+          'Nebula runs on, start a new one there with `npm start` to restore into, set DATABASE_URL for one run by hand, or use --compose for the Docker Compose stack\n',
+      );
+      expect(existsSync(join(empty.path, 'backups'))).toBe(false);
+    } finally {
+      await empty.remove();
+    }
+  });
+
+  it('refuses a folder that is not a backup', async () => {
+    const run = await ops('restore', [work.path], target!.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`ops/restore: ${work.path} is not a Nebula backup: it has no manifest.json\n`);
+  });
+
+  it('restores the same backup into a Nebula on S3 storage: the key layout is one for both drivers', async () => {
+    const onS3 = await startNebula({ storage: 's3' });
+    try {
+      const run = await ops('restore', [backupDir], onS3.env);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(await everything(onS3.url, files)).toEqual(before);
+    } finally {
+      await onS3.stop();
+    }
+  });
+
+  it('is shellcheck-clean', () => {
+    const result = spawnSync('shellcheck', ['-x', 'ops/backup', 'ops/restore', 'ops/backup-tool/compose.sh'], { cwd: root, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('which file an object belongs to (what a backup keeps of the database snapshot)', () => {
+  it('reads the file id from the storage key layout, and nothing from keys outside it', () => {
+    const id = '243c2ac1-6ba1-40a0-b28a-72b9662b8002';
+    expect(fileIdOf(`originals/${id}`)).toBe(id);
+    expect(fileIdOf(`originals/${id}.info`)).toBe(id);
+    expect(fileIdOf(`hls/${id}/master.m3u8`)).toBe(id);
+    expect(fileIdOf(`hls/${id}/run-1/720p/seg_00001.m4s`)).toBe(id);
+    expect(fileIdOf(`posters/${id}.jpg`)).toBe(id);
+    expect(fileIdOf('exports/report.csv')).toBeNull();
+    expect(fileIdOf(`hls/${id}`)).toBeNull();
+  });
+});
+
+/** One of the SQL statements compose.sh sends through psql, as the script holds it. */
+function composeSql(name: 'drop_tables_sql' | 'unfinished_media_sql'): string {
+  const script = `root=/nowhere program=test; . ops/backup-tool/compose.sh; printf %s "$${name}"`;
+  return spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8' }).stdout;
+}
+
+/**
+ * A stand-in for the `docker` CLI (a test double: no Docker engine runs here). It appends each
+ * call to a log, one line of arguments, and answers as the compose stack would: `ps` lists the
+ * running services, pg_dump prints a dump, psql prints a row count, `mc mirror` out of MinIO
+ * writes two objects into the mounted folder, `mc ls` prints the bucket's first object.
+ * FAKE_RUNNING, FAKE_ROWS and FAKE_OBJECTS set what the stack holds.
+ */
+const FAKE_DOCKER = `#!/usr/bin/env bash
+set -euo pipefail
+log=$FAKE_DOCKER_LOG
+line=$(printf '%s\\x1f' "$@")
+printf '%s\\n' "$line" >>"$log"
+all=" $* "
+case $all in
+  *' ps --status running --services '*) printf '%b\\n' "\${FAKE_RUNNING:-postgres\\nminio\\nredis\\ngateway\\nworker}" ;;
+  *' exec -T postgres pg_dump '*) printf 'PGDMP fake custom-format dump\\n' ;;
+  *' exec -T postgres pg_restore '*) printf 'stdin sha256 %s\\n' "$(sha256sum | cut -d ' ' -f 1)" >>"$log" ;;
+  *' exec -T postgres psql '*' -c '*) ;;
+  *' exec -T postgres psql '*) cat >/dev/null; echo "\${FAKE_ROWS:-0}" ;;
+  *' run '*)
+    script=\${@: -1}
+    volume=
+    prev=
+    for arg in "$@"; do
+      [[ $prev == -v ]] && volume=$arg
+      prev=$arg
+    done
+    case $script in
+      *'mc mirror --quiet nebula/nebula /backup/objects'*)
+        host=\${volume%%:*}
+        mkdir -p "$host/originals" "$host/hls/f1"
+        printf 'original bytes' >"$host/originals/f1"
+        printf '#EXTM3U\\n' >"$host/hls/f1/master.m3u8"
+        ;;
+      *'mc ls --recursive'*) [[ -z \${FAKE_OBJECTS:-} ]] || echo "$FAKE_OBJECTS" ;;
+      *'/backup/objects nebula/nebula'*) printf 'mirrored in: %s\\n' "$(cd "\${volume%%:*}" && find . -type f | sort | tr '\\n' ' ')" >>"$log" ;;
+    esac
+    ;;
+esac
+`;
+
+describe('ops/backup --compose and ops/restore --compose (against a stand-in for the docker CLI)', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let env: Record<string, string>;
+  const log = () => readFileSync(env.FAKE_DOCKER_LOG!, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\x1f').filter(Boolean).join(' '));
+  const compose = `compose --project-directory ${root} -f ${join(root, 'docker-compose.yml')}`;
+  const mc = 'mc alias set nebula http://minio:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null &&';
+
+  beforeAll(async () => {
+    work = await tempDir('nebula-compose-backup-');
+    await exec('mkdir', ['-p', join(work.path, 'bin')]);
+    writeFileSync(join(work.path, 'bin', 'docker'), FAKE_DOCKER, { mode: 0o755 });
+    env = { PATH: `${join(work.path, 'bin')}:${process.env.PATH}`, FAKE_DOCKER_LOG: join(work.path, 'docker.log'), DATABASE_URL: '', NEBULA_DATA_DIR: join(work.path, 'no-embedded-stack') };
+  });
+  afterAll(() => work?.remove());
+
+  let backupDir = '';
+
+  it('dumps with pg_dump in the postgres container and mirrors the bucket with mc, into a dated folder with a manifest', async () => {
+    writeFileSync(env.FAKE_DOCKER_LOG!, '');
+    // No --compose: without an embedded stack and with docker on the PATH, compose is the guess.
+    const run = await ops('backup', [join(work.path, 'backups')], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [name] = readdirSync(join(work.path, 'backups'));
+    expect(name).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    backupDir = join(work.path, 'backups', name!);
+    const partial = `${backupDir}.partial`;
+    const { uid, gid } = { uid: process.getuid!(), gid: process.getgid!() };
+    expect(log()).toEqual([
+      `${compose} ps --status running --services`,
+      `${compose} exec -T postgres pg_dump --username=nebula --dbname=nebula --format=custom --no-owner`,
+      `${compose} run --rm --no-deps -T -e MC_CONFIG_DIR=/tmp/mc --user ${uid}:${gid} -v ${partial}/objects:/backup/objects --entrypoint sh minio -c ${mc} mc mirror --quiet nebula/nebula /backup/objects`,
+    ]);
+    const dump = readFileSync(join(backupDir, 'database.pgdump'));
+    expect(dump.toString()).toBe('PGDMP fake custom-format dump\n');
+    const manifest = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8'));
+    expect(manifest).toEqual({
+      nebulaBackup: 1,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      source: 'compose',
+      database: { file: 'database.pgdump', format: 'pg_dump-custom', bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex') },
+      objects: { dir: 'objects', count: 2, bytes: 'original bytes'.length + '#EXTM3U\n'.length },
+    });
+    expect(readFileSync(join(backupDir, 'objects', 'originals', 'f1'), 'utf8')).toBe('original bytes');
+  });
+
+  it('refuses to back up a stack whose Postgres is not running, leaving no folder behind', async () => {
+    const run = await ops('backup', ['--compose', join(work.path, 'none')], { ...env, FAKE_RUNNING: 'redis' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('ops/backup: the compose service postgres is not running: start the stack first (docker compose up -d)\n');
+    expect(existsSync(join(work.path, 'none'))).toBe(false);
+  });
+
+  it('restores into an empty stack: gateway and worker stopped, a clean schema, pg_restore of the dump, the bucket mirrored back, both started', async () => {
+    writeFileSync(env.FAKE_DOCKER_LOG!, '');
+    const run = await ops('restore', ['--compose', backupDir], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const sha = createHash('sha256').update(readFileSync(join(backupDir, 'database.pgdump'))).digest('hex');
+    expect(log()).toEqual([
+      `${compose} ps --status running --services`,
+      `${compose} exec -T postgres psql --username=nebula --dbname=nebula -tA -v ON_ERROR_STOP=1`,
+      `${compose} run --rm --no-deps -T -e MC_CONFIG_DIR=/tmp/mc --entrypoint sh minio -c ${mc} mc ls --recursive nebula/nebula 2>/dev/null | head -n 1`,
+      `${compose} stop gateway worker`,
+      `${compose} exec -T postgres psql --username=nebula --dbname=nebula -q -v ON_ERROR_STOP=1 -c ${composeSql('drop_tables_sql')}`,
+      `${compose} exec -T postgres pg_restore --username=nebula --dbname=nebula --clean --if-exists --no-owner --single-transaction --exit-on-error`,
+      `stdin sha256 ${sha}`,
+      `${compose} run --rm --no-deps -T -e MC_CONFIG_DIR=/tmp/mc -v ${backupDir}/objects:/backup/objects:ro --entrypoint sh minio -c ${mc} mc mb --ignore-existing nebula/nebula >/dev/null && mc mirror --quiet --overwrite --remove /backup/objects nebula/nebula`,
+      'mirrored in: ./hls/f1/master.m3u8 ./originals/f1 ',
+      // Which videos were still transcoding at backup time, to tell how to replay them.
+      `${compose} exec -T postgres psql --username=nebula --dbname=nebula -tA -F   -c ${composeSql('unfinished_media_sql')}`,
+      `${compose} start gateway worker`,
+    ]);
+  });
+
+  it('refuses a stack that holds files or objects, touching nothing, and replaces them with --force', async () => {
+    writeFileSync(env.FAKE_DOCKER_LOG!, '');
+    const refused = await ops('restore', ['--compose', backupDir], { ...env, FAKE_ROWS: '12', FAKE_OBJECTS: '[2026-11-30 21:00:00 UTC] 14B originals/f9' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('ops/restore: the stack is not empty (12 file and event rows, objects in the bucket): restore into an empty stack, or pass --force to replace what it holds\n');
+    expect(log().some((l) => / (stop|pg_restore|start) /.test(l))).toBe(false);
+
+    writeFileSync(env.FAKE_DOCKER_LOG!, '');
+    const forced = await ops('restore', ['--compose', '--force', backupDir], { ...env, FAKE_ROWS: '12' });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('--force: replacing what the stack holds');
+    expect(log().filter((l) => / (stop|start) gateway worker$/.test(l) || l.includes('pg_restore'))).toHaveLength(3);
+  });
+
+  it('refuses a damaged dump before asking Docker anything', async () => {
+    const broken = join(work.path, 'broken');
+    await exec('cp', ['-r', backupDir, broken]);
+    writeFileSync(join(broken, 'database.pgdump'), 'PGDMP tampered\n');
+    writeFileSync(env.FAKE_DOCKER_LOG!, '');
+    const run = await ops('restore', ['--compose', broken], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^ops\/restore: the database dump .*\/broken\/database\.pgdump is damaged: its sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\n$/);
+    expect(log()).toEqual([]);
+  });
+
+  it('sends each kind of backup to the restore that reads it', async () => {
+    const embedded = await ops('restore', ['--embedded', backupDir], env);
+    expect(embedded.code).toBe(1);
+    expect(embedded.stderr).toBe(`ops/restore: ${backupDir} was made from the Docker Compose stack (a pg_dump of PostgreSQL in its container): restore it there with ops/restore --compose\n`);
+
+    const fromEmbedded = join(work.path, 'from-embedded');
+    await exec('mkdir', ['-p', fromEmbedded]);
+    writeFileSync(join(fromEmbedded, 'manifest.json'), JSON.stringify({ nebulaBackup: 1, database: { file: 'database.jsonl.gz', format: 'nebula-jsonl' } }, null, 2));
+    const run = await ops('restore', ['--compose', fromEmbedded], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`ops/restore: ${fromEmbedded} was made from the embedded stack (npm start): restore it with ops/restore (without --compose)\n`);
+  });
+});

@@ -1,0 +1,377 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeployRecord, EntryDto, FolderListing } from '@nebula/shared';
+import { buildWeb, webBuildIsStale } from '../embedded/web-build';
+import { launchChromium } from '../test-support/browser';
+import { makeRandomFile } from '../test-support/random-file';
+import { startNebula, type RunningNebula } from '../test-support/nebula-process';
+import { tempDir } from '../test-support/services';
+
+const exec = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+/** For a reviewer to look at (test-results/ is git-ignored). */
+const screenshots = join(root, 'test-results', 'screenshots');
+
+const deployed: DeployRecord = {
+  id: '20261129T180000Z-1a2b3c4', release: '20261129T180000Z-1a2b3c4', kind: 'push', commit: `1a2b3c4${'0'.repeat(33)}`, subject: 'Web UI: quality menu', ref: 'refs/heads/main',
+  result: 'success', startedAt: '2026-11-29T18:00:00Z', finishedAt: '2026-11-29T18:01:30Z', durationMs: 90_000, log: 'logs/20261129T180000Z-1a2b3c4.log', previousCommit: null,
+};
+const rolledBack: DeployRecord = {
+  ...deployed, id: '20261130T090000Z-5d6e7f8', release: '20261130T090000Z-5d6e7f8', commit: `5d6e7f8${'0'.repeat(33)}`, subject: 'Broken migration', result: 'rolled_back',
+  reason: 'gateway health check did not pass within 120 s', startedAt: '2026-11-30T09:00:00Z', log: 'logs/20261130T090000Z-5d6e7f8.log', previousCommit: deployed.commit,
+};
+
+/**
+ * The web UI, end to end: Debian's Chromium drives the built page that the real gateway serves,
+ * with the real worker transcoding behind it. A person uploads a video, watches its progress
+ * arrive live, plays it, picks a quality, and tidies up; then the same on a phone's width.
+ */
+describe('the web UI in a real browser', () => {
+  let nebula: RunningNebula;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let video: string;
+  /** Console errors and uncaught exceptions: the page should have none. */
+  const pageErrors: string[] = [];
+
+  const api = async <T>(path: string): Promise<T> => (await (await fetch(`${nebula.url}${path}`)).json()) as T;
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+
+  async function openPage(context: BrowserContext, viewport = { width: 1280, height: 800 }): Promise<Page> {
+    const page = await context.newPage();
+    await page.setViewportSize(viewport);
+    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      // /api/me answers 404 on a gateway without the access module: the page copes, Chromium still logs it.
+      if (message.type() === 'error' && !/status of 404/.test(message.text())) pageErrors.push(`console: ${message.text()}`);
+    });
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (await webBuildIsStale(root)) await buildWeb(root);
+    [dir] = await Promise.all([tempDir(), mkdir(screenshots, { recursive: true })]);
+    // Two deploys as hooks/post-receive records them, for the deploys page.
+    const history = join(dir.path, 'deploy-history');
+    await mkdir(join(history, 'logs'), { recursive: true });
+    await writeFile(join(history, 'deploys.jsonl'), [deployed, rolledBack].map((record) => `${JSON.stringify(record)}\n`).join(''));
+    await writeFile(join(history, deployed.log), 'building\nDEPLOYED 1a2b3c4\n');
+    nebula = await startNebula({ env: { NEBULA_DEPLOY_HISTORY_DIR: history } });
+    // A short 480p clip with sound: the ladder gets two rungs (480p and 360p) to choose between.
+    video = join(dir.path, 'beach walk.mp4');
+    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=25:duration=6', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await nebula?.stop();
+    await dir?.remove();
+  });
+
+  it('is served at / and at its own URLs, with the API left alone', async () => {
+    const shell = await fetch(`${nebula.url}/`);
+    expect(shell.status).toBe(200);
+    expect(shell.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(shell.headers.get('cache-control')).toBe('no-cache');
+    const html = await shell.text();
+    expect(html).toContain('<div id="root">');
+    // A folder's and a file's URL get the same page (reload and shared links work).
+    for (const path of ['/browse/Holidays/2026', '/browse/with%20space', `/watch/${crypto.randomUUID()}`]) {
+      const res = await fetch(`${nebula.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe(html);
+    }
+    // Hashed assets are cached for good.
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const asset = await fetch(`${nebula.url}${script}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(Number(asset.headers.get('content-length'))).toBeGreaterThan(1000);
+    const again = await fetch(`${nebula.url}${script}`, { headers: { 'if-none-match': asset.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    const missing = await fetch(`${nebula.url}/assets/index-nothere.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { code: string }).code).toBe('not_found');
+    // The API is never answered with the page.
+    const unknownApi = await fetch(`${nebula.url}/api/no-such-thing`);
+    expect(unknownApi.status).toBe(404);
+    expect(unknownApi.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await fetch(`${nebula.url}/api/health`)).headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await fetch(`${nebula.url}/hls/${crypto.randomUUID()}/master.m3u8`)).status).toBe(404);
+  });
+
+  it('makes a folder, uploads a video into it and shows its progress until it is ready, without a reload', async () => {
+    const page = await openPage(browser.context);
+    await page.goto(nebula.url);
+    await expect.poll(() => page.getByRole('heading', { name: 'This folder is empty' }).isVisible()).toBe(true);
+    await shot(page, '01-empty-folder');
+
+    await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByLabel('Folder name').fill('Holidays');
+    await page.getByRole('button', { name: 'Create folder' }).click();
+    await page.getByRole('link', { name: 'Holidays' }).click();
+    await expect.poll(() => page.url()).toBe(`${nebula.url}/browse/Holidays`);
+    await expect.poll(() => page.getByRole('navigation', { name: 'Breadcrumb' }).innerText()).toContain('Holidays');
+
+    // The picker, as a person uses it.
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Upload files' }).click()]);
+    await chooser.setFiles(video);
+    const row = page.locator('li.entry[data-entry="beach walk.mp4"]');
+    const upload = page.locator('li.upload[data-upload="beach walk.mp4"]').last();
+    await expect.poll(() => upload.locator('.upload-phase').innerText(), { timeout: 30_000 }).toBe('Uploaded');
+    await expect.poll(() => row.isVisible(), { timeout: 10_000 }).toBe(true);
+    // Status changes arrive over the event stream; the page is never reloaded.
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const status = (await row.locator('[data-status]').getAttribute('data-status').catch(() => null)) ?? '';
+          seen.add(status);
+          if (status === 'processing' && !seen.has('shot')) {
+            seen.add('shot');
+            await shot(page, '02-transcoding');
+          }
+          return status;
+        },
+        { timeout: 90_000, interval: 250 },
+      )
+      .toBe('ready');
+    await expect.poll(() => row.locator('img.thumb').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 10_000 }).toBe(true);
+    expect(await row.locator('.entry-meta').innerText()).toMatch(/Video/);
+    await shot(page, '03-folder-with-video');
+
+    const listing = await api<FolderListing>('/api/files?path=/Holidays');
+    const stored = listing.entries.find((e) => e.name === 'beach walk.mp4')!;
+    expect(stored.media?.status).toBe('ready');
+    expect(stored.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // The same file again: hashed in the page, found on the server, skipped.
+    const [again] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Upload files' }).click()]);
+    await again.setFiles(video);
+    await expect.poll(() => upload.locator('.upload-phase').innerText(), { timeout: 20_000 }).toBe('Skipped');
+    expect(await upload.locator('.upload-detail').innerText()).toContain('same content');
+
+    // Drag and drop: a file dropped on the page lands in the folder on screen.
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['notes from the trip\n'], 'notes.txt', { type: 'text/plain' }));
+      const main = document.querySelector('main')!;
+      main.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+      main.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => page.locator('li.entry[data-entry="notes.txt"]').isVisible(), { timeout: 20_000 }).toBe(true);
+    expect((await api<EntryDto>('/api/files/lookup?path=/Holidays/notes.txt')).size).toBe(20);
+    await page.close();
+  });
+
+  it('plays the video, applies a chosen quality, and survives a reload of its URL', async () => {
+    const page = await openPage(browser.context);
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    await page.locator('li.entry[data-entry="beach walk.mp4"]').getByRole('link').click();
+    await expect.poll(() => page.url()).toMatch(/\/watch\/[0-9a-f-]{36}$/);
+    const player = page.locator('video');
+    await expect.poll(() => player.getAttribute('data-source')).toBe('hls');
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(1);
+
+    const quality = page.getByLabel('Quality');
+    const options = await quality.locator('option').allInnerTexts();
+    expect(options[0]).toMatch(/^Auto/);
+    expect(options.slice(1).map((o) => o.split(' ')[0])).toEqual(['480p', '360p']);
+    await quality.selectOption({ label: options.find((o) => o.startsWith('360p'))! });
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.videoHeight), { timeout: 20_000 }).toBe(360);
+    await expect.poll(() => page.getByText('Now 360p').isVisible()).toBe(true);
+    await shot(page, '04-player');
+
+    const download = page.getByRole('link', { name: 'Download original' });
+    const href = await download.getAttribute('href');
+    const original = await fetch(`${nebula.url}${href}`);
+    expect(original.headers.get('content-disposition')).toMatch(/^attachment/);
+    expect(Number(original.headers.get('content-length'))).toBeGreaterThan(10_000);
+    await original.body?.cancel();
+
+    await page.reload();
+    await expect.poll(() => page.getByRole('heading', { name: 'beach walk.mp4' }).isVisible()).toBe(true);
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
+    await page.close();
+  });
+
+  it('fits a 360 px phone screen and works by keyboard', async () => {
+    const page = await openPage(browser.context, { width: 360, height: 740 });
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    const row = page.locator('li.entry[data-entry="beach walk.mp4"]');
+    await expect.poll(() => row.isVisible()).toBe(true);
+    // Nothing sticks out sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(page, '05-phone-folder');
+
+    // Rename with the keyboard only: Tab to the button, Enter, type, Enter.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+    for (let presses = 0; presses < 40 && (await focused()) !== 'Rename beach walk.mp4'; presses++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Rename beach walk.mp4');
+    await page.keyboard.press('Enter');
+    const field = page.getByLabel('New name');
+    await expect.poll(() => field.evaluate((input) => input === document.activeElement)).toBe(true);
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('sunset walk.mp4');
+    await shot(page, '06-phone-rename');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('li.entry[data-entry="sunset walk.mp4"]').isVisible()).toBe(true);
+    expect((await api<EntryDto>('/api/files/lookup?path=/Holidays/sunset walk.mp4')).kind).toBe('file');
+
+    await page.locator('li.entry[data-entry="sunset walk.mp4"]').getByRole('link').click();
+    await expect.poll(() => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(page, '07-phone-player');
+    await page.close();
+  });
+
+  it('resumes an upload whose tab was closed when the same file is chosen again', async () => {
+    const big = join(dir.path, 'raw footage.bin');
+    const sha256 = await makeRandomFile(big, 24 * 1024 * 1024);
+    const chooseIn = async (page: Page) => {
+      await page.goto(`${nebula.url}/browse/Holidays`);
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Upload files' }).click()]);
+      await chooser.setFiles(big);
+      return page.locator('li.upload[data-upload="raw footage.bin"]');
+    };
+
+    // A slow uplink (Chromium's own throttling), so the tab can be closed half-way.
+    const first = await openPage(browser.context);
+    const cdp = await browser.context.newCDPSession(first);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+    const upload = await chooseIn(first);
+    await expect
+      .poll(async () => {
+        const phase = await upload.locator('.upload-phase').innerText();
+        const percent = Number((await upload.locator('progress').getAttribute('value').catch(() => null)) ?? 0);
+        return phase === 'Uploading' && percent > 15;
+      }, { timeout: 30_000, interval: 100 })
+      .toBe(true);
+    await first.close();
+
+    // A new tab, the same file: it goes on from what the server already has.
+    const second = await openPage(browser.context);
+    const resumed = await chooseIn(second);
+    await expect.poll(() => resumed.locator('.upload-phase').innerText(), { timeout: 30_000 }).toBe('Uploaded');
+    // The second tab did not start from zero.
+    expect(await resumed.locator('.upload-detail').innerText()).toMatch(/^25 MB to \/Holidays, resumed at \d+(\.\d)? MB$/);
+    const entry = await api<EntryDto>('/api/files/lookup?path=/Holidays/raw footage.bin');
+    expect(entry.sha256).toBe(sha256);
+    expect(entry.size).toBe(24 * 1024 * 1024);
+    await second.close();
+  });
+
+  it('plays the original while there is no ladder yet, and moves to the ladder when the event says it is there', async () => {
+    const drive = join(dir.path, 'long drive.mp4');
+    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=25:duration=30', '-f', 'lavfi', '-i', 'sine=duration=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', drive]);
+    // No worker for now: the video waits in the queue, as it does behind a long job.
+    await nebula.killWorker();
+    const page = await openPage(browser.context);
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Upload files' }).click()]);
+    await chooser.setFiles(drive);
+    const row = page.locator('li.entry[data-entry="long drive.mp4"]');
+    await expect.poll(() => row.locator('[data-status]').getAttribute('data-status').catch(() => null), { timeout: 30_000 }).toBe('queued');
+    await row.getByRole('link', { name: 'long drive.mp4' }).click();
+
+    const player = page.locator('video');
+    await expect.poll(() => player.getAttribute('data-source')).toBe('original');
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
+    expect(await page.locator('.stream-state').innerText()).toContain('Waiting for the worker');
+    await shot(page, '10-player-original-while-queued');
+
+    // The worker comes back; the page hears media.playable and offers the ladder without cutting in.
+    await nebula.startWorker();
+    const offer = page.getByRole('button', { name: 'Switch to the adaptive stream' });
+    await expect.poll(() => offer.isVisible(), { timeout: 60_000, interval: 250 }).toBe(true);
+    const position = await player.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await offer.click();
+    await expect.poll(() => player.getAttribute('data-source')).toBe('hls');
+    // It goes on from where the original was, not from the start.
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(position + 0.5);
+    // Ready arrives on this page too, without a reload.
+    await expect.poll(() => page.locator('.stream-state [data-status]').getAttribute('data-status'), { timeout: 90_000, interval: 500 }).toBe('ready');
+    await page.close();
+  });
+
+  it('plays an audio file from the original, by range', async () => {
+    const song = join(dir.path, 'birdsong.m4a');
+    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=660:duration=4', '-c:a', 'aac', song]);
+    const page = await openPage(browser.context);
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Upload files' }).click()]);
+    await chooser.setFiles(song);
+    await page.locator('li.entry[data-entry="birdsong.m4a"]').getByRole('link', { name: 'birdsong.m4a' }).click();
+    const audio = page.getByLabel('Audio: birdsong.m4a');
+    await audio.evaluate((a: HTMLAudioElement) => a.play());
+    await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 20_000 }).toBeGreaterThan(0.5);
+    expect(await audio.evaluate((a: HTMLAudioElement) => a.currentSrc)).toMatch(/\/api\/files\/[0-9a-f-]{36}\/content$/);
+    await page.close();
+  });
+
+  it('shows the deploy history, newest first, with each deploy\u2019s log', async () => {
+    const page = await openPage(browser.context);
+    await page.goto(nebula.url);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Deploys' }).click();
+    await expect.poll(() => page.url()).toBe(`${nebula.url}/deploys`);
+    const rows = page.locator('li.deploy');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).innerText()).toMatch(/Rolled back[\s\S]*Broken migration[\s\S]*5d6e7f8[\s\S]*gateway health check did not pass within 120 s/);
+    expect(await rows.nth(1).innerText()).toMatch(/Deployed[\s\S]*Web UI: quality menu[\s\S]*1a2b3c4/);
+    await shot(page, '11-deploys');
+    const log = await rows.nth(1).getByRole('link', { name: /^Log of the deploy of 1a2b3c4/ }).getAttribute('href');
+    expect(await (await fetch(`${nebula.url}${log}`)).text()).toBe('building\nDEPLOYED 1a2b3c4\n');
+    await page.reload();
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.close();
+  });
+
+  it('moves and deletes with confirmation, and navigates by breadcrumbs', async () => {
+    const page = await openPage(browser.context);
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByLabel('Folder name').fill('Archive');
+    await page.getByRole('button', { name: 'Create folder' }).click();
+    await expect.poll(() => page.getByRole('link', { name: 'Archive' }).isVisible()).toBe(true);
+
+    await page.getByRole('button', { name: 'Move notes.txt' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: /Archive/ }).click();
+    await page.getByRole('button', { name: 'Move here' }).click();
+    await expect.poll(() => page.locator('li.entry[data-entry="notes.txt"]').count()).toBe(0);
+    await page.getByRole('link', { name: 'Archive' }).click();
+    await expect.poll(() => page.locator('li.entry[data-entry="notes.txt"]').isVisible()).toBe(true);
+
+    // Delete asks first; Cancel keeps the file.
+    await page.getByRole('button', { name: 'Delete notes.txt' }).click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toContain('cannot be undone');
+    await shot(page, '08-delete-confirmation');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('li.entry[data-entry="notes.txt"]').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Delete notes.txt' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'This folder is empty' }).isVisible()).toBe(true);
+    expect((await fetch(`${nebula.url}/api/files/lookup?path=/Holidays/Archive/notes.txt`)).status).toBe(404);
+
+    // Up through the breadcrumbs, then the whole folder goes.
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'All files' }).click();
+    await expect.poll(() => page.url()).toBe(`${nebula.url}/`);
+    await page.getByRole('button', { name: 'Delete Holidays' }).click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toContain('everything in it');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'This folder is empty' }).isVisible()).toBe(true);
+    expect((await api<FolderListing>('/api/files?path=/')).entries).toEqual([]);
+
+    // A link to a folder that is gone says so and offers a way back.
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    await expect.poll(() => page.getByRole('heading', { name: '/Holidays does not exist' }).isVisible()).toBe(true);
+    await shot(page, '09-missing-folder');
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,59 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { runWithTrace } from '@nebula/shared/runtime';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { traceIdOf } from './request-context';
+
+/**
+ * The first middleware of every request: it enters the request's trace (from `traceparent`, or
+ * new; echoed as `X-Trace-Id` so a user can quote it), so every log line the request causes
+ * carries it, and when the response ends it writes one access log line and the HTTP metrics.
+ *
+ * Access lines: changes (POST, PATCH, PUT, DELETE) at info, reads at debug (a playing TV fetches a
+ * segment every few seconds), 4xx at warn, 5xx at error.
+ */
+export function observeRequests(logger: Logger, metrics: GatewayMetrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const traceId = traceIdOf(req);
+    res.setHeader('x-trace-id', traceId);
+    const started = process.hrtime.bigint();
+    const uploading = req.method === 'PATCH' && req.path.startsWith('/api/uploads');
+    if (uploading) metrics.uploadsActive.inc();
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (uploading) metrics.uploadsActive.dec();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // A response cut off before it ended (client gone) is recorded as status 499, as nginx does.
+      const status = res.writableFinished ? res.statusCode : 499;
+      const labels = { method: req.method, route: routeOf(req, status), status: String(status) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? 'debug' : 'info';
+      runWithTrace({ traceId }, () =>
+        logger[level](
+          { context: 'http', method: req.method, url: req.originalUrl, route: labels.route, status, ms: Math.round(seconds * 1000) },
+          `${req.method} ${req.originalUrl} ${status}`,
+        ),
+      );
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    runWithTrace({ traceId }, next);
+  };
+}
+
+/**
+ * The route pattern for metrics labels, never the raw path (one series per file id would grow
+ * without bound). Nest routes leave `req.route`; what no route matched is grouped by prefix.
+ */
+export function routeOf(req: Request, status: number): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route?.path;
+  if (typeof route === 'string') return `${req.baseUrl}${route}`;
+  const path = req.path;
+  if (path.startsWith('/api/uploads')) return '/api/uploads';
+  if (path.startsWith('/hls/')) return '/hls';
+  if (path.startsWith('/api/')) return status === 404 ? 'unmatched' : '/api';
+  return status === 404 ? 'unmatched' : 'web';
+}

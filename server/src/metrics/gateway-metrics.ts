@@ -1,0 +1,79 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { MEDIA_QUEUE, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { createMetricsRegistry, MetricsListener, storageErrorCounter } from '@nebula/shared/runtime';
+import { CONFIG } from '../config/config.module';
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+
+/**
+ * The gateway's Prometheus metrics, served on their own listener (config.metrics), never on the
+ * gateway's port: see serveMetrics. Names are a contract with ops/observability (dashboard, alerts).
+ */
+@Injectable()
+export class GatewayMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('metrics');
+  readonly registry: Registry = createMetricsRegistry('gateway');
+
+  readonly httpRequests = new Counter({
+    name: 'nebula_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'nebula_http_request_duration_seconds',
+    help: 'Time from request to the end of the response, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly uploadBytes = new Counter({
+    name: 'nebula_upload_bytes_total',
+    help: 'Upload bytes written to object storage.',
+    registers: [this.registry],
+  });
+  readonly uploadsActive = new Gauge({
+    name: 'nebula_uploads_active',
+    help: 'Upload requests (tus PATCH) streaming bytes right now.',
+    registers: [this.registry],
+  });
+  readonly storageErrors = storageErrorCounter(this.registry);
+  private readonly listener: MetricsListener;
+
+  constructor(
+    @Inject(CONFIG) config: Config,
+    @InjectQueue(MEDIA_QUEUE) media: Queue,
+    @InjectQueue(SYSTEM_QUEUE) system: Queue,
+  ) {
+    this.listener = new MetricsListener(this.registry, config.metrics);
+    const logger = this.logger;
+    new Gauge({
+      name: 'nebula_queue_jobs',
+      help: 'Jobs in each BullMQ queue, by state.',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const queue of [media, system]) {
+          try {
+            const counts = await queue.getJobCounts(...QUEUE_STATES);
+            for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+          } catch (error) {
+            // Redis down: the health endpoint says so; the gauge keeps its last values.
+            logger.warn(`queue depth of ${queue.name}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.logger.log(`metrics on ${await this.listener.start()}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener.stop();
+  }
+}

@@ -1,0 +1,65 @@
+import { useEffect, useState } from 'react';
+import { api } from './api';
+import { FolderPage } from './browse/folder-page';
+import { DeploysPage } from './deploys/deploys-page';
+import { useConnection } from './events';
+import { Link } from './link';
+import { parseRoute, useLocationPath } from './routes';
+import { UploadPanel } from './uploads/upload-panel';
+import { WatchPage } from './watch/watch-page';
+
+export function App() {
+  const route = parseRoute(useLocationPath());
+  return (
+    <>
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <Header />
+      <div id="content" className="layout">
+        {route.kind === 'browse' ? (
+          <FolderPage key={route.path} path={route.path} />
+        ) : route.kind === 'watch' ? (
+          <WatchPage key={route.id} id={route.id} />
+        ) : route.kind === 'deploys' ? (
+          <DeploysPage />
+        ) : (
+          <main className="page state">
+            <h2>There is no page here</h2>
+            <p>
+              <Link href="/">Go to All files</Link>
+            </p>
+          </main>
+        )}
+        <UploadPanel />
+      </div>
+    </>
+  );
+}
+
+function Header() {
+  const [user, setUser] = useState<string | null>(null);
+  const connection = useConnection();
+  useEffect(() => {
+    void api.me().then(setUser);
+  }, []);
+  return (
+    <header className="header">
+      <Link href="/" className="brand">
+        Nebula
+      </Link>
+      <nav aria-label="Sections" className="sections">
+        <Link href="/">Files</Link>
+        <Link href="/deploys">Deploys</Link>
+      </nav>
+      <span className={`connection connection-${connection}`} role="status" title="Live updates from the server">
+        {connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+      </span>
+      {user && (
+        <span className="user" title="Your tailnet identity">
+          {user}
+        </span>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,173 @@
+import type Hls from 'hls.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { contentUrl } from '../api';
+
+export interface Rung {
+  index: number;
+  height: number;
+  bitrate: number;
+}
+
+/** `from` and `play` carry the position and the playing state over when the source changes under the viewer. */
+type Source = ({ kind: 'hls'; url: string } | { kind: 'original' }) & { from: number; play: boolean };
+
+/**
+ * Plays a video: the HLS ladder when there is one (hls.js where Media Source Extensions exist, so
+ * the quality menu works; the browser's own HLS where they do not, as on older iPhones), and the
+ * original by byte range when there is no ladder yet. The ladder can be played while the worker is
+ * still making it: its playlists grow under the player.
+ */
+export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls: string | null; poster: string | null; name: string }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const player = useRef<Hls | null>(null);
+  const [source, setSource] = useState<Source>(hls ? { kind: 'hls', url: hls, from: 0, play: true } : { kind: 'original', from: 0, play: true });
+  const [rungs, setRungs] = useState<Rung[]>([]);
+  const [choice, setChoice] = useState(-1);
+  const [playing, setPlaying] = useState<number | null>(null);
+  const [nativeHls, setNativeHls] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [switchOffered, setSwitchOffered] = useState(false);
+
+  /** Over to the ladder at the same place, playing if it was playing. */
+  const switchToLadder = useCallback((url: string) => {
+    const element = video.current;
+    setProblem(null);
+    setSource({ kind: 'hls', url, from: element && !element.ended ? element.currentTime : 0, play: element ? !element.paused && !element.ended : true });
+  }, []);
+
+  // The ladder appeared while the original was on screen: take it now unless the original is
+  // playing, which a switch would interrupt; then offer it.
+  useEffect(() => {
+    if (!hls || source.kind === 'hls') return;
+    const element = video.current;
+    if (!element || element.paused || element.ended || problem) switchToLadder(hls);
+    else setSwitchOffered(true);
+  }, [hls, source.kind, problem, switchToLadder]);
+
+  useEffect(() => {
+    const element = video.current;
+    if (!element) return;
+    let cancelled = false;
+    setRungs([]);
+    setChoice(-1);
+    setPlaying(null);
+    setNativeHls(false);
+    setSwitchOffered(false);
+    // Browsers may refuse to play before the viewer touched the page: the controls are there.
+    const start = () => {
+      if (source.play) void element.play().catch(() => undefined);
+    };
+
+    if (source.kind === 'original') {
+      element.src = contentUrl(fileId);
+      start();
+      return () => {
+        element.removeAttribute('src');
+        element.load();
+      };
+    }
+    void import('hls.js/light').then(({ default: HlsJs }) => {
+      if (cancelled) return;
+      if (!HlsJs.isSupported()) {
+        if (element.canPlayType('application/vnd.apple.mpegurl')) {
+          setNativeHls(true);
+          element.src = source.url;
+          if (source.from > 0) element.addEventListener('loadedmetadata', () => (element.currentTime = source.from), { once: true });
+          start();
+        } else {
+          setProblem('This browser cannot play adaptive streams; playing the original instead.');
+          setSource({ kind: 'original', from: 0, play: true });
+        }
+        return;
+      }
+      // From the start (or where the original was), not the live edge: a ladder still being made is an EVENT playlist.
+      const instance = new HlsJs({ startPosition: source.from, capLevelToPlayerSize: false });
+      player.current = instance;
+      instance.on(HlsJs.Events.MANIFEST_PARSED, (_event, data) => {
+        setRungs(data.levels.map((level, index) => ({ index, height: level.height, bitrate: level.bitrate })).sort((a, b) => b.height - a.height));
+        start();
+      });
+      instance.on(HlsJs.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(instance.levels[data.level]?.height ?? null));
+      let mediaRecoveries = 0;
+      instance.on(HlsJs.Events.ERROR, (_event, data) => {
+        if (!data.fatal) return;
+        if (data.type === HlsJs.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 2) {
+          instance.recoverMediaError();
+          return;
+        }
+        if (data.type === HlsJs.ErrorTypes.NETWORK_ERROR) {
+          setProblem('The stream stopped loading (network). Retrying…');
+          window.setTimeout(() => instance.startLoad(), 2000);
+          return;
+        }
+        setProblem(`The stream could not be played (${data.details}). Download the original to watch it.`);
+      });
+      instance.on(HlsJs.Events.FRAG_LOADED, () => setProblem(null));
+      instance.loadSource(source.url);
+      instance.attachMedia(element);
+    });
+    return () => {
+      cancelled = true;
+      player.current?.destroy();
+      player.current = null;
+      element.removeAttribute('src');
+      element.load();
+    };
+  }, [source, fileId]);
+
+  const chooseQuality = (index: number) => {
+    setChoice(index);
+    // currentLevel switches now (the buffer is flushed); -1 hands the choice back to hls.js.
+    if (player.current) player.current.currentLevel = index;
+  };
+
+  return (
+    <div className="player">
+      <video
+        ref={video}
+        className="video"
+        controls
+        playsInline
+        preload="metadata"
+        poster={poster ?? undefined}
+        aria-label={`Video: ${name}`}
+        data-source={source.kind}
+        onError={() => {
+          if (source.kind === 'original') setProblem('This browser cannot play the original file; it plays here once the adaptive stream is made. You can download it meanwhile.');
+        }}
+      />
+      <div className="player-bar">
+        {source.kind === 'hls' && !nativeHls && rungs.length > 0 && (
+          <label className="quality">
+            <span>Quality</span>
+            <select value={choice} onChange={(e) => chooseQuality(Number(e.target.value))}>
+              <option value={-1}>Auto{choice === -1 && playing ? ` (${playing}p)` : ''}</option>
+              {rungs.map((rung) => (
+                <option key={rung.index} value={rung.index}>
+                  {rung.height}p ({(rung.bitrate / 1_000_000).toFixed(1)} Mbit/s)
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {source.kind === 'hls' && nativeHls && <span className="muted">Quality: chosen by the browser</span>}
+        {source.kind === 'original' && <span className="muted">Playing the original file</span>}
+        {playing !== null && (
+          <span className="muted" aria-live="polite" data-playing-height={playing}>
+            Now {playing}p
+          </span>
+        )}
+        {switchOffered && hls && (
+          <button type="button" className="small" onClick={() => switchToLadder(hls)}>
+            Switch to the adaptive stream
+          </button>
+        )}
+      </div>
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
@@ -188,6 +189,25 @@ for (const driver of ['fs'] as const) {
       const rename = await fetch(`${gw.url}/api/files/${uploaded.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'a/b' }) });
       expect(rename.status).toBe(400);
       expect(await rename.json()).toMatchObject({ code: 'invalid_name', message: 'name "a/b" is refused: a name cannot contain "/"' });
+    });
+
+    it('downloads an uploaded web page or SVG instead of showing it, so it cannot run script as the web UI', async () => {
+      const page = join(dir.path, 'page.html');
+      await writeFile(page, '<script>fetch("/api/files/x", { method: "DELETE" })</script>');
+      await tusUpload(gw.url, page, { filename: 'page.html', filetype: 'text/html; charset=utf-8' });
+      await tusUpload(gw.url, page, { filename: 'drawing.svg', filetype: 'image/svg+xml' });
+      const listing = await json<FolderListing>(await fetch(`${gw.url}/api/files?path=/`));
+      for (const name of ['page.html', 'drawing.svg']) {
+        const entry = listing.entries.find((e) => e.name === name)!;
+        const res = await fetch(`${gw.url}/api/files/${entry.id}/content`);
+        expect(res.headers.get('content-disposition'), name).toMatch(/^attachment;/);
+        expect(res.headers.get('content-security-policy'), name).toBe('sandbox');
+        expect(res.headers.get('x-content-type-options'), name).toBe('nosniff');
+        await res.arrayBuffer();
+      }
+      const video = await fetch(`${gw.url}/api/files/${uploaded.id}/content`, { method: 'HEAD' });
+      expect(video.headers.get('content-disposition')).toMatch(/^inline;/);
+      expect(video.headers.get('content-security-policy')).toBe('sandbox');
     });
 
     it('keeps one file per path', async () => {

@@ -41,7 +41,12 @@ export class ContentController {
     res.setHeader('Last-Modified', lastModified.toUTCString());
     res.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');
     res.setHeader('Content-Type', file.mime ?? 'application/octet-stream');
-    res.setHeader('Content-Disposition', contentDisposition(file.name, { type: download ? 'attachment' : 'inline' }));
+    // The web UI shares this origin: an uploaded page or SVG must never run as it. Such files are
+    // downloaded, not shown, and nothing served here may run script or be sniffed into something else.
+    const inline = !download && !runsScript(file.mime);
+    res.setHeader('Content-Disposition', contentDisposition(file.name, { type: inline ? 'inline' : 'attachment' }));
+    res.setHeader('Content-Security-Policy', 'sandbox');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
 
     if (notModified(req.headers['if-none-match'], etag)) {
       res.status(304).end();
@@ -67,6 +72,14 @@ export class ContentController {
       if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') res.destroy(error);
     });
   }
+}
+
+const SCRIPTABLE = new Set(['text/html', 'text/xml', 'text/xsl', 'application/xml', 'text/javascript', 'application/javascript', 'application/ecmascript']);
+
+/** Types a browser would render as a document that can run script: HTML, XML and its kin (SVG, XHTML), JavaScript. */
+export function runsScript(mime: string | null): boolean {
+  const type = (mime ?? '').split(';')[0]!.trim().toLowerCase();
+  return SCRIPTABLE.has(type) || type.endsWith('+xml');
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -168,8 +168,8 @@ describe('docker-compose.yml: the server stack', () => {
       NEBULA_PORT: '8080',
       NEBULA_DEPLOY_HISTORY_DIR: '/var/lib/nebula/deploy-history',
       // The tailnet guard; ops/test/tailnet.test.ts checks these in detail.
-      NEBULA_ALLOWED_CIDRS: '100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128,172.16.0.0/12',
-      NEBULA_TRUSTED_PROXIES: '127.0.0.0/8,::1/128,172.16.0.0/12',
+      NEBULA_ALLOWED_CIDRS: '100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128,172.30.57.0/24',
+      NEBULA_TRUSTED_PROXIES: '127.0.0.0/8,::1/128,172.30.57.0/24',
       NEBULA_TAILSCALE_SOCKET: '',
     });
     expect(service('worker').environment).toEqual({
@@ -285,7 +285,7 @@ describe('docker-compose.yml: the observability profile', () => {
     expect(service('prometheus').healthcheck?.test).toEqual(['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9090/-/ready']);
   });
 
-  it("starts without a Grafana password in .env (Grafana's own admin/admin, changed at first login), or takes it from there", () => {
+  it("starts without a Grafana password in .env (Grafana's own admin/admin), or takes it from there for Grafana's first start", () => {
     expect(service('grafana').environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('admin');
     expect(service('grafana', { ...secrets, GRAFANA_ADMIN_PASSWORD: 'g-secret' }).environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('g-secret');
     expect(service('grafana').environment).toMatchObject({ GF_USERS_ALLOW_SIGN_UP: 'false', GF_ANALYTICS_REPORTING_ENABLED: 'false' });
@@ -361,12 +361,14 @@ describe('the Dockerfiles that compose builds', () => {
 });
 
 describe('tailnet access in compose (the guard itself: ops/test/tailnet.test.ts)', () => {
-  it("lets in the tailnet, loopback and Docker's own addresses, and trusts loopback and Docker's addresses as proxies", () => {
+  it('lets in the tailnet, loopback and its own compose network, and trusts loopback and that network as proxies', () => {
     // Docker's port publishing hands `tailscale serve` on the host (and the deploy hook's health
-    // check) to the container from the compose network's gateway, 172.x.0.1, not from 127.0.0.1.
+    // check) to the container from the compose network's gateway, not from 127.0.0.1; the network
+    // has a fixed subnet so that exactly it is trusted, not all of Docker's address pools.
+    expect((base as ComposeFile & { networks?: unknown }).networks).toEqual({ default: { ipam: { config: [{ subnet: '172.30.57.0/24' }] } } });
     const env = service('gateway').environment!;
-    expect(env.NEBULA_ALLOWED_CIDRS).toBe('100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128,172.16.0.0/12');
-    expect(env.NEBULA_TRUSTED_PROXIES).toBe('127.0.0.0/8,::1/128,172.16.0.0/12');
+    expect(env.NEBULA_ALLOWED_CIDRS).toBe('100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128,172.30.57.0/24');
+    expect(env.NEBULA_TRUSTED_PROXIES).toBe('127.0.0.0/8,::1/128,172.30.57.0/24');
     const narrowed = service('gateway', { ...secrets, NEBULA_ALLOWED_CIDRS: '100.64.0.0/10,127.0.0.1/32', NEBULA_TRUSTED_PROXIES: '172.18.0.1' }).environment!;
     expect([narrowed.NEBULA_ALLOWED_CIDRS, narrowed.NEBULA_TRUSTED_PROXIES]).toEqual(['100.64.0.0/10,127.0.0.1/32', '172.18.0.1']);
   });
@@ -386,7 +388,7 @@ describe('tailnet access in compose (the guard itself: ops/test/tailnet.test.ts)
       customTags: [{ tag: '!reset', collection: 'seq', resolve: () => RESET }],
     }) as ComposeFile & { configs: Record<string, { content: string }> };
     const withEnv = interpolate(sidecar, { ...secrets, TS_AUTHKEY: 'tskey-auth-test' });
-    type SidecarService = Service & { networks?: Record<string, { aliases: string[] }>; configs?: { source: string; target: string }[] };
+    type SidecarService = Service & { networks?: Record<string, { aliases: string[] }>; configs?: { source: string; target: string }[]; cap_add?: string[] };
     const tailscale = withEnv.services.tailscale as SidecarService;
     const gateway = withEnv.services.gateway!;
 
@@ -400,11 +402,28 @@ describe('tailnet access in compose (the guard itself: ops/test/tailnet.test.ts)
 
     it("runs `tailscale serve` in the sidecar, proxying HTTPS to the gateway's port on loopback", () => {
       expect(tailscale.image).toMatch(/^tailscale\/tailscale:/);
-      expect(tailscale.environment).toMatchObject({ TS_AUTHKEY: 'tskey-auth-test', TS_SERVE_CONFIG: '/config/serve.json', TS_USERSPACE: 'true' });
+      expect(tailscale.environment).toMatchObject({ TS_AUTHKEY: 'tskey-auth-test', TS_AUTH_ONCE: 'true', TS_SERVE_CONFIG: '/config/serve.json' });
       expect(tailscale.configs).toEqual([{ source: 'tailscale-serve', target: '/config/serve.json' }]);
       const serve = JSON.parse(withEnv.configs['tailscale-serve']!.content) as unknown;
       expect(serve).toEqual({ TCP: { '443': { HTTPS: true } }, Web: { '${TS_CERT_DOMAIN}:443': { Handlers: { '/': { Proxy: 'http://127.0.0.1:8080' } } } } });
       expect(service('gateway').environment?.NEBULA_PORT).toBe('8080');
+    });
+
+    it('runs tailscaled with kernel networking, so a peer connecting to a port directly arrives from its 100.x address, not loopback', () => {
+      // In userspace mode tailscaled forwards a tailnet connection to an unserved port to
+      // 127.0.0.1:<port>: a direct peer on :8080 would look like the trusted proxy and could send
+      // its own Tailscale-User-* headers.
+      expect(tailscale.environment?.TS_USERSPACE).toBe('false');
+      expect(tailscale.devices).toEqual(['/dev/net/tun:/dev/net/tun']);
+      expect(tailscale.cap_add).toEqual(['NET_ADMIN']);
+      const header = repoFile('docker-compose.tailscale.yml').split('\nservices:')[0]!;
+      expect(header).not.toMatch(/only through `tailscale serve`/);
+      expect(header).toContain('COMPOSE_FILE=docker-compose.yml:docker-compose.tailscale.yml');
+    });
+
+    it('still lets Prometheus scrape the gateway as gateway:9464 over the compose network, and publishes no metrics port', () => {
+      expect(tailscale.networks?.default?.aliases).toContain('gateway');
+      for (const port of tailscale.ports ?? []) expect(port).not.toMatch(/9464/);
     });
 
     it("shares tailscaled's socket with the gateway for whois, replacing the base file's mount", () => {

@@ -135,7 +135,7 @@ export interface Config {
   access: {
     /** Peers (the socket's address, or the forwarded one from a trusted proxy) allowed in. */
     allowedCidrs: string[];
-    /** Socket peers whose X-Forwarded-For / Forwarded / Tailscale-User-* headers are believed. */
+    /** Socket peers whose X-Forwarded-For / Tailscale-User-* headers are believed. */
     trustedProxies: string[];
     /** tailscaled's LocalAPI socket, for `whois` of a peer; unset = no lookup. */
     tailscaleSocket?: string;

@@ -68,10 +68,12 @@ describe('clientAddress: behind a trusted proxy', () => {
     expect(clientAddress(from('127.0.0.1', { 'x-forwarded-for': ['100.64.0.9', '127.0.0.2'] as unknown as string }), loopback)).toMatchObject({ address: '100.64.0.9' });
   });
 
-  it('prefers Forwarded (RFC 7239) to X-Forwarded-For, quoted IPv6 with a port included', () => {
-    const headers = { forwarded: 'for="[fd7a:115c:a1e0::9]:4711";proto=https;by=127.0.0.1', 'x-forwarded-for': '192.168.1.9' };
-    expect(clientAddress(from('127.0.0.1', headers), loopback)).toEqual({ ok: true, address: 'fd7a:115c:a1e0::9', port: 4711, socketAddress: '127.0.0.1', socketTrusted: true });
-    expect(clientAddress(from('127.0.0.1', { forwarded: 'for=192.0.2.60, For=127.0.0.2' }), loopback)).toMatchObject({ address: '192.0.2.60' });
+  it('never reads Forwarded, which proxies pass through from the client untouched', () => {
+    // nginx appends the LAN client 192.168.1.9 to X-Forwarded-For and passes the client's own Forwarded on.
+    const headers = { forwarded: 'for=100.64.0.1', 'x-forwarded-for': '192.168.1.9' };
+    expect(clientAddress(from('127.0.0.1', headers), loopback)).toEqual({ ok: true, address: '192.168.1.9', port: null, socketAddress: '127.0.0.1', socketTrusted: true });
+    expect(clientAddress(from('127.0.0.1', { forwarded: 'for=100.64.0.1' }), loopback)).toMatchObject({ ok: true, address: '127.0.0.1' });
+    expect(clientAddress(from('127.0.0.1', { forwarded: 'for=a b' }), loopback)).toMatchObject({ ok: true, address: '127.0.0.1' });
   });
 
   it('cannot name the client when a trusted proxy forwards something that is not an address', () => {
@@ -81,17 +83,7 @@ describe('clientAddress: behind a trusted proxy', () => {
       reason: 'the trusted proxy 127.0.0.1 forwarded for "not-an-ip", which is not an IP address',
     });
     expect(clientAddress(from('127.0.0.1', { 'x-forwarded-for': '100.64.0.9,' }), loopback)).toMatchObject({ ok: false, reason: 'the trusted proxy 127.0.0.1 forwarded for "", which is not an IP address' });
-    expect(clientAddress(from('127.0.0.1', { forwarded: 'for=unknown' }), loopback)).toMatchObject({ ok: false, reason: 'the trusted proxy 127.0.0.1 forwarded for "unknown", which is not an IP address' });
-    expect(clientAddress(from('127.0.0.1', { forwarded: 'for=_hidden' }), loopback)).toMatchObject({ ok: false });
-    expect(clientAddress(from('127.0.0.1', { forwarded: 'proto=https' }), loopback)).toMatchObject({ ok: false });
-  });
-
-  it('refuses to guess from a malformed Forwarded header', () => {
-    expect(clientAddress(from('127.0.0.1', { forwarded: 'for=a b' }), loopback)).toEqual({
-      ok: false,
-      socketAddress: '127.0.0.1',
-      reason: "the trusted proxy 127.0.0.1 sent a malformed Forwarded header (Unexpected character 'b' at index 6)",
-    });
+    expect(clientAddress(from('127.0.0.1', { 'x-forwarded-for': 'unknown' }), loopback)).toMatchObject({ ok: false, reason: 'the trusted proxy 127.0.0.1 forwarded for "unknown", which is not an IP address' });
   });
 
   it('ignores garbage written left of the first untrusted hop', () => {
@@ -101,14 +93,11 @@ describe('clientAddress: behind a trusted proxy', () => {
 
 describe('forwardingChain', () => {
   it('lists the hops client first', () => {
-    expect(forwardingChain({ 'x-forwarded-for': '100.64.0.1, 10.0.0.2:80' })).toEqual({
-      ok: true,
-      hops: [
-        { raw: '100.64.0.1', address: '100.64.0.1', port: null },
-        { raw: '10.0.0.2:80', address: '10.0.0.2', port: 80 },
-      ],
-    });
-    expect(forwardingChain({})).toEqual({ ok: true, hops: [] });
+    expect(forwardingChain({ 'x-forwarded-for': '100.64.0.1, 10.0.0.2:80' })).toEqual([
+      { raw: '100.64.0.1', address: '100.64.0.1', port: null },
+      { raw: '10.0.0.2:80', address: '10.0.0.2', port: 80 },
+    ]);
+    expect(forwardingChain({})).toEqual([]);
   });
 });
 

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import parseForwarded from 'forwarded-parse';
 import { normalizeAddress, type AddressRanges } from './address-ranges';
 
 /** What the access rules know of a connection before they decide. */
@@ -35,7 +34,10 @@ export interface UnknownClient {
  * the current hop is a trusted proxy, step one entry left in the forwarding header it appended. The
  * first untrusted hop is the client. Entries left of it were written by the client itself and are
  * ignored (that is how a spoofed `X-Forwarded-For: 100.64.0.1` from a LAN peer gets nowhere).
- * `Forwarded` (RFC 7239) wins over `X-Forwarded-For` when a trusted proxy sent both.
+ *
+ * Only `X-Forwarded-For` counts, never `Forwarded` (RFC 7239): `tailscale serve`, nginx, Caddy and
+ * HAProxy append to the former but pass a client's own `Forwarded` header through untouched, so
+ * reading it would let anyone behind such a proxy claim a tailnet address.
  */
 export function clientAddress(connection: Connection, trusted: AddressRanges): ClientAddress | UnknownClient {
   const socketAddress = normalizeAddress(connection.socketAddress);
@@ -44,10 +46,8 @@ export function clientAddress(connection: Connection, trusted: AddressRanges): C
   const fromSocket: ClientAddress = { ok: true, address: socketAddress, port: connection.socketPort ?? null, socketAddress, socketTrusted };
   if (!socketTrusted) return fromSocket;
 
-  const chain = forwardingChain(connection.headers);
-  if (!chain.ok) return { ok: false, socketAddress, reason: `the trusted proxy ${socketAddress} sent ${chain.reason}` };
   let client = fromSocket;
-  for (const hop of [...chain.hops].reverse()) {
+  for (const hop of forwardingChain(connection.headers).reverse()) {
     if (!trusted.contains(client.address)) break;
     const address = normalizeAddress(hop.address);
     if (!address) return { ok: false, socketAddress, reason: `the trusted proxy ${socketAddress} forwarded for ${JSON.stringify(hop.raw)}, which is not an IP address` };
@@ -62,24 +62,10 @@ interface Hop {
   port: number | null;
 }
 
-type Chain = { ok: true; hops: Hop[] } | { ok: false; reason: string };
-
-/** The hops a forwarding header lists, client first; no header at all is an empty chain. */
-export function forwardingChain(headers: IncomingHttpHeaders): Chain {
-  const forwarded = headerText(headers.forwarded);
-  if (forwarded !== undefined) {
-    let elements: Record<string, string>[];
-    try {
-      elements = parseForwarded(forwarded);
-    } catch (error) {
-      return { ok: false, reason: `a malformed Forwarded header (${(error as Error).message})` };
-    }
-    // An element without `for=` (only by/proto/host) says nothing about who sent the request.
-    return { ok: true, hops: elements.map((e) => splitHostPort(e.for ?? '')) };
-  }
+/** The hops X-Forwarded-For lists, client first; no header at all is an empty chain. */
+export function forwardingChain(headers: IncomingHttpHeaders): Hop[] {
   const xff = headerText(headers['x-forwarded-for']);
-  if (xff !== undefined) return { ok: true, hops: xff.split(',').map((entry) => splitHostPort(entry.trim())) };
-  return { ok: true, hops: [] };
+  return xff === undefined ? [] : xff.split(',').map((entry) => splitHostPort(entry.trim()));
 }
 
 /** Several header lines of the same name arrive joined by ", " (or as an array); either way one list. */

@@ -28,7 +28,8 @@ export class TailnetGuard {
   }
 
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    void this.handle(req, res, next);
+    // Anything that throws on the way is the error handler's (a 500 without details), never an unhandled rejection.
+    this.handle(req, res, next).catch(next);
   };
 
   private async handle(req: Request, res: Response, next: NextFunction): Promise<void> {

@@ -10,7 +10,7 @@ import { traceIdOf } from './request-context';
  * carries it, and when the response ends it writes one access log line and the HTTP metrics.
  *
  * Access lines: changes (POST, PATCH, PUT, DELETE) at info, reads at debug (a playing TV fetches a
- * segment every few seconds), 4xx at warn, 5xx at error.
+ * segment every few seconds), 4xx at warn, 5xx at error; a client that hung up (499) as its method.
  */
 export function observeRequests(logger: Logger, metrics: GatewayMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -25,12 +25,17 @@ export function observeRequests(logger: Logger, metrics: GatewayMetrics) {
       done = true;
       if (uploading) metrics.uploadsActive.dec();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      // A response cut off before it ended (client gone) is recorded as status 499, as nginx does.
-      const status = res.writableFinished ? res.statusCode : 499;
+      // A response cut off before it ended (client gone) is recorded as status 499, as nginx does;
+      // an event stream only ever ends that way, and that is its normal end.
+      const stream = String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+      const gone = !res.writableFinished && !stream;
+      const status = gone ? 499 : res.statusCode;
       const labels = { method: req.method, route: routeOf(req, status), status: String(status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? 'debug' : 'info';
+      const read = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+      // A viewer who skips ahead cancels segment fetches: a client that left is news, not a warning.
+      const level = status >= 500 ? 'error' : gone ? (read ? 'debug' : 'info') : status >= 400 ? 'warn' : read ? 'debug' : 'info';
       runWithTrace({ traceId }, () =>
         logger[level](
           { context: 'http', method: req.method, url: req.originalUrl, route: labels.route, status, ms: Math.round(seconds * 1000) },

@@ -7,6 +7,8 @@ import { createMetricsRegistry, MetricsListener, storageErrorCounter } from '@ne
 import { CONFIG } from '../config/config.module';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+/** How long a scrape waits for the queue counts before it answers without fresh ones. */
+const QUEUE_COUNT_TIMEOUT_MS = 1_000;
 
 /**
  * The gateway's Prometheus metrics, served on their own listener (config.metrics), never on the
@@ -56,15 +58,24 @@ export class GatewayMetrics implements OnApplicationBootstrap, OnApplicationShut
       labelNames: ['queue', 'state'] as const,
       registers: [this.registry],
       async collect() {
-        for (const queue of [media, system]) {
-          try {
-            const counts = await queue.getJobCounts(...QUEUE_STATES);
-            for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-          } catch (error) {
-            // Redis down: the health endpoint says so; the gauge keeps its last values.
-            logger.warn(`queue depth of ${queue.name}: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        }
+        await Promise.all(
+          [media, system].map(async (queue) => {
+            let timer: NodeJS.Timeout | undefined;
+            try {
+              // While Redis is away, ioredis holds commands until it is back: a scrape must not wait for that.
+              const timeout = new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`Redis did not answer within ${QUEUE_COUNT_TIMEOUT_MS} ms`)), QUEUE_COUNT_TIMEOUT_MS);
+              });
+              const counts = await Promise.race([queue.getJobCounts(...QUEUE_STATES), timeout]);
+              for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+            } catch (error) {
+              // Redis down: the health endpoint says so; the gauge keeps its last values.
+              logger.warn(`queue depth of ${queue.name}: ${error instanceof Error ? error.message : String(error)}`);
+            } finally {
+              clearTimeout(timer);
+            }
+          }),
+        );
       },
     });
   }

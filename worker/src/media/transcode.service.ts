@@ -98,6 +98,8 @@ export class TranscodeService {
       const reason = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof MediaProbeError;
       const last = permanent || attempt >= (job.opts.attempts ?? 1);
+      // Counted first: when the database is what failed, the writes below fail too.
+      this.metrics.transcodeJobs.inc({ outcome: last ? 'failed' : 'retried', accel: steps.at(-1)?.path ?? 'none' });
       await this.media.finishAttempt(attemptId, { status: 'failed', accelPath: steps.at(-1)?.path ?? null, error: reason, steps });
       if (last) {
         await this.media.setState(fileId, 'failed', reason, { type: 'media.failed', data: { attempt, reason }, traceId });
@@ -105,7 +107,6 @@ export class TranscodeService {
         await this.media.setState(fileId, 'queued', reason, { type: 'media.queued', data: { retryOf: attempt, reason }, traceId });
       }
       log(`attempt ${attempt} failed: ${reason}`);
-      this.metrics.transcodeJobs.inc({ outcome: last ? 'failed' : 'retried', accel: steps.at(-1)?.path ?? 'none' });
       // Bad media will not get better with retries; the original stays downloadable.
       throw permanent ? new UnrecoverableError(reason) : error;
     } finally {
@@ -154,7 +155,8 @@ export class TranscodeService {
         onStdout: (chunk) => {
           for (const p of reader.push(chunk)) {
             const progress: TranscodeProgress = { fileId, percent: p.percent, fps: p.fps, speed: p.speed, etaSeconds: p.etaSeconds };
-            void job.updateProgress({ ...progress, accelPath: path });
+            // Progress is advisory: a Redis blip must not end the encode.
+            job.updateProgress({ ...progress, accelPath: path }).catch(() => undefined);
             if (typeof p.speed === 'number') this.metrics.encodeSpeed.set(p.speed);
             if (Date.now() - lastEvent >= PROGRESS_EVENT_INTERVAL_MS || p.done) {
               lastEvent = Date.now();

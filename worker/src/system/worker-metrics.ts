@@ -28,7 +28,7 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
   });
   readonly encodeSpeed = new Gauge({
     name: 'nebula_encode_speed',
-    help: "ffmpeg's speed in the last progress report, as a multiple of real time (1 = as fast as playback).",
+    help: "ffmpeg's speed in the last progress report, as a multiple of real time (1 = as fast as playback); kept after the encode ends, until the next one reports.",
     registers: [this.registry],
   });
   readonly storageErrors = storageErrorCounter(this.registry);

@@ -43,9 +43,12 @@ describe('structured logs', () => {
     nest.error(new Error('disk full'), undefined, 'storage');
     nest.log('Mapped {/api/health, GET} route', 'RouterExplorer');
     nest.verbose('not shown at debug', 'x');
-    expect(lines).toHaveLength(3);
+    nest.error('no context given', 'Error: lost\n    at y');
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toMatchObject({ level: 'error', context: 'uploads', msg: 'upload failed', stack: 'Error: boom\n    at x' });
     expect(lines[1]).toMatchObject({ level: 'error', context: 'storage', msg: 'disk full', err: { message: 'disk full', type: 'Error' } });
     expect(lines[2]).toMatchObject({ level: 'debug', context: 'RouterExplorer' });
+    expect(lines[3]).toMatchObject({ level: 'error', msg: 'no context given', stack: 'Error: lost\n    at y' });
+    expect(lines[3]).not.toHaveProperty('context');
   });
 });

@@ -85,7 +85,9 @@ export class PinoNestLogger implements LoggerService {
   private write(level: Level, message: unknown, rest: unknown[]): void {
     if (!this.pino.isLevelEnabled(level)) return;
     const params = [...rest];
-    const context = params.length > 0 && typeof params.at(-1) === 'string' ? (params.pop() as string) : undefined;
+    // Nest appends the logger's context last; a lone multi-line string is a stack trace, not a context.
+    const last = params.at(-1);
+    const context = typeof last === 'string' && !last.includes('\n') ? (params.pop() as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
     const stack = params.find((p) => typeof p === 'string');
     if (stack) fields.stack = stack;

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { dumpDatabase } from './database-dump';
+import { assertNotInterrupted, undoOnInterrupt } from './interruption';
 import { MANIFEST, sha256Of, sizeOf, type Manifest } from './manifest';
 import { copyObjectsOut } from './object-copy';
 import { BackupError, openStack } from './stack';
@@ -32,9 +33,15 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
   const dest = resolve(args[0] ?? join(resolve(env.NEBULA_DATA_DIR || join(root, 'data')), 'backups'));
   const final = join(dest, backupName(now));
   if (existsSync(final)) throw new BackupError(`${final} already exists`);
-  const stack = await openStack(env, root, say);
   // Built beside its final name and renamed when complete: a folder with that name is a whole backup.
   const partial = `${final}.partial`;
+  // Registered before the stack's own step, so it runs last: synchronously, with nothing of the
+  // run left to write into the folder between it and the exit.
+  const forgetPartial = undoOnInterrupt(() => rmSync(partial, { recursive: true, force: true }));
+  const stack = await openStack(env, root, say).catch((error: unknown) => {
+    forgetPartial();
+    throw error;
+  });
   try {
     await mkdir(partial, { recursive: true });
     say(`backing up ${stack.description}`);
@@ -62,6 +69,7 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
     };
     await mkdir(join(partial, 'objects'), { recursive: true });
     await writeFile(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    assertNotInterrupted();
     await rename(partial, final);
     say(`backup written to ${final}`);
     return final;
@@ -69,6 +77,7 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
     await rm(partial, { recursive: true, force: true });
     throw error;
   } finally {
+    forgetPartial();
     await stack.close();
   }
 }

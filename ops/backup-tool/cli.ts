@@ -1,15 +1,34 @@
 import { resolve } from 'node:path';
 import { backup } from './backup';
+import { undoEverything } from './interruption';
 import { describeFailure } from './output';
 import { restore } from './restore';
 
 /** `tsx ops/backup-tool/cli.ts backup|restore ...`, what ops/backup and ops/restore run for the embedded stack. */
 const [command, ...args] = process.argv.slice(2);
 const root = resolve(import.meta.dirname, '..', '..');
+
+// Ctrl-C or SIGTERM (systemd, cron's timeout): stop the Postgres this run started and remove the
+// unfinished backup folder, then exit as a shell reports the signal (128 + its number). A second
+// signal while that runs exits at once.
+let stopping = false;
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(code);
+    stopping = true;
+    process.stderr.write(`ops/${command}: ${signal}: stopping, and undoing what this run started\n`);
+    void undoEverything().finally(() => process.exit(code));
+  });
+}
+
 const run = command === 'backup' ? backup(args, process.env, root) : command === 'restore' ? restore(args, process.env, root) : Promise.reject(new Error(`unknown command ${command ?? ''}: backup or restore`));
 run.then(
-  () => process.exit(0),
+  () => {
+    if (!stopping) process.exit(0);
+  },
   (error: unknown) => {
+    // Interrupted: the run failing now is the signal's doing; the handler above exits.
+    if (stopping) return;
     process.stderr.write(`ops/${command}: ${describeFailure(error)}\n`);
     process.exit(1);
   },

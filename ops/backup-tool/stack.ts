@@ -4,6 +4,7 @@ import { loadConfig, redactUrl, type StorageConfig } from '@nebula/shared';
 import { PostgresServer } from '../embedded/postgres-server';
 import { freePort } from '../embedded/processes';
 import type { StackFile } from '../embedded/supervisor';
+import { undoOnInterrupt } from './interruption';
 
 /** Where a Nebula keeps its state: the database to dump or load, and its object storage. */
 export interface Stack {
@@ -64,8 +65,21 @@ export async function openStack(env: NodeJS.ProcessEnv, root: string, say: (line
     port = await freePort();
     const postgres = new PostgresServer({ dataDir: clusterDir, port, user: EMBEDDED_USER, password: postgresPassword });
     say(`Nebula is not running on ${dataDir}: starting its Postgres alone (127.0.0.1:${port}) for this run`);
-    await postgres.start();
-    close = () => postgres.stop();
+    // Registered before it starts: a Ctrl-C during the start waits for it, then stops it.
+    let starting: Promise<void> = Promise.resolve();
+    const forget = undoOnInterrupt(async () => {
+      await starting.catch(() => undefined);
+      await postgres.stop();
+    });
+    starting = postgres.start();
+    await starting.catch((error: unknown) => {
+      forget();
+      throw error;
+    });
+    close = async () => {
+      forget();
+      await postgres.stop();
+    };
     description = `the stopped Nebula of \`npm start\` on ${dataDir}`;
   }
   const databaseUrl = `postgres://${EMBEDDED_USER}:${encodeURIComponent(postgresPassword)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;

@@ -3,13 +3,15 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './processes';
 
-/** What the web UI's build is made from: its own sources, and the two shared files it imports. */
+/** What the web UI's build is made from: its own sources and settings, the locked dependencies, and the two shared files it imports. */
 function webSources(root: string): string[] {
   return [
     join(root, 'web', 'src'),
     join(root, 'web', 'index.html'),
     join(root, 'web', 'vite.config.ts'),
+    join(root, 'web', 'tsconfig.json'),
     join(root, 'web', 'package.json'),
+    join(root, 'package-lock.json'),
     join(root, 'server', 'shared', 'src', 'api.ts'),
     join(root, 'server', 'shared', 'src', 'events.ts'),
   ];
@@ -33,7 +35,10 @@ export async function webBuildIsStale(root: string): Promise<boolean> {
   return Math.max(...times) > builtAt;
 }
 
-/** Builds the web UI into web/dist (Vite: a second or two). */
+/**
+ * Builds the web UI into web/dist (Vite: a second or two), always as production: a NODE_ENV
+ * inherited from the caller (vitest sets `test`) would bundle React's development build.
+ */
 export async function buildWeb(root: string): Promise<void> {
-  await run('npm', ['run', 'build', '--silent', '-w', '@nebula/web'], { cwd: root });
+  await run('npm', ['run', 'build', '--silent', '-w', '@nebula/web'], { cwd: root, env: { ...process.env, NODE_ENV: 'production' } });
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from './api';
 import { FolderPage } from './browse/folder-page';
 import { DeploysPage } from './deploys/deploys-page';
@@ -9,14 +9,41 @@ import { UploadPanel } from './uploads/upload-panel';
 import { WatchPage } from './watch/watch-page';
 
 export function App() {
-  const route = parseRoute(useLocationPath());
+  const path = useLocationPath();
+  const route = parseRoute(path);
+  const content = useRef<HTMLDivElement>(null);
+  const shownPath = useRef(path);
+
+  // After moving to another page, keyboard and screen reader users start at its content, not at the
+  // link that was clicked (it is gone) or at the top of the document.
+  useEffect(() => {
+    if (path !== shownPath.current) content.current?.focus({ preventScroll: true });
+    shownPath.current = path;
+  }, [path]);
+
+  // Files dropped anywhere but on a folder would make the browser open them in place of the app.
+  useEffect(() => {
+    const keep = (event: DragEvent) => {
+      if (event.dataTransfer?.types.includes('Files') && !event.defaultPrevented) {
+        event.preventDefault();
+        if (event.type === 'dragover') event.dataTransfer.dropEffect = 'none';
+      }
+    };
+    window.addEventListener('dragover', keep);
+    window.addEventListener('drop', keep);
+    return () => {
+      window.removeEventListener('dragover', keep);
+      window.removeEventListener('drop', keep);
+    };
+  }, []);
+
   return (
     <>
       <a className="skip-link" href="#content">
         Skip to content
       </a>
       <Header />
-      <div id="content" className="layout">
+      <div id="content" className="layout" ref={content} tabIndex={-1}>
         {route.kind === 'browse' ? (
           <FolderPage key={route.path} path={route.path} />
         ) : route.kind === 'watch' ? (

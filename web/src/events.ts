@@ -13,6 +13,9 @@ class EventHub {
   private source?: EventSource;
   private readonly listeners = new Set<Listener>();
   private readonly connectionListeners = new Set<() => void>();
+  private readonly resyncListeners = new Set<() => void>();
+  /** Whether a connection was ever open: a later open is a reconnection. */
+  private wasOpen = false;
   connection: Connection = 'connecting';
   /** The newest event seen, to resume from when a new connection has to be made by hand. */
   private lastId = '';
@@ -29,6 +32,12 @@ class EventHub {
     return () => this.connectionListeners.delete(listener);
   }
 
+  /** `listener` runs when events may have been missed (a reconnection with nothing to resume from). */
+  watchResync(listener: () => void): () => void {
+    this.resyncListeners.add(listener);
+    return () => this.resyncListeners.delete(listener);
+  }
+
   private open(): void {
     if (this.source) return;
     const source = new EventSource(`/api/events/stream${this.lastId ? `?after=${encodeURIComponent(this.lastId)}` : ''}`);
@@ -43,7 +52,12 @@ class EventHub {
       for (const listener of this.listeners) listener(event);
     };
     for (const type of EVENT_TYPES) source.addEventListener(type, deliver);
-    source.onopen = () => this.setConnection('live');
+    source.onopen = () => {
+      this.setConnection('live');
+      // With an event id the gateway sends what was missed; without one nobody knows: reload.
+      if (this.wasOpen && !this.lastId) this.resyncListeners.forEach((listener) => listener());
+      this.wasOpen = true;
+    };
     source.onerror = () => {
       this.setConnection('reconnecting');
       // The browser retries by itself unless the answer was not an event stream (a proxy's error
@@ -72,6 +86,15 @@ export function useNebulaEvents(handler: Listener): void {
     latest.current = handler;
   });
   useEffect(() => events.subscribe((event) => latest.current(event)), []);
+}
+
+/** Calls `reload` after a reconnection that may have missed events, so what is shown is not stale. */
+export function useResync(reload: () => void): void {
+  const latest = useRef(reload);
+  useEffect(() => {
+    latest.current = reload;
+  });
+  useEffect(() => events.watchResync(() => latest.current()), []);
 }
 
 export function useConnection(): Connection {

@@ -12,7 +12,17 @@ function Dialog({ title, onClose, children }: { title: string; onClose: () => vo
     return () => dialog?.close();
   }, []);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title" onClose={onClose} onCancel={onClose}>
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="dialog-title"
+      // The close event comes a moment after close(): when React's StrictMode has already opened
+      // the dialog again (effects run twice in development), it is not this dialog's end.
+      onClose={() => {
+        if (!ref.current?.open) onClose();
+      }}
+      onCancel={onClose}
+    >
       <h2 id="dialog-title">{title}</h2>
       {children}
     </dialog>

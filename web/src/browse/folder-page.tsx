@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { api, ApiError } from '../api';
-import { subjectId, useNebulaEvents } from '../events';
+import { subjectId, useNebulaEvents, useResync } from '../events';
 import { Link } from '../link';
 import { folderUrl, joinPath, parentOf, useTitle } from '../routes';
 import type { EntryDto, FolderListing } from '../shared';
@@ -61,12 +61,17 @@ export function FolderPage({ path }: { path: string }) {
   const name = path === '/' ? 'All files' : path.slice(path.lastIndexOf('/') + 1);
   useTitle(path === '/' ? '' : name);
 
+  // Loads overlap when events come quickly: only the newest request's answer is shown.
+  const latestLoad = useRef(0);
   const load = useCallback(async () => {
+    const request = ++latestLoad.current;
     try {
       const result = await api.list(path);
+      if (request !== latestLoad.current) return;
       setListing(result);
       setError(null);
     } catch (e) {
+      if (request !== latestLoad.current) return;
       setError(e instanceof ApiError ? e : new ApiError(0, 'unknown', String(e)));
     }
   }, [path]);
@@ -101,6 +106,7 @@ export function FolderPage({ path }: { path: string }) {
     }
     if (LISTING_EVENTS.has(event.type)) refreshSoon();
   });
+  useResync(refreshSoon);
 
   const sorted = useMemo(() => (listing ? sortEntries(listing.entries, sort) : []), [listing, sort]);
 

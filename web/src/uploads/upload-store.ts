@@ -32,6 +32,10 @@ interface Job {
   file: File;
   upload?: Upload;
   hashing?: AbortController;
+  /** Which run owns the job: Stop and Retry start a new one, and an older run's late steps are ignored. */
+  run: number;
+  /** Kept once known, so Retry does not read a big file again before resuming. */
+  sha256?: string;
 }
 
 /**
@@ -61,6 +65,7 @@ class UploadStore {
     for (const { file, folder } of files) {
       this.jobs.push({
         file,
+        run: 0,
         item: { key: String(this.nextKey++), name: file.name, folder, size: file.size, phase: 'waiting', bytes: 0, resumedFrom: 0, message: null, fileId: null },
       });
     }
@@ -73,6 +78,7 @@ class UploadStore {
     const job = this.find(key);
     if (!job || !['waiting', 'hashing', 'uploading'].includes(job.item.phase)) return;
     const wasRunning = job.item.phase !== 'waiting';
+    job.run++;
     job.hashing?.abort();
     void job.upload?.abort(false);
     job.upload = undefined;
@@ -102,7 +108,7 @@ class UploadStore {
       const job = this.jobs.find((j) => j.item.phase === 'waiting');
       if (!job) return;
       this.running++;
-      void this.run(job);
+      void this.run(job, ++job.run);
     }
   }
 
@@ -111,41 +117,54 @@ class UploadStore {
     this.pump();
   }
 
-  private async run(job: Job): Promise<void> {
+  /**
+   * One run of a job, holding one of the CONCURRENCY slots until it ends. Stop takes the job (and the
+   * slot) away from the run; every step after an await checks that the run still owns the job.
+   */
+  private async run(job: Job, run: number): Promise<void> {
     const { file, item } = job;
     const path = joinPath(item.folder, file.name);
+    const owns = (): boolean => job.run === run;
     try {
-      job.hashing = new AbortController();
-      this.update(job, { phase: 'hashing', bytes: 0 });
-      const sha256 = await sha256File(file, (bytes) => this.update(job, { bytes }), job.hashing.signal);
-      job.hashing = undefined;
-      if (!inPhase(job, 'hashing')) return;
+      let sha256 = job.sha256;
+      if (!sha256) {
+        const hashing = (job.hashing = new AbortController());
+        this.update(job, { phase: 'hashing', bytes: 0 });
+        sha256 = await sha256File(file, (bytes) => {
+          if (owns()) this.update(job, { bytes });
+        }, hashing.signal);
+        if (!owns()) return;
+        job.hashing = undefined;
+        job.sha256 = sha256;
+      }
+      this.update(job, { phase: 'hashing', bytes: file.size });
 
       const existing = await api.lookup(path).catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       });
-      if (!inPhase(job, 'hashing')) return;
+      if (!owns()) return;
       if (existing?.kind === 'file' && existing.status === 'ready' && existing.sha256 === sha256) {
         this.update(job, { phase: 'skipped', bytes: file.size, fileId: existing.id, message: `Already in ${item.folder} with the same content: skipped.` });
         this.finished();
         return;
       }
       this.update(job, { phase: 'uploading', bytes: 0 });
-      await this.send(job, sha256);
-      if (!inPhase(job, 'uploading')) return;
+      await this.send(job, sha256, owns);
+      if (!owns()) return;
       const entry = await api.lookup(path).catch(() => null);
+      if (!owns()) return;
       this.update(job, { phase: 'done', bytes: file.size, fileId: entry?.id ?? null, message: null });
       this.onLanded?.(item.folder);
       this.finished();
     } catch (error) {
-      if (job.item.phase === 'stopped') return;
+      if (!owns()) return;
       this.update(job, { phase: 'failed', message: explain(error) });
       this.finished();
     }
   }
 
-  private send(job: Job, sha256: string): Promise<void> {
+  private send(job: Job, sha256: string, owns: () => boolean): Promise<void> {
     const { file, item } = job;
     return new Promise<void>((resolve, reject) => {
       const metadata: Record<string, string> = { [UPLOAD_METADATA.name]: file.name, [UPLOAD_METADATA.folder]: item.folder, [UPLOAD_METADATA.sha256]: sha256 };
@@ -170,9 +189,11 @@ class UploadStore {
         onAfterResponse: (request, response) => {
           if (request.getMethod() !== 'HEAD' || response.getStatus() !== 200) return;
           const offset = Number.parseInt(response.getHeader('Upload-Offset') ?? '', 10);
-          if (Number.isFinite(offset) && offset > 0) this.update(job, { resumedFrom: offset, bytes: offset });
+          if (owns() && Number.isFinite(offset) && offset > 0) this.update(job, { resumedFrom: offset, bytes: offset });
         },
-        onProgress: (bytes) => this.update(job, { bytes }),
+        onProgress: (bytes) => {
+          if (owns()) this.update(job, { bytes });
+        },
         onSuccess: () => resolve(),
         onError: reject,
       });
@@ -198,11 +219,6 @@ class UploadStore {
     this.snapshot = this.jobs.map((job) => job.item);
     this.listeners.forEach((listener) => listener());
   }
-}
-
-/** Whether the job is still where this run left it (Stop may have moved it meanwhile). */
-function inPhase(job: Job, phase: UploadPhase): boolean {
-  return job.item.phase === phase;
 }
 
 /** tus-js-client's errors are long and generic: the server's own sentence says more. */

@@ -8,6 +8,9 @@ export interface Rung {
   bitrate: number;
 }
 
+/** Fatal network errors tried again (2 s, 4 s, … apart) before the player gives up and says so. */
+const NETWORK_RETRIES = 5;
+
 /** `from` and `play` carry the position and the playing state over when the source changes under the viewer. */
 type Source = ({ kind: 'hls'; url: string } | { kind: 'original' }) & { from: number; play: boolean };
 
@@ -27,6 +30,8 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
   const [nativeHls, setNativeHls] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [switchOffered, setSwitchOffered] = useState(false);
+  /** Set when this browser cannot play the ladder at all: the original stays on, with no switching back. */
+  const [ladderUnusable, setLadderUnusable] = useState(false);
 
   /** Over to the ladder at the same place, playing if it was playing. */
   const switchToLadder = useCallback((url: string) => {
@@ -38,16 +43,17 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
   // The ladder appeared while the original was on screen: take it now unless the original is
   // playing, which a switch would interrupt; then offer it.
   useEffect(() => {
-    if (!hls || source.kind === 'hls') return;
+    if (!hls || source.kind === 'hls' || ladderUnusable) return;
     const element = video.current;
     if (!element || element.paused || element.ended || problem) switchToLadder(hls);
     else setSwitchOffered(true);
-  }, [hls, source.kind, problem, switchToLadder]);
+  }, [hls, source.kind, problem, ladderUnusable, switchToLadder]);
 
   useEffect(() => {
     const element = video.current;
     if (!element) return;
     let cancelled = false;
+    let retry: number | undefined;
     setRungs([]);
     setChoice(-1);
     setPlaying(null);
@@ -66,7 +72,12 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
         element.load();
       };
     }
-    void import('hls.js/light').then(({ default: HlsJs }) => {
+    const playOriginal = (why: string) => {
+      setProblem(why);
+      setLadderUnusable(true);
+      setSource({ kind: 'original', from: source.from, play: source.play });
+    };
+    const loading = import('hls.js/light').then(({ default: HlsJs }) => {
       if (cancelled) return;
       if (!HlsJs.isSupported()) {
         if (element.canPlayType('application/vnd.apple.mpegurl')) {
@@ -75,8 +86,7 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
           if (source.from > 0) element.addEventListener('loadedmetadata', () => (element.currentTime = source.from), { once: true });
           start();
         } else {
-          setProblem('This browser cannot play adaptive streams; playing the original instead.');
-          setSource({ kind: 'original', from: 0, play: true });
+          playOriginal('This browser cannot play adaptive streams; playing the original instead.');
         }
         return;
       }
@@ -89,25 +99,39 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
       });
       instance.on(HlsJs.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(instance.levels[data.level]?.height ?? null));
       let mediaRecoveries = 0;
+      let networkRetries = 0;
       instance.on(HlsJs.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
         if (data.type === HlsJs.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 2) {
           instance.recoverMediaError();
           return;
         }
-        if (data.type === HlsJs.ErrorTypes.NETWORK_ERROR) {
+        if (data.type === HlsJs.ErrorTypes.NETWORK_ERROR && networkRetries++ < NETWORK_RETRIES) {
           setProblem('The stream stopped loading (network). Retrying…');
-          window.setTimeout(() => instance.startLoad(), 2000);
+          retry = window.setTimeout(() => instance.startLoad(), 2000 * networkRetries);
+          return;
+        }
+        if (data.type === HlsJs.ErrorTypes.NETWORK_ERROR) {
+          setProblem('The stream cannot be reached. Check the connection to Nebula, then reload the page.');
           return;
         }
         setProblem(`The stream could not be played (${data.details}). Download the original to watch it.`);
       });
-      instance.on(HlsJs.Events.FRAG_LOADED, () => setProblem(null));
+      instance.on(HlsJs.Events.FRAG_LOADED, () => {
+        networkRetries = 0;
+        setProblem(null);
+      });
       instance.loadSource(source.url);
       instance.attachMedia(element);
     });
+    // The player's code is a separate file: after an update of Nebula an open tab may ask for a file
+    // that is gone. The original still plays.
+    loading.catch(() => {
+      if (!cancelled) playOriginal('The stream player could not be loaded (Nebula was probably updated): reload the page. Playing the original meanwhile.');
+    });
     return () => {
       cancelled = true;
+      window.clearTimeout(retry);
       player.current?.destroy();
       player.current = null;
       element.removeAttribute('src');

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, contentUrl, downloadUrl } from '../api';
 import { Breadcrumbs } from '../browse/breadcrumbs';
 import { Status } from '../browse/entry-row';
-import { subjectId, useNebulaEvents } from '../events';
+import { subjectId, useNebulaEvents, useResync } from '../events';
 import { formatBytes, formatDate, formatPercent, KIND_LABEL, kindOf } from '../format';
 import { Link } from '../link';
 import { folderUrl, navigate, parentOf, useTitle } from '../routes';
@@ -54,6 +54,7 @@ export function WatchPage({ id }: { id: string }) {
     }
     void load();
   });
+  useResync(() => void load());
 
   if (error) {
     return (

@@ -2,7 +2,10 @@
 # rollback.sh [<sha>]: redeploys a release that is still kept under releases/, through the same
 # health gate as a push; on success `current` and main point at it. Without <sha>: the newest
 # release that deployed successfully before the current one. `--list` prints the kept releases.
-# `nebula rollback` runs this over ssh: ssh <server> '~/nebula/bin/rollback.sh <sha>'.
+# `nebula rollback` runs this over ssh (or directly, for a remote that is a local folder) as
+# ssh <server> bash -c '<script>' nebula [<sha> | --list], where the script finds this file's
+# folder from the `exec <runtime>/bin/post-receive` line install.sh wrote into the bare repo's
+# hooks/post-receive (else ~/nebula/bin; `--runtime` names it) and runs `exec "$bin/rollback.sh" "$@"`.
 # See hooks/README.md.
 set -euo pipefail
 

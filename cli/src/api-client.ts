@@ -94,9 +94,20 @@ export class NebulaClient {
     return this.json<MediaDetails>('GET', `/api/files/${encodeURIComponent(id)}/media`, 'reading the media state');
   }
 
-  /** GET /api/media/jobs: queued and running jobs, then the `recent` last finished. */
-  mediaJobs(recent = 20): Promise<MediaJobDto[]> {
-    return this.json<MediaJobDto[]>('GET', `/api/media/jobs?recent=${recent}`, 'listing media jobs');
+  /**
+   * GET /api/media/jobs: queued and running jobs (at most `limit`), then the `recent` last finished;
+   * with `path`, only that file's, or those in that folder and below. `more` counts the queued and
+   * running jobs the limit left out (the gateway's x-more-jobs header; 0 from a gateway without it).
+   */
+  async mediaJobs(query: { recent: number; limit?: number; path?: string }): Promise<{ jobs: MediaJobDto[]; more: number }> {
+    const params = new URLSearchParams({ recent: String(query.recent) });
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.path !== undefined && query.path !== '/') params.set('path', query.path);
+    const response = await this.send('GET', `/api/media/jobs?${params}`, 'listing media jobs');
+    const text = await response.body.text();
+    if (response.statusCode >= 400) throw ApiError.fromResponse(response.statusCode, text, 'listing media jobs');
+    const more = Number(response.headers['x-more-jobs']);
+    return { jobs: JSON.parse(text) as MediaJobDto[], more: Number.isInteger(more) && more > 0 ? more : 0 };
   }
 
   /** GET /api/events: the newest `limit` events (of `type`), oldest first; or those after an id. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventType, MediaJobDto, NebulaEvent } from '@nebula/shared';
-import { describeJob, inScope, JobBoard } from './job-board';
+import { describeJob, fitJobs, inScope, JobBoard } from './job-board';
 
 let nextId = 100;
 const event = (type: EventType, fileId: string, data: Record<string, unknown> = {}): NebulaEvent => ({
@@ -48,6 +48,44 @@ describe('JobBoard', () => {
     // A job first seen mid-way has no path until the caller looks it up.
     expect(board.apply(event('media.progress', 'f3', { percent: 10 }))).toEqual({ job: expect.objectContaining({ fileId: 'f3', path: '', status: 'processing', percent: 10 }) });
     expect(board.apply(event('folder.created', 'f3'))).toBeNull();
+  });
+
+  it('ignores progress that lands after the job finished, or after a retry was queued', () => {
+    const board = new JobBoard([queued]);
+    board.apply(event('media.started', 'f1', { attempt: 1 }));
+    board.apply(event('media.ready', 'f1', { rungs: ['640x360'] }));
+    expect(board.apply(event('media.progress', 'f1', { percent: 99, fps: 30 }))).toBeNull();
+    expect(board.get('f1')).toMatchObject({ status: 'ready', percent: 100, fps: null });
+
+    board.apply(event('media.started', 'f1', { attempt: 2 }));
+    board.apply(event('media.failed', 'f1', { attempt: 2, reason: 'ffmpeg exited with code 1' }));
+    expect(board.apply(event('media.progress', 'f1', { percent: 50 }))).toBeNull();
+    expect(describeJob(board.get('f1')!)).toBe('failed: ffmpeg exited with code 1');
+
+    board.apply(event('media.queued', 'f1', { retryOf: 2, reason: 'killed' }));
+    expect(board.apply(event('media.progress', 'f1', { percent: 60 }))).toBeNull();
+    expect(board.get('f1')).toMatchObject({ status: 'queued', percent: null });
+  });
+
+  it('shows an audio file that the worker looked at as done, with no ladder', () => {
+    const board = new JobBoard([{ ...queued, path: '/music/song.mp4' }]);
+    board.apply(event('media.started', 'f1', { attempt: 1 }));
+    // What worker/src/media/transcode.service.ts appends for a file without a video stream.
+    board.apply(event('media.ready', 'f1', { runId: 'r1', audioOnly: true, rungs: [] }));
+    expect(board.get('f1')).toMatchObject({ status: 'none', percent: null, playable: false, attempt: 1 });
+    expect(describeJob(board.get('f1')!)).toBe('ready (audio only: no ladder needed)');
+    // Seen for the first time at its end, it still reads as looked at.
+    expect(new JobBoard().apply(event('media.ready', 'f9', { audioOnly: true }))).toEqual({ job: expect.objectContaining({ status: 'none', attempt: 1 }) });
+  });
+
+  it('fits the jobs into the terminal\'s lines, telling how many more there are', () => {
+    const jobs = ['a', 'b', 'c', 'd'].map((id) => new JobBoard([{ ...queued, fileId: id }]).get(id)!);
+    expect(fitJobs(jobs, 4)).toEqual({ shown: jobs, more: 0 });
+    expect(fitJobs(jobs, 3)).toEqual({ shown: jobs.slice(0, 2), more: 2 });
+    // Jobs the gateway left out of its list count too, and need their line.
+    expect(fitJobs(jobs, 10, 5)).toEqual({ shown: jobs, more: 5 });
+    expect(fitJobs(jobs, 4, 5)).toEqual({ shown: jobs.slice(0, 3), more: 6 });
+    expect(fitJobs(jobs, 0)).toEqual({ shown: [], more: 4 });
   });
 
   it('scopes by file or folder path', () => {

@@ -76,7 +76,12 @@ export class JobBoard {
     if (!event.type.startsWith('media.')) return null;
 
     const data = event.data;
-    const job = this.jobs.get(fileId) ?? this.blank(fileId, event.time);
+    const known = this.jobs.get(fileId);
+    // The worker sends progress without waiting for it to be stored, so one can land after the
+    // job's media.ready or media.failed, or after a retry was queued: only a running job (or one
+    // first seen now) takes it.
+    if (known && event.type === 'media.progress' && known.status !== 'processing') return null;
+    const job = known ?? this.blank(fileId, event.time);
     job.updatedAt = event.time;
     const path = str(data.path);
     if (path) job.path = path;
@@ -95,7 +100,12 @@ export class JobBoard {
         job.playable = true;
         break;
       case 'media.ready':
-        Object.assign(job, { status: 'ready', percent: 100, etaSeconds: 0, error: null, playable: true });
+        if (data.audioOnly === true) {
+          // The worker's word for an audio file: state 'none' after a look (attempt >= 1), no ladder to play.
+          Object.assign(job, { status: 'none', percent: null, fps: null, speed: null, etaSeconds: null, error: null, playable: false, attempt: Math.max(job.attempt, 1) });
+        } else {
+          Object.assign(job, { status: 'ready', percent: 100, etaSeconds: 0, error: null, playable: true });
+        }
         break;
       case 'media.failed':
         Object.assign(job, { status: 'failed', error: str(data.reason) ?? 'failed', etaSeconds: null });
@@ -125,6 +135,16 @@ export class JobBoard {
   private blank(fileId: string, time: string): JobView {
     return { fileId, path: '', status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: null, attempt: 0, playable: false, updatedAt: time };
   }
+}
+
+/**
+ * The jobs that fit in `lines` terminal lines, and how many more there are to tell of on one more
+ * line ("… N more"): the ones not drawn plus `more`, those the gateway did not list.
+ */
+export function fitJobs(jobs: readonly JobView[], lines: number, more = 0): { shown: JobView[]; more: number } {
+  if (more === 0 && jobs.length <= lines) return { shown: [...jobs], more: 0 };
+  const shown = jobs.slice(0, Math.max(0, lines - 1));
+  return { shown, more: more + jobs.length - shown.length };
 }
 
 /** Whether a job's path is the watched file or lies in the watched folder ('/' takes all). */

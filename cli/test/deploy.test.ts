@@ -6,7 +6,8 @@
 // health server on 127.0.0.1 playing the gateway, or none for a release with a file named BROKEN.
 // No ssh server runs either: for the ssh remote, NEBULA_SSH_COMMAND points at
 // fixtures/fake-ssh.sh, a TEST STAND-IN for ssh that runs the remote command here.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../ops/embedded/processes';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
 import { tempDir } from '../../ops/test-support/services';
-import { byEvent, cliHome, repoRoot, runCli, type CliEnvironment } from './cli-process';
+import { waitFor } from '../../ops/embedded/processes';
+import { byEvent, cliHome, repoRoot, runCli, spawnCli, type CliEnvironment } from './cli-process';
 
 const run = promisify(execFile);
 const fakeCompose = join(repoRoot, 'hooks', 'test', 'fixtures', 'fake-compose.sh');
@@ -171,7 +173,7 @@ describe('nebula deploy, deploys and rollback (real git, real hooks; docker comp
     expect(await serverMain()).toBe(commits.fixed);
     const calls = (await readFile(vars.FAKE_SSH_LOG!, 'utf8')).trim().split('\n');
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatch(new RegExp(`^-p 2222 owner@homebox\\.test sh -c '.*rollback\\.sh.*' nebula ${short(commits.fixed)}$`));
+    expect(calls[0]).toMatch(new RegExp(`^-p 2222 owner@homebox\\.test bash -c '.*rollback\\.sh.*' nebula ${short(commits.fixed)}$`));
 
     const records = await nebulaCli(['deploys', '--limit', '2']);
     expect(records.events.map((e) => [e.kind, e.commit, e.result, e.running])).toEqual([
@@ -187,6 +189,48 @@ describe('nebula deploy, deploys and rollback (real git, real hooks; docker comp
     const usage = await nebulaCli(['rollback', 'HEAD~1']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe('nebula: not a commit sha: "HEAD~1" (4 to 40 hex digits, e.g. abc1234)\n');
+  });
+
+  it('refuses flags that do not go together, naming them', async () => {
+    const listAndSha = await nebulaCli(['rollback', '--list', 'abcdef0']);
+    expect(listAndSha.stderr).toBe('nebula: --list takes no commit: nebula rollback --list shows the kept releases, nebula rollback abcdef0 goes back to one\n');
+    expect(listAndSha.code).toBe(2);
+    const runtimeAlone = await nebulaCli(['deploys', '--runtime', '/srv/nebula']);
+    expect(runtimeAlone.stderr).toBe('nebula: --runtime needs --remote: it names the runtime folder on the server, which only --remote reads (the gateway knows its own)\n');
+    expect(runtimeAlone.code).toBe(2);
+  });
+
+  it('explains a server script that fails by the line the hook printed, on stdout too', { timeout: 60_000 }, async () => {
+    // Another deploy holds the lock; rollback.sh gives up waiting and says so on stdout, not stderr.
+    // (-o: only flock holds it, so killing flock frees it.)
+    const holder = spawn('flock', ['-o', join(home, 'nebula', 'deploy.lock'), '-c', 'echo held; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await once(holder.stdout!, 'data');
+      const result = await nebulaCli(['rollback'], { NEBULA_LOCK_TIMEOUT: '1' });
+      expect(result.stderr).toBe(`nebula: rollback failed: gave up waiting for the deploy lock after 1 s (${join(home, 'nebula', 'deploy.lock')})\n`);
+      expect(result.code).toBe(1);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('Ctrl-C during a deploy stops following it: the deploy goes on on the server', { timeout: 60_000 }, async () => {
+    const slow = await commit('fails its health check slowly', { BROKEN: 'again\n' });
+    const deploying = spawnCli(env, ['deploy'], { cwd: laptop, env: vars });
+    await deploying.waitFor((e) => e.event === 'output' && /==> \[[\d:]+\] health$/.test(e.line as string));
+    deploying.child.kill('SIGINT');
+    const result = await deploying.result();
+    expect(result.stderr).toBe('nebula: interrupted: if the push reached the server, the deploy goes on there; nebula deploys shows its result\n');
+    expect(result.code).toBe(130);
+
+    // The hook runs to its end without anyone listening: the release is rolled back and recorded.
+    let last: Record<string, unknown> | undefined;
+    await waitFor('the deploy record', async () => {
+      last = (await nebulaCli(['deploys', '--limit', '1'])).events[0];
+      return last?.commit === slow;
+    }, 30_000, 200);
+    expect(last).toMatchObject({ commit: slow, result: 'rolled_back' });
+    expect(await serverMain()).toBe(commits.fixed);
   });
 
   it('deploy outside a checkout, or without the remote, says what to do', async () => {

@@ -5,9 +5,11 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../ops/embedded/processes';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
+import { makeRandomFile } from '../../ops/test-support/random-file';
 import { tempDir } from '../../ops/test-support/services';
-import { byEvent, cliHome, runCli, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
+import { byEvent, cliHome, killHard, runCli, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
 
 const run = promisify(execFile);
 const CLIP = '/clips/clip.mp4';
@@ -17,9 +19,28 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
   let work: { path: string; remove: () => Promise<void> };
   let env: CliEnvironment;
   let clip: string;
-  let uploadEventId: string;
 
   const jobsOf = (events: CliEvent[], path: string) => events.filter((e) => e.event === 'job' && e.path === path);
+  /** The id of the upload.completed event of a file, read from the log rather than kept from another test. */
+  const uploadEventOf = async (path: string) => {
+    const uploads = await runCli(env, ['events', '--type', 'upload.completed', '--limit', '1000']);
+    const found = uploads.events.find((e) => (e.data as { path?: string }).path === path);
+    expect(found, `an upload.completed event for ${path}`).toBeDefined();
+    return found!.id as string;
+  };
+  /** Uploads files of random bytes named like videos: each gets a media job that fails in ffprobe. */
+  const uploadBroken = async (folder: string, names: string[]) => {
+    const files = [];
+    for (const name of names) {
+      const file = join(work.path, `${folder.replaceAll('/', '_')}-${name}`);
+      await makeRandomFile(file, 64 * 1024);
+      files.push(file);
+    }
+    const up = await runCli(env, ['upload', ...files, '--to', folder]);
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    return files.map((file) => `${folder}/${file.slice(file.lastIndexOf('/') + 1)}`);
+  };
 
   beforeAll(async () => {
     [nebula, work] = await Promise.all([startNebula(), tempDir('nebula-cli-media-')]);
@@ -40,9 +61,11 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
     const up = await runCli(env, ['upload', clip, '--to', '/clips']);
     expect(up.code).toBe(0);
     await watch.waitFor((e) => e.event === 'job' && e.path === CLIP && e.status === 'ready');
+    // Without a path the watch has no end: Ctrl-C ends it, and the exit code says so.
     watch.child.kill('SIGINT');
     const result = await watch.result();
-    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('nebula: interrupted\n');
+    expect(result.code).toBe(130);
 
     const seen = jobsOf(result.events, CLIP);
     const order = [...new Set(seen.map((e) => e.status))];
@@ -70,7 +93,6 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
     const uploads = await runCli(env, ['events', '--type', 'upload.completed']);
     expect(uploads.code).toBe(0);
     expect(uploads.events).toEqual([expect.objectContaining({ type: 'upload.completed', data: expect.objectContaining({ path: CLIP }) })]);
-    uploadEventId = uploads.events[0]!.id as string;
 
     const last3 = await runCli(env, ['events', '--limit', '3']);
     expect(last3.events).toHaveLength(3);
@@ -84,6 +106,7 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
   });
 
   it('replay runs the pipeline again, and events --follow sees it through a gateway restart', { timeout: 120_000 }, async () => {
+    const uploadEventId = await uploadEventOf(CLIP);
     const follow = spawnCli(env, ['events', '--follow', '--limit', '1']);
     const listed = await follow.waitFor(() => true);
 
@@ -97,15 +120,18 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
     await follow.waitFor((e) => e.type === 'media.ready' && BigInt(e.id as string) > BigInt(listed.id as string));
     follow.child.kill('SIGINT');
     const followed = await follow.result();
-    expect(followed.code).toBe(0);
+    expect(followed.code).toBe(130);
     expect(followed.stderr).toMatch(/^nebula: connection lost \(.*\); reconnecting…$/m);
+    expect(followed.stderr).toMatch(/^nebula: interrupted$/m);
+    expect(followed.events.at(-1)).toEqual({ event: 'error', code: 'interrupted', message: 'interrupted' });
 
     // Exactly the log, nothing lost or repeated across the reconnect.
+    const printed = followed.events.slice(0, -1);
     const log = await runCli(env, ['events', '--limit', '1000']);
     const from = log.events.findIndex((e) => e.id === listed.id);
-    const expected = log.events.slice(from, from + followed.events.length).map((e) => e.id);
-    expect(followed.events.map((e) => e.id)).toEqual(expected);
-    expect(followed.events.map((e) => e.type)).toEqual(expect.arrayContaining(['media.queued', 'media.started', 'media.ready']));
+    const expected = log.events.slice(from, from + printed.length).map((e) => e.id);
+    expect(printed.map((e) => e.id)).toEqual(expected);
+    expect(printed.map((e) => e.type)).toEqual(expect.arrayContaining(['media.queued', 'media.started', 'media.ready']));
 
     const status = await runCli(env, ['status', CLIP]);
     expect(jobsOf(status.events, CLIP)).toEqual([expect.objectContaining({ status: 'ready' })]);
@@ -115,6 +141,10 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
     const unknown = await runCli(env, ['replay', '999999']);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toBe('nebula: no event 999999 (nebula events lists them)\n');
+    // Beyond PostgreSQL's bigint: no such event either, not a server error.
+    const huge = await runCli(env, ['replay', '99999999999999999999']);
+    expect(huge.stderr).toBe('nebula: no event 99999999999999999999 (nebula events lists them)\n');
+    expect(huge.code).toBe(4);
 
     const ready = (await runCli(env, ['events', '--type', 'media.ready', '--limit', '1'])).events[0]!;
     const refused = await runCli(env, ['replay', ready.id as string]);
@@ -152,6 +182,16 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
     expect(opened.events.find(byEvent('open'))).toEqual({ event: 'open', player: join(bin, 'mpv'), url: info!.hls });
     expect(await readFile(called, 'utf8')).toBe(`${info!.hls as string}\n`);
 
+    // mpv exits 4 when the user quits it with Ctrl+C: a normal end, not a failure.
+    await writeFile(join(bin, 'mpv'), '#!/bin/sh\nexit 4\n');
+    const quit = await runCli(env, ['play', CLIP, '--open'], { env: { PATH: bin } });
+    expect(quit.stderr).toBe('');
+    expect(quit.code).toBe(0);
+    await writeFile(join(bin, 'mpv'), '#!/bin/sh\nexit 2\n');
+    const broken = await runCli(env, ['play', CLIP, '--open'], { env: { PATH: bin } });
+    expect(broken.stderr).toBe('nebula: mpv exited with code 2\n');
+    expect(broken.code).toBe(1);
+
     const empty = join(work.path, 'empty-bin');
     await mkdir(empty);
     const none = await runCli(env, ['play', CLIP, '--open'], { env: { PATH: empty } });
@@ -164,13 +204,91 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
     const bun = [join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'bun')];
     const [nodeStatus, bunStatus] = await Promise.all([runCli(env, ['status']), runCli(env, ['status'], { runtime: bun })]);
     expect(bunStatus.stderr).toBe('');
+    expect(jobsOf(nodeStatus.events, CLIP)).toEqual([expect.objectContaining({ status: 'ready' })]);
     expect(bunStatus.events).toEqual(nodeStatus.events);
 
+    const uploadEventId = await uploadEventOf(CLIP);
     const follow = spawnCli(env, ['events', '--follow', '--limit', '1'], { runtime: bun });
     const listed = await follow.waitFor(() => true);
     expect((await runCli(env, ['replay', uploadEventId])).code).toBe(0);
     await follow.waitFor((e) => e.type === 'media.ready' && BigInt(e.id as string) > BigInt(listed.id as string));
     follow.child.kill('SIGINT');
-    expect((await follow.result()).code).toBe(0);
+    expect((await follow.result()).code).toBe(130);
+  });
+
+  it('status <file> --watch exits 1 with the reason when its job fails', { timeout: 60_000 }, async () => {
+    const [broken] = await uploadBroken('/broken', ['x.mp4']);
+    const watched = await runCli(env, ['status', broken!, '--watch']);
+    expect(watched.stderr).toMatch(new RegExp(`^nebula: the media job failed: ${broken}: "[^"]*x\\.mp4" is not a video ffmpeg can read .*\\n$`));
+    expect(watched.code).toBe(1);
+    expect(jobsOf(watched.events, broken!).at(-1)).toMatchObject({ status: 'failed' });
+    // The original stays: the job failed, the file did not.
+    expect((await runCli(env, ['ls', '/broken'])).events).toEqual([expect.objectContaining({ path: broken, status: 'ready' })]);
+  });
+
+  it('status <folder> lists the jobs under it, however many newer ones there are elsewhere', { timeout: 60_000 }, async () => {
+    const [older] = await uploadBroken('/archive/2025', ['old.mp4']);
+    const newer = await uploadBroken('/elsewhere', ['a.mp4', 'b.mp4']);
+    expect((await runCli(env, ['status', '/archive', '--watch'])).code).toBe(1);
+    expect((await runCli(env, ['status', '/elsewhere', '--watch'])).code).toBe(1);
+
+    // Only one finished job per listing: the newest of the whole server would be one of /elsewhere.
+    const archive = await runCli(env, ['status', '/archive', '--recent', '1']);
+    expect(archive.stderr).toBe('');
+    expect(archive.events).toEqual([expect.objectContaining({ event: 'job', path: older, status: 'failed' })]);
+    const elsewhere = await runCli(env, ['status', '/elsewhere']);
+    expect(elsewhere.events.map((e) => e.path).sort()).toEqual([...newer].sort());
+
+    const api = await fetch(`${nebula.url}/api/media/jobs?path=${encodeURIComponent('/archive')}`);
+    expect(((await api.json()) as { path: string }[]).map((job) => job.path)).toEqual([older]);
+    const missing = await fetch(`${nebula.url}/api/media/jobs?path=/no/such/folder`);
+    expect(missing.status).toBe(404);
+  });
+
+  it('lists at most ?limit= queued jobs and counts the others', { timeout: 120_000 }, async () => {
+    // With no worker running, the jobs stay queued.
+    await nebula.killWorker();
+    try {
+      const queued = await uploadBroken('/waiting', ['1.mp4', '2.mp4', '3.mp4']);
+      const limited = await fetch(`${nebula.url}/api/media/jobs?path=/waiting&limit=2`);
+      expect(limited.status).toBe(200);
+      expect(limited.headers.get('x-more-jobs')).toBe('1');
+      const jobs = (await limited.json()) as { path: string; status: string }[];
+      expect(jobs).toHaveLength(2);
+      expect(jobs.every((job) => job.status === 'queued' && queued.includes(job.path))).toBe(true);
+      expect((await fetch(`${nebula.url}/api/media/jobs?limit=0`)).status).toBe(400);
+
+      const all = await runCli(env, ['status', '/waiting']);
+      expect(jobsOf(all.events, queued[0]!)).toEqual([expect.objectContaining({ status: 'queued' })]);
+      expect(all.events.filter(byEvent('job'))).toHaveLength(3);
+      expect(all.events.find(byEvent('more'))).toBeUndefined();
+    } finally {
+      await nebula.startWorker();
+    }
+    expect((await runCli(env, ['status', '/waiting', '--watch'])).code).toBe(1);
+  });
+
+  it('status --watch sees the end of a job that ended while the gateway was down, before any event came', { timeout: 120_000 }, async () => {
+    await nebula.killWorker();
+    const [file] = await uploadBroken('/gap', ['gap.mp4']);
+    const watch = spawnCli(env, ['status', file!, '--watch']);
+    try {
+      await watch.waitFor(byEvent('watching'));
+      expect(jobsOf(watch.events, file!)).toEqual([expect.objectContaining({ status: 'queued' })]);
+
+      await nebula.killGateway();
+      // The worker works without the gateway: the job starts and fails while nobody streams it.
+      const worker = nebula.startWorker();
+      await waitFor('the worker to fail the job', async () => nebula.output().includes('gap.mp4: attempt 1 failed'), 60_000, 100);
+      await nebula.startGateway();
+      await worker;
+
+      const result = await watch.result();
+      expect(result.stderr).toMatch(/^nebula: the media job failed: \/gap\/[^:]*gap\.mp4: /);
+      expect(result.code).toBe(1);
+      expect(result.events.find(byEvent('reconnecting'))).toBeDefined();
+    } finally {
+      if (watch.child.exitCode === null) await killHard(watch.child);
+    }
   });
 });

@@ -18,7 +18,24 @@ export async function deploy(options: { remote: string }, context: CommandContex
   }
   output.line(`pushing ${head.commit.slice(0, 7)} "${head.subject}" to ${repo.remote} (${repo.url}) main`, { event: 'push', remote: repo.remote, url: repo.url, commit: head.commit, subject: head.subject });
 
-  const { lines, upToDate } = await repo.pushHeadToMain((line) => output.line(line, { event: 'output', line, remote: remoteText(line) !== null }));
+  // Ctrl-C stops following, not the deploy: once the push is in, the server's hook goes on by itself.
+  const stop = new AbortController();
+  const interrupt = () => {
+    if (stop.signal.aborted) process.exit(EXIT.interrupted); // a second Ctrl-C: leave now
+    stop.abort(
+      new CliError(`interrupted: if the push reached the server, the deploy goes on there; nebula deploys shows its result`, EXIT.interrupted, 'interrupted'),
+    );
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  let pushed: { lines: string[]; upToDate: boolean };
+  try {
+    pushed = await repo.pushHeadToMain((line) => output.line(line, { event: 'output', line, remote: remoteText(line) !== null }), stop.signal);
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  const { lines, upToDate } = pushed;
   const outcome = deployOutcome(lines.map(remoteText).filter((text): text is string => text !== null));
 
   if (!outcome) {

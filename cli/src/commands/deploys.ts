@@ -2,6 +2,7 @@ import type { DeployRecord } from '@nebula/shared';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { describeResult, parseDeployRecords, runningRecord } from '../deploy/deploy-records';
+import { scriptFailure } from '../deploy/script-failure';
 import { RECORDS_ACTION, serverScript } from '../deploy/server-script';
 import { ServerRepo } from '../deploy/server-repo';
 import { ServerShell } from '../deploy/server-shell';
@@ -19,6 +20,9 @@ export interface DeploysOptions {
  * --remote straight from the server through the git remote, which works while the gateway is down.
  */
 export async function deploys(options: DeploysOptions, context: CommandContext): Promise<void> {
+  if (options.runtime !== undefined && !options.remote) {
+    throw new CliError('--runtime needs --remote: it names the runtime folder on the server, which only --remote reads (the gateway knows its own)', EXIT.usage, 'usage');
+  }
   let records: DeployRecord[];
   let running: DeployRecord | null = null;
   if (options.remote) {
@@ -26,9 +30,7 @@ export async function deploys(options: DeploysOptions, context: CommandContext):
     const location = repo.location();
     const shell = new ServerShell(location, repo.topLevel);
     const result = await shell.run(serverScript(location.path, RECORDS_ACTION, options.runtime), []);
-    if (result.code !== 0) {
-      throw new CliError(`could not read the deploy history on ${repo.remote} (${repo.url}): ${result.stderr[0] ?? `exit ${result.code}`}`, EXIT.failed, 'remote_failed');
-    }
+    if (result.code !== 0) throw scriptFailure(result, `could not read the deploy history on ${repo.remote}`, repo.url, 'remote_failed');
     records = parseDeployRecords(result.stdout);
     running = runningRecord(records, await repo.serverMain());
     records = records.slice(0, options.limit);

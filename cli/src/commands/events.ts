@@ -45,7 +45,12 @@ export async function events(options: EventsOptions, context: CommandContext): P
   if (newest === null) return EXIT.ok;
 
   const stop = new AbortController();
-  const interrupt = () => stop.abort();
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted) process.exit(EXIT.interrupted); // a second Ctrl-C: leave now
+    interrupted = true;
+    stop.abort();
+  };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   try {
@@ -63,5 +68,7 @@ export async function events(options: EventsOptions, context: CommandContext): P
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
   }
+  // Following has no end of its own: Ctrl-C is how it stops, and it says so in the exit code, as `tail -f` does.
+  if (interrupted) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
   return EXIT.ok;
 }

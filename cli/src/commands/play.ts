@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
-import { findOnPath, PLAYERS, runPlayer } from '../player';
+import { findOnPath, PLAYERS, playerFailed, runPlayer } from '../player';
 import { normaliseRemotePath } from '../remote-path';
 
 /**
@@ -35,6 +35,6 @@ export async function play(path: string, options: { open?: boolean }, context: C
   const url = hls ?? original;
   context.output.line(`opening ${hls ? 'the HLS stream' : 'the original'} in ${basename(player)}`, { event: 'open', player, url });
   const code = await runPlayer(player, url);
-  if (code !== 0) throw new CliError(`${basename(player)} exited with code ${code}`, EXIT.failed, 'player_failed');
+  if (playerFailed(player, code)) throw new CliError(`${basename(player)} exited with code ${code}`, EXIT.failed, 'player_failed');
   return EXIT.ok;
 }

@@ -1,9 +1,10 @@
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { deployOutcome } from '../deploy/deploy-output';
+import { scriptFailure, scriptReason } from '../deploy/script-failure';
 import { ROLLBACK_ACTION, serverScript } from '../deploy/server-script';
 import { ServerRepo } from '../deploy/server-repo';
-import { ServerShell } from '../deploy/server-shell';
+import { ServerShell, type ScriptResult } from '../deploy/server-shell';
 
 export interface RollbackOptions {
   remote: string;
@@ -17,6 +18,7 @@ export interface RollbackOptions {
  * It redeploys a kept release through the same health gate as a push.
  */
 export async function rollback(sha: string | undefined, options: RollbackOptions, context: CommandContext): Promise<number> {
+  if (sha !== undefined && options.list) throw new CliError(`--list takes no commit: nebula rollback --list shows the kept releases, nebula rollback ${sha} goes back to one`, EXIT.usage, 'usage');
   if (sha !== undefined && !/^[0-9a-f]{4,40}$/i.test(sha)) throw new CliError(`not a commit sha: "${sha}" (4 to 40 hex digits, e.g. abc1234)`, EXIT.usage, 'usage');
   const { output } = context;
   const repo = await ServerRepo.open(process.cwd(), options.remote);
@@ -33,7 +35,7 @@ export async function rollback(sha: string | undefined, options: RollbackOptions
   });
 
   if (options.list) {
-    if (result.code !== 0) throw failure(result.code, result.stderr, repo.url);
+    if (result.code !== 0) throw failure(result, repo.url);
     for (const line of result.stdout) {
       const [release, commit, current] = line.split(' ');
       output.line(line, { release, commit, current: current === 'current' });
@@ -54,13 +56,11 @@ export async function rollback(sha: string | undefined, options: RollbackOptions
     output.event({ event: 'rollback_failed', reason: outcome.reason });
     throw new CliError(`rollback failed: ${outcome.reason}`, EXIT.failed, 'rollback_failed');
   }
-  throw failure(result.code, result.stderr, repo.url);
+  throw failure(result, repo.url);
 }
 
-function failure(code: number, stderr: string[], url: string): CliError {
-  const first = stderr.find((line) => line.trim()) ?? `exit ${code}`;
-  if (/^no kept release of commit/.test(first)) return new CliError(`rollback failed: ${first.replace(/[;:]\s*kept releases:?$/, '')} (nebula rollback --list shows the kept ones)`, EXIT.notFound, 'not_found');
-  if (code === 126 || code === 127) return new CliError(`rollback failed: the server has no Nebula rollback.sh (${first}); run hooks/install.sh there (remote ${url})`, EXIT.failed, 'not_installed');
-  if (code === 255) return new CliError(`rollback failed: ssh could not run it on the server: ${first}`, EXIT.unreachable, 'unreachable');
-  return new CliError(`rollback failed: ${first}`, EXIT.failed, 'rollback_failed');
+function failure(result: ScriptResult, url: string): CliError {
+  const reason = scriptReason(result);
+  if (/^no kept release of commit/.test(reason)) return new CliError(`rollback failed: ${reason.replace(/[;:]\s*kept releases:?$/, '')} (nebula rollback --list shows the kept ones)`, EXIT.notFound, 'not_found');
+  return scriptFailure(result, 'rollback failed', url, 'rollback_failed');
 }

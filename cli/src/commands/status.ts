@@ -24,19 +24,30 @@ export async function status(path: string | undefined, options: StatusOptions, c
   const empty = entry ? `no media jobs for ${entry.path}` : 'no media jobs';
 
   if (!options.watch) {
-    const board = new JobBoard(await snapshot(client, entry, options.recent));
-    const jobs = board.all().filter((job) => inScope(job.path, scope));
+    const listed = await snapshot(client, entry, options.recent);
+    const jobs = new JobBoard(listed.jobs).all().filter((job) => inScope(job.path, scope));
     if (context.output.json) {
       for (const job of jobs) context.output.event({ event: 'job', ...job });
+      if (listed.more > 0) context.output.event({ event: 'more', jobs: listed.more });
       return EXIT.ok;
     }
     const { StatusScreen } = await import('../ui/status-screen');
-    await new StatusScreen(jobs, context.output.color, empty).finish();
+    await new StatusScreen(jobs, context.output.color, empty, listed.more).finish();
     return EXIT.ok;
   }
 
+  // Where the stream starts, read first: a reconnect then always has a Last-Event-ID, even when the
+  // gateway restarts before the first event arrived, and events from the gap are not lost.
+  const newest = (await client.events({ limit: 1 })).at(-1)?.id ?? '0';
+
   const stop = new AbortController();
-  const interrupt = () => stop.abort();
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted) process.exit(EXIT.interrupted); // a second Ctrl-C: leave now
+    if (stop.signal.aborted) return; // the watch was over already
+    interrupted = true;
+    stop.abort();
+  };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
 
@@ -72,7 +83,7 @@ export async function status(path: string | undefined, options: StatusOptions, c
   };
 
   const following = followEvents(client, {
-    after: null,
+    after: newest,
     signal: stop.signal,
     onEvent: (event) => (board ? apply(event) : early.push(event)),
     onConnection: (state, reason) => {
@@ -87,9 +98,11 @@ export async function status(path: string | undefined, options: StatusOptions, c
   });
   try {
     await Promise.race([ready, following]);
-    board = new JobBoard(await snapshot(client, entry, options.recent));
+    const listed = await snapshot(client, entry, options.recent);
+    board = new JobBoard(listed.jobs);
     for (const job of inView()) show(job);
-    screen?.update(inView(), true);
+    if (listed.more > 0) context.output.event({ event: 'more', jobs: listed.more });
+    screen?.update(inView(), true, listed.more);
     for (const event of early.splice(0)) apply(event);
     // Scripts (and tests) can act once the watch sees everything that happens from here on.
     context.output.event({ event: 'watching', path: scope });
@@ -102,6 +115,10 @@ export async function status(path: string | undefined, options: StatusOptions, c
     await screen?.finish();
   }
 
+  if (interrupted) {
+    const left = board ? inView().filter((job) => !isFinished(job)).length : 0;
+    throw new CliError(`interrupted${left ? `: ${left} media job${left === 1 ? '' : 's'} still going on on the server (nebula status${scope === '/' ? '' : ` ${scope}`} shows them)` : ''}`, EXIT.interrupted, 'interrupted');
+  }
   const failed = board ? inView().filter((job) => job.status === 'failed') : [];
   if (entry && failed.length > 0) {
     const first = failed[0]!;
@@ -110,14 +127,20 @@ export async function status(path: string | undefined, options: StatusOptions, c
   return EXIT.ok;
 }
 
-/** The jobs list, plus the file's own state when a single file is asked about and is not among them. */
-async function snapshot(client: NebulaClient, entry: EntryDto | null, recent: number): Promise<MediaJobDto[]> {
-  const jobs = await client.mediaJobs(recent);
-  if (entry?.kind !== 'file' || jobs.some((job) => job.fileId === entry.id)) return jobs;
+/**
+ * The jobs of the file or folder (the gateway filters by path), plus the file's own state when a
+ * single file is asked about and is not among them; `more`: in-flight jobs beyond the list's limit.
+ */
+async function snapshot(client: NebulaClient, entry: EntryDto | null, recent: number): Promise<{ jobs: MediaJobDto[]; more: number }> {
+  const { jobs, more } = await client.mediaJobs({ recent, path: entry?.path });
+  if (entry?.kind !== 'file' || jobs.some((job) => job.fileId === entry.id)) return { jobs, more };
   const details = await client.media(entry.id);
   const last = details.attempts.at(-1);
-  return [
-    ...jobs,
-    { fileId: entry.id, path: entry.path, status: details.status, error: details.error, progress: null, attempt: last?.attempt ?? 0, updatedAt: last?.finishedAt ?? last?.startedAt ?? entry.updatedAt },
-  ];
+  return {
+    jobs: [
+      ...jobs,
+      { fileId: entry.id, path: entry.path, status: details.status, error: details.error, progress: null, attempt: last?.attempt ?? 0, updatedAt: last?.finishedAt ?? last?.startedAt ?? entry.updatedAt },
+    ],
+    more,
+  };
 }

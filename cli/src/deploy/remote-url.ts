@@ -10,7 +10,7 @@ export type ServerLocation =
       user: string | null;
       host: string;
       port: number | null;
-      /** The bare repo on the server: absolute, "~/..." or relative to the login's home. */
+      /** The bare repo on the server: absolute, "~/...", "~user/..." (left for the server's shell to expand) or relative to the login's home. */
       path: string;
     }
   | { kind: 'local'; path: string };

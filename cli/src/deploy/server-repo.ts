@@ -63,9 +63,9 @@ export class ServerRepo {
    * `git push <remote> HEAD:refs/heads/main`, handing every line git prints to `onLine` as it
    * arrives (the hook's output comes as `remote: ` lines). Resolves with all lines, and whether
    * the server's main was HEAD already (then no hook ran); a refused push
-   * rejects with git's reason in one line.
+   * rejects with git's reason in one line. `signal` stops git (with SIGINT, as Ctrl-C would).
    */
-  async pushHeadToMain(onLine: (line: string) => void): Promise<{ lines: string[]; upToDate: boolean }> {
+  async pushHeadToMain(onLine: (line: string) => void, signal?: AbortSignal): Promise<{ lines: string[]; upToDate: boolean }> {
     const lines: string[] = [];
     const splitter = new GitOutputLines();
     const take = (found: string[]) => {
@@ -74,7 +74,7 @@ export class ServerRepo {
         onLine(line);
       }
     };
-    const git = this.git.outputHandler((command, _stdout, stderr) => {
+    const git = (signal ? simpleGit({ baseDir: this.topLevel, abort: signal }) : this.git).outputHandler((command, _stdout, stderr) => {
       if (command !== 'git') return;
       stderr.on('data', (chunk: Buffer) => take(splitter.push(chunk.toString('utf8'))));
       stderr.on('end', () => take(splitter.end()));
@@ -84,6 +84,7 @@ export class ServerRepo {
       const result = await git.push(this.remote, 'HEAD:refs/heads/main');
       upToDate = result.pushed.length > 0 && result.pushed.every((ref) => ref.alreadyUpdated);
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw new CliError(`git push ${this.remote} failed: ${pushFailure(lines, error)}`, EXIT.failed, 'push_failed');
     } finally {
       git.outputHandler(undefined);

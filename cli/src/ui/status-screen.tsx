@@ -1,13 +1,15 @@
 import { Box, render, Text, useStdout } from 'ink';
 import { useSyncExternalStore } from 'react';
 import { bar } from '../format';
-import { describeJob, type JobView } from '../job-board';
+import { describeJob, fitJobs, type JobView } from '../job-board';
 import { fitLabel } from './progress-row';
 import { Store } from './store';
 import { closeScreen } from './unmount';
 
 interface StatusView {
   jobs: JobView[];
+  /** Jobs the gateway did not list (beyond its limit). */
+  more: number;
   note: string | null;
 }
 
@@ -29,9 +31,13 @@ function JobRow({ job, color }: { job: JobView; color: boolean }) {
 
 function StatusBoard({ store, color, empty }: { store: Store<StatusView>; color: boolean; empty: string }) {
   const view = useSyncExternalStore(store.subscribe, store.get);
+  // A frame as tall as the terminal makes Ink clear the screen on every redraw: keep one line free.
+  const rows = useStdout().stdout.rows || Infinity;
+  const { shown, more } = fitJobs(view.jobs, rows - 1 - (view.note ? 1 : 0), view.more);
   return (
     <Box flexDirection="column">
-      {view.jobs.length === 0 ? <Text>{empty}</Text> : view.jobs.map((job) => <JobRow key={job.fileId} job={job} color={color} />)}
+      {shown.length === 0 && more === 0 ? <Text>{empty}</Text> : shown.map((job) => <JobRow key={job.fileId} job={job} color={color} />)}
+      {more > 0 ? <Text dimColor>… {more} more</Text> : null}
       {view.note ? <Text dimColor>{view.note}</Text> : null}
     </Box>
   );
@@ -42,13 +48,13 @@ export class StatusScreen {
   private readonly store: Store<StatusView>;
   private readonly ink: ReturnType<typeof render>;
 
-  constructor(jobs: JobView[], color: boolean, empty: string) {
-    this.store = new Store<StatusView>({ jobs, note: null });
+  constructor(jobs: JobView[], color: boolean, empty: string, more = 0) {
+    this.store = new Store<StatusView>({ jobs, more, note: null });
     this.ink = render(<StatusBoard store={this.store} color={color} empty={empty} />, { patchConsole: false, exitOnCtrlC: false });
   }
 
-  update(jobs: JobView[], urgent = false): void {
-    this.store.set({ ...this.store.get(), jobs: [...jobs] }, urgent);
+  update(jobs: JobView[], urgent = false, more = this.store.get().more): void {
+    this.store.set({ ...this.store.get(), jobs: [...jobs], more }, urgent);
   }
 
   note(note: string | null): void {

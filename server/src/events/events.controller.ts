@@ -8,13 +8,13 @@ import { TraceId } from '../http/request-context';
 import { MediaJobs } from '../media/media-jobs';
 import { isVideo } from '../uploads/media-kind';
 import { EventFeed } from './event-feed';
-import { EventsRepository } from './events.repository';
+import { EventsRepository, isEventId, MAX_EVENT_ID } from './events.repository';
 
 const HEARTBEAT_MS = 15_000;
 
 function eventId(value: string | undefined, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw new BadRequestException({ code: 'bad_request', message: `${name} must be an event id (a whole number)` });
+  if (!isEventId(value)) throw new BadRequestException({ code: 'bad_request', message: `${name} must be an event id (a whole number up to ${MAX_EVENT_ID})` });
   return value;
 }
 

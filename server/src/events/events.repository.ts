@@ -11,6 +11,14 @@ export interface NewEvent {
   traceId?: string | null;
 }
 
+/** The largest event id there can be: ids are bigserial, PostgreSQL's int8. */
+export const MAX_EVENT_ID = 2n ** 63n - 1n;
+
+/** Whether `value` can be an event id: a whole number within int8 (beyond it, PostgreSQL errors out). */
+export function isEventId(value: string): boolean {
+  return /^\d+$/.test(value) && BigInt(value) <= MAX_EVENT_ID;
+}
+
 /** The event log: appended to in the same transaction as the change it records. */
 @Injectable()
 export class EventsRepository {
@@ -23,7 +31,7 @@ export class EventsRepository {
   }
 
   async findById(id: string): Promise<NebulaEvent | null> {
-    if (!/^\d+$/.test(id)) return null;
+    if (!isEventId(id)) return null;
     const record = await this.db.getRepository(EventRecord).findOneBy({ id });
     return record ? toEvent(record) : null;
   }

@@ -15,28 +15,9 @@ import { WebDist, type WebFile } from './web-dist';
 export class WebController {
   constructor(@Inject(WebDist) private readonly dist: WebDist) {}
 
-  @Get()
-  root(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return this.shell(req, res);
-  }
-
-  @Get('browse')
-  browseRoot(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return this.shell(req, res);
-  }
-
-  @Get('browse/*path')
-  browse(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return this.shell(req, res);
-  }
-
-  @Get('watch/*path')
-  watch(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return this.shell(req, res);
-  }
-
-  @Get('deploys')
-  deploys(@Req() req: Request, @Res() res: Response): Promise<void> {
+  /** Every URL the single-page app owns answers with its shell; the app reads the path itself. */
+  @Get(['', 'browse', 'browse/*path', 'watch/*path', 'deploys'])
+  page(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.shell(req, res);
   }
 

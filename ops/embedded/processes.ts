@@ -17,8 +17,36 @@ export function run(command: string, args: string[], options: SpawnOptions = {})
   });
 }
 
-/** A port the kernel says is free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
+/**
+ * A port free on 127.0.0.1 right now, chosen at random below the kernel's ephemeral range
+ * (/proc/sys/net/ipv4/ip_local_port_range). A port the kernel hands out for `listen(0)` comes
+ * from that range, and so does the source port of every outgoing connection: between our check
+ * and the service's own listen, a Postgres or Redis client could take it. Below the range only
+ * another listener can, and a random pick makes two callers choosing the same port unlikely.
+ */
+export async function freePort(): Promise<number> {
+  const ephemeralLow = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .then((text) => Number(text.trim().split(/\s+/)[0]))
+    .catch(() => 32768);
+  const low = 10_000;
+  const high = Number.isInteger(ephemeralLow) && ephemeralLow > low + 1000 ? ephemeralLow - 1 : 0;
+  for (let attempt = 0; high > 0 && attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await bindable(port)) return port;
+  }
+  return kernelPort();
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccelPath } from '@nebula/shared';
 import { tempDir } from '../../ops/test-support/services';
-import { fallbackOrder, hlsCommand, SoftwareBuilder, testEncodeArgs, walkFallback, type HlsJob } from '../src/media/ffmpeg-args';
-import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout } from '../src/media/hls-playlists';
+import { fallbackOrder, hlsCommand, posterArgs, posterRung, posterSeconds, SoftwareBuilder, testEncodeArgs, walkFallback, type HlsJob } from '../src/media/ffmpeg-args';
+import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt } from '../src/media/hls-playlists';
 import { planLadder } from '../src/media/ladder';
 import { parseProbe, probeArgs, type MediaProbe } from '../src/media/probe';
 import { ProgressReader, type EncodeProgress } from '../src/media/progress';
@@ -42,6 +42,21 @@ async function probePlaylist(path: string): Promise<{ duration: number; stream: 
   const result = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'v:0', path]);
   const json = JSON.parse(result.stdout) as { format: { duration: string }; streams: Record<string, string | number>[] };
   return { duration: Number(json.format.duration), stream: json.streams[0]! };
+}
+
+/** Cuts the poster the way the worker does: from the rung posterRung picks, at posterSeconds. */
+async function cutPoster(job: HlsJob, output: string): Promise<void> {
+  const rung = posterRung(job.ladder, job.probe).name;
+  const playlist = await readFile(join(job.outputDir, hlsLayout.variantPlaylist(rung)), 'utf8');
+  const source = segmentFileAt(job.outputDir, rung, playlist, posterSeconds(job.probe.durationSeconds))!;
+  const result = await run('ffmpeg', posterArgs(source, output, job.probe));
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+}
+
+/** PSNR (dB) of a JPEG against the source's frame at `seconds`, at the JPEG's size. */
+async function psnrAt(image: string, source: string, seconds: number, size: string): Promise<number> {
+  const result = await run('ffmpeg', ['-hide_banner', '-i', image, '-ss', String(seconds), '-i', source, '-frames:v', '1', '-lavfi', `[1:v]scale=${size}[ref];[0:v][ref]psnr`, '-f', 'null', '-']);
+  return Number(/average:([\d.]+)/.exec(result.stderr)?.[1] ?? Number.NaN);
 }
 
 /** Runs one step of a fallback order for real; a failure carries ffmpeg's own words. */
@@ -143,6 +158,14 @@ describe('an HLS ladder encoded for real with the software builder', () => {
     }
     // Keyframes on the same frames in every rung: every rung is cut into the same segments.
     expect(new Set(segmentLists).size).toBe(1);
+
+    // The poster comes from the ladder: the frame posterSeconds in (1 s for a 3 s clip), not another.
+    const poster = join(dir.path, 'sdr-poster.jpg');
+    await cutPoster(job, poster);
+    expect((await probePlaylist(poster)).stream).toMatchObject({ codec_name: 'mjpeg', width: 1280, height: 720 });
+    // It matches the source's frame at 1 s better, by a clear margin, than frames half a second around it.
+    const [before, right, after] = await Promise.all([0.5, 1, 1.5].map((t) => psnrAt(poster, job.input, t, '1280x720')));
+    expect(right).toBeGreaterThan(Math.max(before!, after!) + 2);
   });
 
   it('tone-maps 10-bit HLG HEVC to 8-bit SDR BT.709', async () => {
@@ -160,6 +183,10 @@ describe('an HLS ladder encoded for real with the software builder', () => {
       expect(['bt709', undefined]).toContain(played.stream['color_transfer']);
       expect(played.stream['color_transfer']).not.toBe('arib-std-b67');
     }
+    // The poster is cut from a tone-mapped rung, so it is 8-bit SDR too.
+    const poster = join(dir.path, 'hlg-poster.jpg');
+    await cutPoster(job, poster);
+    expect((await probePlaylist(poster)).stream).toMatchObject({ codec_name: 'mjpeg', width: 1280, height: 720, pix_fmt: 'yuvj420p' });
   });
 
   it('makes a one-rung ladder (a 360p source) whose playlist names an init segment that exists', async () => {

@@ -44,8 +44,8 @@ const PROGRESS_ARGS = ['-progress', 'pipe:1', '-nostats'];
  * Hable's curve with no desaturation (phones' HDR keeps its colour), then BT.709 limited range.
  * zscale (zimg) and tonemap are both in Debian's ffmpeg 5.1.
  */
-function softwareToneMap(pixelFormat: string, range: 'tv' | 'pc' = 'tv'): string[] {
-  return ['zscale=t=linear:npl=100', 'format=gbrpf32le', 'zscale=p=bt709', 'tonemap=tonemap=hable:desat=0', `zscale=t=bt709:m=bt709:r=${range}`, `format=${pixelFormat}`];
+function softwareToneMap(pixelFormat: string): string[] {
+  return ['zscale=t=linear:npl=100', 'format=gbrpf32le', 'zscale=p=bt709', 'tonemap=tonemap=hable:desat=0', 'zscale=t=bt709:m=bt709:r=tv', `format=${pixelFormat}`];
 }
 
 /** Where the source is decoded: on the GPU (frames stay there), or on the CPU and uploaded. */
@@ -341,23 +341,45 @@ export function posterSeconds(durationSeconds: number): number {
 
 export const POSTER_MAX_WIDTH = 1280;
 
-/** One JPEG frame, upright, at most 1280 wide, tone-mapped when the source is HDR. */
-export function posterArgs(input: string, seconds: number, output: string, probe: MediaProbe): string[] {
+/** Where a poster is cut from: one segment of a finished rung with its init segment, and the time into that segment. */
+export interface PosterSource {
+  init: string;
+  segment: string;
+  offsetSeconds: number;
+}
+
+/** The poster's size: upright, at most 1280 wide, even. */
+function posterSize(probe: MediaProbe): { width: number; height: number } {
   const video = requireVideo(probe);
   const width = Math.min(POSTER_MAX_WIDTH, Math.floor(video.displayWidth / 2) * 2);
-  const height = Math.max(2, Math.round((video.displayHeight * width) / video.displayWidth / 2) * 2);
-  // JPEG is full range: the tone map ends in full-range 4:2:0, which the mjpeg encoder takes as is.
-  const toneMap = video.hdr ? softwareToneMap('yuvj420p', 'pc') : [];
+  return { width, height: Math.max(2, Math.round((video.displayHeight * width) / video.displayWidth / 2) * 2) };
+}
+
+/**
+ * The rung a poster is cut from: the smallest at least as wide as the poster, else the widest.
+ * The rungs are upright, 8-bit SDR BT.709 already, so the poster is neither rotated nor tone-mapped
+ * again, and a 1280 px JPEG does not cost a 4K (or 10-bit HEVC) decode.
+ */
+export function posterRung(ladder: Ladder, probe: MediaProbe): Rung {
+  const { width } = posterSize(probe);
+  const byWidth = [...ladder.rungs].sort((a, b) => a.width - b.width);
+  return byWidth.find((rung) => rung.width >= width) ?? byWidth.at(-1)!;
+}
+
+/** One JPEG frame from a rung's fMP4 segment (read with its init segment through the concat protocol). */
+export function posterArgs(source: PosterSource, output: string, probe: MediaProbe): string[] {
+  const { width, height } = posterSize(probe);
+  if (source.init.includes('|') || source.segment.includes('|')) throw new Error(`a poster source path cannot hold "|": ${source.init} ${source.segment}`);
   return [
     ...COMMON_ARGS,
     '-ss',
-    String(seconds),
+    String(source.offsetSeconds),
     '-i',
-    input,
+    `concat:${source.init}|${source.segment}`,
     '-frames:v',
     '1',
     '-vf',
-    [...toneMap, `scale=${width}:${height}`].join(','),
+    `scale=${width}:${height}`,
     '-q:v',
     '3',
     '-update',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout } from './hls-playlists';
+import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentAt, segmentFileAt } from './hls-playlists';
 import type { Ladder } from './ladder';
 
 const eventPlaylist = `#EXTM3U
@@ -102,5 +102,40 @@ describe('completeMasterPlaylist', () => {
     expect(completeMasterPlaylist(once, ladder)).toBe(once);
     const stranger = ffmpegMaster.replace('360p/index.m3u8', 'other/index.m3u8');
     expect(completeMasterPlaylist(stranger, ladder)).toContain('#EXT-X-STREAM-INF:BANDWIDTH=1198000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"\nother/index.m3u8');
+  });
+});
+
+describe('segmentAt', () => {
+  const ladderPlaylist = `#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-MAP:URI="init_720p.mp4"
+#EXTINF:1.000000,
+seg_00000.m4s
+#EXTINF:4.000000,
+seg_00001.m4s
+#EXTINF:4.000000,
+seg_00002.m4s
+#EXT-X-ENDLIST
+`;
+
+  it('finds the segment holding a time, and the time into it', () => {
+    expect(segmentAt(ladderPlaylist, 0.5)).toEqual({ init: 'init_720p.mp4', segment: 'seg_00000.m4s', offsetSeconds: 0.5 });
+    expect(segmentAt(ladderPlaylist, 1)).toEqual({ init: 'init_720p.mp4', segment: 'seg_00001.m4s', offsetSeconds: 0 });
+    expect(segmentAt(ladderPlaylist, 3)).toEqual({ init: 'init_720p.mp4', segment: 'seg_00001.m4s', offsetSeconds: 2 });
+    expect(segmentAt(ladderPlaylist, 5.25)).toEqual({ init: 'init_720p.mp4', segment: 'seg_00002.m4s', offsetSeconds: 0.25 });
+  });
+
+  it('takes the start of the last segment for a time past the end', () => {
+    expect(segmentAt(ladderPlaylist, 60)).toEqual({ init: 'init_720p.mp4', segment: 'seg_00002.m4s', offsetSeconds: 0 });
+  });
+
+  it('gives the files as paths in the output folder', () => {
+    expect(segmentFileAt('/work/out', '720p', ladderPlaylist, 3)).toEqual({ init: '/work/out/720p/init_720p.mp4', segment: '/work/out/720p/seg_00001.m4s', offsetSeconds: 2 });
+    expect(segmentFileAt('/work/out', '720p', '#EXTM3U\n', 3)).toBeNull();
+  });
+
+  it('is null for a playlist without segments, or without an init segment to read them with', () => {
+    expect(segmentAt('#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n', 1)).toBeNull();
+    expect(segmentAt('#EXTM3U\n#EXTINF:4.0,\nseg_00000.ts\n', 1)).toBeNull();
   });
 });

@@ -1,3 +1,5 @@
+import { join, posix } from 'node:path';
+import type { PosterSource } from './ffmpeg-args';
 import type { Ladder, LadderAudio, Rung } from './ladder';
 
 /**
@@ -33,6 +35,38 @@ export function finalizeVariantPlaylist(text: string): string {
   }
   if (!lines.includes('#EXT-X-ENDLIST')) lines.push('#EXT-X-ENDLIST');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The segment of an fMP4 variant playlist that holds `seconds` (the last one when it is past the
+ * end), its init segment (EXT-X-MAP), and how far into the segment `seconds` is. URIs are the
+ * playlist's own, relative to its folder. Null when the playlist lists no segment or no init.
+ */
+export function segmentAt(playlist: string, seconds: number): { init: string; segment: string; offsetSeconds: number } | null {
+  let init: string | null = null;
+  let start = 0;
+  let duration: number | null = null;
+  let last: { init: string; segment: string; offsetSeconds: number } | null = null;
+  for (const raw of playlist.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#EXT-X-MAP:')) init = /URI="([^"]+)"/.exec(line)?.[1] ?? null;
+    else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice('#EXTINF:'.length));
+    else if (line && !line.startsWith('#') && duration !== null && Number.isFinite(duration)) {
+      if (!init) return null;
+      if (seconds < start + duration) return { init, segment: line, offsetSeconds: Math.round(Math.max(0, seconds - start) * 1000) / 1000 };
+      last = { init, segment: line, offsetSeconds: 0 };
+      start += duration;
+      duration = null;
+    }
+  }
+  return last;
+}
+
+/** Where in a ladder's output folder the frame `seconds` in is, for `rung`: its segment and init segment as paths. */
+export function segmentFileAt(outputDir: string, rung: string, playlist: string, seconds: number): PosterSource | null {
+  const at = segmentAt(playlist, seconds);
+  const dir = posix.dirname(hlsLayout.variantPlaylist(rung));
+  return at && { init: join(outputDir, dir, at.init), segment: join(outputDir, dir, at.segment), offsetSeconds: at.offsetSeconds };
 }
 
 /** Container overhead on top of the encoders' rates, as ffmpeg's own BANDWIDTH counts it. */

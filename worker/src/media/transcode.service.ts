@@ -8,9 +8,9 @@ import { storageKeys, type AccelPath, type Config, type TranscodeJob, type Trans
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
-import { fallbackOrder, FallbackExhaustedError, hlsCommand, posterArgs, posterSeconds, walkFallback } from './ffmpeg-args';
+import { fallbackOrder, FallbackExhaustedError, hlsCommand, posterArgs, posterRung, posterSeconds, walkFallback } from './ffmpeg-args';
 import { FfmpegRunner } from './ffmpeg.runner';
-import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout } from './hls-playlists';
+import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';
 import { planLadder, type Ladder } from './ladder';
 import { MediaRepository, type AttemptStep } from './media.repository';
@@ -81,7 +81,7 @@ export class TranscodeService {
       const order = fallbackOrder(this.capabilities.hwaccel.selected, probe);
       const outcome = await walkFallback(order, (path) => this.encode(job, path, original.path, join(work, path), probe, ladder, runId));
       steps = outcome.steps;
-      await this.poster(original.path, probe, fileId, work);
+      await this.poster(join(work, outcome.path), probe, ladder, fileId, work);
       await this.removeOtherRuns(fileId, `${runId}-${outcome.path}`);
       await this.media.setState(fileId, 'ready', null, {
         type: 'media.ready',
@@ -179,10 +179,15 @@ export class TranscodeService {
     return path;
   }
 
-  private async poster(input: string, probe: MediaProbe, fileId: string, work: string): Promise<void> {
+  /** A JPEG from a few seconds in, cut from the finished ladder (see posterRung), not from the original. */
+  private async poster(outputDir: string, probe: MediaProbe, ladder: Ladder, fileId: string, work: string): Promise<void> {
     const out = join(work, 'poster.jpg');
     try {
-      await this.ffmpeg.ffmpeg(posterArgs(input, posterSeconds(probe.durationSeconds), out, probe));
+      const rung = posterRung(ladder, probe);
+      const playlist = join(outputDir, hlsLayout.variantPlaylist(rung.name));
+      const source = segmentFileAt(outputDir, rung.name, await readFile(playlist, 'utf8'), posterSeconds(probe.durationSeconds));
+      if (!source) throw new Error(`${hlsLayout.variantPlaylist(rung.name)} lists no fMP4 segment`);
+      await this.ffmpeg.ffmpeg(posterArgs(source, out, probe));
       await this.storage.put(storageKeys.poster(fileId), createReadStream(out), { contentType: 'image/jpeg' });
     } catch (error) {
       // A missing poster is cosmetic: the ladder is what matters.

@@ -254,6 +254,21 @@ describe('the web UI in a real browser', () => {
     // Nothing sticks out sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await shot(page, '05-phone-folder');
+    // The longest status a row shows fits beside its buttons (the badge is set to it here, as only a
+    // running transcode would show it).
+    const overlap = await row.evaluate((li) => {
+      const status = li.querySelector('.status')!;
+      status.textContent = 'Transcoding 100%';
+      // The text's own extent: a grid cell that is too narrow lets its text run out of the box.
+      const text = document.createRange();
+      text.selectNodeContents(status);
+      const drawn = [text.getBoundingClientRect(), status.getBoundingClientRect()];
+      const button = li.querySelector('.entry-actions button')!.getBoundingClientRect();
+      return drawn.some((box) => box.right > button.left && box.bottom > button.top && box.top < button.bottom);
+    });
+    expect(overlap).toBe(false);
+    await page.reload();
+    await expect.poll(() => row.isVisible()).toBe(true);
 
     // Rename with the keyboard only: Tab to the button, Enter, type, Enter.
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
@@ -268,6 +283,8 @@ describe('the web UI in a real browser', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('li.entry[data-entry="sunset walk.mp4"]').isVisible()).toBe(true);
     expect((await api<EntryDto>('/api/files/lookup?path=/Holidays/sunset walk.mp4')).kind).toBe('file');
+    // The keyboard is back on the row's button, not at the top of the page.
+    await expect.poll(focused).toBe('Rename sunset walk.mp4');
 
     await page.locator('li.entry[data-entry="sunset walk.mp4"]').getByRole('link').click();
     await expect.poll(() => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
@@ -397,17 +414,38 @@ describe('the web UI in a real browser', () => {
   it('moves and deletes with confirmation, and navigates by breadcrumbs', async () => {
     const page = await openPage(browser.context);
     await page.goto(`${nebula.url}/browse/Holidays`);
+    // A name is one folder, not a path: said in the dialog, nothing made.
     await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByLabel('Folder name').fill('Archive/2024');
+    await page.getByRole('button', { name: 'Create folder' }).click();
+    await expect.poll(() => page.getByRole('dialog').getByRole('alert').innerText()).toBe('A folder name cannot hold “/”. Make one folder, open it, and make the next one inside.');
+    expect((await fetch(`${nebula.url}/api/files/lookup?path=/Holidays/Archive`)).status).toBe(404);
     await page.getByLabel('Folder name').fill('Archive');
     await page.getByRole('button', { name: 'Create folder' }).click();
     await expect.poll(() => page.getByRole('link', { name: 'Archive' }).isVisible()).toBe(true);
 
     await page.getByRole('button', { name: 'Move notes.txt' }).click();
     await page.getByRole('dialog').getByRole('button', { name: /Archive/ }).click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toContain('Destination: /Holidays/Archive');
     await page.getByRole('button', { name: 'Move here' }).click();
     await expect.poll(() => page.locator('li.entry[data-entry="notes.txt"]').count()).toBe(0);
+    expect(await page.locator('.notice').innerText()).toBe('Moved notes.txt to /Holidays/Archive.');
     await page.getByRole('link', { name: 'Archive' }).click();
     await expect.poll(() => page.locator('li.entry[data-entry="notes.txt"]').isVisible()).toBe(true);
+
+    // A video that is not one fails, and the row says why in words, on any screen (not in a tooltip).
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['these are my notes, not a video\n'.repeat(100)], 'not a video.mp4', { type: 'video/mp4' }));
+      document.querySelector('main')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    const broken = page.locator('li.entry[data-entry="not a video.mp4"]');
+    await expect.poll(() => broken.locator('[data-status]').getAttribute('data-status').catch(() => null), { timeout: 30_000 }).toBe('failed');
+    await expect.poll(() => broken.locator('.entry-error').innerText()).toMatch(/not a video ffmpeg can read/);
+    expect(await broken.locator('.entry-error').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Delete not a video.mp4' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => broken.count()).toBe(0);
 
     // Delete asks first; Cancel keeps the file.
     await page.getByRole('button', { name: 'Delete notes.txt' }).click();
@@ -418,6 +456,8 @@ describe('the web UI in a real browser', () => {
     await page.getByRole('button', { name: 'Delete notes.txt' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'This folder is empty' }).isVisible()).toBe(true);
+    // Its row, and the button that had focus, are gone: the keyboard goes on from the folder's heading.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Archive');
     expect((await fetch(`${nebula.url}/api/files/lookup?path=/Holidays/Archive/notes.txt`)).status).toBe(404);
 
     // Up through the breadcrumbs, then the whole folder goes.

@@ -36,7 +36,12 @@ async function request<T>(method: string, url: string, doing: string, body?: unk
     throw new ApiError(0, 'unreachable', UNREACHABLE);
   }
   if (!res.ok) throw errorFromBody(res.status, await res.text(), doing);
-  return (res.status === 204 ? undefined : await res.json()) as T;
+  if (res.status === 204) return undefined as T;
+  try {
+    return (await res.json()) as T;
+  } catch {
+    throw new ApiError(res.status, 'bad_response', `${doing} failed: the answer was not Nebula's (is a proxy or a login page in between?)`);
+  }
 }
 
 export const api = {

@@ -1,15 +1,23 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api';
 import { joinPath, parentOf } from '../routes';
 import type { EntryDto } from '../shared';
 
-/** A modal <dialog>: the browser traps focus, Escape closes it, and focus returns where it was. */
-function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+/**
+ * A modal <dialog>: the browser traps focus and Escape closes it (not while `busy`: the request
+ * runs on). Focus goes back to where it was when the dialog closes, however it closes.
+ */
+function Dialog({ title, onClose, busy = false, children }: { title: string; onClose: () => void; busy?: boolean; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
+  // A layout effect: its cleanup runs while the <dialog> is still in the page, before React removes it.
+  useLayoutEffect(() => {
     const dialog = ref.current;
+    const opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
@@ -21,7 +29,10 @@ function Dialog({ title, onClose, children }: { title: string; onClose: () => vo
       onClose={() => {
         if (!ref.current?.open) onClose();
       }}
-      onCancel={onClose}
+      onCancel={(event) => {
+        // Escape: the close event that follows calls onClose.
+        if (busy) event.preventDefault();
+      }}
     >
       <h2 id="dialog-title">{title}</h2>
       {children}
@@ -32,14 +43,23 @@ function Dialog({ title, onClose, children }: { title: string; onClose: () => vo
 function useSubmit(work: () => Promise<void>, onDone: () => void) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // onDone closes "the dialog": once this one is gone, that could be another one opened since.
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
     setBusy(true);
     setError(null);
     try {
       await work();
-      onDone();
+      if (mounted.current) onDone();
     } catch (e) {
+      if (!mounted.current) return;
       setError(e instanceof Error ? e.message : String(e));
       setBusy(false);
     }
@@ -47,17 +67,25 @@ function useSubmit(work: () => Promise<void>, onDone: () => void) {
   return { busy, error, submit };
 }
 
-export function PromptDialog(props: { title: string; label: string; initial: string; submitLabel: string; onSubmit: (value: string) => Promise<void>; onClose: () => void }) {
+export function PromptDialog(props: {
+  title: string;
+  label: string;
+  initial: string;
+  /** Select the name without its extension, as file managers do when renaming a file. */
+  selectStem?: boolean;
+  submitLabel: string;
+  onSubmit: (value: string) => Promise<void>;
+  onClose: () => void;
+}) {
   const [value, setValue] = useState(props.initial);
   const input = useRef<HTMLInputElement>(null);
   const { busy, error, submit } = useSubmit(() => props.onSubmit(value.trim()), props.onClose);
   useEffect(() => {
-    // Select the name without its extension, as file managers do on rename.
-    const dot = props.initial.lastIndexOf('.');
+    const dot = props.selectStem ? props.initial.lastIndexOf('.') : -1;
     input.current?.setSelectionRange(0, dot > 0 ? dot : props.initial.length);
-  }, [props.initial]);
+  }, [props.initial, props.selectStem]);
   return (
-    <Dialog title={props.title} onClose={props.onClose}>
+    <Dialog title={props.title} onClose={props.onClose} busy={busy}>
       <form onSubmit={submit}>
         <label className="field">
           <span>{props.label}</span>
@@ -69,7 +97,7 @@ export function PromptDialog(props: { title: string; label: string; initial: str
           </p>
         )}
         <div className="dialog-actions">
-          <button type="button" onClick={props.onClose}>
+          <button type="button" onClick={props.onClose} disabled={busy}>
             Cancel
           </button>
           <button type="submit" className="primary" disabled={busy || value.trim() === ''}>
@@ -84,7 +112,7 @@ export function PromptDialog(props: { title: string; label: string; initial: str
 export function ConfirmDialog(props: { title: string; message: ReactNode; confirmLabel: string; onConfirm: () => Promise<void>; onClose: () => void }) {
   const { busy, error, submit } = useSubmit(props.onConfirm, props.onClose);
   return (
-    <Dialog title={props.title} onClose={props.onClose}>
+    <Dialog title={props.title} onClose={props.onClose} busy={busy}>
       <div className="dialog-message">{props.message}</div>
       {error && (
         <p className="error" role="alert">
@@ -92,7 +120,7 @@ export function ConfirmDialog(props: { title: string; message: ReactNode; confir
         </p>
       )}
       <div className="dialog-actions">
-        <button type="button" autoFocus onClick={props.onClose}>
+        <button type="button" autoFocus onClick={props.onClose} disabled={busy}>
           Cancel
         </button>
         <button type="button" className="danger" disabled={busy} onClick={() => void submit()}>
@@ -104,14 +132,26 @@ export function ConfirmDialog(props: { title: string; message: ReactNode; confir
 }
 
 /** Pick a destination folder by browsing, then move there. */
-export function MoveDialog({ entry, onClose }: { entry: EntryDto; onClose: () => void }) {
+export function MoveDialog({ entry, onClose, onMoved }: { entry: EntryDto; onClose: () => void; onMoved: (folder: string) => void }) {
   const from = parentOf(entry.path);
   const [folder, setFolder] = useState(from);
   const [folders, setFolders] = useState<EntryDto[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const { busy, error, submit } = useSubmit(async () => {
     await api.move(entry.id, { folder });
+    onMoved(folder);
   }, onClose);
+  // Choosing a folder replaces the buttons: keep focus in the list, on its first button.
+  const picker = useRef<HTMLElement>(null);
+  const chosen = useRef(false);
+  const choose = (next: string) => {
+    chosen.current = true;
+    setFolder(next);
+  };
+  useEffect(() => {
+    if (!chosen.current || folders === null) return;
+    picker.current?.querySelector('button')?.focus();
+  }, [folders]);
 
   useEffect(() => {
     let current = true;
@@ -127,22 +167,22 @@ export function MoveDialog({ entry, onClose }: { entry: EntryDto; onClose: () =>
   }, [folder, entry.id]);
 
   return (
-    <Dialog title={`Move “${entry.name}”`} onClose={onClose}>
-      <p className="dialog-message">
+    <Dialog title={`Move “${entry.name}”`} onClose={onClose} busy={busy}>
+      <p className="dialog-message" aria-live="polite">
         Destination: <strong className="path">{folder}</strong>
       </p>
-      <nav aria-label="Destination folders" className="folder-picker">
+      <nav aria-label="Destination folders" className="folder-picker" ref={picker}>
         <ul>
           {folder !== '/' && (
             <li>
-              <button type="button" onClick={() => setFolder(parentOf(folder))}>
+              <button type="button" onClick={() => choose(parentOf(folder))}>
                 ↑ Up to {parentOf(folder) === '/' ? 'the top folder' : parentOf(folder)}
               </button>
             </li>
           )}
           {folders?.map((f) => (
             <li key={f.id}>
-              <button type="button" onClick={() => setFolder(joinPath(folder, f.name))}>
+              <button type="button" onClick={() => choose(joinPath(folder, f.name))}>
                 📁 {f.name}
               </button>
             </li>
@@ -157,7 +197,7 @@ export function MoveDialog({ entry, onClose }: { entry: EntryDto; onClose: () =>
         </p>
       )}
       <div className="dialog-actions">
-        <button type="button" onClick={onClose}>
+        <button type="button" onClick={onClose} disabled={busy}>
           Cancel
         </button>
         <button type="button" className="primary" disabled={busy || folder === from} onClick={() => void submit()}>

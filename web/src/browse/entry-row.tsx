@@ -23,18 +23,25 @@ export function EntryRow({ entry, progress, onAction }: { entry: EntryDto; progr
             <span key={i}>{part}</span>
           ))}
         </div>
+        {entry.media?.status === 'failed' && entry.media.error && (
+          <p className="entry-error" title={entry.media.error}>
+            {entry.media.error}
+          </p>
+        )}
       </div>
-      <Status entry={entry} progress={progress} />
-      <div className="entry-actions">
-        <button type="button" className="small" onClick={() => onAction('rename', entry)} aria-label={`Rename ${entry.name}`}>
-          Rename
-        </button>
-        <button type="button" className="small" onClick={() => onAction('move', entry)} aria-label={`Move ${entry.name}`}>
-          Move
-        </button>
-        <button type="button" className="small" onClick={() => onAction('delete', entry)} aria-label={`Delete ${entry.name}`}>
-          Delete
-        </button>
+      <div className="entry-side">
+        <Status entry={entry} progress={progress} />
+        <div className="entry-actions">
+          <button type="button" className="small" onClick={() => onAction('rename', entry)} aria-label={`Rename ${entry.name}`}>
+            Rename
+          </button>
+          <button type="button" className="small" onClick={() => onAction('move', entry)} aria-label={`Move ${entry.name}`}>
+            Move
+          </button>
+          <button type="button" className="small" onClick={() => onAction('delete', entry)} aria-label={`Delete ${entry.name}`}>
+            Delete
+          </button>
+        </div>
       </div>
     </li>
   );
@@ -53,7 +60,7 @@ function Thumbnail({ entry, kind }: { entry: EntryDto; kind: Kind }) {
   );
 }
 
-export function KindIcon({ kind }: { kind: Kind }) {
+function KindIcon({ kind }: { kind: Kind }) {
   const paths: Record<Kind, string> = {
     folder: 'M3 6a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z',
     video: 'M4 5h11a2 2 0 0 1 2 2v2l4-3v12l-4-3v2a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z',
@@ -87,7 +94,7 @@ export function Status({ entry, progress }: { entry: EntryDto; progress: number 
       return <span className="status badge badge-ready" data-status="ready">Ready</span>;
     case 'failed':
       return (
-        <span className="status badge badge-failed" data-status="failed" title={media.error ?? undefined}>
+        <span className="status badge badge-failed" data-status="failed">
           Failed
         </span>
       );

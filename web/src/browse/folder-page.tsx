@@ -3,7 +3,7 @@ import { api, ApiError } from '../api';
 import { subjectId, useNebulaEvents, useResync } from '../events';
 import { Link } from '../link';
 import { folderUrl, joinPath, parentOf, useTitle } from '../routes';
-import type { EntryDto, FolderListing } from '../shared';
+import type { EntryDto, FolderListing, NebulaEvent } from '../shared';
 import { droppedEntries, filesIn, type FileToUpload } from '../uploads/dropped-files';
 import { uploads } from '../uploads/upload-store';
 import { Breadcrumbs } from './breadcrumbs';
@@ -47,6 +47,32 @@ function sortEntries(entries: EntryDto[], sort: Sort): EntryDto[] {
 
 /** Events that change what a folder lists. media.progress only moves a percentage, kept apart. */
 const LISTING_EVENTS = new Set(['upload.completed', 'upload.rejected', 'file.moved', 'file.deleted', 'folder.created', 'media.queued', 'media.started', 'media.playable', 'media.ready', 'media.failed']);
+/** Events after which a file's last transcoding percentage no longer holds. */
+const PROGRESS_ENDS = new Set(['media.queued', 'media.started', 'media.ready', 'media.failed', 'file.deleted']);
+
+/**
+ * Whether an event can change the listing of `folder`: it names a path in it (or the folder itself,
+ * or a folder above it), or it is about an entry listed there. An event that names no path counts.
+ */
+function concerns(event: NebulaEvent, folder: string, listed: ReadonlySet<string>): boolean {
+  if (listed.has(subjectId(event))) return true;
+  const data = event.data as { path?: unknown; from?: unknown; to?: unknown };
+  const paths = [data.path, data.from, data.to].filter((p): p is string => typeof p === 'string');
+  if (paths.length === 0) return !event.type.startsWith('media.');
+  return paths.some((p) => parentOf(p) === folder || p === folder || folder.startsWith(`${p}/`));
+}
+
+/** A path as one shell word, for the command shown to copy. */
+function shellWord(text: string): string {
+  return /^[\w./~-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A folder name typed in the browser: one name, not a path. Null when it is fine. */
+function folderNameProblem(name: string): string | null {
+  if (name.includes('/')) return 'A folder name cannot hold “/”. Make one folder, open it, and make the next one inside.';
+  if (name === '.' || name === '..') return `A folder cannot be called “${name}”.`;
+  return null;
+}
 
 export function FolderPage({ path }: { path: string }) {
   const [listing, setListing] = useState<FolderListing | null>(null);
@@ -57,7 +83,9 @@ export function FolderPage({ path }: { path: string }) {
   const [dragging, setDragging] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const title = useRef<HTMLHeadingElement>(null);
   const refreshTimer = useRef<number | undefined>(undefined);
+  const shown = useRef(false);
   const name = path === '/' ? 'All files' : path.slice(path.lastIndexOf('/') + 1);
   useTitle(path === '/' ? '' : name);
 
@@ -70,22 +98,31 @@ export function FolderPage({ path }: { path: string }) {
       if (request !== latestLoad.current) return;
       setListing(result);
       setError(null);
+      shown.current = true;
     } catch (e) {
       if (request !== latestLoad.current) return;
-      setError(e instanceof ApiError ? e : new ApiError(0, 'unknown', String(e)));
+      const failure = e instanceof ApiError ? e : new ApiError(0, 'unknown', String(e));
+      // A refresh that fails keeps the list on screen; only a folder that is gone replaces it.
+      if (shown.current && failure.status !== 404) setNotice(`Could not refresh this folder: ${failure.message}`);
+      else setError(failure);
     }
   }, [path]);
 
   useEffect(() => {
     setListing(null);
     setError(null);
+    shown.current = false;
     void load();
   }, [load]);
 
-  // Several events often arrive together (upload.completed + media.queued): one refresh for all.
+  // Several events often arrive together (upload.completed + media.queued): one refresh for all,
+  // at most 100 ms after the first, however long a burst lasts.
   const refreshSoon = useCallback(() => {
-    window.clearTimeout(refreshTimer.current);
-    refreshTimer.current = window.setTimeout(() => void load(), 100);
+    if (refreshTimer.current !== undefined) return;
+    refreshTimer.current = window.setTimeout(() => {
+      refreshTimer.current = undefined;
+      void load();
+    }, 100);
   }, [load]);
   useEffect(() => () => window.clearTimeout(refreshTimer.current), []);
 
@@ -96,15 +133,25 @@ export function FolderPage({ path }: { path: string }) {
     };
   }, [path, refreshSoon]);
 
+  const listed = useMemo(() => new Set(listing?.entries.map((e) => e.id)), [listing]);
   useNebulaEvents((event) => {
+    const id = subjectId(event);
     if (event.type === 'media.progress') {
       const percent = Number((event.data as { percent?: unknown }).percent);
-      if (Number.isFinite(percent)) setProgress((p) => ({ ...p, [subjectId(event)]: percent }));
+      if (!listed.has(id) || !Number.isFinite(percent)) return;
+      setProgress((p) => ({ ...p, [id]: percent }));
       // A file that was queued when the page loaded is now processing: show it.
-      if (listing?.entries.some((e) => e.id === subjectId(event) && e.media?.status !== 'processing')) refreshSoon();
+      if (listing?.entries.some((e) => e.id === id && e.media?.status !== 'processing')) refreshSoon();
       return;
     }
-    if (LISTING_EVENTS.has(event.type)) refreshSoon();
+    if (PROGRESS_ENDS.has(event.type)) {
+      setProgress((p) => {
+        if (!(id in p)) return p;
+        const { [id]: _ended, ...rest } = p;
+        return rest;
+      });
+    }
+    if (LISTING_EVENTS.has(event.type) && concerns(event, path, listed)) refreshSoon();
   });
   useResync(refreshSoon);
 
@@ -112,7 +159,11 @@ export function FolderPage({ path }: { path: string }) {
 
   const changeSort = (next: Sort) => {
     setSort(next);
-    localStorage.setItem(SORT_STORAGE, JSON.stringify(next));
+    try {
+      localStorage.setItem(SORT_STORAGE, JSON.stringify(next));
+    } catch {
+      // Storage blocked (private mode, a policy): the order holds for this visit only.
+    }
   };
 
   const addFiles = (files: FileToUpload[]) => {
@@ -130,10 +181,18 @@ export function FolderPage({ path }: { path: string }) {
 
   const onAction = (action: EntryAction, entry: EntryDto) => setDialog({ kind: action, entry });
   const closeDialog = () => setDialog(null);
+  const refocus = useRef(false);
   const done = (message: string) => {
     setNotice(message);
+    refocus.current = true;
     void load();
   };
+  // After a change the row that had focus (its Delete or Move button) may be gone: focus the folder.
+  useEffect(() => {
+    if (!refocus.current) return;
+    refocus.current = false;
+    if (!document.activeElement || document.activeElement === document.body) title.current?.focus();
+  }, [listing]);
 
   const missing = error?.status === 404;
   return (
@@ -152,7 +211,9 @@ export function FolderPage({ path }: { path: string }) {
     >
       <Breadcrumbs path={path} />
       <div className="toolbar">
-        <h1 className="folder-title">{name}</h1>
+        <h1 className="folder-title" ref={title} tabIndex={-1}>
+          {name}
+        </h1>
         <div className="toolbar-actions">
           <button type="button" className="primary" onClick={() => picker.current?.click()} disabled={missing}>
             Upload files
@@ -199,7 +260,7 @@ export function FolderPage({ path }: { path: string }) {
           {missing ? (
             <>
               <h2>{path} does not exist</h2>
-              <p>It may have been moved, renamed or deleted. {error.message}</p>
+              <p>It may have been moved, renamed or deleted.</p>
               <p>
                 <Link href={folderUrl(parentOf(path))}>Go to {parentOf(path) === '/' ? 'All files' : parentOf(path)}</Link>
               </p>
@@ -208,9 +269,16 @@ export function FolderPage({ path }: { path: string }) {
             <>
               <h2>This folder could not be loaded</h2>
               <p>{error.message}</p>
-              <button type="button" onClick={() => void load()}>
-                Try again
-              </button>
+              {/* A path that names a file, or is not a path, will not load on a second try. */}
+              {error.status === 0 || error.status >= 500 ? (
+                <button type="button" onClick={() => void load()}>
+                  Try again
+                </button>
+              ) : (
+                <p>
+                  <Link href={folderUrl(parentOf(path))}>Go to {parentOf(path) === '/' ? 'All files' : parentOf(path)}</Link>
+                </p>
+              )}
             </>
           )}
         </div>
@@ -220,7 +288,7 @@ export function FolderPage({ path }: { path: string }) {
         <div className="state state-empty">
           <h2>This folder is empty</h2>
           <p>Drop files or folders here, or choose Upload files. New folder makes a folder inside it.</p>
-          <p className="muted">From a terminal: nebula upload ~/Videos --to {path}</p>
+          <p className="muted">From a terminal: nebula upload ~/Videos --to {shellWord(path)}</p>
         </div>
       ) : (
         <ul className="entries" aria-label={`Contents of ${name}`}>
@@ -238,6 +306,8 @@ export function FolderPage({ path }: { path: string }) {
           submitLabel="Create folder"
           onClose={closeDialog}
           onSubmit={async (value) => {
+            const problem = folderNameProblem(value);
+            if (problem) throw new Error(problem);
             const created = await api.createFolder(joinPath(path, value));
             done(`Created ${created.name}.`);
           }}
@@ -248,6 +318,7 @@ export function FolderPage({ path }: { path: string }) {
           title={`Rename “${dialog.entry.name}”`}
           label="New name"
           initial={dialog.entry.name}
+          selectStem={dialog.entry.kind === 'file'}
           submitLabel="Rename"
           onClose={closeDialog}
           onSubmit={async (value) => {
@@ -258,13 +329,7 @@ export function FolderPage({ path }: { path: string }) {
         />
       )}
       {dialog?.kind === 'move' && (
-        <MoveDialog
-          entry={dialog.entry}
-          onClose={() => {
-            closeDialog();
-            void load();
-          }}
-        />
+        <MoveDialog entry={dialog.entry} onClose={closeDialog} onMoved={(folder) => done(`Moved ${dialog.entry.name} to ${folder === '/' ? 'All files' : folder}.`)} />
       )}
       {dialog?.kind === 'delete' && (
         <ConfirmDialog

@@ -32,7 +32,7 @@ class EventHub {
     return () => this.connectionListeners.delete(listener);
   }
 
-  /** `listener` runs when events may have been missed (a reconnection with nothing to resume from). */
+  /** `listener` runs when events may have been missed (a connection with no event id to resume from). */
   watchResync(listener: () => void): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
@@ -54,12 +54,13 @@ class EventHub {
     for (const type of EVENT_TYPES) source.addEventListener(type, deliver);
     source.onopen = () => {
       this.setConnection('live');
-      // With an event id the gateway sends what was missed; without one nobody knows: reload.
-      if (this.wasOpen && !this.lastId) this.resyncListeners.forEach((listener) => listener());
+      // With an event id the gateway sends what was missed; without one nobody knows: reload. That
+      // includes the first connection: what a page loaded before it opened may have changed since.
+      if (!this.lastId) this.resyncListeners.forEach((listener) => listener());
       this.wasOpen = true;
     };
     source.onerror = () => {
-      this.setConnection('reconnecting');
+      this.setConnection(this.wasOpen ? 'reconnecting' : 'connecting');
       // The browser retries by itself unless the answer was not an event stream (a proxy's error
       // page, a gateway being replaced): then it gives up, and so a new connection is due.
       if (source.readyState === EventSource.CLOSED) {
@@ -88,7 +89,7 @@ export function useNebulaEvents(handler: Listener): void {
   useEffect(() => events.subscribe((event) => latest.current(event)), []);
 }
 
-/** Calls `reload` after a reconnection that may have missed events, so what is shown is not stale. */
+/** Calls `reload` after a connection that may have missed events, so what is shown is not stale. */
 export function useResync(reload: () => void): void {
   const latest = useRef(reload);
   useEffect(() => {

@@ -1,12 +1,12 @@
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { dumpDatabase } from './database-dump';
 import { assertNotInterrupted, undoOnInterrupt } from './interruption';
 import { MANIFEST, sha256Of, sizeOf, type Manifest } from './manifest';
 import { copyObjectsOut } from './object-copy';
 import { BackupError, openStack } from './stack';
-import { say } from './output';
+import { describeFailure, say } from './output';
 
 const USAGE = `usage: ops/backup [<dest-dir>]
 
@@ -36,14 +36,22 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
   // Built beside its final name and renamed when complete: a folder with that name is a whole backup.
   const partial = `${final}.partial`;
   // Registered before the stack's own step, so it runs last: synchronously, with nothing of the
-  // run left to write into the folder between it and the exit.
-  const forgetPartial = undoOnInterrupt(() => rmSync(partial, { recursive: true, force: true }));
+  // run left to write into the folder between it and the exit. Only a folder this run made is
+  // removed: two runs in the same second must not remove each other's.
+  let created = false;
+  const forgetPartial = undoOnInterrupt(() => {
+    if (created) rmSync(partial, { recursive: true, force: true });
+  });
   const stack = await openStack(env, root, say).catch((error: unknown) => {
     forgetPartial();
     throw error;
   });
   try {
-    await mkdir(partial, { recursive: true });
+    await mkdir(dest, { recursive: true });
+    await mkdir(partial).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EEXIST' ? new BackupError(`${partial} exists: another ops/backup is writing it (or one was killed: remove it)`) : error;
+    });
+    created = true;
     say(`backing up ${stack.description}`);
     const dumpFile = join(partial, 'database.jsonl.gz');
     const dump = await dumpDatabase(stack.databaseUrl, dumpFile);
@@ -69,16 +77,38 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
     };
     await mkdir(join(partial, 'objects'), { recursive: true });
     await writeFile(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    // On disk before it gets the name that says "complete": after a power cut, a folder with that
+    // name must not hold files the kernel had not written yet.
+    await fsyncTree(partial);
     assertNotInterrupted();
     await rename(partial, final);
     say(`backup written to ${final}`);
     return final;
   } catch (error) {
-    await rm(partial, { recursive: true, force: true });
-    throw error;
+    if (created) await rm(partial, { recursive: true, force: true });
+    throw (error as NodeJS.ErrnoException).code === 'ENOSPC' ? new BackupError(`${describeFailure(error)}; the unfinished backup was removed`) : error;
   } finally {
     forgetPartial();
     await stack.close();
   }
 }
 
+
+/** fsync every file and folder under `dir`, and `dir` itself. */
+async function fsyncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await fsyncTree(path);
+    else if (entry.isFile()) await fsyncPath(path);
+  }
+  await fsyncPath(dir);
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

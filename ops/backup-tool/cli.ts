@@ -16,7 +16,8 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(code);
     stopping = true;
-    process.stderr.write(`ops/${command}: ${signal}: stopping, and undoing what this run started\n`);
+    const undo = command === 'restore' ? 'stopping the Postgres this run started (what is restored so far stays: run it again with --force)' : 'and undoing what this run started';
+    process.stderr.write(`ops/${command}: ${signal}: stopping, ${undo}\n`);
     void undoEverything().finally(() => process.exit(code));
   });
 }

@@ -1,8 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import pg from 'pg';
 import { BackupError } from './stack';
@@ -119,53 +118,48 @@ function selectRows(table: TableInfo): string {
   return `SELECT to_jsonb(r)::text AS row FROM (SELECT ${columns} FROM ${t} ${where} ${order}) r`;
 }
 
-/** Writes one line, waiting when the stream is full: a big table never piles up in memory. */
-async function writeLine(out: PassThrough, value: unknown): Promise<void> {
-  if (!out.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`)) await once(out, 'drain');
-}
+const line = (value: unknown): string => `${typeof value === 'string' ? value : JSON.stringify(value)}\n`;
 
 /**
  * Dumps every table of Nebula's schema into `file` from one consistent snapshot (a REPEATABLE READ
- * transaction), so the gateway and worker can go on running meanwhile.
+ * transaction), so the gateway and worker can go on running meanwhile. The lines come from a
+ * generator that pipeline() pulls: a batch is fetched only when the file has taken the last one,
+ * so a big table never piles up in memory, and a write that fails (a full disk) ends the dump
+ * with that error.
  */
 export async function dumpDatabase(databaseUrl: string, file: string): Promise<DumpSummary> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const lines = new PassThrough();
-  const written = pipeline(lines, createGzip(), createWriteStream(file, { flags: 'wx' }));
   const summary: DumpSummary = { tables: {}, migrations: [], fileIds: new Set() };
-  try {
+  async function* lines(): AsyncGenerator<string> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     summary.migrations = await appliedMigrations(client);
     for (const table of await tables(client)) {
-      await writeLine(lines, { table: table.name, columns: table.columns });
+      yield line({ table: table.name, columns: table.columns });
       await client.query(`DECLARE nebula_rows NO SCROLL CURSOR FOR ${selectRows(table)}`);
       let count = 0;
       for (;;) {
         // `row` is the jsonb as text: it goes into the file as Postgres wrote it, never parsed here.
         const { rows } = await client.query<{ row: string }>(`FETCH ${BATCH_ROWS} FROM nebula_rows`);
         if (rows.length === 0) break;
-        for (const { row } of rows) {
-          if (table.name === 'entries') {
+        if (table.name === 'entries') {
+          for (const { row } of rows) {
             const entry = JSON.parse(row) as { id: string; kind: string };
             if (entry.kind === 'file') summary.fileIds.add(entry.id);
           }
-          await writeLine(lines, row);
         }
+        yield rows.map(({ row }) => line(row)).join('');
         count += rows.length;
       }
       await client.query('CLOSE nebula_rows');
-      await writeLine(lines, { end: table.name, rows: count });
+      yield line({ end: table.name, rows: count });
       summary.tables[table.name] = count;
     }
     await client.query('COMMIT');
-    lines.end();
-    await written;
+  }
+  try {
+    await pipeline(Readable.from(lines()), createGzip(), createWriteStream(file, { flags: 'wx' }));
     return summary;
-  } catch (error) {
-    lines.destroy(error as Error);
-    await written.catch(() => undefined);
-    throw error;
   } finally {
     await client.end();
   }

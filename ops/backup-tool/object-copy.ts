@@ -4,7 +4,6 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createObjectStorage, type ObjectStorage } from '@nebula/shared/storage';
 import type { StorageConfig } from '@nebula/shared';
-import { BackupError } from './stack';
 
 export interface CopySummary {
   count: number;
@@ -66,16 +65,23 @@ export async function isEmpty(storage: ObjectStorage): Promise<boolean> {
   return true;
 }
 
-/**
- * Puts every file under `dir` back as the object of the same key. With `force`, a storage that
- * is not empty is emptied first; without it, that is refused before anything is written.
- */
-export async function copyObjectsIn(config: StorageConfig, dir: string, force: boolean): Promise<CopySummary> {
-  const storage = createObjectStorage(config);
-  if (!(await isEmpty(storage))) {
-    if (!force) throw new BackupError('the object storage is not empty: restore into an empty Nebula, or pass --force to replace what it holds');
-    await storage.deletePrefix('');
+/** How many files, of how many bytes, a backup's objects folder holds (none when it is missing). */
+export async function folderContents(dir: string): Promise<{ count: number; bytes: number }> {
+  const found = { count: 0, bytes: 0 };
+  for await (const path of walk(dir)) {
+    found.count++;
+    found.bytes += (await stat(path)).size;
   }
+  return found;
+}
+
+/**
+ * Puts every file under `dir` back as the object of the same key, into a storage the caller
+ * found empty; with `replace`, whatever it holds is deleted first.
+ */
+export async function copyObjectsIn(config: StorageConfig, dir: string, replace: boolean): Promise<CopySummary> {
+  const storage = createObjectStorage(config);
+  if (replace) await storage.deletePrefix('');
   const summary: CopySummary = { count: 0, bytes: 0, skipped: 0 };
   for await (const path of walk(dir)) {
     const key = relative(dir, path).split(sep).join('/');

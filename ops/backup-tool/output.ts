@@ -12,6 +12,6 @@ export function describeFailure(error: unknown): string {
   if (e?.code === 'ECONNREFUSED') {
     return `cannot connect to ${e.address ?? '?'}:${e.port ?? '?'} (connection refused): is Nebula (its Postgres) running?`;
   }
-  if (e?.code === 'ENOSPC') return `the disk is full (${e.message}); the unfinished backup was removed`;
+  if (e?.code === 'ENOSPC') return `the disk is full (${e.message})`;
   return e instanceof Error ? e.message : String(error);
 }

@@ -2,8 +2,8 @@ import { join, resolve } from 'node:path';
 import { createObjectStorage } from '@nebula/shared/storage';
 import { loadDatabase, unfinishedMedia } from './database-dump';
 import { readBackup, type Manifest } from './manifest';
-import { copyObjectsIn, isEmpty } from './object-copy';
-import { say } from './output';
+import { copyObjectsIn, folderContents, isEmpty, type CopySummary } from './object-copy';
+import { describeFailure, say } from './output';
 import { BackupError, openStack, type Stack } from './stack';
 
 const USAGE = `usage: ops/restore [--force] <backup-dir>
@@ -39,15 +39,26 @@ export async function restore(args: string[], env: NodeJS.ProcessEnv, root: stri
 
 async function restoreInto(stack: Stack, dir: string, manifest: Manifest, force: boolean): Promise<void> {
   say(`restoring ${dir} (made ${manifest.createdAt}) into ${stack.description}`);
-  // Both checks before anything is written: a refused restore changes nothing.
-  if (!force && !(await isEmpty(createObjectStorage(stack.storage)))) {
+  // Every check before anything is written: a refused restore changes nothing.
+  const objectsDir = join(dir, manifest.objects.dir);
+  const present = await folderContents(objectsDir);
+  if (present.count !== manifest.objects.count || present.bytes !== manifest.objects.bytes) {
+    throw new BackupError(
+      `the backup is incomplete: ${objectsDir} holds ${present.count} objects (${present.bytes} bytes), the manifest says ${manifest.objects.count} (${manifest.objects.bytes} bytes)`,
+    );
+  }
+  const empty = await isEmpty(createObjectStorage(stack.storage));
+  if (!force && !empty) {
     throw new BackupError('the object storage is not empty: restore into an empty Nebula, or pass --force to replace what it holds');
   }
   const tables = await loadDatabase(stack.databaseUrl, join(dir, manifest.database.file), { force, migrations: manifest.database.migrations ?? [] });
   say(`database: ${Object.entries(tables).map(([t, n]) => `${n} ${t}`).join(', ')}`);
-  const objects = await copyObjectsIn(stack.storage, join(dir, manifest.objects.dir), force);
-  if (objects.count !== manifest.objects.count) {
-    throw new BackupError(`the backup's objects folder holds ${objects.count} objects, the manifest says ${manifest.objects.count}: it is incomplete`);
+  let objects: CopySummary;
+  try {
+    objects = await copyObjectsIn(stack.storage, objectsDir, !empty);
+  } catch (error) {
+    // The database is in already: say so, and how to finish (a second run replaces both again).
+    throw new BackupError(`the database is restored, but putting the objects back failed (${describeFailure(error)}): run the same ops/restore again with --force to finish`);
   }
   say(`objects: ${objects.count} (${objects.bytes} bytes)`);
   const unfinished = await unfinishedMedia(stack.databaseUrl);

@@ -4,7 +4,7 @@
 // answers as the stack would, so the commands are checked, not run.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -220,6 +220,45 @@ describe('ops/backup and ops/restore on the embedded stack (real gateway, worker
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^ops/restore: the database dump ${dump} is damaged: its sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\\n$`));
     expect(await everything(target!.url, files)).toEqual(before);
+  });
+
+  it('refuses a backup whose objects folder lost a file, before touching the database or the storage', async () => {
+    const cut = join(work.path, 'cut');
+    await exec('cp', ['-r', backupDir, cut]);
+    const gone = join(cut, 'objects', 'originals', files[2]!.id);
+    const size = statSync(gone).size;
+    rmSync(gone);
+    const manifest = JSON.parse(readFileSync(join(cut, 'manifest.json'), 'utf8'));
+    const run = await ops('restore', ['--force', cut], target!.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `ops/restore: the backup is incomplete: ${join(cut, 'objects')} holds ${manifest.objects.count - 1} objects (${manifest.objects.bytes - size} bytes), the manifest says ${manifest.objects.count} (${manifest.objects.bytes} bytes)\n`,
+    );
+    expect(run.stdout).not.toContain('database:');
+    expect(await everything(target!.url, files)).toEqual(before);
+  });
+
+  // A real full disk: a 1 MiB tmpfs (mounting one needs root, as CI has).
+  it.runIf(process.getuid?.() === 0)('says the disk is full in one line and leaves no unfinished folder, whether the dump or the objects hit it', async () => {
+    const small = join(work.path, 'small-disk');
+    mkdirSync(small);
+    await exec('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      // First not a byte is free, so the dump cannot be written; then 1 MiB is, where the dump
+      // fits but the 3 MiB scan does not.
+      spawnSync('dd', ['if=/dev/zero', `of=${join(small, 'filler')}`, 'bs=64k'], { stdio: 'ignore' });
+      for (const hit of ['the dump', 'the objects']) {
+        if (hit === 'the objects') rmSync(join(small, 'filler'));
+        const run = await ops('backup', [small], target!.env);
+        expect(run.code, hit).toBe(1);
+        expect(run.stderr, hit).toMatch(/^ops\/backup: the disk is full \(ENOSPC: no space left on device, \w+\); the unfinished backup was removed\n$/);
+        expect(readdirSync(small), hit).toEqual(hit === 'the dump' ? ['filler'] : []);
+        if (hit === 'the dump') expect(run.stdout).not.toContain('database:');
+        else expect(run.stdout).toContain('database:');
+      }
+    } finally {
+      await exec('umount', [small]);
+    }
   });
 
   it('backs up an `npm start` stack through its Postgres: running, or stopped by starting that Postgres alone and stopping it again', async () => {

@@ -233,6 +233,21 @@ describe('nebula deploy, deploys and rollback (real git, real hooks; docker comp
     expect(await serverMain()).toBe(commits.fixed);
   });
 
+  it("a push the server refuses says git's reason in one line", { timeout: 60_000 }, async () => {
+    // A history that went its own way: main on the server is not an ancestor of HEAD.
+    const main = await serverMain();
+    await git('checkout', '-q', '-b', 'elsewhere', `${main}~1`);
+    try {
+      await commit('made beside main', { SIDE: 'yes\n' });
+      const result = await nebulaCli(['deploy']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe('nebula: git push server failed: rejected (non-fast-forward)\n');
+      expect(await serverMain()).toBe(main);
+    } finally {
+      await git('checkout', '-q', 'main');
+    }
+  });
+
   it('deploy outside a checkout, or without the remote, says what to do', async () => {
     const elsewhere = await runCli(env, ['deploy'], { cwd: root.path, env: vars });
     expect(elsewhere.code).toBe(2);

@@ -5,7 +5,6 @@ import { describeResult, parseDeployRecords, runningRecord } from '../deploy/dep
 import { scriptFailure } from '../deploy/script-failure';
 import { RECORDS_ACTION, serverScript } from '../deploy/server-script';
 import { ServerRepo } from '../deploy/server-repo';
-import { ServerShell } from '../deploy/server-shell';
 import { formatDuration, formatTime } from '../format';
 
 export interface DeploysOptions {
@@ -28,7 +27,7 @@ export async function deploys(options: DeploysOptions, context: CommandContext):
   if (options.remote) {
     const repo = await ServerRepo.open(process.cwd(), options.remote);
     const location = repo.location();
-    const shell = new ServerShell(location, repo.topLevel);
+    const shell = await repo.shell();
     const result = await shell.run(serverScript(location.path, RECORDS_ACTION, options.runtime), []);
     if (result.code !== 0) throw scriptFailure(result, `could not read the deploy history on ${repo.remote}`, repo.url, 'remote_failed');
     records = parseDeployRecords(result.stdout);

@@ -4,7 +4,7 @@ import { deployOutcome } from '../deploy/deploy-output';
 import { scriptFailure, scriptReason } from '../deploy/script-failure';
 import { ROLLBACK_ACTION, serverScript } from '../deploy/server-script';
 import { ServerRepo } from '../deploy/server-repo';
-import { ServerShell, type ScriptResult } from '../deploy/server-shell';
+import type { ScriptResult } from '../deploy/server-shell';
 
 export interface RollbackOptions {
   remote: string;
@@ -23,7 +23,7 @@ export async function rollback(sha: string | undefined, options: RollbackOptions
   const { output } = context;
   const repo = await ServerRepo.open(process.cwd(), options.remote);
   const location = repo.location();
-  const shell = new ServerShell(location, repo.topLevel);
+  const shell = await repo.shell();
   const args = options.list ? ['--list'] : sha ? [sha.toLowerCase()] : [];
   const where = location.kind === 'ssh' ? `over ssh on ${location.destination}` : `in ${location.path}`;
   if (!options.list) output.line(`rolling back ${sha ? `to ${sha}` : 'to the previous release'} ${where}`, { event: 'rollback', remote: repo.remote, url: repo.url, commit: sha ?? null });

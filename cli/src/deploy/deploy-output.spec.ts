@@ -46,6 +46,16 @@ describe('git push output', () => {
     expect(lines.end()).toEqual(['To /srv/nebula.git']);
   });
 
+  it('keeps a character whose bytes are cut between two chunks, and an ESC[K cut the same way', () => {
+    const lines = new GitOutputLines();
+    const bytes = Buffer.from('remote: DEPLOYED abc1234 "Café 🎬" as releases/r in 1 s\u001b[K\n');
+    const cut = bytes.indexOf(Buffer.from('é')) + 1;
+    const esc = bytes.indexOf(0x1b) + 1;
+    expect(lines.push(bytes.subarray(0, cut))).toEqual([]);
+    expect(lines.push(bytes.subarray(cut, esc))).toEqual([]);
+    expect(lines.push(bytes.subarray(esc))).toEqual(['remote: DEPLOYED abc1234 "Café 🎬" as releases/r in 1 s']);
+  });
+
   it('tells the hook\'s lines from git\'s own', () => {
     expect(remoteText('remote: DEPLOYED abc1234 "x" as releases/r in 1 s')).toBe('DEPLOYED abc1234 "x" as releases/r in 1 s');
     expect(remoteText('remote:')).toBe('');

@@ -1,3 +1,5 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /**
  * What the server's hooks print at the end of a deploy (hooks/deploy-lib.sh, run_deploy), read
  * back from the push output. The hook's last word is one of these lines; `git push` itself exits 0
@@ -40,10 +42,12 @@ const ANSI_CLEAR_LINE = /\u001b\[K/g;
  */
 export class GitOutputLines {
   private partial = '';
+  /** Bytes as they come from a pipe: a character (é, an emoji) may be cut between two chunks. */
+  private readonly decoder = new StringDecoder('utf8');
 
   /** The complete lines in `chunk` (with what was left over from earlier chunks). */
-  push(chunk: string): string[] {
-    const text = this.partial + chunk.replace(ANSI_CLEAR_LINE, '');
+  push(chunk: string | Buffer): string[] {
+    const text = (this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk))).replace(ANSI_CLEAR_LINE, '');
     const parts = text.split(/\r\n|\r|\n/);
     this.partial = parts.pop() ?? '';
     // Git pads sideband lines with spaces to overwrite what a terminal showed before.
@@ -52,7 +56,7 @@ export class GitOutputLines {
 
   /** What is left once the stream ended. */
   end(): string[] {
-    const rest = this.partial;
+    const rest = (this.partial + this.decoder.end()).replace(ANSI_CLEAR_LINE, '');
     this.partial = '';
     return rest.trim() ? [rest.trimEnd()] : [];
   }

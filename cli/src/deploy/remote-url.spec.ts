@@ -28,6 +28,11 @@ describe('parseRemoteUrl', () => {
   it('reads scp-like user@host:path, relative to the home folder or absolute', () => {
     expect(parseRemoteUrl('owner@homebox:nebula.git')).toEqual({ kind: 'ssh', destination: 'owner@homebox', user: 'owner', host: 'homebox', port: null, path: 'nebula.git' });
     expect(parseRemoteUrl('homebox:/srv/nebula.git')).toEqual({ kind: 'ssh', destination: 'homebox', user: null, host: 'homebox', port: null, path: '/srv/nebula.git' });
+    // A tailnet IPv6 address, in brackets as git takes it.
+    expect(parseRemoteUrl('[fd7a:115c:a1e0::1]:nebula.git')).toEqual({ kind: 'ssh', destination: 'fd7a:115c:a1e0::1', user: null, host: 'fd7a:115c:a1e0::1', port: null, path: 'nebula.git' });
+    expect(parseRemoteUrl('owner@[fd7a:115c:a1e0::1]:/srv/nebula.git')).toEqual({
+      kind: 'ssh', destination: 'owner@fd7a:115c:a1e0::1', user: 'owner', host: 'fd7a:115c:a1e0::1', port: null, path: '/srv/nebula.git',
+    });
   });
 
   it('takes paths and file:// URLs as a repository on this machine', () => {

@@ -51,8 +51,10 @@ function parseLocation(url: string): ServerLocation {
   }
   if (scheme === 'file') return { kind: 'local', path: decodeURIComponent(new URL(trimmed).pathname) };
   if (scheme) throw new RemoteUrlError(`a ${scheme}:// remote cannot run the server's deploy scripts; use an ssh:// remote (hooks/install.sh prints one)`);
-  // git's rule: a colon before any slash makes it scp-like (host:path); otherwise it is a path.
-  const colon = trimmed.indexOf(':');
+  // git's rule: a colon before any slash makes it scp-like (host:path); otherwise it is a path. An
+  // IPv6 host is in brackets ([fd7a:115c:a1e0::1]:nebula.git): its colons do not count.
+  const bracketed = /^(?:[^@/[]*@)?\[[^\]/]*\]/.exec(trimmed);
+  const colon = trimmed.indexOf(':', bracketed ? bracketed[0].length : 0);
   const slash = trimmed.indexOf('/');
   if (colon > 0 && (slash === -1 || colon < slash)) {
     const target = trimmed.slice(0, colon);

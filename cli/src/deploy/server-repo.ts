@@ -1,16 +1,23 @@
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { redactUrl } from '@nebula/shared';
 import { CliError, EXIT } from '../errors';
 import { GitOutputLines } from './deploy-output';
 import { parseRemoteUrl, RemoteUrlError, type ServerLocation } from './remote-url';
+import { ServerShell, sshCommand } from './server-shell';
 
 /** The laptop's checkout and its `server` remote, through simple-git: the one place that runs git. */
 export class ServerRepo {
+  /** The remote's URL with any password in it masked: the one to show. */
+  readonly url: string;
+
   private constructor(
     private readonly git: SimpleGit,
     readonly topLevel: string,
     readonly remote: string,
-    readonly url: string,
-  ) {}
+    private readonly rawUrl: string,
+  ) {
+    this.url = redactUrl(rawUrl);
+  }
 
   /** The checkout around `cwd` and its remote named `remote`; one-line errors when either is missing. */
   static async open(cwd: string, remote: string): Promise<ServerRepo> {
@@ -32,13 +39,19 @@ export class ServerRepo {
   /** Where the remote points; relative local paths are taken from the checkout's top folder, as git does. */
   location(): ServerLocation {
     try {
-      const location = parseRemoteUrl(this.url);
+      const location = parseRemoteUrl(this.rawUrl);
       if (location.kind === 'local' && !location.path.startsWith('/')) return { kind: 'local', path: `${this.topLevel}/${location.path}` };
       return location;
     } catch (error) {
       if (error instanceof RemoteUrlError) throw new CliError(`remote "${this.remote}" (${this.url}): ${error.message}`, EXIT.usage, 'bad_remote');
       throw error;
     }
+  }
+
+  /** A shell on the server this remote points at, with the ssh command git would push with. */
+  async shell(): Promise<ServerShell> {
+    const configured = (await this.git.getConfig('core.sshCommand')).value;
+    return new ServerShell(this.location(), this.topLevel, sshCommand(process.env, configured ?? undefined));
   }
 
   async head(): Promise<{ commit: string; subject: string }> {
@@ -74,10 +87,16 @@ export class ServerRepo {
         onLine(line);
       }
     };
-    const git = (signal ? simpleGit({ baseDir: this.topLevel, abort: signal }) : this.git).outputHandler((command, _stdout, stderr) => {
+    // simple-git pushes with --porcelain: git's own verdict on each ref ("!\t…\t[rejected] (fetch
+    // first)") comes on stdout, kept apart for the failure's reason; stderr is what a user sees.
+    const porcelain: string[] = [];
+    const porcelainLines = new GitOutputLines();
+    const git = (signal ? simpleGit({ baseDir: this.topLevel, abort: signal }) : this.git).outputHandler((command, stdout, stderr) => {
       if (command !== 'git') return;
-      stderr.on('data', (chunk: Buffer) => take(splitter.push(chunk.toString('utf8'))));
+      stderr.on('data', (chunk: Buffer) => take(splitter.push(chunk)));
       stderr.on('end', () => take(splitter.end()));
+      stdout.on('data', (chunk: Buffer) => porcelain.push(...porcelainLines.push(chunk)));
+      stdout.on('end', () => porcelain.push(...porcelainLines.end()));
     });
     let upToDate: boolean;
     try {
@@ -85,7 +104,10 @@ export class ServerRepo {
       upToDate = result.pushed.length > 0 && result.pushed.every((ref) => ref.alreadyUpdated);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw new CliError(`git push ${this.remote} failed: ${pushFailure(lines, error)}`, EXIT.failed, 'push_failed');
+      const reason = pushFailure([...porcelain, ...lines], error);
+      // ssh could not connect, or the remote is no repository: the same "unreachable" as rollback's.
+      const unreachable = lines.some((line) => /Could not read from remote repository|^ssh: /.test(line));
+      throw new CliError(`git push ${this.remote} failed: ${reason}`, unreachable ? EXIT.unreachable : EXIT.failed, unreachable ? 'unreachable' : 'push_failed');
     } finally {
       git.outputHandler(undefined);
     }
@@ -93,11 +115,21 @@ export class ServerRepo {
   }
 }
 
-/** The line that says why git refused a push. */
+/**
+ * The line that says why git refused a push: a ref's verdict (porcelain, "!\t<ref>\t[rejected]
+ * (fetch first)", or the human form "! [rejected] main -> main (fetch first)"); else ssh's own
+ * complaint; else git's first fatal or error line that says more than "failed to push some refs"
+ * or "Could not read from remote repository"; else the first line.
+ */
 export function pushFailure(lines: readonly string[], error: unknown): string {
   const text = lines.length ? lines : String((error as Error)?.message ?? error).split('\n');
-  const rejected = text.find((line) => /^\s*! \[(remote )?rejected\]/.test(line));
-  if (rejected) return rejected.trim().replace(/^! /, '');
-  const fatal = text.find((line) => /^(fatal|error): /.test(line));
-  return (fatal ?? text.find((line) => line.trim()) ?? 'unknown error').trim();
+  for (const line of text) {
+    const porcelain = /^!\t[^\t]*\t\[((?:remote )?rejected)\]\s*(.*)$/.exec(line);
+    if (porcelain) return `${porcelain[1]} ${porcelain[2]}`.trim();
+    if (/^\s*! \[(remote )?rejected\]/.test(line)) return line.trim().replace(/^! /, '');
+  }
+  const ssh = text.find((line) => /^ssh: /.test(line));
+  const fatal = text.filter((line) => /^(fatal|error): /.test(line));
+  const telling = fatal.find((line) => !/failed to push some refs|Could not read from remote repository/.test(line));
+  return (ssh ?? telling ?? fatal[0] ?? text.find((line) => line.trim()) ?? 'unknown error').trim();
 }

@@ -11,11 +11,12 @@ export interface ScriptResult {
 }
 
 /**
- * The ssh command: NEBULA_SSH_COMMAND, else GIT_SSH_COMMAND (so the key git pushes with is used),
- * else ssh. Like git's, it is a shell command; tests point it at a stand-in.
+ * The ssh command: NEBULA_SSH_COMMAND, else what git pushes with (GIT_SSH_COMMAND, else the
+ * checkout's core.sshCommand, so the same key is used), else ssh. Like git's, it is a shell
+ * command; tests point it at a stand-in.
  */
-export function sshCommand(env: Record<string, string | undefined> = process.env): string {
-  return env.NEBULA_SSH_COMMAND || env.GIT_SSH_COMMAND || 'ssh';
+export function sshCommand(env: Record<string, string | undefined> = process.env, configured?: string): string {
+  return env.NEBULA_SSH_COMMAND || env.GIT_SSH_COMMAND || configured || 'ssh';
 }
 
 /** Runs one of the server's scripts (serverScript) over ssh, or here for a local remote, line by line. */
@@ -38,7 +39,7 @@ export class ServerShell {
           onLine(line, stream);
         }
       };
-      child[stream].on('data', (chunk: Buffer) => take(splitter.push(chunk.toString('utf8'))));
+      child[stream].on('data', (chunk: Buffer) => take(splitter.push(chunk)));
       child[stream].on('end', () => take(splitter.end()));
     };
     follow('stdout');

@@ -93,7 +93,6 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
   }
 }
 
-
 /** fsync every file and folder under `dir`, and `dir` itself. */
 async function fsyncTree(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

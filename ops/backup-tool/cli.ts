@@ -16,8 +16,9 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(code);
     stopping = true;
-    const undo = command === 'restore' ? 'stopping the Postgres this run started (what is restored so far stays: run it again with --force)' : 'and undoing what this run started';
-    process.stderr.write(`ops/${command}: ${signal}: stopping, ${undo}\n`);
+    // A restore undoes nothing it has written: its database load is one transaction, its objects are not.
+    const what = command === 'restore' ? 'stopping; what is restored so far stays (run the restore again with --force)' : 'stopping, and undoing what this run started';
+    process.stderr.write(`ops/${command}: ${signal}: ${what}\n`);
     void undoEverything().finally(() => process.exit(code));
   });
 }

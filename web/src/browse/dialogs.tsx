@@ -4,10 +4,11 @@ import { joinPath, parentOf } from '../routes';
 import type { EntryDto } from '../shared';
 
 /**
- * A modal <dialog>: the browser traps focus and Escape closes it (not while `busy`: the request
- * runs on). Focus goes back to where it was when the dialog closes, however it closes.
+ * A modal <dialog>: the browser traps focus and Escape closes it. Focus goes back to where it was
+ * when the dialog closes, however it closes. Closing it while its request runs leaves the request
+ * to finish (its notice still comes); only closing the dialog is left undone then (see useSubmit).
  */
-function Dialog({ title, onClose, busy = false, children }: { title: string; onClose: () => void; busy?: boolean; children: ReactNode }) {
+function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
   // A layout effect: its cleanup runs while the <dialog> is still in the page, before React removes it.
   useLayoutEffect(() => {
@@ -28,10 +29,6 @@ function Dialog({ title, onClose, busy = false, children }: { title: string; onC
       // the dialog again (effects run twice in development), it is not this dialog's end.
       onClose={() => {
         if (!ref.current?.open) onClose();
-      }}
-      onCancel={(event) => {
-        // Escape: the close event that follows calls onClose.
-        if (busy) event.preventDefault();
       }}
     >
       <h2 id="dialog-title">{title}</h2>
@@ -85,7 +82,7 @@ export function PromptDialog(props: {
     input.current?.setSelectionRange(0, dot > 0 ? dot : props.initial.length);
   }, [props.initial, props.selectStem]);
   return (
-    <Dialog title={props.title} onClose={props.onClose} busy={busy}>
+    <Dialog title={props.title} onClose={props.onClose}>
       <form onSubmit={submit}>
         <label className="field">
           <span>{props.label}</span>
@@ -97,7 +94,7 @@ export function PromptDialog(props: {
           </p>
         )}
         <div className="dialog-actions">
-          <button type="button" onClick={props.onClose} disabled={busy}>
+          <button type="button" onClick={props.onClose}>
             Cancel
           </button>
           <button type="submit" className="primary" disabled={busy || value.trim() === ''}>
@@ -112,7 +109,7 @@ export function PromptDialog(props: {
 export function ConfirmDialog(props: { title: string; message: ReactNode; confirmLabel: string; onConfirm: () => Promise<void>; onClose: () => void }) {
   const { busy, error, submit } = useSubmit(props.onConfirm, props.onClose);
   return (
-    <Dialog title={props.title} onClose={props.onClose} busy={busy}>
+    <Dialog title={props.title} onClose={props.onClose}>
       <div className="dialog-message">{props.message}</div>
       {error && (
         <p className="error" role="alert">
@@ -120,7 +117,7 @@ export function ConfirmDialog(props: { title: string; message: ReactNode; confir
         </p>
       )}
       <div className="dialog-actions">
-        <button type="button" autoFocus onClick={props.onClose} disabled={busy}>
+        <button type="button" autoFocus onClick={props.onClose}>
           Cancel
         </button>
         <button type="button" className="danger" disabled={busy} onClick={() => void submit()}>
@@ -167,7 +164,7 @@ export function MoveDialog({ entry, onClose, onMoved }: { entry: EntryDto; onClo
   }, [folder, entry.id]);
 
   return (
-    <Dialog title={`Move “${entry.name}”`} onClose={onClose} busy={busy}>
+    <Dialog title={`Move “${entry.name}”`} onClose={onClose}>
       <p className="dialog-message" aria-live="polite">
         Destination: <strong className="path">{folder}</strong>
       </p>
@@ -197,7 +194,7 @@ export function MoveDialog({ entry, onClose, onMoved }: { entry: EntryDto; onClo
         </p>
       )}
       <div className="dialog-actions">
-        <button type="button" onClick={onClose} disabled={busy}>
+        <button type="button" onClick={onClose}>
           Cancel
         </button>
         <button type="button" className="primary" disabled={busy || folder === from} onClick={() => void submit()}>

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, redactUrl, type StorageConfig } from '@nebula/shared';
 import { PostgresServer } from '../embedded/postgres-server';
-import { freePort } from '../embedded/processes';
+import { commandLine, freePort, isAlive } from '../embedded/processes';
 import type { StackFile } from '../embedded/supervisor';
 import { undoOnInterrupt } from './interruption';
 
@@ -55,8 +55,14 @@ export async function openStack(env: NodeJS.ProcessEnv, root: string, say: (line
   let port: number;
   let close = async () => undefined as void;
   let description: string;
-  if (existsSync(stackFile)) {
-    const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile;
+  let stack = existsSync(stackFile) ? (JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile) : null;
+  // A stack file outlives an `npm start` that was killed or lost its power: it counts only while
+  // the process that wrote it runs (as the supervisor itself checks before it starts).
+  if (stack && !(isAlive(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node'))) {
+    say(`ignoring ${stackFile}: the \`npm start\` that wrote it (pid ${stack.supervisorPid}) is not running`);
+    stack = null;
+  }
+  if (stack) {
     port = stack.postgres.port;
     description = `the running Nebula of \`npm start\` on ${dataDir} (${stack.url})`;
   } else {

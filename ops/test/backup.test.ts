@@ -283,13 +283,20 @@ describe('ops/backup and ops/restore on the embedded stack (real gateway, worker
       const running = await ops('backup', ['--embedded', join(data.path, 'while-running')], { NEBULA_DATA_DIR: data.path, DATABASE_URL: '' });
       expect(running.stderr).toBe('');
       expect(running.stdout).toContain(`backing up the running Nebula of \`npm start\` on ${data.path} (http://127.0.0.1:8080)`);
-      await exec('rm', [join(data.path, 'run', 'stack.json')]);
       await postgres.stop();
 
+      // Stopped, with the stack file of an `npm start` that was killed (its process is gone) left behind.
+      const gone = spawnSync('true').pid;
+      writeFileSync(join(data.path, 'run', 'stack.json'), JSON.stringify({ ...stack, supervisorPid: gone }));
       const run = await ops('backup', ['--embedded', join(data.path, 'backups')], { NEBULA_DATA_DIR: data.path, DATABASE_URL: '' });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(new RegExp(`^Nebula is not running on ${data.path}: starting its Postgres alone \\(127\\.0\\.0\\.1:\\d+\\) for this run\n`));
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^ignoring ${join(data.path, 'run', 'stack.json')}: the \`npm start\` that wrote it \\(pid ${gone}\\) is not running\n` +
+            `Nebula is not running on ${data.path}: starting its Postgres alone \\(127\\.0\\.0\\.1:\\d+\\) for this run\n`,
+        ),
+      );
       expect(await postgres.isRunning()).toBe(false);
       const [name] = readdirSync(join(data.path, 'backups'));
       const again = JSON.parse(readFileSync(join(data.path, 'backups', name!, 'manifest.json'), 'utf8'));

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { EVENT_TYPES, type NebulaEvent } from '@nebula/shared';
 import { EntriesRepository } from '../files/entries.repository';
 import { formatPath } from '../files/names';
+import { wholeNumber } from '../http/query';
 import { TraceId } from '../http/request-context';
 import { MediaJobs } from '../media/media-jobs';
 import { isVideo } from '../uploads/media-kind';
@@ -32,8 +33,7 @@ export class EventsController {
   @ApiOperation({ summary: 'The event log in order (?after=<id>&subject=file:<id>&type=...&limit=100; &newest=true: the newest `limit`, still in order)' })
   list(@Query('after') after?: string, @Query('subject') subject?: string, @Query('type') type?: string, @Query('limit') limit?: string, @Query('newest') newest?: string): Promise<NebulaEvent[]> {
     if (type && !(EVENT_TYPES as readonly string[]).includes(type)) throw new BadRequestException({ code: 'bad_request', message: `unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}` });
-    const n = limit ? Number(limit) : 100;
-    if (!Number.isInteger(n) || n < 1) throw new BadRequestException({ code: 'bad_request', message: 'limit must be a whole number of 1 or more' });
+    const n = wholeNumber(limit, 'limit', 100, 1);
     if (newest !== undefined && newest !== 'true' && newest !== 'false') throw new BadRequestException({ code: 'bad_request', message: 'newest must be true or false' });
     return this.events.list({ after: eventId(after, 'after'), subject, type, limit: Math.min(n, 1000), newest: newest === 'true' });
   }

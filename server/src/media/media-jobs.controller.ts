@@ -1,8 +1,9 @@
-import { BadRequestException, Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { MediaJobDto } from '@nebula/shared';
 import { FilesService } from '../files/files.service';
+import { wholeNumber } from '../http/query';
 import { MediaJobListRepository } from './media-job-list.repository';
 
 /**
@@ -10,12 +11,6 @@ import { MediaJobListRepository } from './media-job-list.repository';
  * so the body stays the plain list that clients (and older CLIs) read.
  */
 const MORE_JOBS_HEADER = 'x-more-jobs';
-
-function wholeNumber(value: string | undefined, name: string, fallback: number, min: number): number {
-  const n = value === undefined || value === '' ? fallback : Number(value);
-  if (!Number.isInteger(n) || n < min) throw new BadRequestException({ code: 'bad_request', message: `${name} must be a whole number of ${min} or more` });
-  return n;
-}
 
 @ApiTags('media')
 @Controller('api/media/jobs')

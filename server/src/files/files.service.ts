@@ -1,5 +1,4 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { storageKeys, type EntryDto, type FolderListing } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { EventsRepository } from '../events/events.repository';
@@ -63,10 +62,17 @@ export class FilesService {
           continue;
         }
         if (!isLast && !options.parents) throw notFound(formatPath(segments.slice(0, i + 1)), 'create it first, or pass parents: true');
-        parent = await this.entries
-          .insert({ id: randomUUID(), parentId: parent?.id ?? null, kind: 'folder', name, owner: options.owner ?? null }, tx)
-          .catch(conflictOn(formatPath(segments.slice(0, i + 1))));
-        await this.events.append({ type: 'folder.created', subject: `folder:${parent.id}`, data: { path: formatPath(segments.slice(0, i + 1)) }, traceId: options.traceId }, tx);
+        const here = formatPath(segments.slice(0, i + 1));
+        const made = await this.entries.ensureFolder(parent?.id ?? null, name, options.owner ?? null, tx).catch(conflictOn(here));
+        if (!made.created) {
+          // Someone else made this name in the meantime: a folder is as good as ours, except where
+          // the caller asked for a new one (no parents) or a file took the name.
+          if (made.entry.kind !== 'folder') throw new ConflictException({ code: 'not_a_folder', message: `${here} is a file, not a folder` });
+          if (isLast && !options.parents) throw new ConflictException({ code: 'already_exists', message: `${here} already exists` });
+        } else {
+          await this.events.append({ type: 'folder.created', subject: `folder:${made.entry.id}`, data: { path: here }, traceId: options.traceId }, tx);
+        }
+        parent = made.entry;
       }
       return toDto(parent!, formatPath(segments));
     });

@@ -63,7 +63,7 @@ export class FilesService {
         }
         if (!isLast && !options.parents) throw notFound(formatPath(segments.slice(0, i + 1)), 'create it first, or pass parents: true');
         const here = formatPath(segments.slice(0, i + 1));
-        const made = await this.entries.ensureFolder(parent?.id ?? null, name, options.owner ?? null, tx).catch(conflictOn(here));
+        const made: { entry: Entry; created: boolean } = await this.entries.ensureFolder(parent?.id ?? null, name, options.owner ?? null, tx).catch(conflictOn(here));
         if (!made.created) {
           // Someone else made this name in the meantime: a folder is as good as ours, except where
           // the caller asked for a new one (no parents) or a file took the name.

@@ -156,7 +156,8 @@ export function startUpload(
       .findPreviousUploads()
       .then((previous) => {
         if (aborted) return;
-        const last = previous[0];
+        // The server's own word on where this file's upload is beats what this machine remembers.
+        const last = resumeUrl ? undefined : previous[0];
         if (last) upload.resumeFromPreviousUpload(last);
         upload.start();
       })

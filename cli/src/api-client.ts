@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MediaJobDto, MoveRequest, NebulaEvent } from '@nebula/shared';
+import type { DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MediaJobDto, MeDto, MoveRequest, NebulaEvent } from '@nebula/shared';
 import { ApiError, networkFailure, UnreachableError } from './errors';
 
 export interface ContentResponse {
@@ -50,6 +50,21 @@ export class NebulaClient {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
     }
+  }
+
+  /** GET /api/me: the tailnet user the gateway sees calling (null: the single owner). */
+  me(): Promise<MeDto> {
+    return this.json<MeDto>('GET', '/api/me', 'asking who I am');
+  }
+
+  /**
+   * Gives up an unfinished upload: tus termination (DELETE) at its URL, e.g. /api/uploads/<id>.
+   * One that is already gone (expired, given up elsewhere) is fine.
+   */
+  async terminateUpload(url: string): Promise<void> {
+    const response = await this.send('DELETE', url, 'giving up the unfinished upload', undefined, { 'tus-resumable': '1.0.0' });
+    const text = await response.body.text();
+    if (response.statusCode >= 400 && response.statusCode !== 404 && response.statusCode !== 410) throw ApiError.fromResponse(response.statusCode, text, 'giving up the unfinished upload');
   }
 
   createFolder(path: string, parents: boolean): Promise<EntryDto> {

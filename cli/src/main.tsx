@@ -74,8 +74,13 @@ export function buildProgram(): Command {
     .argument('<file-or-folder...>', 'what to upload; folders keep their structure')
     .option('--to <folder>', 'the folder on the server to upload into', '/')
     .option('--concurrency <n>', 'files uploaded at the same time (1-16)', '3')
+    .option('--replace', 'give up your unfinished upload of the same name (started on any device) and upload anew')
     .addOption(jsonOption())
-    .action(action((context, inputs: string[], options: { to: string; concurrency: string }) => upload(inputs, { to: options.to, concurrency: parseConcurrency(options.concurrency) }, context)));
+    .action(
+      action((context, inputs: string[], options: { to: string; concurrency: string; replace?: boolean }) =>
+        upload(inputs, { to: options.to, concurrency: parseConcurrency(options.concurrency), replace: options.replace === true }, context),
+      ),
+    );
 
   program
     .command('ls')

@@ -80,8 +80,19 @@ function fileReader(path: string, size: number): TusFileReader {
   };
 }
 
-/** One file, over tus, resumable. */
-export function startUpload(server: string, endpoint: string, store: ResumeStore, file: FileToUpload, callbacks: UploadCallbacks = {}, retryDelays = RETRY_DELAYS): RunningUpload {
+/**
+ * One file, over tus, resumable. `resumeUrl` is an unfinished upload of this same file that another
+ * device (or a forgotten run) started: it goes on there; if that upload is gone, a new one starts.
+ */
+export function startUpload(
+  server: string,
+  endpoint: string,
+  store: ResumeStore,
+  file: FileToUpload,
+  callbacks: UploadCallbacks = {},
+  retryDelays = RETRY_DELAYS,
+  resumeUrl?: string,
+): RunningUpload {
   let sent = 0;
   let position = 0;
   let aborted = false;
@@ -96,6 +107,7 @@ export function startUpload(server: string, endpoint: string, store: ResumeStore
     // The file itself is read by fileReader(); tus-js-client only passes this along.
     const upload = new Upload({ path: file.absolute } as unknown as Buffer, {
       endpoint,
+      uploadUrl: resumeUrl ?? null,
       fileReader: fileReader(file.absolute, file.size),
       uploadSize: file.size,
       metadata: { [UPLOAD_METADATA.name]: file.name, [UPLOAD_METADATA.folder]: file.folder, [UPLOAD_METADATA.sha256]: file.sha256, [UPLOAD_METADATA.mime]: file.mime },
@@ -144,7 +156,8 @@ export function startUpload(server: string, endpoint: string, store: ResumeStore
       .findPreviousUploads()
       .then((previous) => {
         if (aborted) return;
-        const last = previous[0];
+        // The server's own word on where this file's upload is beats what this machine remembers.
+        const last = resumeUrl ? undefined : previous[0];
         if (last) upload.resumeFromPreviousUpload(last);
         upload.start();
       })

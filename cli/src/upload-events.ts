@@ -4,6 +4,8 @@ export type UploadEvent =
   | { event: 'hashing'; file: string; bytes: number; total: number }
   | { event: 'progress'; file: string; bytes: number; total: number }
   | { event: 'resumed'; file: string; offset: number; total: number }
+  /** --replace gave up an unfinished upload of that name (this user's, from any device) before uploading anew. */
+  | { event: 'replaced'; file: string; path: string; received: number | null; startedAt: string }
   | { event: 'done'; file: string; id: string; path: string; sha256: string; bytes: number; sent: number }
   | { event: 'skipped'; file: string; id: string; path: string; sha256: string; bytes: number; reason: string }
   | { event: 'error'; file: string; path: string; code: string; message: string }

@@ -111,7 +111,7 @@ for (const driver of ['fs'] as const) {
       expect(got).toMatchObject({ status: 200, sha256: big.sha256, bytes: big.size });
       expect(got.headers.get('accept-ranges')).toBe('bytes');
       expect(got.headers.get('etag')).toBe(`"${big.sha256}"`);
-      expect(got.headers.get('content-disposition')).toBe(`inline; filename="Überraschung ??.bin"; filename*=UTF-8''%C3%9Cberraschung%20%F0%9F%8E%AC.bin`);
+      expect(got.headers.get('content-disposition')).toBe(`inline; filename="Uberraschung _.bin"; filename*=UTF-8''%C3%9Cberraschung%20%F0%9F%8E%AC.bin`);
     });
 
     it('serves ranges: first, middle, last, suffix and open', async () => {

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, MediaDetails, MoveRequest } from './shared';
+import type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, MediaDetails, MoveRequest, UnfinishedUpload } from './shared';
 
 /** An answer from the gateway that was not a success, with the server's own sentence. */
 export class ApiError extends Error {
@@ -52,14 +52,37 @@ export const api = {
   createFolder: (path: string) => request<EntryDto>('POST', '/api/folders', `Creating ${path}`, { path }),
   move: (id: string, change: MoveRequest) => request<EntryDto>('PATCH', `/api/files/${encodeURIComponent(id)}`, 'The move', change),
   remove: (id: string, recursive: boolean) => request<void>('DELETE', `/api/files/${encodeURIComponent(id)}${recursive ? '?recursive=true' : ''}`, 'Deleting'),
+  /**
+   * Gives up an unfinished upload (tus termination at its URL, /api/uploads/<id>). One already gone
+   * is fine. The gateway frees the name just after it answers: this waits for that too (a few
+   * seconds at most), so an upload of the same name right after does not hear 409.
+   */
+  discardUpload: async (entry: EntryDto & { upload: UnfinishedUpload }): Promise<void> => {
+    let res: Response;
+    try {
+      res = await fetch(entry.upload.url, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } });
+    } catch {
+      throw new ApiError(0, 'unreachable', UNREACHABLE);
+    }
+    if (!res.ok && res.status !== 404 && res.status !== 410) throw errorFromBody(res.status, await res.text(), 'Discarding the upload');
+    for (let wait = 50; wait <= 3200; wait *= 2) {
+      const now = await fetch(`/api/files/${encodeURIComponent(entry.id)}`, { headers: { Accept: 'application/json' } }).catch(() => null);
+      if (now?.status === 404) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  },
   deploys: () => request<DeployRecord[]>('GET', '/api/deploys?limit=50', 'Loading the deploys'),
-  /** Who the tailnet says we are; null when the gateway does not know (or has no /api/me). */
-  me: async (): Promise<string | null> => {
+  /** Who the tailnet says we are; null when the gateway does not know (or has no /api/me). Asked once per page load. */
+  me: (): Promise<string | null> => (myself ??= askWhoIAm()),
+};
+
+let myself: Promise<string | null> | undefined;
+
+const askWhoIAm = async (): Promise<string | null> => {
     const res = await fetch('/api/me', { headers: { Accept: 'application/json' } }).catch(() => null);
     if (!res?.ok) return null;
     const body = (await res.json().catch(() => null)) as { user?: unknown } | null;
     return typeof body?.user === 'string' ? body.user : null;
-  },
 };
 
 export const contentUrl = (id: string) => `/api/files/${encodeURIComponent(id)}/content`;

@@ -4,6 +4,6 @@
  * one also re-exports the Node-only config and runtime code, which has no place in a browser build.
  */
 export { UPLOAD_METADATA, UPLOADS_PATH } from '../../server/shared/src/api';
-export type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, MediaDetails, MediaState, MoveRequest } from '../../server/shared/src/api';
+export type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, MediaDetails, MediaState, MoveRequest, UnfinishedUpload } from '../../server/shared/src/api';
 export { EVENT_TYPES } from '../../server/shared/src/events';
 export type { EventType, NebulaEvent } from '../../server/shared/src/events';

@@ -17,6 +17,8 @@ import { UploadQueue } from '../upload-queue';
 export interface UploadOptions {
   to: string;
   concurrency: number;
+  /** Give up an unfinished upload of the same name (this user's) and upload anew. */
+  replace?: boolean;
 }
 
 /**
@@ -55,6 +57,9 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
     return found;
   };
 
+  let me: Promise<string | null> | undefined;
+  const myself = () => (me ??= client.me().then((answer) => answer.user));
+
   const running = new Set<RunningUpload>();
   const queue = new UploadQueue<PlannedFile, { sent: number; skipped: boolean }>(options.concurrency);
   let interrupted = false;
@@ -77,10 +82,30 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
         return { sent: 0, skipped: true };
       }
       if (interrupted) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
-      const upload = startUpload(client.server, client.uploadsEndpoint, store, { ...file, sha256, mime: mimeFor(file.name) }, {
-        onProgress: (bytes, total) => emit({ event: 'progress', file: file.display, bytes, total }),
-        onResumed: (offset) => emit({ event: 'resumed', file: file.display, offset, total: file.size }),
-      });
+      let resumeUrl: string | undefined;
+      // An unfinished upload of this name that is ours (started on any device): the same file goes
+      // on where it stopped; --replace gives it up first. Anyone else's is left to the server's 409.
+      if (existing?.kind === 'file' && existing.status === 'uploading' && existing.upload && existing.owner === (await myself())) {
+        if (options.replace) {
+          await client.terminateUpload(existing.upload.url);
+          await nameFreed(client, existing);
+          emit({ event: 'replaced', file: file.display, path: existing.path, received: existing.upload.received, startedAt: existing.createdAt });
+        } else if (existing.size === file.size && existing.upload.sha256 === sha256) {
+          resumeUrl = new URL(existing.upload.url, `${client.server}/`).toString();
+        }
+      }
+      const upload = startUpload(
+        client.server,
+        client.uploadsEndpoint,
+        store,
+        { ...file, sha256, mime: mimeFor(file.name) },
+        {
+          onProgress: (bytes, total) => emit({ event: 'progress', file: file.display, bytes, total }),
+          onResumed: (offset) => emit({ event: 'resumed', file: file.display, offset, total: file.size }),
+        },
+        undefined,
+        resumeUrl,
+      );
       running.add(upload);
       const { sent } = await upload.done.finally(() => running.delete(upload));
       const entry = await client.lookup(file.path);
@@ -113,6 +138,18 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
   const everyFailureIsUnreachable = failed.every((outcome) => !outcome.ok && outcome.error instanceof UnreachableError);
   process.stderr.write(`nebula: ${failed.length} of ${plan.files.length} file${plan.files.length === 1 ? '' : 's'} failed\n`);
   return everyFailureIsUnreachable ? EXIT.unreachable : EXIT.failed;
+}
+
+/**
+ * The gateway frees an unfinished upload's name just after it answers the termination: wait for
+ * that (a few seconds at most) so the new upload's creation does not hear 409.
+ */
+async function nameFreed(client: NebulaClient, old: EntryDto): Promise<void> {
+  for (let wait = 50; wait <= 3200; wait *= 2) {
+    const now = await client.find(old.path);
+    if (!now || now.id !== old.id) return;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 /** POST /api/folders with parents; a folder that is already there is fine. */

@@ -27,6 +27,20 @@ describe('ls rows', () => {
     expect(Object.keys(rows[0]!)).toEqual(['name', 'kind', 'size', 'modified', 'media', 'owner']);
   });
 
+  it('say how far an unfinished upload got, and since when', () => {
+    const unfinished: EntryDto = {
+      ...entry('c.mp4', 'bob@example.com'),
+      status: 'uploading',
+      sha256: null,
+      createdAt: '2026-03-01T09:30:00.000Z',
+      upload: { received: 683, url: '/api/uploads/c', sha256: null, expiresAt: '2026-03-02T09:30:00.000Z' },
+    };
+    const [row] = entryRows([unfinished]);
+    expect(row).toMatchObject({ media: 'uploading 33% (683 B)', owner: 'bob@example.com' });
+    expect(row!.modified).toBe(entryRows([{ ...entry('d', null), updatedAt: '2026-03-01T09:30:00.000Z' }])[0]!.modified);
+    expect(entryRows([{ ...unfinished, upload: { ...unfinished.upload!, received: null } }])[0]!.media).toBe('uploading');
+  });
+
   it('have none when nobody is known (an embedded stack without Tailscale)', () => {
     expect(Object.keys(entryRows([entry('a.mp4', null)])[0]!)).toEqual(['name', 'kind', 'size', 'modified', 'media']);
   });

@@ -10,10 +10,18 @@ export function entryRow(entry: EntryDto, withOwner = false): Record<string, str
     name: entry.kind === 'folder' ? `${entry.name}/` : entry.name,
     kind: entry.kind,
     size: entry.size === null ? '' : formatBytes(entry.size),
-    modified: formatTime(entry.updatedAt),
-    media: entry.status === 'uploading' ? 'uploading' : (entry.media?.status ?? ''),
+    // An unfinished upload's row says when it started and how far it got (the owner column says who).
+    modified: formatTime(entry.status === 'uploading' ? entry.createdAt : entry.updatedAt),
+    media: entry.status === 'uploading' ? uploadingNote(entry) : (entry.media?.status ?? ''),
     ...(withOwner ? { owner: entry.owner ?? '' } : {}),
   };
+}
+
+/** "uploading 33% (1.00 MiB)": the bytes the server has of an unfinished upload. */
+function uploadingNote(entry: EntryDto): string {
+  const received = entry.upload?.received;
+  if (received === null || received === undefined || !entry.size) return 'uploading';
+  return `uploading ${Math.floor((received / entry.size) * 100)}% (${formatBytes(received)})`;
 }
 
 /** The rows of a listing: with an owner column when any entry has an owner. */

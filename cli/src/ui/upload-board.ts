@@ -12,7 +12,7 @@ export interface BoardRow {
 
 export interface BoardLine {
   key: number;
-  kind: 'done' | 'skipped' | 'error';
+  kind: 'done' | 'skipped' | 'error' | 'replaced';
   text: string;
 }
 
@@ -85,6 +85,9 @@ export class UploadBoard {
         this.lines.push({ key: this.lines.length, kind: event.event, text: describe(event) });
         return;
       }
+      case 'replaced':
+        this.lines.push({ key: this.lines.length, kind: 'replaced', text: describe(event) });
+        return;
       case 'summary':
         return;
     }

@@ -1,14 +1,14 @@
 import { Box, render, Static, Text } from 'ink';
 import { useSyncExternalStore } from 'react';
-import { formatBytes, formatDuration, formatRate } from '../format';
+import { formatBytes, formatDuration, formatRate, formatTime } from '../format';
 import type { UploadEvent, UploadReporter } from '../upload-events';
 import { ProgressRow } from './progress-row';
 import { Store } from './store';
 import { UploadBoard, type BoardView } from './upload-board';
 import { closeScreen } from './unmount';
 
-const MARK = { done: '✔', skipped: '↷', error: '✖' } as const;
-const MARK_COLOR = { done: 'green', skipped: 'gray', error: 'red' } as const;
+const MARK = { done: '✔', skipped: '↷', error: '✖', replaced: '↺' } as const;
+const MARK_COLOR = { done: 'green', skipped: 'gray', error: 'red', replaced: 'yellow' } as const;
 
 function UploadScreen({ store, color }: { store: Store<BoardView>; color: boolean }) {
   const view = useSyncExternalStore(store.subscribe, store.get);
@@ -42,6 +42,8 @@ export function describeUploadEvent(event: UploadEvent): string {
       return `${event.file}: ${event.reason}`;
     case 'error':
       return `${event.file}: ${event.message}`;
+    case 'replaced':
+      return `${event.file}: gave up the unfinished upload at ${event.path} (started ${formatTime(event.startedAt)}${event.received === null ? '' : `, ${formatBytes(event.received)} received`}); uploading anew`;
     default:
       return event.event;
   }

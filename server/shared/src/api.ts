@@ -26,6 +26,32 @@ export interface EntryDto {
   owner: string | null;
   createdAt: string;
   updatedAt: string;
+  /**
+   * While `status` is `uploading`: how far the upload got. Who started it is `owner`, and when is
+   * `createdAt`. Null once the file is ready (and for folders).
+   */
+  upload?: UnfinishedUpload | null;
+}
+
+/**
+ * An upload that has not finished, maybe abandoned on another device. Its owner can resume it
+ * from any device (tus HEAD + PATCH at `url`, with the same file: same size and sha256), or give
+ * it up (tus DELETE at `url`) to upload anew; anybody else hears 409 `upload_in_progress`.
+ */
+export interface UnfinishedUpload {
+  /** Bytes the gateway has received (the tus Upload-Offset); null when its upload record is gone (expired). */
+  received: number | null;
+  /** The tus upload URL, relative to the gateway: /api/uploads/<id>. */
+  url: string;
+  /** The sha256 its uploader declared, if any: a resume must send the same bytes. */
+  sha256: string | null;
+  /** When the gateway gives it up if it is still unfinished (NEBULA_UPLOAD_EXPIRY_HOURS after it started). */
+  expiresAt: string;
+}
+
+/** The 409 body when a name is taken by someone's unfinished upload (code `upload_in_progress`). */
+export interface UploadInProgressError extends ApiErrorBody {
+  upload: UnfinishedUpload & { owner: string | null; startedAt: string; size: number | null };
 }
 
 export interface FolderListing {

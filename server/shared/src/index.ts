@@ -16,6 +16,8 @@ export {
   type MediaState,
   type MeDto,
   type MoveRequest,
+  type UnfinishedUpload,
+  type UploadInProgressError,
 } from './api';
 export { CONFIG_VARIABLES, ConfigError, loadConfig, redactUrl, type Config, type StorageConfig } from './config';
 export { EVENT_TYPES, type EventType, type NebulaEvent } from './events';

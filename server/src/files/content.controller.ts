@@ -1,12 +1,13 @@
 import { ConflictException, Controller, Get, Head, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { FilesService } from './files.service';
-import { decideRange, notModified } from './range';
+import { evaluatePreconditions } from './conditional';
+import { dispositionFor } from './disposition';
+import { decideRange } from './range';
 
 /** The original bytes of a file, whole or by range: what players that want the file (VLC, mpv, TVs) use. */
 @ApiTags('files')
@@ -23,7 +24,7 @@ export class ContentController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The original, with Range / If-Range / ETag support (?download=1 for an attachment)' })
+  @ApiOperation({ summary: 'The original, with Range / If-Range / ETag / If-Match / If-Modified-Since support (?download=1 for an attachment)' })
   get(@Param('id') id: string, @Query('download') download: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.send(id, download, req, res, true);
   }
@@ -33,31 +34,36 @@ export class ContentController {
     if (file.kind !== 'file' || file.status !== 'ready' || !file.storageKey || file.size === null) {
       throw new ConflictException({ code: 'not_ready', message: file.kind === 'folder' ? 'a folder has no content' : 'this file is still uploading' });
     }
-    // The content hash is the strongest validator there is.
-    const etag = `"${file.sha256}"`;
-    const lastModified = file.updatedAt;
+    // The content hash is the strongest validator there is. A file's bytes never change after its
+    // upload (replacing it makes a new file), so its creation time is when its content last changed;
+    // updatedAt also moves on a rename or a media status change.
+    const validators = { etag: `"${file.sha256}"`, lastModified: file.createdAt };
     res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', lastModified.toUTCString());
+    res.setHeader('ETag', validators.etag);
+    res.setHeader('Last-Modified', validators.lastModified.toUTCString());
     res.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', 'sandbox');
+    const precondition = evaluatePreconditions(req.headers, validators);
+    if (precondition === 'failed') {
+      refuse(res, 412, 'precondition_failed', `the file is no longer the version asked for: its ETag is ${validators.etag} and it was last changed ${validators.lastModified.toUTCString()}`);
+      return;
+    }
+    if (precondition === 'not-modified') {
+      res.status(304).end();
+      return;
+    }
+    const decision = decideRange({ range: req.headers.range, ifRange: header(req.headers['if-range']) }, file.size, validators);
+    if (decision.kind === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${file.size}`);
+      refuse(res, 416, 'range_not_satisfiable', `the file has ${file.size} bytes; that range lies outside it`);
+      return;
+    }
     res.setHeader('Content-Type', file.mime ?? 'application/octet-stream');
     // The web UI shares this origin: an uploaded page or SVG must never run as it. Such files are
     // downloaded, not shown, and nothing served here may run script or be sniffed into something else.
     const inline = !download && !runsScript(file.mime);
-    res.setHeader('Content-Disposition', contentDisposition(file.name, { type: inline ? 'inline' : 'attachment' }));
-    res.setHeader('Content-Security-Policy', 'sandbox');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-
-    if (notModified(req.headers['if-none-match'], etag)) {
-      res.status(304).end();
-      return;
-    }
-    const decision = decideRange({ range: req.headers.range, ifRange: header(req.headers['if-range']) }, file.size, { etag, lastModified });
-    if (decision.kind === 'unsatisfiable') {
-      res.status(416).setHeader('Content-Range', `bytes */${file.size}`);
-      res.json({ statusCode: 416, code: 'range_not_satisfiable', message: `the file has ${file.size} bytes; that range lies outside it` });
-      return;
-    }
+    res.setHeader('Content-Disposition', dispositionFor(file.name, inline ? 'inline' : 'attachment'));
     const range = decision.kind === 'partial' ? decision.range : undefined;
     if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
     else res.status(200);
@@ -80,6 +86,11 @@ const SCRIPTABLE = new Set(['text/html', 'text/xml', 'text/xsl', 'application/xm
 export function runsScript(mime: string | null): boolean {
   const type = (mime ?? '').split(';')[0]!.trim().toLowerCase();
   return SCRIPTABLE.has(type) || type.endsWith('+xml');
+}
+
+/** An error answer: JSON, not the file's type, and no file name. */
+function refuse(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ statusCode: status, code, message });
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { Entry } from './entry.entity';
@@ -104,6 +105,25 @@ export class EntriesRepository {
     } catch (error) {
       throw translateUniqueViolation(error);
     }
+  }
+
+  /**
+   * The folder `name` in `parentId`, created when missing. Two requests making the same folder at
+   * once (mkdir -p, uploads into a folder that does not exist yet) both get it: ON CONFLICT waits
+   * for the other transaction, and the row it committed is then read back (READ COMMITTED sees it).
+   * `created` says whether this call made it; a file already holding the name is returned as is.
+   */
+  async ensureFolder(parentId: string | null, name: string, owner: string | null, manager?: EntityManager): Promise<{ entry: Entry; created: boolean }> {
+    const db = manager ?? this.db.manager;
+    const inserted: { id: string }[] = await db.query(
+      `INSERT INTO entries (id, parent_id, kind, name, owner) VALUES ($1, $2, 'folder', $3, $4)
+       ON CONFLICT (parent_id, name) DO NOTHING RETURNING id`,
+      [randomUUID(), parentId, name, owner],
+    );
+    const entry = inserted[0] ? await this.findById(inserted[0].id, manager) : await this.findChild(parentId, name, manager);
+    // The other row vanished between the conflict and the read (deleted at once): rare enough to report.
+    if (!entry) throw new NameTakenError();
+    return { entry, created: inserted.length > 0 };
   }
 
   async update(id: string, fields: Partial<Omit<Entry, "probe">> & { probe?: object | null }, manager?: EntityManager): Promise<void> {

@@ -4,10 +4,11 @@ import { ContentController } from './content.controller';
 import { EntriesRepository } from './entries.repository';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
+import { UploadProgress } from './upload-progress';
 
 @Module({
   controllers: [FilesController, ContentController],
-  providers: [FilesService, EntriesRepository, EventsRepository],
+  providers: [FilesService, EntriesRepository, EventsRepository, UploadProgress],
   exports: [FilesService, EntriesRepository, EventsRepository],
 })
 export class FilesModule {}

@@ -1,12 +1,12 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { storageKeys, type EntryDto, type FolderListing } from '@nebula/shared';
+import { storageKeys, type EntryDto, type FolderListing, type UnfinishedUpload, type UploadInProgressError } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { EventsRepository } from '../events/events.repository';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { EntriesRepository, NameTakenError } from './entries.repository';
 import type { Entry } from './entry.entity';
 import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, validateName } from './names';
+import { UploadProgress } from './upload-progress';
 
 /** The file tree: listing, lookup, folders, rename/move and delete (bytes and all that derives from them). */
 @Injectable()
@@ -15,6 +15,7 @@ export class FilesService {
     private readonly entries: EntriesRepository,
     private readonly events: EventsRepository,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly uploads: UploadProgress,
   ) {}
 
   async list(path: string): Promise<FolderListing> {
@@ -22,7 +23,7 @@ export class FilesService {
     const folder = await this.folderAt(segments);
     const children = await this.entries.listChildren(folder?.id ?? null);
     const folderPath = formatPath(segments);
-    return { path: folderPath, entries: children.map((e) => toDto(e, joinPath(folderPath, e.name))) };
+    return { path: folderPath, entries: await Promise.all(children.map((e) => this.dto(e, joinPath(folderPath, e.name)))) };
   }
 
   async lookup(path: string): Promise<EntryDto> {
@@ -30,12 +31,41 @@ export class FilesService {
     if (segments.length === 0) throw new BadRequestException({ code: 'invalid_path', message: 'the root folder is not an entry; list it with GET /api/files?path=/' });
     const entry = await this.entries.findByPath(segments);
     if (!entry) throw notFound(formatPath(segments));
-    return toDto(entry, formatPath(segments));
+    return this.dto(entry, formatPath(segments));
   }
 
   async get(id: string): Promise<EntryDto> {
     const entry = await this.entryById(id);
-    return toDto(entry, formatPath(await this.entries.segmentsOf(entry.id)));
+    return this.dto(entry, formatPath(await this.entries.segmentsOf(entry.id)));
+  }
+
+  /** The entry as the API shows it; an unfinished upload with how far it got. */
+  private async dto(entry: Entry, path: string): Promise<EntryDto> {
+    return toDto(entry, path, await this.unfinished(entry));
+  }
+
+  private unfinished(entry: Entry): Promise<UnfinishedUpload | null> {
+    if (entry.kind !== 'file' || entry.status !== 'uploading' || !entry.storageKey) return Promise.resolve(null);
+    return this.uploads.of(entry.id, entry.storageKey, entry.createdAt);
+  }
+
+  /**
+   * Why `name` in this folder cannot take a new upload, as the 409 body: a finished file or a
+   * folder is `already_exists`; someone's unfinished upload is `upload_in_progress`, saying who
+   * started it, when and how far it got, and what its owner (`caller` when it is theirs) can do.
+   */
+  async whyTaken(parentId: string | null, name: string, path: string, caller: string | null): Promise<UploadInProgressError | { statusCode: 409; code: 'already_exists'; message: string }> {
+    const entry = await this.entries.findChild(parentId, name);
+    const upload = entry ? await this.unfinished(entry) : null;
+    if (!entry || !upload) return { statusCode: 409, code: 'already_exists', message: `${path} already exists; pick another name or delete it first` };
+    const startedAt = entry.createdAt.toISOString();
+    const got = upload.received === null ? 'how far it got is unknown' : `${progress(upload.received, entry.size)} received`;
+    const mine = entry.owner === caller;
+    const who = entry.owner === null ? '' : ` by ${entry.owner}`;
+    const message = mine
+      ? `${path} is your unfinished upload (started ${startedAt}, ${got}): send the same file to resume it (nebula upload does), or give it up with DELETE ${upload.url} (nebula upload --replace)`
+      : `${path} is being uploaded${who} since ${startedAt} (${got}); only ${entry.owner ?? 'its uploader'} can resume or replace it, and unless finished it expires at ${upload.expiresAt}`;
+    return { statusCode: 409, code: 'upload_in_progress', message, upload: { ...upload, owner: entry.owner, startedAt, size: entry.size } };
   }
 
   /** The entry itself, for streaming; 404 when there is none. */
@@ -63,10 +93,17 @@ export class FilesService {
           continue;
         }
         if (!isLast && !options.parents) throw notFound(formatPath(segments.slice(0, i + 1)), 'create it first, or pass parents: true');
-        parent = await this.entries
-          .insert({ id: randomUUID(), parentId: parent?.id ?? null, kind: 'folder', name, owner: options.owner ?? null }, tx)
-          .catch(conflictOn(formatPath(segments.slice(0, i + 1))));
-        await this.events.append({ type: 'folder.created', subject: `folder:${parent.id}`, data: { path: formatPath(segments.slice(0, i + 1)) }, traceId: options.traceId }, tx);
+        const here = formatPath(segments.slice(0, i + 1));
+        const made: { entry: Entry; created: boolean } = await this.entries.ensureFolder(parent?.id ?? null, name, options.owner ?? null, tx).catch(conflictOn(here));
+        if (!made.created) {
+          // Someone else made this name in the meantime: a folder is as good as ours, except where
+          // the caller asked for a new one (no parents) or a file took the name.
+          if (made.entry.kind !== 'folder') throw new ConflictException({ code: 'not_a_folder', message: `${here} is a file, not a folder` });
+          if (isLast && !options.parents) throw new ConflictException({ code: 'already_exists', message: `${here} already exists` });
+        } else {
+          await this.events.append({ type: 'folder.created', subject: `folder:${made.entry.id}`, data: { path: here }, traceId: options.traceId }, tx);
+        }
+        parent = made.entry;
       }
       return toDto(parent!, formatPath(segments));
     });
@@ -132,7 +169,7 @@ export class FilesService {
   }
 }
 
-export function toDto(e: Entry, path: string): EntryDto {
+export function toDto(e: Entry, path: string, upload: UnfinishedUpload | null = null): EntryDto {
   return {
     id: e.id,
     kind: e.kind,
@@ -146,6 +183,7 @@ export function toDto(e: Entry, path: string): EntryDto {
     owner: e.owner,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
+    upload,
   };
 }
 
@@ -165,6 +203,12 @@ export function validName(name: string): string {
     if (error instanceof InvalidNameError) throw new BadRequestException({ code: 'invalid_name', message: error.message });
     throw error;
   }
+}
+
+/** "41943040 of 104857600 bytes (40%)" */
+function progress(received: number, size: number | null): string {
+  if (!size) return `${received} bytes`;
+  return `${received} of ${size} bytes (${Math.floor((received / size) * 100)}%)`;
 }
 
 function notFound(path: string, hint?: string): NotFoundException {

@@ -29,6 +29,14 @@ describe('decideRange', () => {
     expect(decide('items=0-5')).toEqual({ kind: 'full' });
     expect(decide('bytes=0-9,500-509')).toEqual({ kind: 'full' });
   });
+
+  it('ignores an invalid range whose last byte comes before its first, but refuses a valid one past the end', () => {
+    expect(decide('bytes=5-3')).toEqual({ kind: 'full' });
+    expect(decide('bytes=0-9, 5-3')).toEqual({ kind: 'full' });
+    expect(decide('bytes=2000-1000')).toEqual({ kind: 'full' });
+    expect(decide('bytes=2000-3000')).toEqual({ kind: 'unsatisfiable' });
+    expect(decide('bytes=5-5')).toEqual({ kind: 'partial', range: { start: 5, end: 5 } });
+  });
   it('merges overlapping ranges into one', () => {
     expect(decide('bytes=0-9,5-19')).toEqual({ kind: 'partial', range: { start: 0, end: 19 } });
   });

@@ -8,8 +8,8 @@ export type RangeDecision =
 
 /**
  * What to send for a GET with these headers (RFC 9110 §14): one satisfiable range → 206; a range
- * past the end → 416; no Range, a malformed one, several ranges, or an If-Range that no longer
- * matches → the whole representation (servers may ignore multi-range requests; most players ask
+ * past the end → 416; no Range, a malformed or invalid one (bytes=5-3), several ranges, or an
+ * If-Range that no longer matches → the whole representation (servers may ignore multi-range requests; most players ask
  * for one range at a time).
  */
 export function decideRange(headers: { range?: string; ifRange?: string }, size: number, validators: { etag: string; lastModified: Date }): RangeDecision {
@@ -22,6 +22,9 @@ export function decideRange(headers: { range?: string; ifRange?: string }, size:
     const length = Number(suffix[1]);
     return length === 0 ? { kind: 'unsatisfiable' } : { kind: 'partial', range: { start: Math.max(0, size - length), end: size - 1 } };
   }
+  // bytes=5-3 is not a range that cannot be satisfied but an invalid one (RFC 9110 §14.1.1: the
+  // last position before the first); an invalid Range is ignored. range-parser calls it -1 (416).
+  if (hasBackwardsSpec(headers.range)) return { kind: 'full' };
   const parsed = parseRangeHeader(size, headers.range, { combine: true });
   if (parsed === -1) return { kind: 'unsatisfiable' };
   if (parsed === -2 || parsed.type !== 'bytes' || parsed.length !== 1) return { kind: 'full' };
@@ -37,6 +40,13 @@ function ifRangeMatches(value: string, validators: { etag: string; lastModified:
   return !Number.isNaN(date) && Math.floor(date / 1000) === Math.floor(validators.lastModified.getTime() / 1000);
 }
 
+function hasBackwardsSpec(range: string): boolean {
+  const specs = /^\s*bytes\s*=(.*)$/i.exec(range)?.[1]?.split(',') ?? [];
+  return specs.some((spec) => {
+    const bounds = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(spec);
+    return bounds !== null && BigInt(bounds[2]!) < BigInt(bounds[1]!);
+  });
+}
 /** True when If-None-Match lists this ETag (or *): the client's copy is current. */
 export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;

@@ -117,7 +117,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       });
     } catch (error) {
       const path = joinPath(folder?.path ?? '/', name);
-      if (error instanceof NameTakenError) throw refuse(409, 'already_exists', `${path} already exists (or is being uploaded); pick another name or delete it first`);
+      if (error instanceof NameTakenError) throw { status_code: 409, body: JSON.stringify(await this.files.whyTaken(folder?.id ?? null, name, path, owner)) };
       throw error;
     }
     return { metadata: { ...meta, [UPLOAD_METADATA.mime]: mime, [UPLOAD_METADATA.name]: name } };

@@ -5,12 +5,19 @@ import { Link } from '../link';
 import { folderUrl, watchUrl } from '../routes';
 import type { EntryDto } from '../shared';
 
-export type EntryAction = 'rename' | 'move' | 'delete';
+export type EntryAction = 'rename' | 'move' | 'delete' | 'discard';
 
-export function EntryRow({ entry, progress, onAction }: { entry: EntryDto; progress: number | undefined; onAction: (action: EntryAction, entry: EntryDto) => void }) {
+/** `me` is the tailnet user looking (null: the single owner; undefined: not known yet): only an upload's owner may discard it. */
+export function EntryRow({ entry, progress, me, onAction }: { entry: EntryDto; progress: number | undefined; me: string | null | undefined; onAction: (action: EntryAction, entry: EntryDto) => void }) {
   const kind = kindOf(entry);
   const href = entry.kind === 'folder' ? folderUrl(entry.path) : watchUrl(entry.id);
-  const meta = [KIND_LABEL[kind], formatBytes(entry.size), formatDate(entry.createdAt), entry.owner ? `by ${entry.owner}` : ''].filter(Boolean);
+  const unfinished = entry.status === 'uploading' ? entry.upload : null;
+  // An unfinished upload (maybe left on another device) says how far it got, since when, and whose it is.
+  const meta = (
+    unfinished
+      ? [KIND_LABEL[kind], unfinished.received === null ? `${formatBytes(entry.size)}, progress unknown` : `${formatBytes(unfinished.received)} of ${formatBytes(entry.size)}`, `started ${formatDate(entry.createdAt)}`, entry.owner ? `by ${entry.owner}` : '']
+      : [KIND_LABEL[kind], formatBytes(entry.size), formatDate(entry.createdAt), entry.owner ? `by ${entry.owner}` : '']
+  ).filter(Boolean);
   return (
     <li className="entry" data-entry={entry.name}>
       <Thumbnail entry={entry} kind={kind} />
@@ -38,9 +45,18 @@ export function EntryRow({ entry, progress, onAction }: { entry: EntryDto; progr
           <button type="button" className="small" onClick={() => onAction('move', entry)} aria-label={`Move ${entry.name}`}>
             Move
           </button>
-          <button type="button" className="small" onClick={() => onAction('delete', entry)} aria-label={`Delete ${entry.name}`}>
-            Delete
-          </button>
+          {unfinished ? (
+            me !== undefined &&
+            entry.owner === me && (
+              <button type="button" className="small" onClick={() => onAction('discard', entry)} aria-label={`Discard the upload of ${entry.name}`}>
+                Discard upload
+              </button>
+            )
+          ) : (
+            <button type="button" className="small" onClick={() => onAction('delete', entry)} aria-label={`Delete ${entry.name}`}>
+              Delete
+            </button>
+          )}
         </div>
       </div>
     </li>
@@ -78,7 +94,14 @@ function KindIcon({ kind }: { kind: Kind }) {
 /** Where the file is in its life: still uploading, waiting for the worker, transcoding, ready, failed. */
 export function Status({ entry, progress }: { entry: EntryDto; progress: number | undefined }) {
   if (entry.kind === 'folder') return <span className="status" />;
-  if (entry.status === 'uploading') return <span className="status badge badge-busy" data-status="uploading">Uploading</span>;
+  if (entry.status === 'uploading') {
+    const received = entry.upload?.received;
+    return (
+      <span className="status badge badge-busy" data-status="uploading">
+        Uploading{received !== null && received !== undefined && entry.size ? ` ${formatPercent((received / entry.size) * 100)}` : ''}
+      </span>
+    );
+  }
   const media = entry.media;
   if (!media || media.status === 'none') return <span className="status" data-status="none" />;
   switch (media.status) {

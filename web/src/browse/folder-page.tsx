@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { api, ApiError } from '../api';
 import { subjectId, useNebulaEvents, useResync } from '../events';
 import { Link } from '../link';
+import { formatDate } from '../format';
 import { folderUrl, joinPath, parentOf, useTitle } from '../routes';
 import type { EntryDto, FolderListing, NebulaEvent } from '../shared';
 import { droppedEntries, filesIn, type FileToUpload } from '../uploads/dropped-files';
@@ -180,6 +181,10 @@ export function FolderPage({ path }: { path: string }) {
   };
 
   const onAction = (action: EntryAction, entry: EntryDto) => setDialog({ kind: action, entry });
+  const [me, setMe] = useState<string | null | undefined>(undefined);
+  useEffect(() => {
+    void api.me().then(setMe);
+  }, []);
   const closeDialog = () => setDialog(null);
   const refocus = useRef(false);
   const done = (message: string) => {
@@ -293,7 +298,7 @@ export function FolderPage({ path }: { path: string }) {
       ) : (
         <ul className="entries" aria-label={`Contents of ${name}`}>
           {sorted.map((entry) => (
-            <EntryRow key={entry.id} entry={entry} progress={progress[entry.id]} onAction={onAction} />
+            <EntryRow key={entry.id} entry={entry} progress={progress[entry.id]} me={me} onAction={onAction} />
           ))}
         </ul>
       )}
@@ -330,6 +335,24 @@ export function FolderPage({ path }: { path: string }) {
       )}
       {dialog?.kind === 'move' && (
         <MoveDialog entry={dialog.entry} onClose={closeDialog} onMoved={(folder) => done(`Moved ${dialog.entry.name} to ${folder === '/' ? 'All files' : folder}.`)} />
+      )}
+      {dialog?.kind === 'discard' && dialog.entry.upload && (
+        <ConfirmDialog
+          title={`Discard the upload of “${dialog.entry.name}”?`}
+          confirmLabel="Discard upload"
+          onClose={closeDialog}
+          message={
+            <p>
+              This upload was started {formatDate(dialog.entry.createdAt)}
+              {dialog.entry.owner ? ` by ${dialog.entry.owner}` : ''} and never finished. What the server has of it will be deleted and the name freed: upload the
+              file again to start anew. To go on with it instead, upload the same file again without discarding.
+            </p>
+          }
+          onConfirm={async () => {
+            await api.discardUpload({ ...dialog.entry, upload: dialog.entry.upload! });
+            done(`Discarded the unfinished upload of ${dialog.entry.name}.`);
+          }}
+        />
       )}
       {dialog?.kind === 'delete' && (
         <ConfirmDialog

@@ -149,8 +149,14 @@ class UploadStore {
         this.finished();
         return;
       }
+      // The same file, left unfinished by this user on another device (or in another browser): go on there.
+      let resumeUrl: string | undefined;
+      if (existing?.kind === 'file' && existing.status === 'uploading' && existing.upload && existing.size === file.size && existing.upload.sha256 === sha256) {
+        if (existing.owner === (await api.me())) resumeUrl = new URL(existing.upload.url, location.origin).href;
+        if (!owns()) return;
+      }
       this.update(job, { phase: 'uploading', bytes: 0 });
-      await this.send(job, sha256, owns);
+      await this.send(job, sha256, owns, resumeUrl);
       if (!owns()) return;
       const entry = await api.lookup(path).catch(() => null);
       if (!owns()) return;
@@ -164,13 +170,16 @@ class UploadStore {
     }
   }
 
-  private send(job: Job, sha256: string, owns: () => boolean): Promise<void> {
+  private send(job: Job, sha256: string, owns: () => boolean, resumeUrl?: string): Promise<void> {
     const { file, item } = job;
     return new Promise<void>((resolve, reject) => {
       const metadata: Record<string, string> = { [UPLOAD_METADATA.name]: file.name, [UPLOAD_METADATA.folder]: item.folder, [UPLOAD_METADATA.sha256]: sha256 };
       if (file.type) metadata[UPLOAD_METADATA.mime] = file.type;
       const upload = new Upload(file, {
         endpoint: new URL(UPLOADS_PATH, location.origin).href,
+        // An upload of this file that another device left: tus-js-client asks it for its offset and
+        // goes on; if it is gone by now, a new upload is created at `endpoint`.
+        uploadUrl: resumeUrl ?? null,
         metadata,
         // The same content to the same place on the same server: what makes "the same file again" resume.
         fingerprint: async () => ['nebula', location.origin, joinPath(item.folder, file.name), file.size, sha256].join('\n'),

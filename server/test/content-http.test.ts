@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as tus from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryDto } from '@nebula/shared';
+import { tempDir } from '../../ops/test-support/services';
+import { startTestGateway, type TestGateway } from './gateway';
+
+const run = promisify(execFile);
+
+/** The HTTP details of GET /api/files/{id}/content that players, caches and download tools rely on. */
+describe('the original over HTTP: conditional requests, ranges, file names', () => {
+  let gw: TestGateway;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let file: EntryDto;
+  let url: string;
+  const text = 'Ein Café in Wien.\n'.repeat(10);
+
+  beforeAll(async () => {
+    [gw, dir] = await Promise.all([startTestGateway('fs'), tempDir()]);
+    const local = join(dir.path, 'local.txt');
+    await writeFile(local, text);
+    await new Promise<void>((resolve, reject) =>
+      new tus.Upload(createReadStream(local), {
+        endpoint: `${gw.url}/api/uploads`,
+        uploadSize: Buffer.byteLength(text),
+        retryDelays: [],
+        metadata: { filename: 'Café.txt', filetype: 'text/plain' },
+        onError: reject,
+        onSuccess: () => resolve(),
+      }).start(),
+    );
+    file = (await (await fetch(`${gw.url}/api/files/lookup?path=/Café.txt`)).json()) as EntryDto;
+    url = `${gw.url}/api/files/${file.id}/content`;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await dir?.remove();
+  });
+
+  it('answers If-Match with a stale ETag with 412 and a JSON reason, and serves it when the ETag is current', async () => {
+    const stale = await fetch(url, { headers: { 'If-Match': '"0000"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(stale.headers.get('content-disposition')).toBeNull();
+    expect(await stale.json()).toMatchObject({ statusCode: 412, code: 'precondition_failed', message: expect.stringContaining(`its ETag is "${file.sha256}"`) });
+    const current = await fetch(url, { headers: { 'If-Match': `"${file.sha256}"` } });
+    expect(current.status).toBe(200);
+    expect(await current.text()).toBe(text);
+  });
+
+  it('sends Last-Modified, and 304 to If-Modified-Since when nothing changed since', async () => {
+    const first = await fetch(url, { method: 'HEAD' });
+    const lastModified = first.headers.get('last-modified')!;
+    expect(new Date(lastModified).toUTCString()).toBe(lastModified);
+    const cached = await fetch(url, { headers: { 'If-Modified-Since': lastModified } });
+    expect(cached.status).toBe(304);
+    expect(cached.headers.get('etag')).toBe(`"${file.sha256}"`);
+    const older = new Date(Date.parse(lastModified) - 60_000).toUTCString();
+    const changed = await fetch(url, { headers: { 'If-Modified-Since': older } });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toBe(text);
+  });
+
+  it('names the file in pure ASCII for curl -OJ, with the real name in filename*', async () => {
+    const res = await fetch(url, { method: 'HEAD' });
+    expect(res.headers.get('content-disposition')).toBe(`inline; filename="Cafe.txt"; filename*=UTF-8''Caf%C3%A9.txt`);
+    const into = join(dir.path, 'curl');
+    await run('mkdir', ['-p', into]);
+    await run('curl', ['-sS', '--fail', '-O', '-J', '--output-dir', into, url]);
+    expect(await readdir(into)).toEqual(['Cafe.txt']);
+    expect(await readFile(join(into, 'Cafe.txt'), 'utf8')).toBe(text);
+  });
+
+  it('ignores an invalid range like bytes=5-3 (200, whole file) but refuses a range past the end (416)', async () => {
+    const invalid = await fetch(url, { headers: { Range: 'bytes=5-3' } });
+    expect(invalid.status).toBe(200);
+    expect(await invalid.text()).toBe(text);
+    const past = await fetch(url, { headers: { Range: `bytes=${Buffer.byteLength(text) + 5}-` } });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${Buffer.byteLength(text)}`);
+    expect(past.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await past.json()).toMatchObject({ statusCode: 416, code: 'range_not_satisfiable' });
+  });
+});

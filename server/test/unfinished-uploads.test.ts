@@ -1,0 +1,103 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryDto, FolderListing, UploadInProgressError } from '@nebula/shared';
+import { startTestGateway, type TestGateway } from './gateway';
+
+const MiB = 1024 * 1024;
+
+/**
+ * An upload abandoned on one device (a laptop closed at a third): the listing says who started
+ * it, when and how far it got; its owner resumes it from another device or gives it up; anybody
+ * else hears who is uploading it. Raw tus requests, as any tus client sends them; the user comes
+ * from `tailscale serve`'s identity header (loopback is a trusted proxy by default).
+ */
+describe('unfinished uploads across devices', () => {
+  let gw: TestGateway;
+  const bytes = randomBytes(3 * MiB);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+
+  beforeAll(async () => {
+    gw = await startTestGateway('fs');
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  const b64 = (value: string) => Buffer.from(value).toString('base64');
+  const create = (name: string, user: string, declared = sha256) =>
+    fetch(`${gw.url}/api/uploads`, {
+      method: 'POST',
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        'Upload-Length': String(bytes.length),
+        'Upload-Metadata': `filename ${b64(name)},sha256 ${b64(declared)}`,
+        'Tailscale-User-Login': user,
+      },
+    });
+  const patch = (url: string, offset: number, body: Buffer, user: string) =>
+    fetch(`${gw.url}${url}`, {
+      method: 'PATCH',
+      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Tailscale-User-Login': user },
+      body,
+    });
+  const entryNamed = async (name: string) => ((await (await fetch(`${gw.url}/api/files?path=/`)).json()) as FolderListing).entries.find((e) => e.name === name);
+
+  let started: EntryDto;
+
+  it('lists an abandoned upload with who started it, when, and the bytes received so far', async () => {
+    const created = await create('holiday.mp4', 'alice@example.com');
+    expect(created.status).toBe(201);
+    const url = new URL(created.headers.get('location')!, gw.url).pathname;
+    expect((await patch(url, 0, bytes.subarray(0, MiB), 'alice@example.com')).status).toBe(204);
+
+    started = (await entryNamed('holiday.mp4'))!;
+    expect(started).toMatchObject({ status: 'uploading', owner: 'alice@example.com', size: bytes.length, upload: { received: MiB, url, sha256 } });
+    expect(Date.parse(started.createdAt)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(started.upload!.expiresAt) - Date.parse(started.createdAt)).toBe(gw.config.uploadExpiryHours * 3600 * 1000);
+    // The same on the entry's own routes.
+    expect(((await (await fetch(`${gw.url}/api/files/${started.id}`)).json()) as EntryDto).upload).toEqual(started.upload);
+    expect(((await (await fetch(`${gw.url}/api/files/lookup?path=/holiday.mp4`)).json()) as EntryDto).upload).toEqual(started.upload);
+  });
+
+  it('tells another user who is uploading that name, since when and how far it got', async () => {
+    const refused = await create('holiday.mp4', 'bob@example.com');
+    expect(refused.status).toBe(409);
+    const body = (await refused.json()) as UploadInProgressError;
+    expect(body).toEqual({
+      statusCode: 409,
+      code: 'upload_in_progress',
+      message: `/holiday.mp4 is being uploaded by alice@example.com since ${started.createdAt} (${MiB} of ${bytes.length} bytes (33%) received); only alice@example.com can resume or replace it, and unless finished it expires at ${started.upload!.expiresAt}`,
+      upload: { ...started.upload, owner: 'alice@example.com', startedAt: started.createdAt, size: bytes.length },
+    });
+  });
+
+  it('tells its owner, creating it again, how to resume or give it up', async () => {
+    const refused = await create('holiday.mp4', 'alice@example.com');
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'upload_in_progress', message: expect.stringContaining(`/holiday.mp4 is your unfinished upload`) });
+  });
+
+  it('lets its owner resume it from another device at its URL, byte-exact', async () => {
+    const url = started.upload!.url;
+    const head = await fetch(`${gw.url}${url}`, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+    expect(head.headers.get('upload-offset')).toBe(String(MiB));
+    expect((await patch(url, MiB, bytes.subarray(MiB), 'alice@example.com')).status).toBe(204);
+    const done = (await entryNamed('holiday.mp4'))!;
+    expect(done).toMatchObject({ id: started.id, status: 'ready', sha256, upload: null });
+    const content = Buffer.from(await (await fetch(`${gw.url}/api/files/${done.id}/content`)).arrayBuffer());
+    expect(content.equals(bytes)).toBe(true);
+  });
+
+  it('lets its owner give it up (tus termination) and upload the name anew', async () => {
+    const first = await create('draft.bin', 'alice@example.com');
+    const url = new URL(first.headers.get('location')!, gw.url).pathname;
+    expect((await patch(url, 0, bytes.subarray(0, 1000), 'alice@example.com')).status).toBe(204);
+    const gone = await fetch(`${gw.url}${url}`, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } });
+    expect(gone.status).toBe(204);
+    // The gateway frees the name right after answering the termination.
+    await expect.poll(() => entryNamed('draft.bin'), { timeout: 10_000 }).toBeUndefined();
+    const again = await create('draft.bin', 'alice@example.com');
+    expect(again.status).toBe(201);
+    expect((await entryNamed('draft.bin'))!.upload).toMatchObject({ received: 0 });
+  });
+});

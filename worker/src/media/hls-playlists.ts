@@ -1,5 +1,5 @@
 import { join, posix } from 'node:path';
-import type { PosterSource } from './ffmpeg-args';
+import type { PosterSource } from './ffmpeg/poster';
 import type { Ladder, LadderAudio, Rung } from './ladder';
 
 /**

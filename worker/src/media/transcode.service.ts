@@ -8,7 +8,8 @@ import { storageKeys, type AccelPath, type Config, type TranscodeJob, type Trans
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
-import { fallbackOrder, FallbackExhaustedError, hlsCommand, posterArgs, posterRung, posterSeconds, walkFallback } from './ffmpeg-args';
+import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback } from './ffmpeg/fallback';
+import { posterArgs, posterRung, posterSeconds } from './ffmpeg/poster';
 import { FfmpegRunner } from './ffmpeg.runner';
 import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';

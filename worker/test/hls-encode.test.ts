@@ -145,7 +145,7 @@ describe('an HLS ladder encoded for real with the software builder', () => {
 
       const playlistPath = join(out, hlsLayout.variantPlaylist(rung.name));
       const finished = finalizeVariantPlaylist(await readFile(playlistPath, 'utf8'));
-      expect(finished).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      expect(finished).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
       expect(finished.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
       await writeFile(playlistPath, finished);
       const durations = finished.split('\n').filter((l) => l.startsWith('#EXTINF'));

@@ -29,7 +29,7 @@ export function hlsMuxerArgs(dir: string, ladder: Ladder): string[] {
     String(ladder.segmentSeconds),
     // With the keyframes of forceKeyFrames: a short first segment, then segmentSeconds.
     ...(ladder.segmentSeconds > FIRST_SEGMENT_SECONDS ? ['-hls_init_time', String(FIRST_SEGMENT_SECONDS)] : []),
-    // EVENT while encoding: players may start early and keep polling; finalizeVariantPlaylist makes it VOD.
+    // EVENT while encoding: players may start early and keep polling; finalizeVariantPlaylist ends it.
     '-hls_playlist_type',
     'event',
     '-hls_list_size',

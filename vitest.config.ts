@@ -18,6 +18,11 @@ export default defineConfig({
         test: { name: 'shared', include: ['server/shared/src/**/*.spec.ts', 'server/shared/test/**/*.test.ts'] },
       },
       {
+        extends: true,
+        // The web UI's pure parts; the page itself is tested in Chromium (ops/test/web-*.test.ts).
+        test: { name: 'web', include: ['web/src/**/*.spec.ts'] },
+      },
+      {
         plugins: [nest()],
         extends: true,
         test: { name: 'server', include: ['server/src/**/*.spec.ts', 'server/test/**/*.test.ts'], globalSetup: ['ops/test-support/global-setup.ts'] },

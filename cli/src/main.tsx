@@ -15,6 +15,7 @@ import { status } from './commands/status';
 import { upload } from './commands/upload';
 import { createContext, type CommandContext } from './context';
 import { CliError, describeError, EXIT } from './errors';
+import { parseStartTime } from './player';
 import { parseConcurrency } from './upload-queue';
 
 interface GlobalOptions {
@@ -48,6 +49,14 @@ function wholeNumber(option: string, min: number, max: number) {
     if (!/^\d+$/.test(value) || n < min || n > max) throw new CliError(`${option} must be a whole number from ${min} to ${max}, got "${value}"`, EXIT.usage, 'usage');
     return n;
   };
+}
+
+function startTime(value: string | undefined): number | null {
+  try {
+    return parseStartTime(value);
+  } catch (error) {
+    throw new CliError(`--start: ${(error as Error).message}`, EXIT.usage, 'usage');
+  }
 }
 
 const jsonOption = () => new Option('--json', 'one JSON object per line (the default when stdout is not a terminal)');
@@ -135,8 +144,9 @@ export function buildProgram(): Command {
     .description('print the HLS and original URLs of a video (--open starts mpv or vlc)')
     .argument('<path>', 'the file on the server')
     .option('--open', 'play it in mpv or vlc, whichever is installed')
+    .option('--start <time>', 'with --open: start this far in (seconds, m:ss or h:mm:ss)')
     .addOption(jsonOption())
-    .action(action((context, path: string, options: { open?: boolean }) => play(path, options, context)));
+    .action(action((context, path: string, options: { open?: boolean; start?: string }) => play(path, { open: options.open, start: startTime(options.start) }, context)));
 
   program
     .command('events')

@@ -1,7 +1,7 @@
 // nebula status, events, replay and play against the real gateway and worker, with a short video
 // that ffmpeg generates (lavfi), transcoded for real.
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,17 +170,44 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
     expect(range.status).toBe(206);
     expect((await range.arrayBuffer()).byteLength).toBe(10);
 
-    // TEST STAND-IN for mpv (no display here): a script on PATH that records what it was given.
+    // TEST STAND-IN for mpv (no display here): a script on PATH that answers --version as an mpv
+    // built with the given FFmpeg would, and records what it was given to play.
     const bin = join(work.path, 'bin');
     await mkdir(bin, { recursive: true });
     const called = join(work.path, 'mpv-args');
-    await writeFile(join(bin, 'mpv'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${called}'\n`);
-    await chmod(join(bin, 'mpv'), 0o755);
-    const opened = await runCli(env, ['play', CLIP, '--open'], { env: { PATH: bin } });
+    const standInMpv = (ffmpegVersion: string) =>
+      writeFile(join(bin, 'mpv'), `#!/bin/sh\nif [ "$1" = --version ]; then printf 'mpv 0.35.1\\nFFmpeg version: ${ffmpegVersion}\\n'; exit 0; fi\nprintf '%s\\n' "$@" > '${called}'\n`, { mode: 0o755 });
+
+    // Debian 12's mpv is built with FFmpeg 5.1, whose HLS demuxer cannot start or seek in fMP4
+    // segments: it gets the original, and the start time.
+    await standInMpv('5.1.6-0+deb12u1');
+    const opened = await runCli(env, ['play', CLIP, '--open', '--start', '0:01'], { env: { PATH: bin } });
     expect(opened.stderr).toBe('');
     expect(opened.code).toBe(0);
-    expect(opened.events.find(byEvent('open'))).toEqual({ event: 'open', player: join(bin, 'mpv'), url: info!.hls });
+    expect(opened.events.find(byEvent('open'))).toEqual({
+      event: 'open',
+      player: join(bin, 'mpv'),
+      url: info!.original,
+      source: 'original',
+      startSeconds: 1,
+      reason: 'this mpv is built with FFmpeg 5, which cannot seek in fMP4 HLS (FFmpeg 8 can): the original seeks by byte range',
+    });
+    expect(await readFile(called, 'utf8')).toBe(`--start=1\n${info!.original as string}\n`);
+    // What that mpv does with it, done by the same FFmpeg 5.1 libraries: start 1 s in, and decode.
+    const seeked = await run('ffmpeg', ['-v', 'error', '-ss', '1', '-i', info!.original as string, '-map', '0:v', '-f', 'framecrc', '-']);
+    expect(seeked.stdout.split('\n').filter((line) => /^0,/.test(line)).length).toBeGreaterThanOrEqual(20);
+
+    await standInMpv('8.0');
+    const modern = await runCli(env, ['play', CLIP, '--open'], { env: { PATH: bin } });
+    expect(modern.events.find(byEvent('open'))).toEqual({ event: 'open', player: join(bin, 'mpv'), url: info!.hls, source: 'hls' });
     expect(await readFile(called, 'utf8')).toBe(`${info!.hls as string}\n`);
+
+    const stray = await runCli(env, ['play', CLIP, '--start', '5']);
+    expect(stray.stderr).toBe('nebula: --start goes with --open (it tells the player where to begin)\n');
+    expect(stray.code).toBe(2);
+    const notATime = await runCli(env, ['play', CLIP, '--open', '--start', 'soon'], { env: { PATH: bin } });
+    expect(notATime.stderr).toBe('nebula: --start: not a start time: "soon" (seconds, m:ss or h:mm:ss, e.g. 90 or 1:30)\n');
+    expect(notATime.code).toBe(2);
 
     // mpv exits 4 when the user quits it with Ctrl+C: a normal end, not a failure.
     await writeFile(join(bin, 'mpv'), '#!/bin/sh\nexit 4\n');

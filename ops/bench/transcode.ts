@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EntryDto, NebulaEvent } from '@nebula/shared';
-import { hlsCommand } from '../../worker/src/media/ffmpeg-args';
+import { hlsCommand } from '../../worker/src/media/ffmpeg/fallback';
 import { planLadder } from '../../worker/src/media/ladder';
 import { parseProbe, probeArgs } from '../../worker/src/media/probe';
 import { startStack, tusUpload } from './stack';

@@ -224,13 +224,14 @@ describe('the web UI in a real browser', () => {
     await expect.poll(() => player.getAttribute('data-source')).toBe('hls');
     await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(1);
 
-    const quality = page.getByLabel('Quality');
-    const options = await quality.locator('option').allInnerTexts();
+    await page.getByRole('button', { name: /^Quality: Auto/ }).click();
+    const options = await page.getByRole('menuitemradio').allInnerTexts();
     expect(options[0]).toMatch(/^Auto/);
-    expect(options.slice(1).map((o) => o.split(' ')[0])).toEqual(['480p', '360p']);
-    await quality.selectOption({ label: options.find((o) => o.startsWith('360p'))! });
+    expect(options.slice(1).map((o) => o.split(/\s/)[0])).toEqual(['480p', '360p']);
+    await page.getByRole('menuitemradio', { name: /^360p/ }).click();
     await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.videoHeight), { timeout: 20_000 }).toBe(360);
     await expect.poll(() => page.getByText('Now 360p').isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: /^Quality/ }).innerText()).toBe('Quality: 360p');
     await shot(page, '04-player');
 
     const download = page.getByRole('link', { name: 'Download original' });
@@ -240,9 +241,17 @@ describe('the web UI in a real browser', () => {
     expect(Number(original.headers.get('content-length'))).toBeGreaterThan(10_000);
     await original.body?.cancel();
 
+    // Left 2.5 s in: the reloaded page offers to go on from there, and does.
+    await player.evaluate(async (v: HTMLVideoElement) => {
+      v.pause();
+      v.currentTime = 2.5;
+      await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+      v.dispatchEvent(new Event('pause'));
+    });
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { name: 'beach walk.mp4' }).isVisible()).toBe(true);
-    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
+    await page.getByRole('button', { name: 'Resume at 0:02' }).click();
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(2.6);
     await page.close();
   });
 
@@ -287,6 +296,10 @@ describe('the web UI in a real browser', () => {
     await expect.poll(focused).toBe('Rename sunset walk.mp4');
 
     await page.locator('li.entry[data-entry="sunset walk.mp4"]').getByRole('link').click();
+    // The watch page's first action is Play (it goes on from where this browser left the video).
+    const actions = page.locator('.toolbar-actions').locator('a, button');
+    expect(await actions.first().innerText()).toBe('Play');
+    await actions.first().click();
     await expect.poll(() => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await shot(page, '07-phone-player');

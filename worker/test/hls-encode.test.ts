@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccelPath } from '@nebula/shared';
 import { tempDir } from '../../ops/test-support/services';
-import { fallbackOrder, hlsCommand, posterArgs, posterRung, posterSeconds, SoftwareBuilder, testEncodeArgs, walkFallback, type HlsJob } from '../src/media/ffmpeg-args';
+import { fallbackOrder, hlsCommand, walkFallback } from '../src/media/ffmpeg/fallback';
+import type { HlsJob } from '../src/media/ffmpeg/hls-command-builder';
+import { posterArgs, posterRung, posterSeconds } from '../src/media/ffmpeg/poster';
+import { SoftwareBuilder } from '../src/media/ffmpeg/software.builder';
+import { testEncodeArgs } from '../src/media/ffmpeg/test-encode';
 import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt } from '../src/media/hls-playlists';
 import { planLadder } from '../src/media/ladder';
 import { parseProbe, probeArgs, type MediaProbe } from '../src/media/probe';
@@ -141,7 +145,7 @@ describe('an HLS ladder encoded for real with the software builder', () => {
 
       const playlistPath = join(out, hlsLayout.variantPlaylist(rung.name));
       const finished = finalizeVariantPlaylist(await readFile(playlistPath, 'utf8'));
-      expect(finished).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      expect(finished).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
       expect(finished.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
       await writeFile(playlistPath, finished);
       const durations = finished.split('\n').filter((l) => l.startsWith('#EXTINF'));

@@ -1,15 +1,15 @@
 import type Hls from 'hls.js';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { contentUrl } from '../api';
-
-export interface Rung {
-  index: number;
-  height: number;
-  bitrate: number;
-}
+import { QualityMenu, type Rung } from './quality-menu';
+import { formatPosition, positionToResume, rememberPosition } from './resume-position';
 
 /** Fatal network errors tried again (2 s, 4 s, … apart) before the player gives up and says so. */
 const NETWORK_RETRIES = 5;
+/** Arrow keys jump this far; j and l twice as far (as YouTube's keys do). */
+const SEEK_STEP_SECONDS = 5;
+/** How often (in media seconds) the position is written down while playing. */
+const REMEMBER_EVERY_SECONDS = 1;
 
 /** `from` and `play` carry the position and the playing state over when the source changes under the viewer. */
 type Source = ({ kind: 'hls'; url: string } | { kind: 'original' }) & { from: number; play: boolean };
@@ -20,10 +20,18 @@ type Source = ({ kind: 'hls'; url: string } | { kind: 'original' }) & { from: nu
  * original by byte range when there is no ladder yet. The ladder can be played while the worker is
  * still making it: its playlists grow under the player.
  */
-export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls: string | null; poster: string | null; name: string }) {
+export function VideoPlayer({ fileId, hls, poster, name, playRequests = 0 }: { fileId: string; hls: string | null; poster: string | null; name: string; playRequests?: number }) {
   const video = useRef<HTMLVideoElement>(null);
+  const frame = useRef<HTMLDivElement>(null);
   const player = useRef<Hls | null>(null);
-  const [source, setSource] = useState<Source>(hls ? { kind: 'hls', url: hls, from: 0, play: true } : { kind: 'original', from: 0, play: true });
+  const keysHint = useId();
+  /** Where the viewer left this video last time: offered, never forced. Nothing plays until they choose. */
+  const [resumeOffer, setResumeOffer] = useState<number | null>(() => positionToResume(fileId));
+  const remembered = useRef(0);
+  const [source, setSource] = useState<Source>(() => {
+    const play = positionToResume(fileId) === null;
+    return hls ? { kind: 'hls', url: hls, from: 0, play } : { kind: 'original', from: 0, play };
+  });
   const [rungs, setRungs] = useState<Rung[]>([]);
   const [choice, setChoice] = useState(-1);
   const [playing, setPlaying] = useState<number | null>(null);
@@ -90,8 +98,10 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
         }
         return;
       }
-      // From the start (or where the original was), not the live edge: a ladder still being made is an EVENT playlist.
-      const instance = new HlsJs({ startPosition: source.from, capLevelToPlayerSize: false });
+      // From the start (or where the original was), not the live edge: a ladder still being made is an
+      // EVENT playlist. Auto never takes a rung larger than the player's pixels (times the device pixel
+      // ratio): a phone gets a phone's picture, not 2160p; hls.js's bandwidth estimate caps it too.
+      const instance = new HlsJs({ startPosition: source.from, capLevelToPlayerSize: true });
       player.current = instance;
       instance.on(HlsJs.Events.MANIFEST_PARSED, (_event, data) => {
         setRungs(data.levels.map((level, index) => ({ index, height: level.height, bitrate: level.bitrate })).sort((a, b) => b.height - a.height));
@@ -145,8 +155,91 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
     if (player.current) player.current.currentLevel = index;
   };
 
+  const remember = (element: HTMLVideoElement) => {
+    remembered.current = element.currentTime;
+    rememberPosition(fileId, element.currentTime, element.duration);
+  };
+
+  const resume = (seconds: number | null) => {
+    const element = video.current;
+    setResumeOffer(null);
+    if (!element) return;
+    const go = () => {
+      if (seconds !== null) element.currentTime = seconds;
+      void element.play().catch(() => undefined);
+    };
+    if (element.readyState >= HTMLMediaElement.HAVE_METADATA) go();
+    else element.addEventListener('loadedmetadata', go, { once: true });
+    // The offer's buttons are gone: the keyboard goes to the player, where its keys work.
+    frame.current?.focus();
+  };
+
+  // The page's Play button: play from where the viewer left off (or the start), with the keys on the player.
+  const lastRequest = useRef(playRequests);
+  useEffect(() => {
+    if (playRequests === lastRequest.current) return;
+    lastRequest.current = playRequests;
+    frame.current?.scrollIntoView({ block: 'nearest' });
+    frame.current?.focus();
+    resume(resumeOffer);
+  }, [playRequests]); // only a new request plays: resumeOffer is read as it is then
+
+  /** The player's keys, on the whole player (the video and its bar), as in most web players. */
+  const onKey = (event: KeyboardEvent<HTMLDivElement>) => {
+    const element = video.current;
+    // Keys on the player's own buttons and menus are theirs (Space presses a button).
+    if (!element || event.altKey || event.ctrlKey || event.metaKey || (event.target as HTMLElement).closest('button, [role="menu"], select, input, a')) return;
+    const seek = (by: number) => (element.currentTime = Math.max(0, Math.min(element.duration || Infinity, element.currentTime + by)));
+    switch (event.key) {
+      case ' ':
+      case 'k':
+        if (element.paused) void element.play().catch(() => undefined);
+        else element.pause();
+        break;
+      case 'ArrowLeft':
+        seek(-SEEK_STEP_SECONDS);
+        break;
+      case 'ArrowRight':
+        seek(SEEK_STEP_SECONDS);
+        break;
+      case 'j':
+        seek(-2 * SEEK_STEP_SECONDS);
+        break;
+      case 'l':
+        seek(2 * SEEK_STEP_SECONDS);
+        break;
+      case 'ArrowUp':
+        element.volume = Math.min(1, element.volume + 0.1);
+        break;
+      case 'ArrowDown':
+        element.volume = Math.max(0, element.volume - 0.1);
+        break;
+      case 'm':
+        element.muted = !element.muted;
+        break;
+      case 'f':
+        if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+        else void frame.current?.requestFullscreen().catch(() => undefined);
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  };
+
   return (
-    <div className="player">
+    <div ref={frame} className="player" tabIndex={0} role="region" aria-label={`Player: ${name}`} aria-describedby={keysHint} onKeyDown={onKey}>
+      {resumeOffer !== null && (
+        <div className="resume-offer">
+          <span>You watched this before.</span>
+          <button type="button" className="primary" autoFocus onClick={() => resume(resumeOffer)}>
+            Resume at {formatPosition(resumeOffer)}
+          </button>
+          <button type="button" onClick={() => resume(0)}>
+            Start from the beginning
+          </button>
+        </div>
+      )}
       <video
         ref={video}
         className="video"
@@ -159,21 +252,19 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
         onError={() => {
           if (source.kind === 'original') setProblem('This browser cannot play the original file; it plays here once the adaptive stream is made. You can download it meanwhile.');
         }}
+        onPlay={() => setResumeOffer(null)}
+        onTimeUpdate={(e) => {
+          const element = e.currentTarget;
+          if (!element.paused && Math.abs(element.currentTime - remembered.current) >= REMEMBER_EVERY_SECONDS) remember(element);
+        }}
+        onPause={(e) => {
+          // A pause the browser makes while the source changes (at 0) is not the viewer leaving the video.
+          if (resumeOffer === null && e.currentTarget.currentTime > 0) remember(e.currentTarget);
+        }}
+        onEnded={(e) => remember(e.currentTarget)}
       />
       <div className="player-bar">
-        {source.kind === 'hls' && !nativeHls && rungs.length > 0 && (
-          <label className="quality">
-            <span>Quality</span>
-            <select value={choice} onChange={(e) => chooseQuality(Number(e.target.value))}>
-              <option value={-1}>Auto{choice === -1 && playing ? ` (${playing}p)` : ''}</option>
-              {rungs.map((rung) => (
-                <option key={rung.index} value={rung.index}>
-                  {rung.height}p ({(rung.bitrate / 1_000_000).toFixed(1)} Mbit/s)
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        {source.kind === 'hls' && !nativeHls && rungs.length > 0 && <QualityMenu rungs={rungs} choice={choice} playing={playing} onChoose={chooseQuality} />}
         {source.kind === 'hls' && nativeHls && <span className="muted">Quality: chosen by the browser</span>}
         {source.kind === 'original' && <span className="muted">Playing the original file</span>}
         {playing !== null && (
@@ -192,6 +283,9 @@ export function VideoPlayer({ fileId, hls, poster, name }: { fileId: string; hls
           {problem}
         </p>
       )}
+      <p id={keysHint} className="sr-only">
+        Keys: Space or k plays and pauses, arrows left and right jump 5 seconds (j and l 10), up and down change the volume, m mutes, f is full screen.
+      </p>
     </div>
   );
 }

@@ -15,6 +15,7 @@ export function WatchPage({ id }: { id: string }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [deleted, setDeleted] = useState(false);
   const [progress, setProgress] = useState<number | undefined>(undefined);
+  const [playRequests, setPlayRequests] = useState(0);
   useTitle(entry?.name ?? '');
 
   const load = useCallback(async () => {
@@ -86,8 +87,13 @@ export function WatchPage({ id }: { id: string }) {
       <div className="toolbar">
         <h1 className="watch-title">{entry.name}</h1>
         <div className="toolbar-actions">
+          {entry.status === 'ready' && kind === 'video' && (
+            <button type="button" className="primary" onClick={() => setPlayRequests((n) => n + 1)}>
+              Play
+            </button>
+          )}
           {entry.status === 'ready' && (
-            <a className="button primary" href={downloadUrl(entry.id)} download={entry.name}>
+            <a className={kind === 'video' ? 'button' : 'button primary'} href={downloadUrl(entry.id)} download={entry.name}>
               Download original
             </a>
           )}
@@ -109,7 +115,7 @@ export function WatchPage({ id }: { id: string }) {
           <p>This page starts playing as soon as the upload is complete.</p>
         </div>
       ) : kind === 'video' ? (
-        <VideoPlayer key={entry.id} fileId={entry.id} name={entry.name} hls={media?.hls ?? null} poster={media?.poster ?? null} />
+        <VideoPlayer key={entry.id} fileId={entry.id} name={entry.name} hls={media?.hls ?? null} poster={media?.poster ?? null} playRequests={playRequests} />
       ) : kind === 'audio' ? (
         <audio className="audio" controls preload="metadata" src={contentUrl(entry.id)} aria-label={`Audio: ${entry.name}`} />
       ) : kind === 'image' ? (

@@ -17,7 +17,7 @@ export class FfmpegError extends Error {
 
 /**
  * The one place ffmpeg and ffprobe run. Argument lists come whole from the pure builders
- * (ffmpeg-args.ts); fluent-ffmpeg runs them. A list is split at its last `-i` into input options,
+ * (ffmpeg/); fluent-ffmpeg runs them. A list is split at its last `-i` into input options,
  * input, output options and output, which fluent-ffmpeg puts back in the same order; each part is
  * passed as separate arguments, so fluent-ffmpeg never splits a value at its spaces
  * (-var_stream_map has them).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentAt, segmentFileAt } from './hls-playlists';
+import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentAt, segmentFileAt, targetDurationSeconds, withTargetDuration } from './hls-playlists';
 import type { Ladder } from './ladder';
 
 const eventPlaylist = `#EXTM3U
@@ -15,19 +15,7 @@ seg_00000.m4s
 seg_00001.m4s
 `;
 
-const vodPlaylist = `#EXTM3U
-#EXT-X-VERSION:7
-#EXT-X-TARGETDURATION:4
-#EXT-X-MEDIA-SEQUENCE:0
-#EXT-X-PLAYLIST-TYPE:VOD
-#EXT-X-INDEPENDENT-SEGMENTS
-#EXT-X-MAP:URI="init_720p.mp4"
-#EXTINF:4.000000,
-seg_00000.m4s
-#EXTINF:1.200000,
-seg_00001.m4s
-#EXT-X-ENDLIST
-`;
+const endedPlaylist = `${eventPlaylist}#EXT-X-ENDLIST\n`;
 
 describe('hlsLayout', () => {
   it('puts each rung in its own folder under the master playlist', () => {
@@ -41,18 +29,47 @@ describe('hlsLayout', () => {
 });
 
 describe('finalizeVariantPlaylist', () => {
-  it('turns the EVENT playlist of a running encode into a complete VOD playlist', () => {
-    expect(finalizeVariantPlaylist(eventPlaylist)).toBe(vodPlaylist);
+  it('ends the EVENT playlist of a running encode with #EXT-X-ENDLIST and changes nothing else (RFC 8216 §6.2.1)', () => {
+    expect(finalizeVariantPlaylist(eventPlaylist)).toBe(endedPlaylist);
   });
 
   it('does not add a second #EXT-X-ENDLIST when ffmpeg wrote one (it does when it ends cleanly)', () => {
-    expect(finalizeVariantPlaylist(`${eventPlaylist}#EXT-X-ENDLIST\n\n`)).toBe(vodPlaylist);
-    expect(finalizeVariantPlaylist(vodPlaylist)).toBe(vodPlaylist);
+    expect(finalizeVariantPlaylist(`${eventPlaylist}#EXT-X-ENDLIST\n\n`)).toBe(endedPlaylist);
+    expect(finalizeVariantPlaylist(endedPlaylist)).toBe(endedPlaylist);
   });
 
-  it('declares VOD when the playlist had no type', () => {
+  it('leaves a playlist with no type untyped', () => {
     const untyped = eventPlaylist.replace('#EXT-X-PLAYLIST-TYPE:EVENT\n', '');
-    expect(finalizeVariantPlaylist(untyped)).toBe(vodPlaylist.replace('#EXT-X-PLAYLIST-TYPE:VOD\n', '').replace('#EXT-X-VERSION:7\n', '#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:VOD\n'));
+    expect(finalizeVariantPlaylist(untyped)).toBe(`${untyped}#EXT-X-ENDLIST\n`);
+  });
+});
+
+describe('targetDurationSeconds', () => {
+  const ladderAt = (segmentSeconds: number, frameRate: number): Ladder => ({
+    rungs: [{ name: '720p', width: 1280, height: 720, videoBitrate: 1, maxrate: 1, bufsize: 1, frameRate, gopFrames: 1 }],
+    audio: { mode: 'none' },
+    segmentSeconds,
+    hdrToSdr: false,
+  });
+
+  it('is the segment length, with room for the one frame a cut can run over, rounded as EXTINF is', () => {
+    expect(targetDurationSeconds(ladderAt(4, 30))).toBe(4);
+    expect(targetDurationSeconds(ladderAt(4, 29.97))).toBe(4);
+    expect(targetDurationSeconds(ladderAt(1.5, 30))).toBe(2);
+    // One frame every second: a 4 s segment can last 5 s.
+    expect(targetDurationSeconds(ladderAt(4, 1))).toBe(5);
+  });
+});
+
+describe('withTargetDuration', () => {
+  it('replaces the target ffmpeg wrote, so a growing playlist never changes it', () => {
+    const early = eventPlaylist.replace('#EXT-X-TARGETDURATION:4', '#EXT-X-TARGETDURATION:1');
+    expect(withTargetDuration(early, 4)).toBe(eventPlaylist);
+  });
+
+  it('adds one after #EXT-X-VERSION when the playlist has none', () => {
+    const without = eventPlaylist.replace('#EXT-X-TARGETDURATION:4\n', '');
+    expect(withTargetDuration(without, 4)).toBe(eventPlaylist);
   });
 });
 

@@ -1,5 +1,5 @@
 import { join, posix } from 'node:path';
-import type { PosterSource } from './ffmpeg-args';
+import type { PosterSource } from './ffmpeg/poster';
 import type { Ladder, LadderAudio, Rung } from './ladder';
 
 /**
@@ -20,21 +20,34 @@ export const hlsLayout = {
 } as const;
 
 /**
- * A variant playlist as it must stay once the encode is done: VOD, with #EXT-X-ENDLIST. While
- * encoding it is EVENT, which lets a player start early and keep polling for new segments.
+ * A variant playlist as it must stay once the encode is done: the same EVENT playlist players have
+ * been polling, ended with #EXT-X-ENDLIST (players then treat it as VOD). It is not retyped to VOD:
+ * RFC 8216 §6.2.1 lets a server only append to a playlist it has published (segments, ENDLIST).
  */
 export function finalizeVariantPlaylist(text: string): string {
-  let lines = text.replace(/\r\n/g, '\n').split('\n');
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
-
-  if (lines.some((line) => line.startsWith('#EXT-X-PLAYLIST-TYPE:'))) {
-    lines = lines.map((line) => (line.startsWith('#EXT-X-PLAYLIST-TYPE:') ? '#EXT-X-PLAYLIST-TYPE:VOD' : line));
-  } else {
-    const after = Math.max(0, lines.findIndex((line) => line.startsWith('#EXT-X-VERSION:')));
-    lines.splice(after + 1, 0, '#EXT-X-PLAYLIST-TYPE:VOD');
-  }
   if (!lines.includes('#EXT-X-ENDLIST')) lines.push('#EXT-X-ENDLIST');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The EXT-X-TARGETDURATION every version of a rung's playlist carries. RFC 8216 §6.2.1 forbids a
+ * playlist from changing it, but ffmpeg's EVENT playlists raise it as longer segments appear (1, then
+ * 4, after the short first segment), and Apple's players are strict about it. A segment is cut at the
+ * first frame at or after its boundary, so it lasts at most the segment length plus one frame, and
+ * its EXTINF rounded to the nearest second (§4.3.3.1) never exceeds this.
+ */
+export function targetDurationSeconds(ladder: Ladder): number {
+  const frame = 1 / (ladder.rungs[0]?.frameRate || 1);
+  return Math.max(1, Math.round(ladder.segmentSeconds + frame));
+}
+
+/** A variant playlist with its EXT-X-TARGETDURATION set to `seconds` (added after EXT-X-VERSION when missing). */
+export function withTargetDuration(playlist: string, seconds: number): string {
+  const tag = `#EXT-X-TARGETDURATION:${seconds}`;
+  if (/^#EXT-X-TARGETDURATION:.*$/m.test(playlist)) return playlist.replace(/^#EXT-X-TARGETDURATION:.*$/m, tag);
+  return playlist.replace(/^(#EXT-X-VERSION:.*)$/m, `$1\n${tag}`);
 }
 
 /**

@@ -32,6 +32,12 @@ export function prefixMasterPlaylist(text: string, prefix: string): string {
     .join('\n');
 }
 
+/** Rewrites of ffmpeg's own playlists, applied to every version before it is published. */
+export interface PlaylistCompletion {
+  master?: (text: string) => string;
+  variant?: (text: string) => string;
+}
+
 /**
  * Publishes an HLS ladder while ffmpeg writes it: every sync uploads the segments each variant
  * playlist now lists (a segment is complete once it is listed), then that playlist, so a player
@@ -52,8 +58,8 @@ export class HlsPublisher {
     private readonly runPrefix: string,
     private readonly masterKey: string,
     private readonly runId: string,
-    /** What the master needs before players see it (completeMasterPlaylist adds what ffmpeg 5.1 leaves out). */
-    private readonly completeMaster: (text: string) => string = (text) => text,
+    /** What ffmpeg's playlists need before players see them (see completeMasterPlaylist and withTargetDuration). */
+    private readonly complete: PlaylistCompletion = {},
     private readonly masterName = 'master.m3u8',
   ) {}
 
@@ -77,9 +83,10 @@ export class HlsPublisher {
       const refs = playlistReferences(text).map((ref) => posix.normalize(posix.join(dir, ref)));
       const segments = refs.filter((r) => !r.endsWith('.m3u8'));
       for (const file of segments) await this.uploadOnce(file);
-      if (this.published.get(playlist) !== text) {
-        await this.storage.put(`${this.runPrefix}${playlist}`, Readable.from([Buffer.from(text)]));
-        this.published.set(playlist, text);
+      const shown = this.complete.variant?.(text) ?? text;
+      if (this.published.get(playlist) !== shown) {
+        await this.storage.put(`${this.runPrefix}${playlist}`, Readable.from([Buffer.from(shown)]));
+        this.published.set(playlist, shown);
       }
       if (segments.some((s) => !s.includes('init'))) ready.add(playlist);
     }
@@ -88,7 +95,7 @@ export class HlsPublisher {
     if (!master) return;
     const variants = playlistReferences(master).filter((r) => r.endsWith('.m3u8'));
     if (variants.length > 0 && variants.every((v) => ready.has(posix.normalize(v)))) {
-      await this.storage.put(this.masterKey, Readable.from([Buffer.from(prefixMasterPlaylist(this.completeMaster(master), this.runId))]));
+      await this.storage.put(this.masterKey, Readable.from([Buffer.from(prefixMasterPlaylist(this.complete.master?.(master) ?? master, this.runId))]));
       this.masterPublished = true;
     }
   }

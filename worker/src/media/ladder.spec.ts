@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { planLadder, type Rung } from './ladder';
-import { parseProbe, type MediaProbe, type VideoProbe } from './probe';
-
-const fixture = (name: string) => parseProbe(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8'), `${name}.mp4`);
+import { probeOf as fixture } from './__fixtures__/probes';
+import type { MediaProbe, VideoProbe } from './probe';
 
 /** A made-up source: 1080p30 H.264 with no known bitrate, changed where a test says. */
 function source(video: Partial<VideoProbe> = {}, rest: Partial<MediaProbe> = {}): MediaProbe {

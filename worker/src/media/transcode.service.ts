@@ -8,9 +8,10 @@ import { storageKeys, type AccelPath, type Config, type TranscodeJob, type Trans
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
-import { fallbackOrder, FallbackExhaustedError, hlsCommand, posterArgs, posterRung, posterSeconds, walkFallback } from './ffmpeg-args';
+import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback } from './ffmpeg/fallback';
+import { posterArgs, posterRung, posterSeconds } from './ffmpeg/poster';
 import { FfmpegRunner } from './ffmpeg.runner';
-import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt } from './hls-playlists';
+import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt, targetDurationSeconds, withTargetDuration } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';
 import { planLadder, type Ladder } from './ladder';
 import { MediaRepository, type AttemptStep } from './media.repository';
@@ -138,7 +139,7 @@ export class TranscodeService {
       storageKeys.rendition(fileId, `${stepRun}/`),
       storageKeys.rendition(fileId, hlsLayout.master),
       stepRun,
-      (master) => completeMasterPlaylist(master, ladder),
+      { master: (text) => completeMasterPlaylist(text, ladder), variant: (text) => withTargetDuration(text, targetDurationSeconds(ladder)) },
     );
     const reader = new ProgressReader(probe.durationSeconds);
     let lastEvent = 0;
@@ -168,7 +169,7 @@ export class TranscodeService {
     } finally {
       clearInterval(timer);
     }
-    // Done: every variant becomes a finished VOD playlist, then the last segments and the master go up.
+    // Done: every variant playlist is ended (#EXT-X-ENDLIST), then the last segments and the master go up.
     for (const rung of ladder.rungs) {
       const playlist = join(outputDir, hlsLayout.variantPlaylist(rung.name));
       await writeFile(playlist, finalizeVariantPlaylist(await readFile(playlist, 'utf8')));

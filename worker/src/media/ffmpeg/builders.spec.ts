@@ -1,25 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  FallbackExhaustedError,
-  fallbackOrder,
-  hlsCommand,
-  posterArgs,
-  posterRung,
-  posterSeconds,
-  QsvBuilder,
-  SoftwareBuilder,
-  testEncodeArgs,
-  VaapiBuilder,
-  walkFallback,
-  type HlsJob,
-} from './ffmpeg-args';
-import { planLadder } from './ladder';
-import { parseProbe, type MediaProbe } from './probe';
-
-const probeOf = (name: string) => parseProbe(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8'), `${name}.mp4`);
-const jobFor = (probe: MediaProbe): HlsJob => ({ input: '/work/in/original', outputDir: '/work/out', probe, ladder: planLadder(probe) });
-const job = (name: string) => jobFor(probeOf(name));
+import { jobFor, jobOf as job, probeOf } from '../__fixtures__/probes';
+import { QsvBuilder } from './qsv.builder';
+import { SoftwareBuilder } from './software.builder';
+import { VaapiBuilder } from './vaapi.builder';
 
 const head = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats'];
 const hlsTail = (streamMap: string) => [
@@ -211,104 +194,5 @@ describe('QsvBuilder', () => {
     expect(qsv.canHwDecode(probeOf('hevc-10bit-pq'))).toBe(false);
     const prores = probeOf('no-audio');
     expect(qsv.canHwDecode({ ...prores, video: { ...prores.video!, codec: 'prores' } })).toBe(false);
-  });
-});
-
-describe('hlsCommand', () => {
-  it('builds any step of a fallback order by its name', () => {
-    expect(hlsCommand('software', job('no-audio'))).toEqual(new SoftwareBuilder().command(job('no-audio')));
-    expect(hlsCommand('vaapi-sw-decode', job('no-audio'), { device: '/dev/dri/renderD129' })).toEqual(new VaapiBuilder({ device: '/dev/dri/renderD129' }).swDecode(job('no-audio')));
-    expect(hlsCommand('qsv-hw-decode', job('no-audio')).name).toBe('qsv-hw-decode');
-  });
-});
-
-describe('fallbackOrder', () => {
-  it('walks from hardware decode to software decode to software', () => {
-    expect(fallbackOrder('vaapi')).toEqual(['vaapi-hw-decode', 'vaapi-sw-decode', 'software']);
-    expect(fallbackOrder('qsv')).toEqual(['qsv-hw-decode', 'qsv-sw-decode', 'software']);
-    expect(fallbackOrder('software')).toEqual(['software']);
-  });
-
-  it('leaves out a hardware decode the source cannot use', () => {
-    expect(fallbackOrder('vaapi', probeOf('hevc-10bit-hlg'))).toEqual(['vaapi-sw-decode', 'software']);
-    expect(fallbackOrder('vaapi', probeOf('hevc-10bit-pq'))).toEqual(['vaapi-hw-decode', 'vaapi-sw-decode', 'software']);
-    expect(fallbackOrder('qsv', probeOf('hevc-10bit-pq'))).toEqual(['qsv-sw-decode', 'software']);
-  });
-});
-
-describe('walkFallback', () => {
-  it('returns the first step that works and every step tried', async () => {
-    const ran: string[] = [];
-    const outcome = await walkFallback(['vaapi-hw-decode', 'vaapi-sw-decode', 'software'], async (path) => {
-      ran.push(path);
-      if (path === 'vaapi-hw-decode') throw new Error('No VA display found for device /dev/dri/renderD128.');
-      return `done by ${path}`;
-    });
-    expect(outcome).toEqual({
-      path: 'vaapi-sw-decode',
-      result: 'done by vaapi-sw-decode',
-      steps: [{ path: 'vaapi-hw-decode', error: 'No VA display found for device /dev/dri/renderD128.' }, { path: 'vaapi-sw-decode' }],
-    });
-    expect(ran).toEqual(['vaapi-hw-decode', 'vaapi-sw-decode']);
-  });
-
-  it('reports every failure when nothing works', async () => {
-    const failing = walkFallback(['qsv-sw-decode', 'software'], async (path) => {
-      throw path === 'software' ? 'not an Error' : new Error('device busy');
-    });
-    await expect(failing).rejects.toThrow(new FallbackExhaustedError([{ path: 'qsv-sw-decode', error: 'device busy' }, { path: 'software', error: 'not an Error' }]));
-    await expect(failing).rejects.toThrow('every way of encoding failed: qsv-sw-decode (device busy); software (not an Error)');
-  });
-});
-
-describe('posterArgs', () => {
-  it('takes a frame 3 s in, or a third of the way into a short clip', () => {
-    expect([60, 9, 2, 1].map(posterSeconds)).toEqual([3, 3, 0.667, 0.333]);
-  });
-
-  it('cuts it from the smallest rung at least as wide as the poster, else the widest', () => {
-    const ladderOf = (name: string) => planLadder(probeOf(name));
-    expect(posterRung(ladderOf('4k-h264-aac'), probeOf('4k-h264-aac')).name).toBe('720p');
-    // Portrait: the poster is 1080 wide, so the 1080x1920 rung.
-    expect(posterRung(ladderOf('rotated-phone'), probeOf('rotated-phone'))).toMatchObject({ width: 1080, height: 1920 });
-    expect(posterRung(ladderOf('hevc-10bit-hlg'), probeOf('hevc-10bit-hlg')).name).toBe('720p');
-  });
-
-  it('reads one segment with its init segment and scales the frame to 1280 wide', () => {
-    const source = { init: '/work/out/720p/init_720p.mp4', segment: '/work/out/720p/seg_00001.m4s', offsetSeconds: 2 };
-    expect(posterArgs(source, '/work/out/poster.jpg', probeOf('4k-h264-aac'))).toEqual([
-      '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-      '-ss', '2', '-i', 'concat:/work/out/720p/init_720p.mp4|/work/out/720p/seg_00001.m4s',
-      '-frames:v', '1', '-vf', 'scale=1280:720', '-q:v', '3', '-update', '1', '/work/out/poster.jpg',
-    ]);
-  });
-
-  it('keeps a portrait frame no wider than it is, and an odd width even', () => {
-    const source = { init: 'i.mp4', segment: 's.m4s', offsetSeconds: 0 };
-    const args = posterArgs(source, 'out.jpg', probeOf('rotated-phone'));
-    expect(args[args.indexOf('-vf') + 1]).toBe('scale=1080:1920');
-    const odd = posterArgs(source, 'out.jpg', probeOf('odd-1918x1078'));
-    expect(odd[odd.indexOf('-vf') + 1]).toBe('scale=1280:720');
-  });
-
-  it('refuses a path the concat protocol would split', () => {
-    expect(() => posterArgs({ init: '/a|b/init.mp4', segment: 's.m4s', offsetSeconds: 0 }, 'out.jpg', probeOf('4k-h264-aac'))).toThrow('a poster source path cannot hold "|"');
-  });
-});
-
-describe('testEncodeArgs', () => {
-  const source = ['-f', 'lavfi', '-i', 'testsrc2=size=256x144:rate=25', '-frames:v', '1'];
-  const common = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
-
-  it('encodes one frame on the device and throws it away', () => {
-    expect(testEncodeArgs('vaapi', '/dev/dri/renderD129')).toEqual([
-      ...common, '-init_hw_device', 'vaapi=va:/dev/dri/renderD129', '-filter_hw_device', 'va',
-      ...source, '-vf', 'format=nv12,hwupload', '-c:v', 'h264_vaapi', '-f', 'null', '-',
-    ]);
-    expect(testEncodeArgs('qsv')).toEqual([
-      ...common, '-init_hw_device', 'vaapi=va:/dev/dri/renderD128', '-init_hw_device', 'qsv=qs@va', '-filter_hw_device', 'qs',
-      ...source, '-vf', 'format=nv12,hwupload=extra_hw_frames=64,format=qsv', '-c:v', 'h264_qsv', '-f', 'null', '-',
-    ]);
-    expect(testEncodeArgs('software')).toEqual([...common, ...source, '-vf', 'format=yuv420p', '-c:v', 'libx264', '-f', 'null', '-']);
   });
 });

@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import * as tus from 'tus-js-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryDto, MediaDetails } from '@nebula/shared';
+import { waitFor } from '../embedded/processes';
+import { buildWeb, webBuildIsStale } from '../embedded/web-build';
+import { launchChromium } from '../test-support/browser';
+import { startNebula, type RunningNebula } from '../test-support/nebula-process';
+import { tempDir } from '../test-support/services';
+
+const exec = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+/** For a reviewer to look at (test-results/ is git-ignored). */
+const screenshots = join(root, 'test-results', 'screenshots');
+
+/**
+ * The web player, in Debian's Chromium against the real gateway and worker: what Auto picks on a
+ * phone, the keys, the quality menu by keyboard, and coming back to a video half watched.
+ */
+describe('the web player', () => {
+  let nebula: RunningNebula;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let watchUrl: string;
+  const pageErrors: string[] = [];
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const video = (page: Page) => page.locator('video');
+  const now = <T,>(page: Page, read: (v: HTMLVideoElement) => T) => video(page).evaluate(read);
+
+  async function openWatchPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
+    const page = await browser.context.newPage();
+    await page.setViewportSize(viewport);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(watchUrl);
+    await expect.poll(() => video(page).getAttribute('data-source')).toBe('hls');
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (await webBuildIsStale(root)) await buildWeb(root);
+    [nebula, dir] = await Promise.all([startNebula(), tempDir(), mkdir(screenshots, { recursive: true })]);
+    // 1080p: a four-rung ladder (1080p, 720p, 480p, 360p) to choose from.
+    const file = join(dir.path, 'harbour.mp4');
+    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=8', '-f', 'lavfi', '-i', 'sine=duration=8', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file]);
+    await new Promise<void>((resolve, reject) =>
+      new tus.Upload(createReadStream(file), { endpoint: `${nebula.url}/api/uploads`, uploadSize: statSync(file).size, metadata: { filename: 'harbour.mp4' }, onError: reject, onSuccess: () => resolve() }).start(),
+    );
+    const entry = (await (await fetch(`${nebula.url}/api/files/lookup?path=/harbour.mp4`)).json()) as EntryDto;
+    const status = async () => ((await (await fetch(`${nebula.url}/api/files/${entry.id}/media`)).json()) as MediaDetails).status;
+    await waitFor('the ladder', async () => ['ready', 'failed'].includes(await status()), 120_000, 250);
+    expect(await status()).toBe('ready');
+    watchUrl = `${nebula.url}/watch/${entry.id}`;
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught exceptions in the page').toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await nebula?.stop();
+    await dir?.remove();
+  });
+
+  it('on a phone, Auto plays no rung larger than the player (its pixels times the device pixel ratio)', async () => {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // An iPhone-sized screen at twice the pixels: the player is about 360 CSS px, so 720 device px wide.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
+    await page.goto(watchUrl);
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => now(page, (v) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(3);
+    const widthInDevicePixels = await video(page).evaluate((v) => v.clientWidth * window.devicePixelRatio);
+    expect(widthInDevicePixels).toBeLessThan(854);
+    // On loopback the measured bandwidth would take 1080p at once: only the player's size stops it.
+    expect(await now(page, (v) => v.videoHeight)).toBe(480);
+    expect(await page.getByRole('button', { name: /^Quality/ }).innerText()).toBe('Quality: Auto (480p)');
+    expect(await page.evaluate(() => [window.innerWidth, document.documentElement.scrollWidth])).toEqual([390, 390]);
+    // Through the same DevTools session: Playwright's own screenshot would lay the page out again at its viewport.
+    const { data } = await cdp.send('Page.captureScreenshot', { format: 'png' });
+    await writeFile(join(screenshots, '20-player-phone-auto.png'), Buffer.from(data, 'base64'));
+    await cdp.detach();
+    await page.close();
+  });
+
+  it('answers the usual keys: Space and k, arrows, j and l, m, f', async () => {
+    const page = await openWatchPage();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => now(page, (v) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
+    const region = page.getByRole('region', { name: 'Player: harbour.mp4' });
+    await expect.poll(() => region.evaluate((element) => element === document.activeElement)).toBe(true);
+
+    // From 1 s in, whatever an earlier visit left: the jumps below stay inside the 8 s clip.
+    await video(page).evaluate(async (v: HTMLVideoElement) => {
+      v.currentTime = 1;
+      await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+    });
+    await page.keyboard.press('k');
+    await expect.poll(() => now(page, (v) => v.paused)).toBe(true);
+    const at = await now(page, (v) => v.currentTime);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => now(page, (v) => v.currentTime)).toBeCloseTo(at + 5, 0);
+    await page.keyboard.press('j');
+    await expect.poll(() => now(page, (v) => v.currentTime)).toBeCloseTo(Math.max(0, at - 5), 0);
+    await page.keyboard.press('m');
+    expect(await now(page, (v) => v.muted)).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    expect(await now(page, (v) => v.volume)).toBeCloseTo(0.9, 5);
+    await page.keyboard.press('f');
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement?.className ?? null)).toBe('player');
+    await page.keyboard.press('f');
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement)).toBe(null);
+    await page.keyboard.press(' ');
+    await expect.poll(() => now(page, (v) => v.paused)).toBe(false);
+    // The keys are told to screen readers with the player.
+    expect(await region.getAttribute('aria-describedby')).toBeTruthy();
+    await page.close();
+  });
+
+  it('offers the qualities as a menu a keyboard can drive, and the button says what plays', async () => {
+    const page = await openWatchPage();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    const button = page.getByRole('button', { name: /^Quality/ });
+    await expect.poll(() => button.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await button.getAttribute('aria-haspopup')).toBe('menu');
+
+    await button.focus();
+    // Space on the button opens the menu; it does not pause the video behind it.
+    await page.keyboard.press(' ');
+    const menu = page.getByRole('menu', { name: 'Quality' });
+    await expect.poll(() => menu.isVisible()).toBe(true);
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    expect(await now(page, (v) => v.paused)).toBe(false);
+    const items = page.getByRole('menuitemradio');
+    expect((await items.allInnerTexts()).map((text) => text.split(/\s/)[0])).toEqual(['Auto', '1080p', '720p', '480p', '360p']);
+    expect(await items.first().getAttribute('aria-checked')).toBe('true');
+    await expect.poll(() => items.first().evaluate((item) => item === document.activeElement)).toBe(true);
+    await shot(page, '21-player-quality-menu');
+
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => menu.isVisible()).toBe(false);
+    await expect.poll(() => button.evaluate((b) => b === document.activeElement)).toBe(true);
+    expect(await button.innerText()).toBe('Quality: 720p');
+    await expect.poll(() => now(page, (v) => v.videoHeight), { timeout: 20_000 }).toBe(720);
+
+    // Escape closes without changing anything.
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => menu.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.isVisible()).toBe(false);
+    expect(await button.innerText()).toBe('Quality: 720p');
+    await page.close();
+  });
+
+  it('remembers where the viewer left off, offers it on return, and can start over', async () => {
+    const page = await openWatchPage();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => now(page, (v) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
+    await video(page).evaluate(async (v: HTMLVideoElement) => {
+      v.pause();
+      v.currentTime = 4.2;
+      await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+      v.dispatchEvent(new Event('pause'));
+    });
+    await page.close();
+
+    const back = await openWatchPage();
+    const resume = back.getByRole('button', { name: 'Resume at 0:04' });
+    await expect.poll(() => resume.isVisible()).toBe(true);
+    // Nothing plays until the viewer chooses.
+    expect(await now(back, (v) => v.paused)).toBe(true);
+    await shot(back, '22-player-resume-offer');
+    await back.getByRole('button', { name: 'Start from the beginning' }).click();
+    await expect.poll(() => now(back, (v) => !v.paused && v.currentTime > 0)).toBe(true);
+    expect(await now(back, (v) => v.currentTime)).toBeLessThan(3);
+    await expect.poll(() => resume.isVisible()).toBe(false);
+    await back.close();
+  });
+});

@@ -45,7 +45,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
       else this.logger.error(reason);
       body = failure ?? { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal', message: 'Something went wrong on the server; the details are in its log.' };
     }
-    if (!res.headersSent) res.status(body.statusCode).json(body);
+    if (!res.headersSent) {
+      // A route may have described the file it meant to send (a download's type and name) before it
+      // failed; the error is JSON, whatever was set.
+      res.removeHeader('Content-Disposition');
+      res.removeHeader('Content-Encoding');
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.status(body.statusCode).json(body);
+    }
     else res.end();
   }
 }

@@ -149,8 +149,9 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       const limit = await this.currentLimit();
       if (limit > 0) body.message = `the upload is larger than this Nebula accepts: at most ${limit} bytes (${this.limit.configured ? 'NEBULA_MAX_UPLOAD_SIZE' : 'the free space of its storage, less a margin'})`;
     }
-    // tus says 400 for terminating a finished upload; it is a conflict with the upload's state.
-    const status = body.code === 'upload_finished' ? 409 : response.status;
+    // tus says 400 for terminating a finished upload; it is a conflict with the upload's state. An
+    // extension we do not offer (Upload-Concat) is the client's mistake to fix: 400, not tus' 501.
+    const status = body.code === 'upload_finished' ? 409 : body.code === 'unsupported' ? 400 : response.status;
     body.statusCode = status;
     const headers = new Headers(response.headers);
     const text = JSON.stringify(body);
@@ -210,6 +211,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const meta = upload.metadata ?? {};
     const rawName = meta[UPLOAD_METADATA.name];
     if (!rawName) throw refuse(400, 'invalid_name', `Upload-Metadata needs "${UPLOAD_METADATA.name}" (the file's name)`);
+    // tus decodes metadata as UTF-8; bytes that are not (overlong forms like C0 AE for ".") come out as U+FFFD.
+    if (Object.values(meta).some((v) => v?.includes('\uFFFD'))) throw refuse(400, 'invalid_metadata', 'Upload-Metadata values must be valid UTF-8 (base64 of its bytes)');
     const declared = meta[UPLOAD_METADATA.sha256];
     if (declared && !/^[0-9a-f]{64}$/i.test(declared)) throw refuse(400, 'bad_request', `"${UPLOAD_METADATA.sha256}" must be 64 hex digits`);
     const name = asTusError(() => validName(rawName));

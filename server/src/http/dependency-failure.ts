@@ -73,9 +73,11 @@ function failedPart(e: ErrorLike): Part | null {
   if (name === 'CannotConnectAlreadyConnectedError' || name === 'ConnectionIsNotSetError') return 'database';
   // ioredis (BullMQ): retries exhausted, or no connection and no offline queue.
   if (name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|enableOfflineQueue|Redis connection|READONLY|LOADING Redis/.test(message)) return 'queue';
-  // The AWS SDK (S3 driver, @tus/s3-store): a server-side fault, or a timeout.
+  // The AWS SDK (S3 driver, @tus/s3-store): any answer of the S3 service that reached this far
+  // unhandled (a 5xx, a timeout, or a refusal like 405 for a call the server lacks or 403 for wrong
+  // keys) means storage cannot do its part right now; the log has the S3 error.
   const status = e.$metadata?.httpStatusCode;
-  if ((typeof status === 'number' && status >= 500) || (e.$fault === 'server' && typeof status === 'number')) return 'storage';
+  if (typeof status === 'number') return 'storage';
   if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'SlowDown' || name === 'ServiceUnavailable') return 'storage';
   // A bare socket error names only an address, which we do not map back to a dependency.
   if (NETWORK_CODES.has(code)) return 'dependency';

@@ -340,6 +340,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   private async removeStrayRecords(): Promise<number> {
     let removed = 0;
     for await (const uploadId of this.records.olderThan(new Date(Date.now() - this.expiryMs))) {
+      // Only ids Nebula named (originals/<uuid>); anything else in there is not ours to judge.
+      if (!isUuid(uploadId.slice(ID_PREFIX.length))) continue;
       const entry = await this.entries.findById(uploadId.slice(ID_PREFIX.length));
       if (entry?.status === 'uploading') continue;
       if (!entry) {

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,8 +132,22 @@ describe('tus hardening (fs driver): termination, a second finish, records, size
     } finally {
       await db.end();
     }
+    // Records an older Nebula left: one of a finished file, one of an upload whose entry is gone.
+    const finished = await uploadWhole(gw, 'old finished.bin', randomBytes(100));
+    const orphan = randomUUID();
+    const objects = gw.config.storage.driver === 'fs' ? gw.config.storage.root : '';
+    const old = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+    for (const strayId of [finished, orphan]) {
+      writeFileSync(join(recordsDir(gw), `${strayId}.json`), JSON.stringify({ id: `originals/${strayId}`, metadata: { filename: 'x' } }));
+      utimesSync(join(recordsDir(gw), `${strayId}.json`), old, old);
+    }
+    writeFileSync(join(objects, 'originals', orphan), 'orphaned bytes');
     await gw.app.get(UploadsService).removeExpired();
     expect(existsSync(join(recordsDir(gw), `${id}.json`))).toBe(false);
+    expect(existsSync(join(recordsDir(gw), `${finished}.json`))).toBe(false);
+    expect(existsSync(join(recordsDir(gw), `${orphan}.json`))).toBe(false);
+    expect(existsSync(join(objects, 'originals', orphan))).toBe(false);
+    expect((await fetch(`${gw.url}/api/files/${finished}/content`)).status).toBe(200);
     expect((await listing(gw)).entries.map((e) => e.name)).not.toContain('left behind.bin');
     expect(readdirSync(recordsDir(gw)).filter((n) => n.startsWith(id))).toEqual([]);
   });

@@ -34,10 +34,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const given = typeof raw === 'object' && raw !== null ? (raw as Partial<ApiError> & { message?: unknown }) : {};
       const message = Array.isArray(given.message) ? given.message.join('; ') : String(given.message ?? exception.message);
       body = { statusCode: status, code: given.code ?? codeForStatus[status] ?? `http_${status}`, message };
-    } else if (isClientError(exception)) {
-      // Express' own body parsing (bad JSON, a body over the limit, a wrong charset) fails with a 4xx status.
-      const status = exception.status;
-      body = { statusCode: status, code: codeForStatus[status] ?? `http_${status}`, message: clientErrorMessage(exception) };
     } else {
       const failure = dependencyFailure(exception);
       const reason = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
@@ -54,25 +50,5 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.status(body.statusCode).json(body);
     }
     else res.end();
-  }
-}
-
-/** An error Express' body parser raises: it carries the 4xx status and a `type` such as entity.too.large. */
-function isClientError(error: unknown): error is { status: number; type?: string; expose?: boolean } {
-  const e = error as { status?: unknown; expose?: unknown } | null;
-  return typeof e === 'object' && e !== null && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true;
-}
-
-function clientErrorMessage(error: { status: number; type?: string }): string {
-  switch (error.type) {
-    case 'entity.too.large':
-      return 'the request body is too large for this route (JSON bodies are small: a path, a name)';
-    case 'entity.parse.failed':
-      return 'the request body is not valid JSON';
-    case 'charset.unsupported':
-    case 'encoding.unsupported':
-      return 'the request body must be JSON in UTF-8, not compressed';
-    default:
-      return `the request could not be read (${error.status})`;
   }
 }

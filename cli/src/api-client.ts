@@ -136,7 +136,8 @@ export class NebulaClient {
 
   /** POST /api/events/{id}/replay: the event it appended (media.queued for upload.completed). */
   replay(id: string): Promise<NebulaEvent> {
-    return this.json<NebulaEvent>('POST', `/api/events/${encodeURIComponent(id)}/replay`, `replaying event ${id}`);
+    // An empty JSON body: the gateway takes state changes as JSON only (a cross-site form cannot send that).
+    return this.json<NebulaEvent>('POST', `/api/events/${encodeURIComponent(id)}/replay`, `replaying event ${id}`, {});
   }
 
   deploys(limit: number): Promise<DeployRecord[]> {

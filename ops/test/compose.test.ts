@@ -171,6 +171,10 @@ describe('docker-compose.yml: the server stack', () => {
       NEBULA_ALLOWED_CIDRS: '100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128,172.30.57.0/24',
       NEBULA_TRUSTED_PROXIES: '127.0.0.0/8,::1/128,172.30.57.0/24',
       NEBULA_TAILSCALE_SOCKET: '',
+      // Browser rules and the upload limit: empty, the gateway's defaults (README, "Security model").
+      NEBULA_ALLOWED_HOSTS: '',
+      NEBULA_ALLOWED_ORIGINS: '',
+      NEBULA_MAX_UPLOAD_SIZE: '',
     });
     expect(service('worker').environment).toEqual({
       ...shared,

@@ -174,7 +174,7 @@ describe('the media pipeline, end to end (real gateway, worker, ffmpeg)', () => 
     const entry = await lookup(nebula.url, 'talk.mp4');
     const before = await (await fetch(`${nebula.url}/hls/${entry.id}/master.m3u8`)).text();
     const [completed] = (await (await fetch(`${nebula.url}/api/events?type=upload.completed&subject=file:${entry.id}`)).json()) as NebulaEvent[];
-    expect((await fetch(`${nebula.url}/api/events/${completed!.id}/replay`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${nebula.url}/api/events/${completed!.id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(202);
     await expect.poll(async () => ((await (await fetch(`${nebula.url}/api/files/${entry.id}/media`)).json()) as MediaDetails).attempts.length, { timeout: 60_000 }).toBe(2);
     const media = await waitForMedia(nebula.url, entry.id, ['ready', 'failed']);
     expect(media.attempts.map((a) => a.status)).toEqual(['succeeded', 'succeeded']);

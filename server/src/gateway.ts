@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Config } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, PinoNestLogger } from '@nebula/shared/runtime';
 import type { Logger } from 'pino';
+import { CrossSiteGuard } from './access/cross-site-guard';
 import { TailnetGuard } from './access/tailnet-guard';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './http/http-exception.filter';
@@ -20,6 +21,9 @@ export async function createGateway(config: Config, log: Logger = createLogger('
   // Then the tailnet guard, before every route Nest, tus, Swagger and the web UI add: peers outside
   // NEBULA_ALLOWED_CIDRS get 403 here, and everyone else's tailnet user is put on the request.
   app.use(app.get(TailnetGuard).middleware);
+  // Then the browser rules: Host allow-list (421), foreign origins (403), JSON-only state changes
+  // (415), no framing. See access/site-policy.ts.
+  app.use(app.get(CrossSiteGuard).middleware);
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   const openApi = new DocumentBuilder()

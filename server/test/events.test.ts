@@ -73,7 +73,7 @@ describe('the event log, live', () => {
     const [completed] = (await (await fetch(`${gw.url}/api/events?type=upload.completed`)).json()) as NebulaEvent[];
     const queue = new Queue(MEDIA_QUEUE, { connection: redisOptionsFromUrl(gw.config.redisUrl) });
     const before = await queue.count();
-    const res = await fetch(`${gw.url}/api/events/${completed!.id}/replay`, { method: 'POST' });
+    const res = await fetch(`${gw.url}/api/events/${completed!.id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ type: 'media.queued', subject: completed!.subject, data: { path: '/clip.mp4', replayOf: completed!.id } });
     expect(await queue.count()).toBe(before + 1);
@@ -84,10 +84,10 @@ describe('the event log, live', () => {
 
   it('refuses to replay other kinds of events, and unknown ones', async () => {
     const [folder] = (await (await fetch(`${gw.url}/api/events?type=folder.created`)).json()) as NebulaEvent[];
-    const refused = await fetch(`${gw.url}/api/events/${folder!.id}/replay`, { method: 'POST' });
+    const refused = await fetch(`${gw.url}/api/events/${folder!.id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     expect(refused.status).toBe(409);
     expect(await refused.json()).toMatchObject({ code: 'not_replayable' });
-    expect((await fetch(`${gw.url}/api/events/99999999/replay`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${gw.url}/api/events/99999999/replay`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(404);
     expect((await fetch(`${gw.url}/api/events?after=abc`)).status).toBe(400);
   });
 });

@@ -66,17 +66,19 @@ describe('uploads with the s3 driver against s3rver', () => {
     await dir?.remove();
   });
 
-  it('s3rver gap: @tus/s3-store needs ListParts (MinIO has it, s3rver answers 405); the gateway says 500, marks nothing ready and frees the name', async () => {
+  it('s3rver gap: @tus/s3-store needs ListParts (MinIO has it, s3rver answers 405); the gateway says 503 storage_unavailable (no S3 details), marks nothing ready and frees the name', async () => {
     const small = await makeFile(dir.path, 'gap.bin', 1000);
     const error = (await tusUpload(gw.url, small.path, { filename: 'gap.bin' }).catch((e: tus.DetailedError) => e)) as tus.DetailedError;
     // With expiration on, creation already reads the upload back (ListParts) to send Upload-Expires.
     expect(error.originalRequest!.getMethod()).toBe('POST');
-    expect(error.originalResponse!.getStatus()).toBe(500);
+    expect(error.originalResponse!.getStatus()).toBe(503);
+    expect(JSON.parse(error.originalResponse!.getBody())).toMatchObject({ code: 'storage_unavailable' });
+    expect(error.originalResponse!.getBody()).not.toMatch(/127\.0\.0\.1|ListParts|MethodNotAllowed/);
     const listing = await json<FolderListing>(await fetch(`${gw.url}/api/files?path=/`));
     expect(listing.entries).toEqual([]);
     // A retry meets the same gap again, not a name taken by the failed attempt.
     const again = (await tusUpload(gw.url, small.path, { filename: 'gap.bin' }).catch((e: tus.DetailedError) => e)) as tus.DetailedError;
-    expect(again.originalResponse!.getStatus()).toBe(500);
+    expect(again.originalResponse!.getStatus()).toBe(503);
   });
 });
 

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       access: {
         allowedCidrs: ['100.64.0.0/10', 'fd7a:115c:a1e0::/48', '127.0.0.0/8', '::1/128'],
         trustedProxies: ['127.0.0.0/8', '::1/128'],
+        allowedHosts: [],
+        allowedOrigins: [],
         tailscaleSocket: undefined,
       },
       metrics: { port: 9464, host: '127.0.0.1' },
@@ -41,6 +43,29 @@ describe('loadConfig', () => {
     expect(config.access.allowedCidrs).toEqual(['100.64.0.0/10', '192.168.1.7', 'fd7a:115c:a1e0::/48']);
     expect(problemsOf({ ...base, NEBULA_TRUSTED_PROXIES: '10.0.0.0/33' })[0]).toMatch(/^NEBULA_TRUSTED_PROXIES: expected comma-separated CIDR ranges/);
     expect(problemsOf({ ...base, NEBULA_ALLOWED_CIDRS: 'tailnet' })[0]).toMatch(/^NEBULA_ALLOWED_CIDRS: expected comma-separated CIDR ranges/);
+  });
+
+  it('reads NEBULA_TRUSTED_PROXIES= (set but empty) as "trust no proxy", not as the loopback default', () => {
+    expect(loadConfig({ ...base, NEBULA_TRUSTED_PROXIES: '' }, '/srv/nebula').access.trustedProxies).toEqual([]);
+    expect(loadConfig({ ...base, NEBULA_TRUSTED_PROXIES: ' ' }, '/srv/nebula').access.trustedProxies).toEqual([]);
+    expect(loadConfig(base, '/srv/nebula').access.trustedProxies).toEqual(['127.0.0.0/8', '::1/128']);
+    // Other empty variables still mean "the default".
+    expect(loadConfig({ ...base, NEBULA_ALLOWED_CIDRS: '' }, '/srv/nebula').access.allowedCidrs).toHaveLength(4);
+  });
+
+  it('reads host names, origins and the upload size limit, and names malformed ones', () => {
+    const config = loadConfig(
+      { ...base, NEBULA_ALLOWED_HOSTS: 'Nebula.Example.com., *.home.arpa', NEBULA_ALLOWED_ORIGINS: 'http://127.0.0.1:5173, https://media.example.com', NEBULA_MAX_UPLOAD_SIZE: '20G' },
+      '/srv/nebula',
+    );
+    expect(config.access.allowedHosts).toEqual(['nebula.example.com', '*.home.arpa']);
+    expect(config.access.allowedOrigins).toEqual(['http://127.0.0.1:5173', 'https://media.example.com']);
+    expect(config.maxUploadBytes).toBe(20 * 1024 ** 3);
+    expect(loadConfig({ ...base, NEBULA_MAX_UPLOAD_SIZE: '1048576' }, '/srv/nebula').maxUploadBytes).toBe(1048576);
+    expect(problemsOf({ ...base, NEBULA_ALLOWED_HOSTS: 'nebula:8080' })[0]).toMatch(/^NEBULA_ALLOWED_HOSTS: expected comma-separated host names/);
+    expect(problemsOf({ ...base, NEBULA_ALLOWED_ORIGINS: '*' })[0]).toMatch(/^NEBULA_ALLOWED_ORIGINS: expected comma-separated origins/);
+    expect(problemsOf({ ...base, NEBULA_ALLOWED_ORIGINS: 'https://a.example/path' })[0]).toMatch(/^NEBULA_ALLOWED_ORIGINS: /);
+    expect(problemsOf({ ...base, NEBULA_MAX_UPLOAD_SIZE: 'lots' })[0]).toMatch(/^NEBULA_MAX_UPLOAD_SIZE: expected a size in bytes/);
   });
 
   it('names the variable and what it expects when a port is not a number', () => {

@@ -49,6 +49,48 @@ const cidrList = (fallback: string) =>
     .transform((v) => v.split(',').map((part) => part.trim()).filter(Boolean))
     .refine((list) => list.every(isCidr), { message: 'expected comma-separated CIDR ranges like 100.64.0.0/10,fd7a:115c:a1e0::/48' });
 
+/** A comma-separated list of host names; `*.example.com` matches every name under example.com. */
+const hostList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((part) => part.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))
+  .refine((list) => list.every((h) => /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h)), {
+    message: 'expected comma-separated host names like nebula.example.com or *.example.com (no port, no scheme)',
+  });
+
+/** A comma-separated list of web origins, `scheme://host[:port]`, exactly as browsers send them. */
+const originList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((part) => part.trim()).filter(Boolean))
+  .refine((list) => list.every(isOrigin), { message: 'expected comma-separated origins like https://nebula.example.com or http://127.0.0.1:5173 (scheme, host and port only)' })
+  .transform((list) => list.map((origin) => new URL(origin).origin));
+
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value.replace(/\/$/, '').toLowerCase() && !u.username && u.pathname === '/';
+  } catch {
+    return false;
+  }
+}
+
+/** A size in bytes: a whole number, or with a unit (500M, 20G, 1.5T; powers of 1024). */
+const byteSize = z
+  .string()
+  .optional()
+  .refine((v) => v === undefined || parseBytes(v) !== null, { message: 'expected a size in bytes, or with a unit: 500M, 20G, 2T' })
+  .transform((v) => (v === undefined ? undefined : parseBytes(v)!));
+
+export function parseBytes(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$/i.exec(text.trim());
+  if (!match) return null;
+  const unit = (match[2] ?? 'B')[0]!.toUpperCase();
+  const power = { B: 0, K: 1, M: 2, G: 3, T: 4 }[unit]!;
+  const bytes = Math.floor(Number(match[1]) * 1024 ** power);
+  return bytes >= 1 && Number.isSafeInteger(bytes) ? bytes : null;
+}
+
 function isCidr(value: string): boolean {
   const [address, bits, ...rest] = value.split('/');
   if (rest.length > 0 || !address) return false;
@@ -86,6 +128,9 @@ const envObject = z.object({
     NEBULA_DEPLOY_HISTORY_DIR: z.string().min(1).optional(),
     NEBULA_ALLOWED_CIDRS: cidrList('100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128'),
     NEBULA_TRUSTED_PROXIES: cidrList('127.0.0.0/8,::1/128'),
+    NEBULA_ALLOWED_HOSTS: hostList,
+    NEBULA_ALLOWED_ORIGINS: originList,
+    NEBULA_MAX_UPLOAD_SIZE: byteSize,
     NEBULA_TAILSCALE_SOCKET: z.string().min(1).optional(),
     NEBULA_METRICS_PORT: z
       .string()
@@ -101,6 +146,9 @@ const envSchema = envObject.superRefine((env, ctx) => {
     if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when NEBULA_STORAGE_DRIVER=s3' });
   }
 });
+
+/** Lists where an empty value is a choice (nothing), not "use the default". */
+const EMPTY_MEANS_NONE = new Set(['NEBULA_TRUSTED_PROXIES']);
 
 /** Every variable the gateway and worker read, for docs and checks (.env.example must list them all). */
 export const CONFIG_VARIABLES = Object.keys(envObject.shape);
@@ -130,13 +178,19 @@ export interface Config {
   migrateOnStart: boolean;
   /** Unfinished uploads older than this are removed, bytes and all. */
   uploadExpiryHours: number;
+  /** The largest upload accepted, in bytes; undefined: the free space of the store, less a margin. */
+  maxUploadBytes?: number;
   /** Folder with the push-to-deploy hook's deploys.jsonl and logs/. */
   deployHistoryDir: string;
   access: {
     /** Peers (the socket's address, or the forwarded one from a trusted proxy) allowed in. */
     allowedCidrs: string[];
-    /** Socket peers whose X-Forwarded-For / Tailscale-User-* headers are believed. */
+    /** Socket peers whose X-Forwarded-For / Tailscale-User-* headers are believed (empty: none). */
     trustedProxies: string[];
+    /** Host names (beyond IP addresses, localhost and *.ts.net) the Host header may carry. */
+    allowedHosts: string[];
+    /** Other web origins whose pages may call the API (CORS); same-origin pages always may. */
+    allowedOrigins: string[];
     /** tailscaled's LocalAPI socket, for `whois` of a peer; unset = no lookup. */
     tailscaleSocket?: string;
   };
@@ -153,8 +207,9 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  // An empty variable (FOO= in .env) means "not set", as docker compose and most tools treat it.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // An empty variable (FOO= in .env) means "not set", as docker compose and most tools treat it;
+  // except where empty is a meaningful list: NEBULA_TRUSTED_PROXIES= trusts no proxy at all.
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || EMPTY_MEANS_NONE.has(k))));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
@@ -200,10 +255,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.NEBULA_LOG_LEVEL,
     migrateOnStart: e.NEBULA_MIGRATE_ON_START,
     uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,
+    maxUploadBytes: e.NEBULA_MAX_UPLOAD_SIZE,
     deployHistoryDir: resolve(dataDir, e.NEBULA_DEPLOY_HISTORY_DIR ?? 'deploy-history'),
     access: {
       allowedCidrs: e.NEBULA_ALLOWED_CIDRS,
       trustedProxies: e.NEBULA_TRUSTED_PROXIES,
+      allowedHosts: e.NEBULA_ALLOWED_HOSTS,
+      allowedOrigins: e.NEBULA_ALLOWED_ORIGINS,
       tailscaleSocket: e.NEBULA_TAILSCALE_SOCKET,
     },
     metrics: { port: e.NEBULA_METRICS_PORT, host: e.NEBULA_METRICS_HOST },

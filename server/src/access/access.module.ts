@@ -2,11 +2,12 @@ import { Logger, Module } from '@nestjs/common';
 import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { CallerIdentity } from './caller-identity';
+import { CrossSiteGuard } from './cross-site-guard';
 import { MeController } from './me.controller';
 import { TailnetGuard } from './tailnet-guard';
 import { TailscaleWhoisClient } from './tailscale-whois.client';
 
-/** Tailnet-only access and caller identity; gateway.ts puts TailnetGuard in front of every route. */
+/** Tailnet-only access, browser rules and caller identity; gateway.ts puts TailnetGuard, then CrossSiteGuard, in front of every route. */
 @Module({
   controllers: [MeController],
   providers: [
@@ -17,7 +18,8 @@ import { TailscaleWhoisClient } from './tailscale-whois.client';
         new CallerIdentity(config.access.tailscaleSocket ? new TailscaleWhoisClient(config.access.tailscaleSocket) : null, new Logger('access')),
     },
     TailnetGuard,
+    CrossSiteGuard,
   ],
-  exports: [TailnetGuard, CallerIdentity],
+  exports: [TailnetGuard, CrossSiteGuard, CallerIdentity],
 })
 export class AccessModule {}

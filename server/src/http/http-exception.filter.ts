@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { dependencyFailure } from './dependency-failure';
 
 /** The shape of every error the API sends: a stable `code` for programs and a sentence for people. */
 export interface ApiError {
@@ -14,6 +15,7 @@ const codeForStatus: Record<number, string> = {
   404: 'not_found',
   409: 'conflict',
   413: 'too_large',
+  415: 'unsupported_media_type',
   416: 'range_not_satisfiable',
   503: 'unavailable',
 };
@@ -33,10 +35,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const message = Array.isArray(given.message) ? given.message.join('; ') : String(given.message ?? exception.message);
       body = { statusCode: status, code: given.code ?? codeForStatus[status] ?? `http_${status}`, message };
     } else {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-      body = { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal', message: 'Something went wrong on the server; the details are in its log.' };
+      const failure = dependencyFailure(exception);
+      const reason = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      if (failure) this.logger.error(`${failure.code}: ${reason}`);
+      else this.logger.error(reason);
+      body = failure ?? { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal', message: 'Something went wrong on the server; the details are in its log.' };
     }
-    if (!res.headersSent) res.status(body.statusCode).json(body);
+    if (!res.headersSent) {
+      // A route may have described the file it meant to send (a download's type and name) before it
+      // failed; the error is JSON, whatever was set.
+      res.removeHeader('Content-Disposition');
+      res.removeHeader('Content-Encoding');
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.status(body.statusCode).json(body);
+    }
     else res.end();
   }
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BadRequestException, HttpException } from '@nestjs/common';
 import { Server, EVENTS } from '@tus/server';
-import type { DataStore, Upload } from '@tus/utils';
+import { ERRORS, type DataStore, type Upload } from '@tus/utils';
 import type { Request, Response } from 'express';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { join } from 'node:path';
+import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { lookup as mimeLookup } from 'mime-types';
-import { UPLOAD_METADATA, UPLOADS_PATH, type Config } from '@nebula/shared';
+import { UPLOAD_METADATA, UPLOADS_PATH, type ApiErrorBody, type Config } from '@nebula/shared';
 import { currentTraceId } from '@nebula/shared/runtime';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { callerOf } from '../access/current-caller';
@@ -18,15 +20,23 @@ import { MediaJobs } from '../media/media-jobs';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { dependencyFailure } from '../http/dependency-failure';
 import { sha256Of, UploadHashes } from './upload-hashes';
 import { createTusStore } from './tus-store.factory';
+import { UploadLimit } from './upload-limit';
+import { UploadRecords } from './upload-records';
+import { tusErrorBody } from './tus-errors';
 
 const ID_PREFIX = 'originals/';
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 
 /** A refusal tus sends as the response: its status, and our JSON error body. */
 function refuse(status: number, code: string, message: string): { status_code: number; body: string } {
-  return { status_code: status, body: JSON.stringify({ statusCode: status, code, message }) };
+  return { status_code: status, body: JSON.stringify(errorBody(status, code, message)) };
+}
+
+function errorBody(status: number, code: string, message: string): ApiErrorBody {
+  return { statusCode: status, code, message };
 }
 
 /**
@@ -43,6 +53,10 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   /** The tailnet user of the request tus is handling (tus' hooks see only its own request object). */
   private readonly uploader = new AsyncLocalStorage<string | null>();
   private readonly store: DataStore;
+  private readonly records: UploadRecords;
+  private readonly limit: UploadLimit;
+  /** Uploads whose last byte is being turned into a file right now, so a second final PATCH does nothing. */
+  private readonly finishing = new Set<string>();
   readonly tus: Server;
   private janitor?: NodeJS.Timeout;
 
@@ -56,6 +70,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     metrics: GatewayMetrics,
   ) {
     this.store = createTusStore(config, this.expiryMs);
+    this.records = new UploadRecords(this.store, storage, join(config.dataDir, 'uploads'));
+    this.limit = new UploadLimit(config);
     this.hashes.attach(this.store);
     this.hashes.onBytes((bytes) => metrics.uploadBytes.inc(bytes));
     this.tus = new Server({
@@ -64,6 +80,14 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       // Relative Location headers work behind `tailscale serve` and any other proxy.
       relativeLocation: true,
       respectForwardedHeaders: false,
+      // Same-origin pages need no CORS; other origins only when configured (tus' default is "*").
+      allowedOrigins: (origin) => config.access.allowedOrigins.includes(origin),
+      exposedHeaders: ['X-Trace-Id'],
+      // A second line behind answerFinished(): termination is for unfinished uploads only (tus
+      // checks it under the upload's lock), since a finished upload's bytes are the file itself.
+      disableTerminationForFinishedUploads: true,
+      // Checked at creation (and advertised by OPTIONS as Tus-Max-Size); a PATCH only keeps to a configured limit.
+      maxSize: (req) => (req.method === 'POST' || req.method === 'OPTIONS' || this.limit.configured ? this.currentLimit() : 0),
       namingFunction: () => `${ID_PREFIX}${crypto.randomUUID()}`,
       generateUrl: (_req, { path, id }) => `${path}/${id.slice(ID_PREFIX.length)}`,
       getFileIdFromRequest: (_req, lastPath) => (lastPath && isUuid(lastPath) ? `${ID_PREFIX}${lastPath}` : undefined),
@@ -73,14 +97,37 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
         return reserved;
       },
       onUploadFinish: (req, upload) => this.finish(upload, currentTraceId()),
-      // tus answers an unexpected error with a bare 500; the reason belongs in our log.
+      // tus answers an unexpected error with a 500 that quotes its message (hosts, ports, drivers):
+      // the reason belongs in our log, the client gets a code (503/507 for a dependency).
       onResponseError: async (req, error) => {
-        if (error instanceof Error) this.logger.error(`${req.method} ${new URL(req.url).pathname} failed: ${error.message}`);
-        if (req.method === 'POST') await this.releaseIfNeverCreated(req);
-        return undefined;
+        const mapped = await this.refusalFor(req, error);
+        if (req.method === 'POST') await this.releaseFailedCreation(req, mapped?.status_code ?? (error as { status_code: number }).status_code);
+        return mapped;
       },
     });
-    this.tus.on(EVENTS.POST_TERMINATE, (_req, _res, id) => void this.forget(id));
+    this.tus.on(EVENTS.POST_TERMINATE, (_req, _res, id) => void this.forget(id).catch((e: Error) => this.logger.error(`forgetting terminated upload ${id} failed: ${e.message}`)));
+    // After the answer is written: POST's creation-with-upload still reads the upload back before that.
+    this.tus.on(EVENTS.POST_FINISH, (_req, _res, upload) => void this.records.forget(upload.id).catch((e: Error) => this.logger.error(`removing the tus record of ${upload.id} failed: ${e.message}`)));
+  }
+
+  /** The JSON answer for an error tus is about to send; undefined keeps tus' own (a refusal of ours, or a tus one made JSON later). */
+  private async refusalFor(req: { method: string; url: string }, error: Error | { status_code: number; body: string }): Promise<{ status_code: number; body: string } | undefined> {
+    if ('status_code' in error) {
+      if (error.body !== ERRORS.FILE_WRITE_ERROR.body) return undefined;
+      // @tus/file-store hides why a write failed; a full disk is worth telling apart.
+      const full = await this.limit.diskFull();
+      this.logger.error(`${req.method} ${new URL(req.url).pathname}: writing the upload failed${full ? ': the disk is full' : ''}`);
+      return full ? refuse(507, 'storage_full', 'the server has no space left for this upload; free some space, then resume it') : undefined;
+    }
+    const failure = dependencyFailure(error);
+    this.logger.error(`${req.method} ${new URL(req.url).pathname} failed${failure ? ` (${failure.code})` : ''}: ${error.message}`);
+    if (failure) return refuse(failure.statusCode, failure.code, failure.message);
+    return refuse(500, 'internal', 'Something went wrong on the server; the details are in its log.');
+  }
+
+  private async currentLimit(): Promise<number> {
+    // No limit beats a broken upload path: a store that cannot be measured fails on its own, clearly.
+    return this.limit.current().catch(() => 0);
   }
 
   private get expiryMs(): number {
@@ -88,7 +135,75 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   handle(req: Request, res: Response): Promise<void> {
-    return this.uploader.run(callerOf(req).user, () => this.tus.handle(req, res));
+    return this.uploader.run(callerOf(req).user, async () => {
+      if (await this.answerFinished(req, res)) return;
+      const response = await this.tus.handleWeb(new NodeRequest({ req, res }) as unknown as globalThis.Request);
+      await sendNodeResponse(res, response.status >= 400 ? await this.asJsonError(req, response) : response);
+    });
+  }
+
+  /** tus' refusals are plain text; ours are JSON with a stable code, like the rest of the API. */
+  private async asJsonError(req: Request, response: globalThis.Response): Promise<globalThis.Response> {
+    const body = tusErrorBody(response.status, await response.text());
+    if (body.code === 'too_large' && req.method === 'POST') {
+      const limit = await this.currentLimit();
+      if (limit > 0) body.message = `the upload is larger than this Nebula accepts: at most ${limit} bytes (${this.limit.configured ? 'NEBULA_MAX_UPLOAD_SIZE' : 'the free space of its storage, less a margin'})`;
+    }
+    // tus says 400 for terminating a finished upload; it is a conflict with the upload's state. An
+    // extension we do not offer (Upload-Concat) is the client's mistake to fix: 400, not tus' 501.
+    const status = body.code === 'upload_finished' ? 409 : body.code === 'unsupported' ? 400 : response.status;
+    body.statusCode = status;
+    const headers = new Headers(response.headers);
+    const text = JSON.stringify(body);
+    headers.set('Content-Type', 'application/json; charset=utf-8');
+    headers.set('Content-Length', String(Buffer.byteLength(text)));
+    return new globalThis.Response(text, { status, headers });
+  }
+
+  /**
+   * A finished upload is a file: tus must not touch it again. Its id is the file's id, shown in
+   * every listing, and with the fs and s3 stores its bytes are the file's bytes. HEAD says it is
+   * complete (a client whose last answer was lost learns it is done), an empty PATCH at its end is
+   * acknowledged and changes nothing, and DELETE (termination) is refused: deleting a file is
+   * DELETE /api/files/<id>, which also logs it. Returns whether it answered.
+   */
+  private async answerFinished(req: Request, res: Response): Promise<boolean> {
+    if (req.method !== 'HEAD' && req.method !== 'PATCH' && req.method !== 'DELETE') return false;
+    if (!req.headers['tus-resumable']) return false;
+    const id = req.path.slice(UPLOADS_PATH.length + 1);
+    if (!isUuid(id)) return false;
+    const entry = await this.entries.findById(id);
+    if (!entry || entry.kind !== 'file' || entry.status === 'uploading') return false;
+    const size = String(entry.size ?? 0);
+    res.setHeader('Tus-Resumable', '1.0.0');
+    res.setHeader('Cache-Control', 'no-store');
+    const origin = req.headers.origin;
+    if (origin && this.config.access.allowedOrigins.includes(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'Upload-Offset, Upload-Length, Tus-Resumable, X-Trace-Id');
+    }
+    if (req.method === 'HEAD') {
+      res.status(200).set({ 'Upload-Offset': size, 'Upload-Length': size }).end();
+      return true;
+    }
+    if (req.method === 'DELETE') {
+      res.status(409).json(errorBody(409, 'upload_finished', 'this upload is finished: it is a file now, and termination only applies to unfinished uploads; delete the file instead (DELETE /api/files/<id>, nebula rm)'));
+      return true;
+    }
+    const emptyBody = (req.headers['content-length'] ?? '0') === '0' && req.headers['transfer-encoding'] === undefined;
+    if (req.headers['upload-offset'] === size && emptyBody) {
+      res.status(204).set('Upload-Offset', size).end();
+      return true;
+    }
+    const offsetWrong = req.headers['upload-offset'] !== size;
+    res
+      .status(409)
+      .json(
+        offsetWrong
+          ? errorBody(409, 'offset_mismatch', `this upload is finished at ${size} bytes; nothing more can be written to it`)
+          : errorBody(409, 'upload_finished', `this upload is finished at ${size} bytes; nothing more can be written to it`),
+      );
+    return true;
   }
 
   /** Creation: validate the metadata and reserve the path, before a single byte is accepted; `owner` is the uploader. */
@@ -96,6 +211,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const meta = upload.metadata ?? {};
     const rawName = meta[UPLOAD_METADATA.name];
     if (!rawName) throw refuse(400, 'invalid_name', `Upload-Metadata needs "${UPLOAD_METADATA.name}" (the file's name)`);
+    // tus decodes metadata as UTF-8; bytes that are not (overlong forms like C0 AE for ".") come out as U+FFFD.
+    if (Object.values(meta).some((v) => v?.includes('\uFFFD'))) throw refuse(400, 'invalid_metadata', 'Upload-Metadata values must be valid UTF-8 (base64 of its bytes)');
     const declared = meta[UPLOAD_METADATA.sha256];
     if (declared && !/^[0-9a-f]{64}$/i.test(declared)) throw refuse(400, 'bad_request', `"${UPLOAD_METADATA.sha256}" must be 64 hex digits`);
     const name = asTusError(() => validName(rawName));
@@ -125,8 +242,21 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
 
   /** The last byte landed: check the hash, make it a file, log it, and hand videos to the pipeline. */
   private async finish(upload: Upload, traceId: string): Promise<Record<string, never>> {
+    // An empty PATCH at the end of an upload that is already a file (or racing its last PATCH)
+    // ends here again: it must not log upload.completed twice nor queue the video again.
+    if (this.finishing.has(upload.id)) return {};
+    this.finishing.add(upload.id);
+    try {
+      return await this.finishOnce(upload, traceId);
+    } finally {
+      this.finishing.delete(upload.id);
+    }
+  }
+
+  private async finishOnce(upload: Upload, traceId: string): Promise<Record<string, never>> {
     const id = upload.id.slice(ID_PREFIX.length);
     const entry = await this.entries.findById(id);
+    if (entry && entry.status !== 'uploading') return {};
     if (!entry) {
       await this.store.remove(upload.id).catch(() => undefined);
       throw refuse(410, 'gone', 'this upload was deleted while it was running');
@@ -157,18 +287,24 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * A creation that failed after its path was reserved (the store refused it) must not keep the
-   * name taken: a retry would otherwise get 409 until the upload expired. If the store did create
-   * the upload (creation-with-upload failing mid-body), it stays, resumable.
+   * A creation that failed after its path was reserved must not keep the name taken: a retry would
+   * otherwise get 409 until the upload expired. A refusal (4xx: too large, bad body) leaves nothing
+   * at all: its client got no Location, so it can never resume it. After a server-side failure
+   * (5xx) an upload the store did create (creation-with-upload failing mid-body) stays, resumable.
    */
-  private async releaseIfNeverCreated(req: object): Promise<void> {
+  private async releaseFailedCreation(req: object, status: number | undefined): Promise<void> {
     const uploadId = this.reservedBy.get(req);
     if (!uploadId) return;
     const created = await this.store.getUpload(uploadId).then(
       () => true,
       () => false,
     );
-    if (!created) await this.forget(uploadId);
+    if (created && status !== undefined && status < 500) {
+      await this.store.remove(uploadId).catch(() => undefined);
+      await this.storage.deletePrefix(uploadId).catch(() => undefined);
+      await this.records.forget(uploadId).catch(() => undefined);
+      await this.forget(uploadId);
+    } else if (!created) await this.forget(uploadId);
   }
 
   /** A client terminated its upload: the path is free again. */
@@ -184,13 +320,38 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const stale = await this.entries.staleUploads(new Date(Date.now() - this.expiryMs));
     for (const entry of stale) {
       await this.store.remove(entry.storageKey!).catch(() => undefined);
+      // With the s3 store this also takes the .info and .part objects (same prefix).
       await this.storage.deletePrefix(entry.storageKey!);
+      await this.records.forget(entry.storageKey!);
       await this.entries.delete(entry.id);
       this.hashes.forget(entry.storageKey!);
     }
     this.hashes.prune(this.expiryMs);
+    const strays = await this.removeStrayRecords();
     if (stale.length) this.logger.log(`removed ${stale.length} expired unfinished upload(s)`);
+    if (strays) this.logger.log(`removed the tus records of ${strays} upload(s) that ended without them being removed`);
     return stale.length;
+  }
+
+  /**
+   * tus records past the expiry whose upload is not running any more (finished before records were
+   * removed, or its entry deleted mid-upload): the record goes, and with no entry left, the bytes too.
+   */
+  private async removeStrayRecords(): Promise<number> {
+    let removed = 0;
+    for await (const uploadId of this.records.olderThan(new Date(Date.now() - this.expiryMs))) {
+      // Only ids Nebula named (originals/<uuid>); anything else in there is not ours to judge.
+      if (!isUuid(uploadId.slice(ID_PREFIX.length))) continue;
+      const entry = await this.entries.findById(uploadId.slice(ID_PREFIX.length));
+      if (entry?.status === 'uploading') continue;
+      if (!entry) {
+        await this.store.remove(uploadId).catch(() => undefined);
+        await this.storage.deletePrefix(uploadId);
+      }
+      await this.records.forget(uploadId);
+      removed++;
+    }
+    return removed;
   }
 
   onModuleInit(): void {

@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { hostname } from 'node:os';
+import { UPLOADS_PATH, type ApiErrorBody, type Config } from '@nebula/shared';
+import { CONFIG } from '../config/config.module';
+import { hasAcceptableBodyType, HostAllowList, isSafeMethod, isSameOrigin } from './site-policy';
+
+/** Headers a permitted other origin may read (besides the CORS-safelisted ones). */
+const EXPOSED = 'X-Trace-Id, ETag, Content-Range, Content-Length, Accept-Ranges, Content-Disposition, X-More-Jobs';
+
+/**
+ * The browser-facing rules of site-policy.ts, as middleware right after the tailnet guard:
+ * wrong Host → 421, a foreign Origin → 403, a state change that is not JSON → 415, and no page
+ * of Nebula's may be framed. Configured origins (NEBULA_ALLOWED_ORIGINS) get CORS answers here;
+ * tus (/api/uploads) gives its own, for the same origins.
+ */
+@Injectable()
+export class CrossSiteGuard {
+  private readonly logger = new Logger('access');
+  private readonly hosts: HostAllowList;
+  private readonly origins: Set<string>;
+
+  constructor(@Inject(CONFIG) config: Config) {
+    this.hosts = new HostAllowList([...config.access.allowedHosts, hostname()]);
+    this.origins = new Set(config.access.allowedOrigins);
+  }
+
+  /** A configured other origin (never the request's own: same-origin needs no CORS). */
+  allowsOrigin = (origin: string): boolean => this.origins.has(origin);
+
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // No page of Nebula's may be put in a frame (clickjacking of Delete, Move, Upload).
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+
+    const host = req.headers.host;
+    if (!this.hosts.allows(host)) {
+      this.logger.warn(`refused Host ${JSON.stringify(host?.slice(0, 100))}: ${req.method} ${req.path.slice(0, 200)}`);
+      refuse(res, 421, 'misdirected_host', `this Nebula does not answer to the name ${JSON.stringify(host?.slice(0, 100))}; use its address, localhost, its tailnet name, or add the name to NEBULA_ALLOWED_HOSTS`);
+      return;
+    }
+
+    const origin = req.headers.origin;
+    const tus = req.path === UPLOADS_PATH || req.path.startsWith(`${UPLOADS_PATH}/`);
+    if (origin !== undefined && !isSameOrigin(origin, host)) {
+      if (!this.origins.has(origin)) {
+        this.logger.warn(`refused a request from the web page origin ${JSON.stringify(origin.slice(0, 100))}: ${req.method} ${req.path.slice(0, 200)}`);
+        refuse(res, 403, 'cross_origin', `pages of ${JSON.stringify(origin.slice(0, 100))} may not use this Nebula; only its own web UI and NEBULA_ALLOWED_ORIGINS may`);
+        return;
+      }
+      if (!tus) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Access-Control-Expose-Headers', EXPOSED);
+        res.vary('Origin');
+        if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+          res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PATCH, DELETE');
+          res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Accept, Range, If-Range, If-None-Match, If-Match, If-Modified-Since, Last-Event-ID, traceparent');
+          res.setHeader('Access-Control-Max-Age', '600');
+          res.status(204).end();
+          return;
+        }
+      }
+    }
+
+    if (!tus && !isSafeMethod(req.method) && !hasAcceptableBodyType(req.method, req.headers['content-type'])) {
+      refuse(res, 415, 'unsupported_media_type', `${req.method} ${req.path.slice(0, 200)} takes a JSON body: send Content-Type: application/json (even with an empty body, {})`);
+      return;
+    }
+    next();
+  };
+}
+
+function refuse(res: Response, status: number, code: string, message: string): void {
+  const body: ApiErrorBody = { statusCode: status, code, message };
+  res.status(status).json(body);
+}

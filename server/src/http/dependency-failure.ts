@@ -1,0 +1,87 @@
+import type { ApiErrorBody } from '@nebula/shared';
+
+/**
+ * Whether an unexpected error is one of Nebula's dependencies failing (Postgres, Redis, object
+ * storage, the disk) rather than a bug, and what the client should hear: 503 with a code naming
+ * the part that is down (try again later), or 507 when the disk is full. The answer never carries
+ * the driver's message, host or port: those go to the log only.
+ */
+export function dependencyFailure(error: unknown): ApiErrorBody | null {
+  const causes = chain(error);
+  if (causes.some(isDiskFull)) {
+    return { statusCode: 507, code: 'storage_full', message: 'the server has no space left to store this; free some space (or delete files) and try again' };
+  }
+  for (const cause of causes) {
+    const part = failedPart(cause);
+    if (part) return { statusCode: 503, code: `${part}_unavailable`, message: `${PART_NAMES[part]} is not answering right now; try again in a moment (the server's log says why)` };
+  }
+  return null;
+}
+
+type Part = 'database' | 'queue' | 'storage' | 'dependency';
+
+const PART_NAMES: Record<Part, string> = {
+  database: 'the database (Postgres)',
+  queue: 'the job queue (Redis)',
+  storage: 'object storage',
+  dependency: 'a part of the server (database, job queue or storage)',
+};
+
+/** Socket-level failures: the dependency is down or unreachable. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  errno?: unknown;
+  syscall?: unknown;
+  address?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  $fault?: unknown;
+  Code?: unknown;
+}
+
+/** The error, its causes, a TypeORM driverError and an AggregateError's members, breadth first, at most 20. */
+function chain(error: unknown): ErrorLike[] {
+  const out: ErrorLike[] = [];
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && out.length < 20) {
+    const next = queue.shift();
+    if (typeof next !== 'object' || next === null || out.includes(next as ErrorLike)) continue;
+    out.push(next as ErrorLike);
+    const e = next as { cause?: unknown; driverError?: unknown; errors?: unknown };
+    queue.push(e.cause, e.driverError);
+    if (Array.isArray(e.errors)) queue.push(...e.errors);
+  }
+  return out;
+}
+
+function isDiskFull(e: ErrorLike): boolean {
+  // ENOSPC/EDQUOT from the file system; 53100 is Postgres' disk_full; MinIO says XMinioStorageFull.
+  return e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === '53100' || e.name === 'XMinioStorageFull' || e.Code === 'XMinioStorageFull';
+}
+
+function failedPart(e: ErrorLike): Part | null {
+  const name = typeof e.name === 'string' ? e.name : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  const code = typeof e.code === 'string' ? e.code : '';
+  // Postgres: connection exceptions (08xxx), shutting down or starting (57P01-57P03), too many
+  // connections (53300), and node-postgres' own words for a connection that went away.
+  if (/^(08|57P0[1-3]|53300|3D000)/.test(code) && /^[0-9A-Z]{5}$/.test(code)) return 'database';
+  if (/Connection terminated|terminating connection|the database system is (starting up|shutting down)|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return 'database';
+  if (name === 'CannotConnectAlreadyConnectedError' || name === 'ConnectionIsNotSetError') return 'database';
+  // ioredis (BullMQ): retries exhausted, or no connection and no offline queue.
+  if (name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|enableOfflineQueue|Redis connection|READONLY|LOADING Redis/.test(message)) return 'queue';
+  // The AWS SDK (S3 driver, @tus/s3-store): any answer of the S3 service that reached this far
+  // unhandled (a 5xx, a timeout, or a refusal like 405 for a call the server lacks or 403 for wrong
+  // keys) means storage cannot do its part right now; the log has the S3 error.
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number') return 'storage';
+  if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'SlowDown' || name === 'ServiceUnavailable') return 'storage';
+  // A bare socket error names only an address, which we do not map back to a dependency.
+  if (NETWORK_CODES.has(code)) return 'dependency';
+  // The file system under the fs driver: the disk went away or is read-only.
+  if (code === 'EIO' || code === 'EROFS' || code === 'ENXIO') return 'storage';
+  return null;
+}

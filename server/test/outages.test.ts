@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, tempDir } from '../../ops/test-support/services';
+import { startTestGateway, type TestGateway } from './gateway';
+
+const TUS = { 'Tus-Resumable': '1.0.0' };
+const MiB = 1024 * 1024;
+
+/**
+ * A TCP hop in front of the real Postgres that the test can cut and mend, as a network cut or a
+ * Postgres restart would: the gateway's connections die and new ones are refused.
+ */
+class Cable {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async plug(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+
+  async cut(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+}
+
+function leaksNothing(body: string, port: number): void {
+  expect(body).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|::1/);
+  expect(body).not.toContain(String(port));
+  expect(body).not.toMatch(/\bat \w+ \(/); // no stack frames
+}
+
+describe('Postgres unreachable: 503 with a code, never the driver, host or port', () => {
+  let gw: TestGateway;
+  let cable: Cable;
+  let pgPort: number;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    // A real database of this file's own, reached through the cable.
+    db = await createTestDatabase();
+    const url = new URL(db.url);
+    pgPort = Number(url.port);
+    cable = new Cable({ host: url.hostname, port: pgPort });
+    await cable.plug();
+    url.port = String(cable.port);
+    gw = await startTestGateway('fs', { DATABASE_URL: url.toString() });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await cable?.cut().catch(() => undefined);
+    await db?.drop();
+  });
+
+  it('answers API reads and tus creations with 503 while it is down, and recovers when it is back', async () => {
+    expect((await fetch(`${gw.url}/api/files?path=/`)).status).toBe(200);
+    await cable.cut();
+    const read = await fetch(`${gw.url}/api/files?path=/`);
+    const readBody = await read.text();
+    expect(read.status).toBe(503);
+    expect(JSON.parse(readBody)).toMatchObject({ statusCode: 503, code: expect.stringMatching(/^(database|dependency)_unavailable$/) });
+    leaksNothing(readBody, pgPort);
+    leaksNothing(readBody, cable.port);
+
+    const create = await fetch(`${gw.url}/api/uploads`, { method: 'POST', headers: { ...TUS, 'Upload-Length': '10', 'Upload-Metadata': `filename ${Buffer.from('a.bin').toString('base64')}` } });
+    const createBody = await create.text();
+    expect(create.status).toBe(503);
+    expect(create.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(JSON.parse(createBody)).toMatchObject({ statusCode: 503, code: expect.stringMatching(/_unavailable$/) });
+    leaksNothing(createBody, cable.port);
+
+    await cable.plug();
+    await expect.poll(async () => (await fetch(`${gw.url}/api/files?path=/`)).status, { timeout: 20_000 }).toBe(200);
+  });
+});
+
+/** A real full disk: a small tmpfs as the data folder (needs root, as the rest of the suite's services do). */
+const canMount = (() => {
+  try {
+    execFileSync('mount', ['--version'], { stdio: 'ignore' });
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!canMount)('the store runs out of space mid-upload: 507, and the upload resumes once there is room', () => {
+  let gw: TestGateway;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let mounted = false;
+  beforeAll(async () => {
+    dir = await tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', dir.path]);
+    mounted = true;
+    mkdirSync(join(dir.path, 'data'));
+    gw = await startTestGateway('fs', { NEBULA_DATA_DIR: join(dir.path, 'data') });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    if (mounted) execFileSync('umount', ['-l', dir.path]);
+    await dir?.remove();
+  });
+
+  it('answers the PATCH that hits ENOSPC with 507 storage_full, then takes the rest after space is freed', async () => {
+    const bytes = randomBytes(6 * MiB);
+    const created = await fetch(`${gw.url}/api/uploads`, { method: 'POST', headers: { ...TUS, 'Upload-Length': String(bytes.length), 'Upload-Metadata': `filename ${Buffer.from('big.bin').toString('base64')}` } });
+    expect(created.status).toBe(201);
+    const url = new URL(created.headers.get('location')!, gw.url).toString();
+    // Something else fills the disk meanwhile.
+    const filler = join(dir.path, 'filler');
+    const fd = openSync(filler, 'w');
+    try {
+      const block = Buffer.alloc(MiB);
+      for (;;) writeSync(fd, block);
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      closeSync(fd);
+    }
+    const full = await fetch(url, { method: 'PATCH', headers: { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }, body: new Uint8Array(bytes) });
+    expect(full.status).toBe(507);
+    expect(await full.json()).toMatchObject({ statusCode: 507, code: 'storage_full' });
+
+    rmSync(filler);
+    const head = await fetch(url, { method: 'HEAD', headers: TUS });
+    const offset = Number(head.headers.get('upload-offset'));
+    const rest = await fetch(url, { method: 'PATCH', headers: { ...TUS, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }, body: new Uint8Array(bytes.subarray(offset)) });
+    expect(rest.status).toBe(204);
+    const id = url.split('/').pop()!;
+    const back = Buffer.from(await (await fetch(`${gw.url}/api/files/${id}/content`)).arrayBuffer());
+    expect(back.equals(bytes)).toBe(true);
+  });
+});

@@ -92,10 +92,18 @@ describe('unfinished uploads across devices', () => {
     const first = await create('draft.bin', 'alice@example.com');
     const url = new URL(first.headers.get('location')!, gw.url).pathname;
     expect((await patch(url, 0, bytes.subarray(0, 1000), 'alice@example.com')).status).toBe(204);
-    const gone = await fetch(`${gw.url}${url}`, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } });
+    const terminate = (user: string) => fetch(`${gw.url}${url}`, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0', 'Tailscale-User-Login': user } });
+
+    // Someone else on the tailnet cannot give it up: the upload goes on.
+    const foreign = await terminate('bob@example.com');
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ code: 'not_your_upload', message: 'draft.bin is being uploaded by alice@example.com; only they can give it up (or it expires unfinished)' });
+    expect((await patch(url, 1000, bytes.subarray(1000, 2000), 'alice@example.com')).status).toBe(204);
+
+    const gone = await terminate('alice@example.com');
     expect(gone.status).toBe(204);
-    // The gateway frees the name right after answering the termination.
-    await expect.poll(() => entryNamed('draft.bin'), { timeout: 10_000 }).toBeUndefined();
+    // The name is free by the time the termination is answered: the same name can be uploaded at once.
+    expect(await entryNamed('draft.bin')).toBeUndefined();
     const again = await create('draft.bin', 'alice@example.com');
     expect(again.status).toBe(201);
     expect((await entryNamed('draft.bin'))!.upload).toMatchObject({ received: 0 });

@@ -154,6 +154,7 @@ export class FilesService {
 
   /** The original, its upload leftovers (tus .info/.part), renditions and poster. */
   async deleteBytes(file: Entry): Promise<void> {
+    if (file.status === 'uploading' && file.storageKey) await this.uploads.discard(file.storageKey);
     await this.storage.deletePrefix(storageKeys.original(file.id));
     await this.storage.deletePrefix(storageKeys.renditionPrefix(file.id));
     await this.storage.delete(storageKeys.poster(file.id));

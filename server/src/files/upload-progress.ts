@@ -33,4 +33,13 @@ export class UploadProgress {
       return { ...base, received: null, sha256: null };
     }
   }
+
+  /**
+   * Ends an unfinished upload whose file is being deleted (nebula rm on it), as a tus termination
+   * would: the file store's bytes and record, or the S3 multipart upload (aborted, so its parts do
+   * not stay billed and listed). Nothing there is fine.
+   */
+  async discard(storageKey: string): Promise<void> {
+    await this.store.remove(storageKey).catch(() => undefined);
+  }
 }

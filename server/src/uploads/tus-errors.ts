@@ -30,7 +30,9 @@ const KNOWN: Record<string, { code: string; message: string }> = {
 export function tusErrorBody(status: number, text: string): ApiErrorBody {
   try {
     const parsed = JSON.parse(text) as Partial<ApiErrorBody>;
-    if (typeof parsed.code === 'string' && typeof parsed.message === 'string') return { statusCode: status, code: parsed.code, message: parsed.message };
+    // Our own refusals (refuse() in the uploads service) keep everything they carry, such as the
+    // unfinished upload an upload_in_progress names.
+    if (typeof parsed.code === 'string' && typeof parsed.message === 'string') return { ...parsed, statusCode: status, code: parsed.code, message: parsed.message };
   } catch {
     // tus' own plain text.
   }

@@ -105,7 +105,6 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
         return mapped;
       },
     });
-    this.tus.on(EVENTS.POST_TERMINATE, (_req, _res, id) => void this.forget(id).catch((e: Error) => this.logger.error(`forgetting terminated upload ${id} failed: ${e.message}`)));
     // After the answer is written: POST's creation-with-upload still reads the upload back before that.
     this.tus.on(EVENTS.POST_FINISH, (_req, _res, upload) => void this.records.forget(upload.id).catch((e: Error) => this.logger.error(`removing the tus record of ${upload.id} failed: ${e.message}`)));
   }
@@ -137,7 +136,12 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   handle(req: Request, res: Response): Promise<void> {
     return this.uploader.run(callerOf(req).user, async () => {
       if (await this.answerFinished(req, res)) return;
+      if (await this.refuseForeignTermination(req, res)) return;
       const response = await this.tus.handleWeb(new NodeRequest({ req, res }) as unknown as globalThis.Request);
+      // The name is free before the client hears that its upload is gone: a new upload of the same
+      // name right after (nebula upload --replace, the web's Discard) must not get 409.
+      const terminated = req.method === 'DELETE' && response.status === 204 ? uploadIdOf(req) : null;
+      if (terminated) await this.forget(`${ID_PREFIX}${terminated}`);
       await sendNodeResponse(res, response.status >= 400 ? await this.asJsonError(req, response) : response);
     });
   }
@@ -170,8 +174,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   private async answerFinished(req: Request, res: Response): Promise<boolean> {
     if (req.method !== 'HEAD' && req.method !== 'PATCH' && req.method !== 'DELETE') return false;
     if (!req.headers['tus-resumable']) return false;
-    const id = req.path.slice(UPLOADS_PATH.length + 1);
-    if (!isUuid(id)) return false;
+    const id = uploadIdOf(req);
+    if (!id) return false;
     const entry = await this.entries.findById(id);
     if (!entry || entry.kind !== 'file' || entry.status === 'uploading') return false;
     const size = String(entry.size ?? 0);
@@ -203,6 +207,23 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
           ? errorBody(409, 'offset_mismatch', `this upload is finished at ${size} bytes; nothing more can be written to it`)
           : errorBody(409, 'upload_finished', `this upload is finished at ${size} bytes; nothing more can be written to it`),
       );
+    return true;
+  }
+
+  /**
+   * Only the user who started an upload may give it up (nebula upload --replace, the web's Discard):
+   * anyone else on the tailnet gets 403 and the upload goes on. Uploads with no known owner (no
+   * tailnet identity, as on loopback) stay open to every caller, as before identities.
+   */
+  private async refuseForeignTermination(req: Request, res: Response): Promise<boolean> {
+    if (req.method !== 'DELETE') return false;
+    const id = uploadIdOf(req);
+    const entry = id ? await this.entries.findById(id) : null;
+    if (!entry || entry.status !== 'uploading' || entry.owner === null) return false;
+    const caller = callerOf(req).user;
+    if (caller === entry.owner) return false;
+    res.setHeader('Tus-Resumable', '1.0.0');
+    res.status(403).json(errorBody(403, 'not_your_upload', `${entry.name} is being uploaded by ${entry.owner}; only they can give it up (or it expires unfinished)`));
     return true;
   }
 
@@ -399,4 +420,10 @@ function toTus(error: unknown): unknown {
   if (!(error instanceof HttpException)) return error;
   const body = error.getResponse() as { code?: string; message?: string };
   return refuse(error.getStatus(), body.code ?? 'bad_request', body.message ?? error.message);
+}
+
+/** The upload's id in /api/uploads/<id>, or null for the collection and anything that is not an id. */
+function uploadIdOf(req: Request): string | null {
+  const id = req.path.slice(UPLOADS_PATH.length + 1);
+  return isUuid(id) ? id : null;
 }

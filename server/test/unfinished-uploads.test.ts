@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, FolderListing, UploadInProgressError } from '@nebula/shared';
 import { startTestGateway, type TestGateway } from './gateway';
@@ -107,5 +109,20 @@ describe('unfinished uploads across devices', () => {
     const again = await create('draft.bin', 'alice@example.com');
     expect(again.status).toBe(201);
     expect((await entryNamed('draft.bin'))!.upload).toMatchObject({ received: 0 });
+  });
+
+  it('ends an unfinished upload in the tus store when its file is deleted (nebula rm), not only its row', async () => {
+    const first = await create('abandoned.bin', 'alice@example.com');
+    const url = new URL(first.headers.get('location')!, gw.url).pathname;
+    expect((await patch(url, 0, bytes.subarray(0, 1000), 'alice@example.com')).status).toBe(204);
+    const id = url.split('/').at(-1)!;
+    const record = join(gw.config.dataDir, 'uploads', 'originals', `${id}.json`);
+    await access(record);
+
+    expect((await fetch(`${gw.url}/api/files/${id}`, { method: 'DELETE' })).status).toBe(204);
+    // tus' record (it holds the name) is gone with the upload, and the upload cannot be resumed.
+    await expect(access(record)).rejects.toThrow(/ENOENT/);
+    const head = await fetch(`${gw.url}${url}`, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+    expect(head.status).toBe(404);
   });
 });

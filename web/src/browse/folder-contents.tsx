@@ -1,0 +1,78 @@
+import type { ApiError } from '../api';
+import { Link } from '../link';
+import { folderUrl, parentOf } from '../routes';
+import type { EntryDto } from '../shared';
+import { EntryRow, type EntryAction } from './entry-row';
+
+/** A path as one shell word, for the command shown to copy. */
+function shellWord(text: string): string {
+  return /^[\w./~-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What the folder holds, or why it cannot be shown: missing, failed, loading, empty, or its rows. */
+export function FolderContents({
+  path,
+  name,
+  entries,
+  error,
+  progress,
+  me,
+  onAction,
+  onRetry,
+}: {
+  path: string;
+  name: string;
+  /** Sorted; null while loading. */
+  entries: EntryDto[] | null;
+  error: ApiError | null;
+  progress: Record<string, number>;
+  /** The caller's tailnet login (null without one; undefined until known). */
+  me: string | null | undefined;
+  onAction: (action: EntryAction, entry: EntryDto) => void;
+  onRetry: () => void;
+}) {
+  const up = parentOf(path);
+  const goUp = <Link href={folderUrl(up)}>Go to {up === '/' ? 'All files' : up}</Link>;
+  if (error?.status === 404) {
+    return (
+      <div className="state state-error" role="alert">
+        <h2>{path} does not exist</h2>
+        <p>It may have been moved, renamed or deleted.</p>
+        <p>{goUp}</p>
+      </div>
+    );
+  }
+  if (error) {
+    return (
+      <div className="state state-error" role="alert">
+        <h2>This folder could not be loaded</h2>
+        <p>{error.message}</p>
+        {/* A path that names a file, or is not a path, will not load on a second try. */}
+        {error.status === 0 || error.status >= 500 ? (
+          <button type="button" onClick={onRetry}>
+            Try again
+          </button>
+        ) : (
+          <p>{goUp}</p>
+        )}
+      </div>
+    );
+  }
+  if (entries === null) return <p className="state muted">Loading…</p>;
+  if (entries.length === 0) {
+    return (
+      <div className="state state-empty">
+        <h2>This folder is empty</h2>
+        <p>Drop files or folders here, or choose Upload files. New folder makes a folder inside it.</p>
+        <p className="muted">From a terminal: nebula upload ~/Videos --to {shellWord(path)}</p>
+      </div>
+    );
+  }
+  return (
+    <ul className="entries" aria-label={`Contents of ${name}`}>
+      {entries.map((entry) => (
+        <EntryRow key={entry.id} entry={entry} progress={progress[entry.id]} me={me} onAction={onAction} />
+      ))}
+    </ul>
+  );
+}

@@ -53,8 +53,10 @@ export async function unfinishedUploads(bucket: string, prefix = ''): Promise<st
   return keys;
 }
 
-async function removeBucket(client: Client, bucket: string): Promise<void> {
-  if (!(await client.bucketExists(bucket))) return;
+/** Empties and removes a bucket, if these credentials can see it (another user's bucket is left to its owner). */
+export async function removeBucket(client: Client, bucket: string): Promise<void> {
+  const visible = await client.bucketExists(bucket).catch(() => false);
+  if (!visible) return;
   const keys: string[] = [];
   for await (const object of client.listObjectsV2(bucket, '', true)) if ((object as { name?: string }).name) keys.push((object as { name: string }).name);
   for (let i = 0; i < keys.length; i += 1000) await client.removeObjects(bucket, keys.slice(i, i + 1000));

@@ -36,8 +36,9 @@ export function isTransientS3Failure(kind: S3FailureKind): boolean {
 export class S3StorageError extends Error {
   readonly kind: S3FailureKind;
 
+  /** `where` is the endpoint; undefined leaves it out, for messages that go to HTTP clients. */
   constructor(
-    readonly where: string,
+    readonly where: string | undefined,
     readonly bucket: string,
     readonly action: string,
     readonly s3Code: string | undefined,
@@ -54,21 +55,22 @@ export class S3StorageError extends Error {
 
 function explain(
   kind: S3FailureKind,
-  { where, bucket, action, code, detail, timeoutMs }: { where: string; bucket: string; action: string; code?: string; detail?: string; timeoutMs?: number },
+  { where, bucket, action, code, detail, timeoutMs }: { where?: string; bucket: string; action: string; code?: string; detail?: string; timeoutMs?: number },
 ): string {
+  const store = where ? `object storage at ${where}` : 'object storage';
   const check = 'is the S3 service (minio in compose) up, and is S3_ENDPOINT right?';
   switch (kind) {
     case 'unreachable':
-      return `object storage at ${where} is unreachable (${code}) when trying to ${action}: ${check}`;
+      return `${store} is unreachable (${code}) when trying to ${action}: ${check}`;
     case 'timeout':
-      return `object storage at ${where} did not answer${timeoutMs ? ` within ${timeoutMs / 1000} s` : ''} when trying to ${action} (${code}): ${check}`;
+      return `${store} did not answer${timeoutMs ? ` within ${timeoutMs / 1000} s` : ''} when trying to ${action} (${code}): ${check}`;
     case 'credentials':
-      return `object storage at ${where} refused the credentials (${code}) when trying to ${action}: check S3_ACCESS_KEY and S3_SECRET_KEY`;
+      return `${store} refused the credentials (${code}) when trying to ${action}: check S3_ACCESS_KEY and S3_SECRET_KEY`;
     case 'full':
-      return `object storage at ${where} is full (${code ?? '507'}) when trying to ${action}: free space there, or raise the quota of the S3 user`;
+      return `${store} is full (${code ?? '507'}) when trying to ${action}: free space there, or raise the quota of the S3 user`;
     case 'no-bucket':
-      return `bucket "${bucket}" does not exist at ${where} (NoSuchBucket when trying to ${action}): it is created when the gateway starts; check S3_BUCKET`;
+      return `bucket "${bucket}" does not exist${where ? ` at ${where}` : ''} (NoSuchBucket when trying to ${action}): it is created when the gateway starts; check S3_BUCKET`;
     default:
-      return `object storage at ${where} failed to ${action} (${[code, detail && detail !== code ? detail : undefined].filter(Boolean).join(': ') || 'no reason given'})`;
+      return `${store} failed to ${action} (${[code, detail && detail !== code ? detail : undefined].filter(Boolean).join(': ') || 'no reason given'})`;
   }
 }

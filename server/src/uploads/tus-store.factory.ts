@@ -8,6 +8,8 @@ import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
 import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
 
 type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
+/** Where the s3 tus store keeps upload records and unfinished parts (see ExplainedS3Store.infoKey). */
+export const UPLOAD_RECORDS = 'uploads/';
 /** @tus/s3-store's options; its S3 client config is the AWS SDK's S3ClientConfig plus the bucket. */
 type S3StoreOptions = ConstructorParameters<typeof S3Store>[0];
 
@@ -75,6 +77,20 @@ class ExplainedS3Store extends S3Store {
     super(options);
     this.where = redactUrl(storage.endpoint).replace(/\/$/, '');
     this.bucketName = storage.bucket;
+  }
+
+  /**
+   * Upload records and unfinished parts live under uploads/, apart from the objects, as the fs
+   * driver keeps its records in data/uploads: originals/ holds only the files themselves, and
+   * nothing that lists or backs up originals/ meets `<id>.info` or `<id>.part` (the store's default
+   * names, beside the object).
+   */
+  protected override infoKey(id: string): string {
+    return `${UPLOAD_RECORDS}${id}.info`;
+  }
+
+  protected override partKey(id: string, isIncomplete = false): string {
+    return isIncomplete ? `${UPLOAD_RECORDS}${id}.part` : id;
   }
 
   override create(upload: Upload): Promise<Upload> {

@@ -133,7 +133,9 @@ class ExplainedS3Store extends S3Store {
 
 /** An Error (for the log) that @tus/server answers with `status_code` and `body` (for the client). */
 export function storageRefusal(error: unknown, { where, bucket, action, timeoutMs }: { where: string; bucket: string; action: string; timeoutMs?: number }): unknown {
-  if (typeof error !== 'object' || error === null || 'status_code' in error) return error;
+  // Only what the S3 client threw (the AWS SDK marks those with $metadata, network errors and
+  // timeouts included); tus's own refusals and a client that went away mid-PATCH pass unchanged.
+  if (typeof error !== 'object' || error === null || 'status_code' in error || !('$metadata' in error)) return error;
   const e = error as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number }; message?: string };
   // The AWS SDK puts the S3 code in `name` (and `Code`); network failures carry Node's `code`.
   const code = e.code ?? e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
+import { startNebula } from '../../ops/test-support/nebula-process';
 import { createS3User, removeBucket, s3Client } from '../../ops/test-support/s3-server';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
 import { byEvent, cliHome, runCli, type CliEnvironment } from './cli-process';

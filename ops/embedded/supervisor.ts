@@ -75,7 +75,7 @@ export class Supervisor {
     // Object storage as configured: fs under the data folder by default, or NEBULA_STORAGE_DRIVER=s3
     // with the S3_* variables (a NAS's MinIO, RGW, any S3 service), which the children inherit.
     const storage = this.config.storage;
-    say(storage.driver === 's3' ? `storage   s3 ${redactUrl(storage.endpoint)} bucket ${storage.bucket}` : `storage   fs ${storage.root}`);
+    say(storage.driver === 's3' ? `storage   s3 ${redactUrl(storage.endpoint).replace(/\/$/, '')} bucket ${storage.bucket}` : `storage   fs ${storage.root}`);
 
     say('building the gateway and the worker');
     await run('npm', ['run', 'build', '--silent', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });

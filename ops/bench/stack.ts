@@ -94,17 +94,17 @@ function s3Client(s3: Omit<BenchS3, 'client'>): Client {
   return new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, pathStyle: true });
 }
 
-/** rclone's remote for the bench's RGW, set up through the environment (no rclone.conf): use as `nebula-s3:<bucket>/<path>`. */
+/** rclone's remote for the bench's RGW, set up through the environment (no rclone.conf): use as `benchrgw:<bucket>/<path>`. */
 export function rcloneS3Env(s3: BenchS3): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    RCLONE_CONFIG_NEBULA_S3_TYPE: 's3',
-    RCLONE_CONFIG_NEBULA_S3_PROVIDER: 'Ceph',
-    RCLONE_CONFIG_NEBULA_S3_ENDPOINT: s3.endpoint,
-    RCLONE_CONFIG_NEBULA_S3_REGION: s3.region,
-    RCLONE_CONFIG_NEBULA_S3_ACCESS_KEY_ID: s3.accessKey,
-    RCLONE_CONFIG_NEBULA_S3_SECRET_ACCESS_KEY: s3.secretKey,
-    RCLONE_CONFIG_NEBULA_S3_FORCE_PATH_STYLE: 'true',
+    RCLONE_CONFIG_BENCHRGW_TYPE: 's3',
+    RCLONE_CONFIG_BENCHRGW_PROVIDER: 'Ceph',
+    RCLONE_CONFIG_BENCHRGW_ENDPOINT: s3.endpoint,
+    RCLONE_CONFIG_BENCHRGW_REGION: s3.region,
+    RCLONE_CONFIG_BENCHRGW_ACCESS_KEY_ID: s3.accessKey,
+    RCLONE_CONFIG_BENCHRGW_SECRET_ACCESS_KEY: s3.secretKey,
+    RCLONE_CONFIG_BENCHRGW_FORCE_PATH_STYLE: 'true',
   };
   // Debian's rclone fails to start with AWS_CA_BUNDLE set (see ../shared/TOOLCHAIN.md).
   delete env.AWS_CA_BUNDLE;

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     // rclone's own hash check is on by default for local copies, as Nebula's sha256 check is.
     // (env -u AWS_CA_BUNDLE: Debian's rclone fails to start with it set, see ../shared/TOOLCHAIN.md.)
     const rclone = stack.s3
-      ? timed(() => execFileSync('rclone', ['copy', file, `nebula-s3:${stack.s3!.bucket}/rclone`], { env: rcloneS3Env(stack.s3!), stdio: 'inherit' }))
+      ? timed(() => execFileSync('rclone', ['copy', file, `benchrgw:${stack.s3!.bucket}/rclone`], { env: rcloneS3Env(stack.s3!), stdio: 'inherit' }))
       : timed(() => execFileSync('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', file, join(work, 'rclone-store'), '--local-no-check-updated'], { stdio: 'inherit' }));
 
     const mbps = (s: number) => (sizeMb / s).toFixed(0).padStart(6);

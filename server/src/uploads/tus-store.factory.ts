@@ -108,7 +108,7 @@ class ExplainedS3Store extends S3Store {
   override remove(id: string): Promise<void> {
     return this.explained('remove the upload', async () => {
       await super.remove(id);
-      // @tus/s3-store keeps the bytes of an unfinished part (under 5 MiB, S3's minimum) as an
+      // @tus/s3-store keeps the bytes of an unfinished part too small for S3's 5 MiB minimum as an
       // object of their own, and its remove() leaves that behind.
       await this.deleteIncompletePart(id);
     });

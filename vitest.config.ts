@@ -7,7 +7,7 @@ const nest = () => swc.vite({ configFile: '.swcrc', module: { type: 'es6' } });
 
 export default defineConfig({
   test: {
-    // Real Postgres, Redis, ffmpeg and child processes: generous timeouts, no wall-clock assertions.
+    // Real Postgres, Redis, S3 (Ceph RGW: ops/test-support/rgw-setup.ts), ffmpeg and child processes: generous timeouts, no wall-clock assertions.
     testTimeout: 60_000,
     // The JSON report feeds .ci/run's one-line summary.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'shared', include: ['server/shared/src/**/*.spec.ts', 'server/shared/test/**/*.test.ts'] },
+        test: { name: 'shared', include: ['server/shared/src/**/*.spec.ts', 'server/shared/test/**/*.test.ts'], globalSetup: ['ops/test-support/rgw-setup.ts'] },
       },
       {
         extends: true,
@@ -25,7 +25,7 @@ export default defineConfig({
       {
         plugins: [nest()],
         extends: true,
-        test: { name: 'server', include: ['server/src/**/*.spec.ts', 'server/test/**/*.test.ts'], globalSetup: ['ops/test-support/global-setup.ts'] },
+        test: { name: 'server', include: ['server/src/**/*.spec.ts', 'server/test/**/*.test.ts'], globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/rgw-setup.ts'] },
       },
       {
         plugins: [nest()],
@@ -38,7 +38,7 @@ export default defineConfig({
           name: 'cli',
           include: ['cli/src/**/*.spec.ts', 'cli/test/**/*.test.ts'],
           // The CLI's integration tests drive the real gateway and worker processes.
-          globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/build-once.ts'],
+          globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/rgw-setup.ts', 'ops/test-support/build-once.ts'],
         },
       },
       {
@@ -46,7 +46,7 @@ export default defineConfig({
         test: {
           name: 'ops',
           include: ['ops/**/*.test.ts', 'hooks/test/**/*.test.ts'],
-          globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/build-once.ts'],
+          globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/rgw-setup.ts', 'ops/test-support/build-once.ts'],
         },
       },
     ],

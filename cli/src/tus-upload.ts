@@ -1,7 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { DetailedError, Upload } from 'tus-js-client';
 import { UPLOAD_METADATA } from '@nebula/shared';
-import { ApiError, CliError, networkFailure, UnreachableError } from './errors';
+import { ApiError, CliError, networkFailure, parseErrorBody, UnreachableError } from './errors';
 import type { ResumeStore } from './resume-store';
 
 export interface FileToUpload {
@@ -124,6 +124,9 @@ export function startUpload(
       onShouldRetry: (error, retryAttempt) => {
         const status = error.originalResponse?.getStatus() ?? 0;
         if (status >= 500) serverFailure = error;
+        // The gateway's object storage said no (full, credentials refused, no bucket): trying again
+        // gets the same answer, so the user hears it at once.
+        if (parseErrorBody(error.originalResponse?.getBody() ?? '')?.code === 'storage_refused') return false;
         // A server that answers but cannot create the upload (its storage refuses) gets two more
         // tries, not the minutes of patience kept for a gateway that is down or restarting.
         if (status >= 500 && error.originalRequest?.getMethod() === 'POST') return retryAttempt < CREATION_RETRIES;

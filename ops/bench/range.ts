@@ -1,16 +1,20 @@
-// Range streaming benchmark: 32 concurrent clients reading random 1 MiB ranges of one large file,
-// through the Nebula gateway (npm start, fs driver) and through nginx serving the same file from
-// disk with sendfile, in one run. Prints throughput, p99 latency and the ratio.
+// Range streaming benchmark: 32 concurrent clients reading random 1 MiB ranges of one large file
+// through the Nebula gateway (npm start), and the same ranges from the store directly, in one run:
+// - BENCH_DRIVER=fs (default): the baseline is nginx serving the very same file from disk (sendfile).
+// - BENCH_DRIVER=s3: the gateway on a Ceph RGW started for the run; the baseline is RGW's own
+//   ranged GETs of the same object (a presigned URL, so wrk needs no signing), same client, same ranges.
+// Prints throughput, p99 latency, the ratios and the gateway's peak resident memory.
 //
-//   npx tsx ops/bench/range.ts            (BENCH_SIZE_MB=1024 BENCH_SECONDS=15 by default)
-// Needs: wrk and nginx (apt-get install wrk nginx-light).
+//   npx tsx ops/bench/range.ts                     (BENCH_SIZE_MB=1024 BENCH_SECONDS=15 by default)
+//   BENCH_DRIVER=s3 npx tsx ops/bench/range.ts
+// Needs: wrk and nginx (apt-get install wrk nginx-light); for s3, radosgw ceph-mon ceph-osd ceph-common.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FolderListing } from '@nebula/shared';
 import { freePort } from '../embedded/processes';
-import { makeFile, MiB, startStack, tusUpload } from './stack';
+import { benchDriver, makeFile, MiB, peakRssMb, startStack, tusUpload } from './stack';
 
 const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
@@ -35,7 +39,8 @@ function wrk(url: string): WrkResult {
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'nebula-bench-range-'));
-  const stack = await startStack();
+  const driver = benchDriver();
+  const stack = await startStack(driver, size);
   let nginx: ReturnType<typeof spawn> | undefined;
   try {
     const file = join(work, 'big.bin');
@@ -43,29 +48,42 @@ async function main(): Promise<void> {
     await tusUpload(stack.url, file, size, 'big.bin');
     const listing = (await (await fetch(`${stack.url}/api/files?path=/`)).json()) as FolderListing;
     const id = listing.entries.find((e) => e.name === 'big.bin')!.id;
-    // nginx reads the very same bytes on disk that the gateway streams (the fs driver's object).
-    const object = join(stack.dataDir, 'objects', 'originals', id);
-    const port = await freePort();
-    const conf = join(work, 'nginx.conf');
-    await writeFile(
-      conf,
-      `worker_processes auto; daemon off; pid ${work}/nginx.pid; error_log ${work}/error.log;
+    let baselineUrl: string;
+    let baselineName: string;
+    if (stack.s3) {
+      // The gateway's object itself, read straight from RGW: a presigned URL signs only the host, so
+      // the Range header wrk adds is allowed.
+      baselineUrl = await stack.s3.client.presignedGetObject(stack.s3.bucket, `originals/${id}`, 3600);
+      baselineName = 'rgw';
+    } else {
+      // nginx reads the very same bytes on disk that the gateway streams (the fs driver's object).
+      const object = join(stack.dataDir, 'objects', 'originals', id);
+      const port = await freePort();
+      const conf = join(work, 'nginx.conf');
+      await writeFile(
+        conf,
+        `worker_processes auto; daemon off; pid ${work}/nginx.pid; error_log ${work}/error.log;
 events { worker_connections 1024; }
 http { access_log off; sendfile on; tcp_nopush on;
   server { listen 127.0.0.1:${port}; location = /big.bin { alias ${object}; } } }`,
-    );
-    nginx = spawn('nginx', ['-c', conf, '-p', work], { stdio: 'inherit' });
-    await new Promise((r) => setTimeout(r, 500));
+      );
+      nginx = spawn('nginx', ['-c', conf, '-p', work], { stdio: 'inherit' });
+      await new Promise((r) => setTimeout(r, 500));
+      // Warm the page cache once for both, so neither pays for the first read from disk.
+      execFileSync('cat', [object], { stdio: 'ignore', maxBuffer: 1 });
+      baselineUrl = `http://127.0.0.1:${port}/big.bin`;
+      baselineName = 'nginx';
+    }
 
-    // Warm the page cache once for both, so neither pays for the first read from disk.
-    execFileSync('cat', [object], { stdio: 'ignore', maxBuffer: 1 });
     const gateway = wrk(`${stack.url}/api/files/${id}/content`);
-    const baseline = wrk(`http://127.0.0.1:${port}/big.bin`);
+    const rss = await peakRssMb(stack.gatewayPid());
+    const baseline = wrk(baselineUrl);
     const row = (name: string, r: WrkResult) => `${name.padEnd(10)} ${r.mbPerSec.toFixed(0).padStart(7)} MB/s ${r.requestsPerSec.toFixed(0).padStart(7)} req/s   p99 ${r.p99ms.toFixed(1).padStart(7)} ms   errors: ${r.errors}`;
-    console.log(`\nrandom 1 MiB ranges of a ${sizeMb} MiB file, ${connections} connections, ${seconds} s each (wrk)`);
+    console.log(`\nrandom 1 MiB ranges of a ${sizeMb} MiB file, ${driver} driver, ${connections} connections, ${seconds} s each (wrk)`);
     console.log(row('nebula', gateway));
-    console.log(row('nginx', baseline));
-    console.log(`ratio (nebula / nginx): throughput ${(gateway.mbPerSec / baseline.mbPerSec).toFixed(2)}x, p99 ${(gateway.p99ms / baseline.p99ms).toFixed(2)}x  (target: throughput >= 0.7x)`);
+    console.log(row(baselineName, baseline));
+    console.log(`ratio (nebula / ${baselineName}): throughput ${(gateway.mbPerSec / baseline.mbPerSec).toFixed(2)}x, p99 ${(gateway.p99ms / baseline.p99ms).toFixed(2)}x  (target: throughput >= 0.7x)`);
+    console.log(`gateway peak RSS: ${rss.toFixed(0)} MB`);
   } finally {
     nginx?.kill('SIGQUIT');
     await stack.stop();

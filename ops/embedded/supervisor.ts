@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadConfig, type Config } from '@nebula/shared';
+import { loadConfig, redactUrl, type Config } from '@nebula/shared';
 import { describeStartupError } from '@nebula/shared/runtime';
 import { PostgresServer } from './postgres-server';
 import { assertPortFree, commandLine, freePort, isAlive, run, waitFor, waitForExit } from './processes';
@@ -72,6 +72,11 @@ export class Supervisor {
     await this.writeStack();
     say(`redis     127.0.0.1:${this.redis.options.port}  (data: ${this.redis.options.dir}, append-only)`);
 
+    // Object storage as configured: fs under the data folder by default, or NEBULA_STORAGE_DRIVER=s3
+    // with the S3_* variables (a NAS's MinIO, RGW, any S3 service), which the children inherit.
+    const storage = this.config.storage;
+    say(storage.driver === 's3' ? `storage   s3 ${redactUrl(storage.endpoint).replace(/\/$/, '')} bucket ${storage.bucket}` : `storage   fs ${storage.root}`);
+
     say('building the gateway and the worker');
     await run('npm', ['run', 'build', '--silent', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });
     if (await webBuildIsStale(this.root)) {
@@ -84,7 +89,6 @@ export class Supervisor {
       NEBULA_DATA_DIR: dataDir,
       DATABASE_URL: this.postgres.url(DATABASE),
       REDIS_URL: this.redis.url,
-      NEBULA_STORAGE_DRIVER: 'fs',
       NEBULA_WORKER_HEARTBEAT_FILE: join(this.runDir, 'worker-heartbeat'),
     };
     // Each process has its own metrics listener: the gateway on NEBULA_METRICS_PORT, the worker on the next port.

@@ -47,7 +47,7 @@ export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record
     NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'worker-heartbeat'),
     NEBULA_STORAGE_DRIVER: options.storage ?? 'fs',
     NO_COLOR: '1',
-    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey } : {}),
+    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_BUCKET: s3.bucket, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey } : {}),
     ...options.env,
   };
   const url = `http://127.0.0.1:${port}`;

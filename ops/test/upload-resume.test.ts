@@ -9,12 +9,12 @@ import { makeRandomFile, tempDir } from '../test-support/services';
 
 const MiB = 1024 * 1024;
 
-describe('an upload survives the gateway being killed', () => {
+describe.each(['fs', 's3'] as const)('an upload survives the gateway being killed (%s driver)', (storage) => {
   let nebula: RunningNebula;
   let dir: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {
-    [nebula, dir] = await Promise.all([startNebula(), tempDir()]);
+    [nebula, dir] = await Promise.all([startNebula({ storage }), tempDir()]);
   });
 
   afterAll(async () => {

@@ -48,41 +48,8 @@ async function sha256OfUrl(url: string, init?: RequestInit): Promise<{ status: n
   return { status: res.status, sha256: hash.digest('hex'), headers: res.headers, bytes };
 }
 
-/**
- * The s3 driver's uploads cannot be exercised here: @tus/s3-store calls ListParts to learn an
- * upload's offset, and s3rver (the S3 server from npm that runs on Node 20; its maintained forks
- * need Node 22+, and MinIO is not packaged for Debian or npm) answers 405 to it. The s3 run below
- * proves the gap and that nothing is marked ready; the rest runs on the fs driver, and the s3
- * driver's reads and ranges are covered by the storage contract suite in server/shared/test.
- */
-describe('uploads with the s3 driver against s3rver', () => {
-  let gw: TestGateway;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    [gw, dir] = await Promise.all([startTestGateway('s3'), tempDir()]);
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await dir?.remove();
-  });
-
-  it('s3rver gap: @tus/s3-store needs ListParts (MinIO has it, s3rver answers 405); the gateway says 503 storage_unavailable (no S3 details), marks nothing ready and frees the name', async () => {
-    const small = await makeFile(dir.path, 'gap.bin', 1000);
-    const error = (await tusUpload(gw.url, small.path, { filename: 'gap.bin' }).catch((e: tus.DetailedError) => e)) as tus.DetailedError;
-    // With expiration on, creation already reads the upload back (ListParts) to send Upload-Expires.
-    expect(error.originalRequest!.getMethod()).toBe('POST');
-    expect(error.originalResponse!.getStatus()).toBe(503);
-    expect(JSON.parse(error.originalResponse!.getBody())).toMatchObject({ code: 'storage_unavailable' });
-    expect(error.originalResponse!.getBody()).not.toMatch(/127\.0\.0\.1|ListParts|MethodNotAllowed/);
-    const listing = await json<FolderListing>(await fetch(`${gw.url}/api/files?path=/`));
-    expect(listing.entries).toEqual([]);
-    // A retry meets the same gap again, not a name taken by the failed attempt.
-    const again = (await tusUpload(gw.url, small.path, { filename: 'gap.bin' }).catch((e: tus.DetailedError) => e)) as tus.DetailedError;
-    expect(again.originalResponse!.getStatus()).toBe(503);
-  });
-});
-
-for (const driver of ['fs'] as const) {
+// Both drivers, the s3 one against the run's Ceph RGW (ops/test-support/rgw-setup.ts).
+for (const driver of ['fs', 's3'] as const) {
   describe(`files with the ${driver} driver`, () => {
     let gw: TestGateway;
     let dir: Awaited<ReturnType<typeof tempDir>>;

@@ -24,7 +24,7 @@ export async function startTestGateway(driver: 'fs' | 's3' = 'fs', env: Record<s
     NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'heartbeat'),
     NEBULA_STORAGE_DRIVER: driver,
     NEBULA_METRICS_PORT: '0',
-    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: 'nebula' } : {}),
+    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: s3.bucket } : {}),
     ...env,
   });
   const app = await createGateway(config, createLogger('gateway', 'error'));

@@ -6,13 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig, redisOptionsFromUrl, SYSTEM_QUEUE, type Config, type HealthReport } from '@nebula/shared';
+import { createS3User, removeBucket, s3Client } from '../../ops/test-support/s3-server';
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
 // The real worker, in this process: the health check's ping travels gateway → Redis → worker → back.
 import { WorkerModule } from '../../worker/src/worker.module';
 import { createGateway } from '../src/gateway';
 import { createLogger } from '@nebula/shared/runtime';
+import { startTestGateway } from './gateway';
 
 async function startGateway(config: Config): Promise<{ app: INestApplication; url: string }> {
   const app = await createGateway(config, createLogger('gateway', 'silent'));
@@ -137,3 +140,120 @@ describe('GET /api/health against real Postgres, Redis, storage and worker', () 
     await expect.poll(async () => (await health(gateway.url)).body.checks.redis.state, { timeout: 15_000 }).toBe('ok');
   });
 });
+
+describe('GET /api/health and start-up on the s3 driver, against the run\u2019s Ceph RGW', () => {
+  it('names the driver and the endpoint when the store is fine', async () => {
+    const gw = await startTestGateway('s3');
+    try {
+      const { body } = await health(gw.url);
+      expect(body.checks.storage).toEqual({ state: 'ok', driver: 's3', endpoint: s3Of(gw.config).endpoint });
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('S3 gone while running: 503 with one line naming the endpoint and the network error', async () => {
+    const proxy = await tcpProxy(Number(new URL(inject('s3').endpoint).port));
+    const gw = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint });
+    try {
+      expect((await health(gw.url)).body.checks.storage.state).toBe('ok');
+      await proxy.close();
+      const { status, body } = await health(gw.url);
+      expect(status).toBe(503);
+      expect(body.checks.storage).toEqual({
+        state: 'down',
+        driver: 's3',
+        endpoint: proxy.endpoint,
+        detail: `object storage at ${proxy.endpoint} is unreachable (ECONNREFUSED) when trying to look up bucket "${s3Of(gw.config).bucket}": is the S3 service (minio in compose) up, and is S3_ENDPOINT right?`,
+      });
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('the store filling up while running: 503 saying it is full, with the S3 code and the endpoint', async () => {
+    const user = await createS3User('health-full', { maxBytes: 64 * 1024 });
+    const gw = await startTestGateway('s3', { S3_ACCESS_KEY: user.accessKey, S3_SECRET_KEY: user.secretKey });
+    const { endpoint, bucket } = s3Of(gw.config);
+    try {
+      await s3Client(user).putObject(bucket, 'filler', Buffer.alloc(64 * 1024));
+      await expect.poll(async () => (await health(gw.url)).body.checks.storage.detail, { timeout: 30_000 }).toMatch(
+        new RegExp(`^object storage at ${escape(endpoint)} is full \\(\\w+\\) when trying to write a probe object to bucket "${bucket}": free space there, or raise the quota of the S3 user$`),
+      );
+    } finally {
+      await gw.stop();
+      await removeBucket(s3Client(user), bucket);
+    }
+  });
+
+  it('bad credentials, a full store, a bucket that is missing and cannot be made: the gateway does not start, and says why in one line each', async () => {
+    const startFails = async (env: Record<string, string>) => {
+      const error = (await startTestGateway('s3', env).then(
+        async (gw) => {
+          await gw.stop();
+          return new Error('the gateway started');
+        },
+        (e: unknown) => e,
+      )) as Error;
+      expect(error.message).not.toContain('\n');
+      expect(error.stack ?? '').not.toContain(env.S3_SECRET_KEY ?? '\0');
+      return error.message;
+    };
+    const { endpoint } = inject('s3');
+    const at = escape(endpoint);
+
+    expect(await startFails({ S3_SECRET_KEY: 'not-the-secret' })).toMatch(
+      new RegExp(`^S3_ENDPOINT: object storage is not usable: object storage at ${at} refused the credentials \\(\\w+\\) when trying to look up bucket "t-\\w+": check S3_ACCESS_KEY and S3_SECRET_KEY$`),
+    );
+
+    const full = await createS3User('start-full', { maxBytes: 1 });
+    const fullBucket = `t-full-${Date.now()}`;
+    expect(await startFails({ S3_ACCESS_KEY: full.accessKey, S3_SECRET_KEY: full.secretKey, S3_BUCKET: fullBucket })).toMatch(
+      new RegExp(`^S3_ENDPOINT: object storage is not usable: object storage at ${at} is full \\(\\w+\\) when trying to write a probe object to bucket "${fullBucket}": free space there, or raise the quota of the S3 user$`),
+    );
+    await removeBucket(s3Client(full), fullBucket);
+
+    const oneBucket = await createS3User('start-one-bucket', { maxBuckets: 1 });
+    const owned = `t-owned-${Date.now()}`;
+    await s3Client(oneBucket).makeBucket(owned, 'us-east-1');
+    const missing = `t-missing-${Date.now()}`;
+    expect(await startFails({ S3_ACCESS_KEY: oneBucket.accessKey, S3_SECRET_KEY: oneBucket.secretKey, S3_BUCKET: missing })).toMatch(
+      new RegExp(
+        `^S3_ENDPOINT: object storage is not usable: bucket "${missing}" does not exist at ${at}, and creating it failed \\(\\w+[^)]*\\): create it yourself, or let these credentials create buckets, or check S3_BUCKET and S3_REGION$`,
+      ),
+    );
+    await removeBucket(s3Client(oneBucket), owned);
+  });
+});
+
+function s3Of(config: Config): Extract<Config['storage'], { driver: 's3' }> {
+  if (config.storage.driver !== 's3') throw new Error('not on the s3 driver');
+  return config.storage;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A TCP proxy to the S3 server; closing it (and its connections) is the S3 server going away. */
+async function tcpProxy(targetPort: number): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: async () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}

@@ -7,11 +7,10 @@ import { UploadRecords } from '../src/uploads/upload-records';
 import { startTestGateway, type TestGateway } from './gateway';
 
 /**
- * @tus/s3-store keeps an upload's metadata (its name and folder) in an `<id>.info` object beside
- * it, tagged complete but never deleted when the upload finishes, and a short tail in `<id>.part`.
- * Uploads through @tus/s3-store cannot run against s3rver (no ListParts; see files.test.ts), so
- * this drives UploadRecords directly against the real s3 driver on s3rver, with objects laid out
- * as @tus/s3-store leaves them.
+ * @tus/s3-store keeps an upload's metadata (its name and folder) in an `uploads/<id>.info` object,
+ * tagged complete but never deleted when the upload finishes, and a short tail in
+ * `uploads/<id>.part`. This drives UploadRecords against the real s3 driver on the run's Ceph RGW,
+ * with objects laid out as the store leaves them; uploads end to end are in upload-store.test.ts.
  */
 describe('tus records with the s3 driver', () => {
   let gw: TestGateway;
@@ -34,11 +33,11 @@ describe('tus records with the s3 driver', () => {
   it('forget() removes the .info and .part objects and keeps the file itself', async () => {
     const id = 'originals/6b0e1c2a-0000-4000-8000-000000000001';
     await put(id, 'the file');
-    await put(`${id}.info`, JSON.stringify({ id, metadata: { filename: 'secret name.mov' } }));
-    await put(`${id}.part`, 'tail');
+    await put(`uploads/${id}.info`, JSON.stringify({ id, metadata: { filename: 'secret name.mov' } }));
+    await put(`uploads/${id}.part`, 'tail');
     await records.forget(id);
-    expect(await storage.stat(`${id}.info`)).toBeNull();
-    expect(await storage.stat(`${id}.part`)).toBeNull();
+    expect(await storage.stat(`uploads/${id}.info`)).toBeNull();
+    expect(await storage.stat(`uploads/${id}.part`)).toBeNull();
     expect(await storage.stat(id)).not.toBeNull();
     // Nothing left to forget is fine.
     await records.forget(id);
@@ -46,7 +45,7 @@ describe('tus records with the s3 driver', () => {
 
   it('olderThan() finds the uploads whose records are older than a time', async () => {
     const id = 'originals/6b0e1c2a-0000-4000-8000-000000000002';
-    await put(`${id}.info`, '{}');
+    await put(`uploads/${id}.info`, '{}');
     const found: string[] = [];
     for await (const upload of records.olderThan(new Date(Date.now() + 60_000))) found.push(upload);
     expect(found).toContain(id);

@@ -103,7 +103,7 @@ describe('loadConfig', () => {
     ]);
     expect(
       loadConfig({ ...base, NEBULA_STORAGE_DRIVER: 's3', S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }).storage,
-    ).toEqual({ driver: 's3', endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'nebula', accessKey: 'a', secretKey: 'b' });
+    ).toEqual({ driver: 's3', endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'nebula', accessKey: 'a', secretKey: 'b', requestTimeoutMs: 60_000 });
   });
 
   it('puts the fs store under the data folder unless told otherwise', () => {

@@ -114,6 +114,7 @@ const envObject = z.object({
     S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name').default('nebula'),
     S3_ACCESS_KEY: z.string().min(1).optional(),
     S3_SECRET_KEY: z.string().min(1).optional(),
+    S3_REQUEST_TIMEOUT_SECONDS: positiveInt(60),
     NEBULA_HWACCEL: z.enum(['auto', 'vaapi', 'qsv', 'software'], { error: 'expected auto, vaapi, qsv or software' }).default('auto'),
     NEBULA_HW_DEVICE: z.string().min(1).optional(),
     NEBULA_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
@@ -155,7 +156,7 @@ export const CONFIG_VARIABLES = Object.keys(envObject.shape);
 
 export type StorageConfig =
   | { driver: 'fs'; root: string }
-  | { driver: 's3'; endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string };
+  | { driver: 's3'; endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string; requestTimeoutMs?: number };
 
 export interface Config {
   http: { port: number; host: string };
@@ -232,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
           bucket: e.S3_BUCKET,
           accessKey: e.S3_ACCESS_KEY!,
           secretKey: e.S3_SECRET_KEY!,
+          requestTimeoutMs: e.S3_REQUEST_TIMEOUT_SECONDS * 1000,
         }
       : { driver: 'fs', root: resolve(dataDir, e.NEBULA_OBJECTS_DIR ?? 'objects') };
   return {

@@ -6,7 +6,8 @@ export interface HealthReport {
   checks: {
     postgres: HealthCheck;
     redis: HealthCheck;
-    storage: HealthCheck & { driver: 'fs' | 's3' };
+    /** `endpoint`: the s3 driver's server (no credentials); the fs driver has none. */
+    storage: HealthCheck & { driver: 'fs' | 's3'; endpoint?: string };
     worker: HealthCheck & { workerId?: string; latencyMs?: number };
     ffmpeg: HealthCheck & { version?: string };
     hwaccel: HealthCheck & { selected?: 'vaapi' | 'qsv' | 'software'; devices?: string[] };

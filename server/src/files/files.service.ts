@@ -6,6 +6,7 @@ import { OBJECT_STORAGE } from '../storage/storage.module';
 import { EntriesRepository, NameTakenError } from './entries.repository';
 import type { Entry } from './entry.entity';
 import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, validateName } from './names';
+import { UPLOAD_RECORDS } from '../uploads/tus-store.factory';
 import { UploadProgress } from './upload-progress';
 
 /** The file tree: listing, lookup, folders, rename/move and delete (bytes and all that derives from them). */
@@ -152,10 +153,12 @@ export class FilesService {
     });
   }
 
-  /** The original, its upload leftovers (tus .info/.part), renditions and poster. */
+  /** The original, its upload leftovers (tus records and parts), renditions and poster. */
   async deleteBytes(file: Entry): Promise<void> {
     if (file.status === 'uploading' && file.storageKey) await this.uploads.discard(file.storageKey);
     await this.storage.deletePrefix(storageKeys.original(file.id));
+    // The s3 tus store's record of the upload (its name), should one have outlived the upload.
+    await this.storage.deletePrefix(`${UPLOAD_RECORDS}${storageKeys.original(file.id)}`);
     await this.storage.deletePrefix(storageKeys.renditionPrefix(file.id));
     await this.storage.delete(storageKeys.poster(file.id));
   }

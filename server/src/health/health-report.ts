@@ -6,7 +6,7 @@ export type CheckOutcome<T = void> = { ok: true; value: T } | { ok: false; error
 export function buildHealthReport(input: {
   postgres: CheckOutcome;
   redis: CheckOutcome;
-  storage: CheckOutcome & { driver: 'fs' | 's3' };
+  storage: CheckOutcome & { driver: 'fs' | 's3'; endpoint?: string };
   worker: CheckOutcome<{ report: WorkerReport; latencyMs: number }>;
 }): HealthReport {
   const simple = (o: CheckOutcome<unknown>): HealthCheck => (o.ok ? { state: 'ok' } : { state: 'down', detail: o.error });
@@ -15,7 +15,7 @@ export function buildHealthReport(input: {
   const checks: HealthReport['checks'] = {
     postgres: simple(input.postgres),
     redis: simple(input.redis),
-    storage: { ...simple(input.storage), driver: input.storage.driver },
+    storage: { ...simple(input.storage), driver: input.storage.driver, ...(input.storage.endpoint ? { endpoint: input.storage.endpoint } : {}) },
     worker: worker.ok
       ? { state: 'ok', workerId: worker.value.report.workerId, latencyMs: worker.value.latencyMs }
       : { state: 'down', detail: worker.error },

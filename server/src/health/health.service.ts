@@ -31,7 +31,7 @@ export class HealthService {
         /timed out|timeout/i.test(error) ? `no worker answered a ping within ${PROBE_TIMEOUT_MS / 1000} s: is the worker running?` : error,
       ),
     ]);
-    return buildHealthReport({ postgres, redis, storage: { ...storage, driver: this.storage.driver }, worker });
+    return buildHealthReport({ postgres, redis, storage: { ...storage, driver: this.storage.driver, endpoint: this.storage.endpoint }, worker });
   }
 }
 

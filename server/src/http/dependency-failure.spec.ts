@@ -17,7 +17,7 @@ describe('dependencyFailure', () => {
     expect(dependencyFailure(new Error('Connection terminated unexpectedly'))?.code).toBe('database_unavailable');
     expect(dependencyFailure(err({ name: 'MaxRetriesPerRequestError' }))?.code).toBe('queue_unavailable');
     expect(dependencyFailure(err({ $metadata: { httpStatusCode: 503 } }))?.code).toBe('storage_unavailable');
-    // An S3 server without a call @tus/s3-store needs (s3rver: ListParts).
+    // An S3-compatible server that lacks a call @tus/s3-store needs (ListParts, on some).
     expect(dependencyFailure(err({ name: 'MethodNotAllowed', $metadata: { httpStatusCode: 405 } }))?.code).toBe('storage_unavailable');
     expect(dependencyFailure(new AggregateError([err({ code: 'ECONNREFUSED' })], 'connect failed'))?.code).toBe('dependency_unavailable');
   });

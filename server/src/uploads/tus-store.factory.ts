@@ -1,9 +1,17 @@
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
-import { FileKvStore, type DataStore } from '@tus/utils';
+import { FileKvStore, type DataStore, type Upload } from '@tus/utils';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '@nebula/shared';
+import type { Readable } from 'node:stream';
+import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
+import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
+
+type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
+/** Where the s3 tus store keeps upload records and unfinished parts (see ExplainedS3Store.infoKey). */
+export const UPLOAD_RECORDS = 'uploads/';
+/** @tus/s3-store's options; its S3 client config is the AWS SDK's S3ClientConfig plus the bucket. */
+type S3StoreOptions = ConstructorParameters<typeof S3Store>[0];
 
 /**
  * The tus store that matches the storage driver, writing each upload straight to its final key
@@ -20,15 +28,125 @@ export function createTusStore(config: Config, expirationMs: number): DataStore 
     mkdirSync(join(storage.root, 'originals'), { recursive: true });
     return new FileStore({ directory: storage.root, configstore: new FileKvStore(records), expirationPeriodInMilliseconds: expirationMs });
   }
-  return new S3Store({
+  return new ExplainedS3Store(storage, storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS, {
     partSize: 16 * 1024 * 1024,
     expirationPeriodInMilliseconds: expirationMs,
-    s3ClientConfig: {
-      bucket: storage.bucket,
-      region: storage.region,
-      endpoint: storage.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: storage.accessKey, secretAccessKey: storage.secretKey },
-    },
+    s3ClientConfig: { bucket: storage.bucket, ...s3ClientConfig(storage) },
+  });
+}
+
+/**
+ * The configuration of every AWS SDK S3 client Nebula makes (today the one inside @tus/s3-store),
+ * the same in production and tests.
+ */
+export function s3ClientConfig(storage: S3Storage): Omit<S3StoreOptions['s3ClientConfig'], 'bucket'> {
+  return {
+    region: storage.region,
+    endpoint: storage.endpoint,
+    // MinIO, RGW and most self-hosted S3 services have no per-bucket DNS names.
+    forcePathStyle: true,
+    credentials: { accessKeyId: storage.accessKey, secretAccessKey: storage.secretKey },
+    // @aws-sdk/client-s3 ≥ 3.729 otherwise sends every streamed body (UploadPart, PutObject) as
+    // aws-chunked with a trailing CRC checksum and no Content-Length. Ceph RGW, older MinIO releases
+    // and several other S3-compatible servers answer that with 411 MissingContentLength, so every
+    // upload failed. Checksums only where the operation requires them works on all of them (and AWS).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // A server that stops answering fails the request (and the upload's PATCH) instead of hanging it.
+    // socketTimeout is the limit without a byte moving; the SDK's requestTimeout would cap a whole
+    // part's transfer, and by default only logs a warning.
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS },
+  };
+}
+
+/**
+ * @tus/s3-store with its S3 failures turned into answers a client can act on: a refusal (bad
+ * credentials, full, no bucket) is a 502/507 with the S3 error code, at once; a store that is down
+ * or silent is a 503, worth a retry. The response names no endpoint; the log (the error's message,
+ * see UploadsService's onResponseError) does. tus's own refusals (404, 409, ...) pass unchanged.
+ */
+class ExplainedS3Store extends S3Store {
+  private readonly where: string;
+  private readonly bucketName: string;
+
+  constructor(
+    storage: S3Storage,
+    private readonly timeoutMs: number,
+    options: S3StoreOptions,
+  ) {
+    super(options);
+    this.where = redactUrl(storage.endpoint).replace(/\/$/, '');
+    this.bucketName = storage.bucket;
+  }
+
+  /**
+   * Upload records and unfinished parts live under uploads/, apart from the objects, as the fs
+   * driver keeps its records in data/uploads: originals/ holds only the files themselves, and
+   * nothing that lists or backs up originals/ meets `<id>.info` or `<id>.part` (the store's default
+   * names, beside the object).
+   */
+  protected override infoKey(id: string): string {
+    return `${UPLOAD_RECORDS}${id}.info`;
+  }
+
+  protected override partKey(id: string, isIncomplete = false): string {
+    return isIncomplete ? `${UPLOAD_RECORDS}${id}.part` : id;
+  }
+
+  override create(upload: Upload): Promise<Upload> {
+    return this.explained('start the upload', () => super.create(upload));
+  }
+
+  override write(src: Readable, id: string, offset: number): Promise<number> {
+    return this.explained('store the upload', () => super.write(src, id, offset));
+  }
+
+  override getUpload(id: string): Promise<Upload> {
+    return this.explained('look up the upload', () => super.getUpload(id));
+  }
+
+  override remove(id: string): Promise<void> {
+    return this.explained('remove the upload', async () => {
+      await super.remove(id);
+      // @tus/s3-store keeps the bytes of an unfinished part too small for S3's 5 MiB minimum as an
+      // object of their own, and its remove() leaves that behind.
+      await this.deleteIncompletePart(id);
+    });
+  }
+
+  override declareUploadLength(id: string, length: number): Promise<void> {
+    return this.explained('set the upload length', () => super.declareUploadLength(id, length));
+  }
+
+  override deleteExpired(): Promise<number> {
+    return this.explained('remove expired uploads', () => super.deleteExpired());
+  }
+
+  private async explained<T>(action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw storageRefusal(error, { where: this.where, bucket: this.bucketName, action, timeoutMs: this.timeoutMs });
+    }
+  }
+}
+
+/** An Error (for the log) that @tus/server answers with `status_code` and `body` (for the client). */
+export function storageRefusal(error: unknown, { where, bucket, action, timeoutMs }: { where: string; bucket: string; action: string; timeoutMs?: number }): unknown {
+  // Only what the S3 client threw (the AWS SDK marks those with $metadata, network errors and
+  // timeouts included); tus's own refusals and a client that went away mid-PATCH pass unchanged.
+  if (typeof error !== 'object' || error === null || 'status_code' in error || !('$metadata' in error)) return error;
+  const e = error as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number }; message?: string };
+  // The AWS SDK puts the S3 code in `name` (and `Code`); network failures carry Node's `code`.
+  const code = e.code ?? e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined);
+  const status = e.$metadata?.httpStatusCode;
+  const logged = new S3StorageError(where, bucket, action, code, e.message, status, { cause: error, timeoutMs });
+  const shown = new S3StorageError(undefined, bucket, action, code, undefined, status, { timeoutMs });
+  const transient = isTransientS3Failure(logged.kind);
+  const httpStatus = transient ? 503 : logged.kind === 'full' ? 507 : 502;
+  const apiCode = transient ? 'storage_unavailable' : 'storage_refused';
+  return Object.assign(new Error(logged.message, { cause: error }), {
+    status_code: httpStatus,
+    body: JSON.stringify({ statusCode: httpStatus, code: apiCode, message: shown.message, s3Code: code ?? null }),
   });
 }

@@ -3,12 +3,14 @@ import type { DataStore } from '@tus/utils';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStorage } from '@nebula/shared/storage';
+import { UPLOAD_RECORDS } from './tus-store.factory';
 
 /**
  * tus' own bookkeeping of an upload, which holds its file name and folder: with the fs driver a
  * `<id>.json` record under data/uploads (@tus/file-store's FileKvStore); with the s3 driver an
- * `<id>.info` object beside the upload (@tus/s3-store keeps it, tagged Tus-Completed, after the
- * upload finished) and, while a PATCH's tail is shorter than a part, an `<id>.part` object.
+ * `uploads/<id>.info` object (@tus/s3-store keeps it, tagged Tus-Completed, after the upload
+ * finished) and, while a PATCH's tail is shorter than a part, an `uploads/<id>.part` object (see
+ * ExplainedS3Store in tus-store.factory.ts for why they sit under uploads/).
  * Nebula's database is the record of a finished file, so these go once an upload is finished,
  * refused, terminated or expired.
  */
@@ -28,8 +30,8 @@ export class UploadRecords {
       });
       return;
     }
-    await this.storage.delete(`${uploadId}.info`);
-    await this.storage.delete(`${uploadId}.part`);
+    await this.storage.delete(`${UPLOAD_RECORDS}${uploadId}.info`);
+    await this.storage.delete(`${UPLOAD_RECORDS}${uploadId}.part`);
   }
 
   /**
@@ -48,8 +50,8 @@ export class UploadRecords {
       }
       return;
     }
-    for await (const object of this.storage.list('originals/')) {
-      const match = /^(originals\/[^/]+)\.(info|part)$/.exec(object.key);
+    for await (const object of this.storage.list(`${UPLOAD_RECORDS}originals/`)) {
+      const match = /^(originals\/[^/]+)\.(info|part)$/.exec(object.key.slice(UPLOAD_RECORDS.length));
       if (match && object.modified < before) yield match[1]!;
     }
   }

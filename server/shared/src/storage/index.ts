@@ -5,7 +5,7 @@ import { S3ObjectStorage } from './s3-object-storage';
 
 export * from './object-storage';
 export { FsObjectStorage } from './fs-object-storage';
-export { S3ObjectStorage, type S3ObjectStorageOptions } from './s3-object-storage';
+export { DEFAULT_S3_REQUEST_TIMEOUT_MS, S3ObjectStorage, type S3ObjectStorageOptions } from './s3-object-storage';
 
 export function createObjectStorage(config: StorageConfig): ObjectStorage {
   switch (config.driver) {
@@ -15,3 +15,4 @@ export function createObjectStorage(config: StorageConfig): ObjectStorage {
       return new S3ObjectStorage(config);
   }
 }
+export { classifyS3Failure, isTransientS3Failure, S3StorageError, type S3FailureKind } from './s3-errors';

@@ -19,6 +19,8 @@ export interface ObjectStat {
  */
 export interface ObjectStorage {
   readonly driver: 'fs' | 's3';
+  /** Where the s3 driver's server is (no credentials), for /api/health and error messages; fs has none. */
+  readonly endpoint?: string;
   /** Writes a whole object from a stream; the object appears only once every byte has arrived. */
   put(key: string, body: Readable, options?: { contentType?: string }): Promise<ObjectStat>;
   /** Reads an object, or one range of it. Rejects with ObjectNotFoundError when it does not exist. */

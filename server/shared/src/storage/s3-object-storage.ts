@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import http, { type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { redactUrl } from '../config';
+import { S3StorageError } from './s3-errors';
 import {
   assertValidKey,
   assertValidPrefix,
@@ -28,7 +31,15 @@ export interface S3ObjectStorageOptions {
   deleteBatchSize?: number;
   /** How long check() waits for an answer before calling the store unreachable. */
   checkTimeoutMs?: number;
+  /**
+   * How long one request may go without a byte moving (nothing sent, no answer yet) before it is
+   * given up: a server that stops answering mid-upload fails the upload instead of hanging it.
+   */
+  requestTimeoutMs?: number;
 }
+
+/** Default for requestTimeoutMs (S3_REQUEST_TIMEOUT_SECONDS). */
+export const DEFAULT_S3_REQUEST_TIMEOUT_MS = 60_000;
 
 const MiB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MiB;
@@ -36,9 +47,6 @@ const MAX_PART_SIZE = 5 * 1024 * MiB;
 const MAX_PARTS = 10_000;
 const MAX_DELETE_BATCH = 1000;
 
-/** Network failures that mean "nobody answered at that address", as opposed to an S3 error. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
-const BAD_CREDENTIALS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch']);
 const MISSING = new Set(['NoSuchKey', 'NotFound']);
 
 /**
@@ -52,28 +60,29 @@ const MISSING = new Set(['NoSuchKey', 'NotFound']);
  */
 export class S3ObjectStorage implements ObjectStorage {
   readonly driver = 's3' as const;
+  /** The endpoint as errors and /api/health show it: never with credentials. */
+  readonly endpoint: string;
   private readonly client: Client;
   private readonly bucket: string;
   private readonly region: string;
-  /** The endpoint as errors show it: never with credentials. */
-  private readonly where: string;
   private readonly partSize: number;
   private readonly deleteBatchSize: number;
   private readonly checkTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(options: S3ObjectStorageOptions) {
-    this.where = redactUrl(options.endpoint).replace(/\/$/, '');
+    this.endpoint = redactUrl(options.endpoint).replace(/\/$/, '');
     let url: URL;
     try {
       url = new URL(options.endpoint);
     } catch {
-      throw new Error(`S3_ENDPOINT "${this.where}" is not a URL: expected one like http://minio:9000`);
+      throw new Error(`S3_ENDPOINT "${this.endpoint}" is not a URL: expected one like http://minio:9000`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new Error(`S3_ENDPOINT "${this.where}" must start with http:// or https://`);
+      throw new Error(`S3_ENDPOINT "${this.endpoint}" must start with http:// or https://`);
     }
     if (url.pathname !== '/' || url.search) {
-      throw new Error(`S3_ENDPOINT "${this.where}" has a path: give only scheme, host and port (like http://minio:9000)`);
+      throw new Error(`S3_ENDPOINT "${this.endpoint}" has a path: give only scheme, host and port (like http://minio:9000)`);
     }
     this.partSize = options.partSize ?? 16 * MiB;
     if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
@@ -84,6 +93,7 @@ export class S3ObjectStorage implements ObjectStorage {
       throw new Error(`S3 delete batch size ${this.deleteBatchSize} is out of range: DeleteObjects takes 1 to 1000 keys`);
     }
     this.checkTimeoutMs = options.checkTimeoutMs ?? 10_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS;
     this.bucket = options.bucket;
     this.region = options.region;
     this.client = new Client({
@@ -96,7 +106,10 @@ export class S3ObjectStorage implements ObjectStorage {
       region: options.region,
       // MinIO and most self-hosted S3 services have no per-bucket DNS names.
       pathStyle: true,
+      transport: timedTransport(url.protocol === 'https:' ? https : http, this.requestTimeoutMs),
     });
+    // minio sends every body with its Content-Length and no aws-chunked trailers, so unlike the AWS
+    // SDK (server/src/uploads/tus-store.factory.ts) it needs no checksum setting for RGW or older MinIO.
   }
 
   async put(key: string, body: Readable, options?: { contentType?: string }): Promise<ObjectStat> {
@@ -121,7 +134,7 @@ export class S3ObjectStorage implements ObjectStorage {
     }
     const stat = await this.stat(key);
     if (!stat) {
-      throw new Error(`object storage at ${this.where} accepted "${key}" but does not show it afterwards: is another process deleting it?`);
+      throw new Error(`object storage at ${this.endpoint} accepted "${key}" but does not show it afterwards: is another process deleting it?`);
     }
     return stat;
   }
@@ -208,7 +221,7 @@ export class S3ObjectStorage implements ObjectStorage {
       if (failed.length > 0) {
         const first = failed[0]!;
         throw new Error(
-          `object storage at ${this.where} refused to delete ${failed.length} of ${keys.length} objects under "${prefix}" ` +
+          `object storage at ${this.endpoint} refused to delete ${failed.length} of ${keys.length} objects under "${prefix}" ` +
             `(first: "${first.Key}", ${first.Code}: ${first.Message})`,
         );
       }
@@ -242,7 +255,7 @@ export class S3ObjectStorage implements ObjectStorage {
         () =>
           reject(
             new Error(
-              `object storage at ${this.where} did not answer within ${this.checkTimeoutMs / 1000} s: is the S3 service (minio in compose) up, and is S3_ENDPOINT right?`,
+              `object storage at ${this.endpoint} did not answer within ${this.checkTimeoutMs / 1000} s: is the S3 service (minio in compose) up, and is S3_ENDPOINT right?`,
             ),
           ),
         this.checkTimeoutMs,
@@ -262,10 +275,30 @@ export class S3ObjectStorage implements ObjectStorage {
         await this.client.makeBucket(this.bucket, this.region);
       } catch (error) {
         // The gateway and a worker may start together and race to create it.
-        if (codeOf(error) !== 'BucketAlreadyOwnedByYou') throw this.explain(error, `create bucket "${this.bucket}"`);
+        if (codeOf(error) !== 'BucketAlreadyOwnedByYou') throw this.bucketNotCreated(error);
       }
     }
-    // Reachable is not enough: prove these credentials may write and delete.
+    await this.probeWrite();
+  }
+
+  /**
+   * The bucket is missing and making it failed. Unreachable, refused credentials and a full store
+   * have their own message; anything else (no right to create buckets, a region the server
+   * refuses, ...) says both facts and the server's code, not just "bucket does not exist".
+   */
+  private bucketNotCreated(error: unknown): Error {
+    const failure = this.explain(error, `create the missing bucket "${this.bucket}"`);
+    if (!(failure instanceof S3StorageError) || !['refused', 'no-bucket'].includes(failure.kind)) return failure;
+    const reason = [failure.s3Code, error instanceof Error && error.message !== failure.s3Code ? error.message : undefined].filter(Boolean).join(': ');
+    return new Error(
+      `bucket "${this.bucket}" does not exist at ${this.endpoint}, and creating it failed (${reason || 'no reason given'}): ` +
+        'create it yourself, or let these credentials create buckets, or check S3_BUCKET and S3_REGION',
+      { cause: error },
+    );
+  }
+
+  /** Reachable is not enough: prove these credentials may write and delete. */
+  private async probeWrite(): Promise<void> {
     const probe = `.health/${randomUUID()}`;
     await this.call(`write a probe object to bucket "${this.bucket}"`, () => this.client.putObject(this.bucket, probe, Buffer.from('ok'), 2));
     await this.call(`delete the probe object from bucket "${this.bucket}"`, () => this.client.removeObject(this.bucket, probe));
@@ -283,20 +316,12 @@ export class S3ObjectStorage implements ObjectStorage {
 
   private explain(error: unknown, action: string): Error {
     const code = codeOf(error);
-    const detail = error instanceof Error && error.message && error.message !== code ? `${code ? `${code}: ` : ''}${error.message}` : (code ?? String(error));
-    let message: string;
-    if (code && UNREACHABLE.has(code)) {
-      message = `object storage at ${this.where} is unreachable (${code}) when trying to ${action}: is the S3 service (minio in compose) up, and is S3_ENDPOINT right?`;
-    } else if (code && BAD_CREDENTIALS.has(code)) {
-      message = `object storage at ${this.where} refused the credentials (${code}) when trying to ${action}: check S3_ACCESS_KEY and S3_SECRET_KEY`;
-    } else if (code === 'BucketAlreadyExists') {
-      message = `bucket "${this.bucket}" at ${this.where} belongs to another account: choose another S3_BUCKET`;
-    } else if (code === 'NoSuchBucket') {
-      message = `bucket "${this.bucket}" does not exist at ${this.where} (when trying to ${action}): it is created when the gateway starts; check S3_BUCKET`;
-    } else {
-      message = `object storage at ${this.where} failed to ${action} (${detail})`;
+    if (code === 'BucketAlreadyExists') {
+      return new Error(`bucket "${this.bucket}" at ${this.endpoint} belongs to another account: choose another S3_BUCKET`, { cause: error });
     }
-    return new Error(message, { cause: error });
+    const detail = error instanceof Error && error.message ? error.message : undefined;
+    const status = (error as { statusCode?: number } | null)?.statusCode;
+    return new S3StorageError(this.endpoint, this.bucket, action, code, detail, status, { cause: error, timeoutMs: code === 'ETIMEDOUT' ? this.requestTimeoutMs : undefined });
   }
 }
 
@@ -328,4 +353,22 @@ async function* partsOf(body: Readable, size: number): AsyncIterable<Buffer> {
     }
   }
   if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+/**
+ * http(s).request with an inactivity limit until the answer's headers arrive: a request that sends
+ * nothing and hears nothing for `timeoutMs` fails with ETIMEDOUT. Once the answer has begun, the
+ * limit is lifted, so a slow reader of a long object (a player on a weak link) is never cut off.
+ */
+function timedTransport(transport: typeof http | typeof https, timeoutMs: number): Pick<typeof http, 'request'> {
+  // minio calls request(options, callback) only.
+  const request = (options: RequestOptions, callback?: (res: IncomingMessage) => void): ClientRequest => {
+    const req = transport.request(options, (res) => {
+      req.setTimeout(0);
+      callback?.(res);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+    return req;
+  };
+  return { request: request as typeof http.request };
 }

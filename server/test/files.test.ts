@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, FolderListing, NebulaEvent } from '@nebula/shared';
 import { createObjectStorage } from '@nebula/shared/storage';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
+import { UPLOAD_RECORDS } from '../src/uploads/tus-store.factory';
 import { startTestGateway, type TestGateway } from './gateway';
 
 const MiB = 1024 * 1024;
@@ -139,6 +140,11 @@ for (const driver of ['fs', 's3'] as const) {
       const left: string[] = [];
       for await (const o of storage.list('originals/')) left.push(o.key);
       expect(left).toEqual([`originals/${uploaded.id}`]);
+      // tus' records (they hold names) went with the finished and the refused upload alike.
+      const records: string[] = [];
+      for await (const o of storage.list(UPLOAD_RECORDS)) records.push(o.key);
+      records.push(...(await readdir(join(gw.config.dataDir, 'uploads', 'originals')).catch(() => [] as string[])));
+      expect(records).toEqual([]);
     });
 
     it('refuses bad names with a 400 that names the rule', async () => {

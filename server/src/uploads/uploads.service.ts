@@ -287,8 +287,11 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const declared = upload.metadata?.[UPLOAD_METADATA.sha256]?.toLowerCase();
     const path = formatPath(await this.entries.segmentsOf(id));
     if (declared && declared !== sha256) {
+      // The store's remove() stops at a multipart upload that is already complete (S3 answers
+      // NoSuchUpload) and would leave tus' record of it, with the name: each part goes on its own.
       await this.store.remove(upload.id).catch(() => undefined);
       await this.storage.deletePrefix(upload.id);
+      await this.records.forget(upload.id);
       await this.entries.transaction(async (tx) => {
         await this.entries.delete(id, tx);
         await this.events.append({ type: 'upload.rejected', subject: `file:${id}`, data: { path, size, declared, actual: sha256 }, traceId }, tx);

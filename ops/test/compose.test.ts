@@ -11,7 +11,7 @@ type Env = Record<string, string | undefined>;
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; secrets?: string[] };
   restart?: string;
   command?: string[];
   environment?: Record<string, string>;
@@ -132,6 +132,12 @@ describe('docker-compose.yml: the server stack', () => {
     // The gateway's mounts: the deploy hook's history and tailscaled's socket folder, read-only (empty ./data folders without them).
     expect(service('gateway').volumes).toEqual(['./data/deploy-history:/var/lib/nebula/deploy-history:ro', './data/tailscale:/var/run/tailscale:ro']);
     expect(service('worker').volumes).toBeUndefined();
+    // The deploy hook names one absolute folder for every release (NEBULA_STATE_DIR), so a deploy
+    // does not change the mounts, and compose does not recreate these services.
+    const hooked = { ...secrets, NEBULA_STATE_DIR: '/home/me/nebula/shared/data' };
+    expect(service('postgres', hooked).volumes).toEqual(['/home/me/nebula/shared/data/postgres_data:/var/lib/postgresql']);
+    expect(service('minio', hooked).volumes).toEqual(['/home/me/nebula/shared/data/minio_storage:/data']);
+    expect(service('redis', hooked).volumes).toEqual(['/home/me/nebula/shared/data/redis_data:/data']);
     // The only named volumes: the monitoring services' own data (see the observability checks).
     expect(Object.keys(base.volumes ?? {}).sort()).toEqual(['grafana_data', 'loki_data', 'prometheus_data', 'promtail_data']);
   });
@@ -210,8 +216,8 @@ describe('docker-compose.yml: the server stack', () => {
   });
 
   it('builds the gateway and the worker from the repository root with their own Dockerfiles', () => {
-    expect(service('gateway').build).toEqual({ context: '.', dockerfile: 'server/Dockerfile' });
-    expect(service('worker').build).toEqual({ context: '.', dockerfile: 'worker/Dockerfile' });
+    expect(service('gateway').build).toEqual({ context: '.', dockerfile: 'server/Dockerfile', secrets: ['extra_ca'] });
+    expect(service('worker').build).toEqual({ context: '.', dockerfile: 'worker/Dockerfile', secrets: ['extra_ca'] });
   });
 });
 
@@ -339,10 +345,11 @@ describe('the Dockerfiles that compose builds', () => {
       expect(text).toContain('ARG NODE_IMAGE=node:24-bookworm-slim\n');
       expect(text.match(/^USER .*$/gm)).toEqual(['USER node']);
       expect(text).toMatch(/^WORKDIR \/app$/m);
-      expect(text).toMatch(/^ENV NODE_ENV=production$/m);
+      // The production condition for every node in the container (CMD, health check, `compose exec`).
+      expect(text).toMatch(/^ENV NODE_ENV=production \\\n {4}NODE_OPTIONS=--conditions=production$/m);
       expect(text).toMatch(/^STOPSIGNAL SIGTERM$/m);
       expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
-      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ["node", "--conditions=production", "${main}"]`]);
+      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ["node", "${main}"]`]);
     });
   }
 

@@ -6,7 +6,7 @@
 # shellcheck disable=SC2034 # used by post-receive
 readonly NEBULA_ZERO_SHA=0000000000000000000000000000000000000000
 # One fixed compose project, so every release restarts the same containers and named volumes.
-readonly NEBULA_PROJECT=nebula
+# (NEBULA_PROJECT in deploy.env may name another, e.g. for a test beside a real deployment.)
 
 # ---- settings --------------------------------------------------------------------------------
 
@@ -26,6 +26,7 @@ nebula_settings() {
     # shellcheck source=/dev/null
     source "$NEBULA_HOME/deploy.env"
   fi
+  NEBULA_PROJECT=${NEBULA_PROJECT:-nebula}
   NEBULA_COMPOSE=${NEBULA_COMPOSE:-docker compose}
   read -ra compose_cmd <<<"$NEBULA_COMPOSE"
   # For what compose does not say: a container's state, exit code and last log lines.

@@ -31,11 +31,13 @@ mirror=${DEBIAN_MIRROR:-${mirror:-http://deb.debian.org/debian}}
 security_mirror=${DEBIAN_SECURITY_MIRROR:-${security_mirror:-http://deb.debian.org/debian-security}}
 
 label() { docker image inspect --format '{{index .Config.Labels "org.nebula.standin"}}' "$1" 2>/dev/null || echo missing; }
-# What a stand-in is built from: its folder, its build arguments and the base image under it.
+# What a stand-in is built from: its folder, its build arguments and the image under it.
 standin_hash() {
+  local under=nebula-ci/debian:bookworm
+  [[ $1 == base ]] && under=nebula-ci/bookworm-rootfs
   (cd "$here/$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     echo "$2"
-    docker image inspect --format '{{.Id}}' nebula-ci/debian:bookworm 2>/dev/null || true) | sha256sum | cut -c1-16
+    docker image inspect --format '{{.Id}}' "$under" 2>/dev/null || true) | sha256sum | cut -c1-16
 }
 
 # build <tag> <folder> <extra context dir or ""> [--build-arg ...]

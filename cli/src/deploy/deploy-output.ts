@@ -15,7 +15,7 @@ export type DeployOutcome =
   | { result: 'superseded'; commit: string; by: string };
 
 /** The record line as the hooks print it: a deploy record, or the two lines that have no record (superseded, no lock). */
-type ResultLine = Partial<DeployRecord> & { kind: DeployRecord['kind']; result: DeployRecord['result'] | 'superseded'; supersededBy?: string };
+type ResultLine = Omit<Partial<DeployRecord>, 'kind' | 'result'> & { kind: DeployRecord['kind']; result: DeployRecord['result'] | 'superseded'; supersededBy?: string };
 
 function resultLine(line: string): ResultLine | null {
   if (!line.startsWith('{')) return null;

@@ -318,7 +318,9 @@ wait_healthy() {
 unpack_release() {
   local sha=$1 name=$2 dir=$releases_dir/$2
   mkdir -p "$dir"
-  if ! repo_git archive --format=tar "$sha" | tar -x -C "$dir"; then
+  # Modes as in a checkout (git archive's own default umask is 002): the image builds' layer cache
+  # keys on file modes, so this lets a release reuse what `docker compose build` in a checkout made.
+  if ! repo_git -c tar.umask=0022 archive --format=tar "$sha" | tar -x -C "$dir"; then
     say "could not unpack $sha into $dir"
     return 1
   fi

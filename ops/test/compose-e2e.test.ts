@@ -153,7 +153,7 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
       const states = JSON.parse(`[${(await compose('ps', '--format', 'json')).trim().split('\n').join(',')}]`) as { Service: string; Health: string; State: string }[];
       expect(Object.fromEntries(states.map((s) => [s.Service, s.Health]))).toEqual({ gateway: 'healthy', worker: 'healthy', postgres: 'healthy', redis: 'healthy', minio: 'healthy' });
       // The production condition is set once in the images: any node run in them finds @nebula/shared's dist/.
-      expect(await compose('exec', '-T', 'worker', 'node', '-e', "import('@nebula/shared').then((m) => console.log(typeof m.loadConfig))")).toBe('function\n');
+      expect(await compose('exec', '-T', 'worker', 'node', '-e', "console.log(typeof require('@nebula/shared').loadConfig)")).toBe('function\n');
       // No GPU here: the worker says so instead of probing VAAPI and QSV.
       const health = (await (await fetch(`${cli.server}/api/health`)).json()) as { checks: { hwaccel: { detail: string } } };
       expect(health.checks.hwaccel.detail).toMatch(/^render node \/dev\/dri\/renderD128 \(NEBULA_HW_DEVICE\) does not exist/);
@@ -275,19 +275,22 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
     });
 
     it('a push whose build fails rolls back, and the site stays up', { timeout: 20 * 60_000 }, async () => {
-      const { result, record, remote } = await push('build fails', 'a type error', { 'server/src/main.ts': (text) => `${text}const broken: number = 'not a number';\n` });
+      // A syntax error: the images compile with SWC, which strips types without checking them.
+      const { result, record, remote, downtime } = await push('build fails', 'a syntax error', { 'server/src/main.ts': (text) => `${text}export const broken = ;\n` });
       expect(result.code).not.toBe(0);
       expect(record).toMatchObject({ result: 'rolled_back', reason: 'docker compose build failed (exit 1)' });
       expect(remote).toContain('the build failed; its last lines:');
+      expect(downtime.failed).toBe(0);
       await git('revert', '--no-edit', 'HEAD');
     });
 
     it('a push whose gateway exits at start is stopped at once, with its exit code and last log lines', { timeout: 20 * 60_000 }, async () => {
-      const { result, record, remote } = await push('gateway exits at start', 'exit at start', {
+      const { result, record, remote, downtime } = await push('gateway exits at start', 'exit at start', {
         'server/src/main.ts': (text) => `console.error('refusing to start on purpose');\nprocess.exit(3);\n${text}`,
       });
       expect(result.code).not.toBe(0);
       expect(record).toMatchObject({ result: 'rolled_back', reason: 'the new gateway exited with code 3 at start' });
+      expect(downtime.failed).toBe(0);
       expect(remote.some((line) => line.includes('| refusing to start on purpose'))).toBe(true);
       await git('revert', '--no-edit', 'HEAD');
     });

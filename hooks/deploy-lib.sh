@@ -377,10 +377,12 @@ start_release() {
     if ((rc != 0)); then failure_reason="database migration failed (exit $rc)"; return 1; fi
   fi
 
-  if [[ -n $previous ]]; then
+  candidate=
+  if [[ -n $previous ]] && ! gateway_shares_a_network "$dir"; then
     # The new gateway first runs beside the one that serves (same settings, no published port):
     # traffic only moves to a release whose gateway has passed its health check once, so a gateway
-    # that crashes or never gets healthy costs no downtime.
+    # that crashes or never gets healthy costs no downtime. Once it passes, the edge forwards to it
+    # while compose replaces the gateway service, then back to the replaced one.
     step "trial: the new gateway beside the running one"
     candidate=${NEBULA_PROJECT}-gateway-trial
     docker_engine rm -f "$candidate" >/dev/null 2>&1 || true
@@ -388,24 +390,73 @@ start_release() {
       failure_reason="could not start the new gateway (docker compose run failed)"
       return 1
     fi
-    rc=0
-    watch_gateway "$candidate" "new gateway" || rc=1
-    docker_engine rm -f "$candidate" >/dev/null 2>&1 || true
-    ((rc == 0)) || return 1
+    if ! watch_gateway "$candidate" "new gateway"; then
+      docker_engine rm -f "$candidate" >/dev/null 2>&1 || true
+      return 1
+    fi
+    edge_forward_to "$candidate:8080"
   fi
 
   step "up"
   compose "$dir" up -d --remove-orphans || rc=$?
-  if ((rc != 0)); then failure_reason="docker compose up failed (exit $rc)"; return 1; fi
+  if ((rc != 0)); then
+    failure_reason="docker compose up failed (exit $rc)"
+    end_trial "$candidate"
+    return 1
+  fi
 
   step "health"
   container=$(compose "$dir" ps -q gateway 2>/dev/null | head -n 1)
-  if [[ -z $container ]]; then failure_reason="docker compose started no gateway container"; return 1; fi
-  watch_gateway "$container" "gateway" || return 1
+  if [[ -z $container ]]; then
+    failure_reason="docker compose started no gateway container"
+    end_trial "$candidate"
+    return 1
+  fi
+  rc=0
+  watch_gateway "$container" "gateway" || rc=1
+  end_trial "$candidate"
+  ((rc == 0)) || return 1
   if ! wait_healthy; then
     failure_reason="gateway health check did not pass within $NEBULA_HEALTH_TIMEOUT s"
     return 1
   fi
+}
+
+# gateway_shares_a_network <release dir>: whether the running gateway lives in another container's
+# network namespace (docker-compose.tailscale.yml). A trial gateway would share it too, and fight
+# over port 8080 with the serving one (or pass its health check by asking it), so there is no trial:
+# the gateway is replaced in place.
+gateway_shares_a_network() {
+  local running mode
+  running=$(compose "$1" ps -q gateway 2>/dev/null | head -n 1)
+  [[ -n $running ]] || return 1
+  mode=$(docker_engine inspect --format '{{.HostConfig.NetworkMode}}' "$running" 2>/dev/null) || return 1
+  if [[ $mode == container:* ]]; then
+    say "no trial: the gateway shares another container's network ($mode); it is replaced in place"
+    return 0
+  fi
+  return 1
+}
+
+# edge_forward_to <host:port>: tells the edge service (docker-compose.yml) which gateway takes the
+# published port's traffic, through a file in the state folder that it mounts. Atomic: a rename.
+edge_forward_to() {
+  local dir=$NEBULA_STATE_DIR/edge
+  mkdir -p "$dir"
+  printf '%s\n' "$1" >"$dir/upstream.$$"
+  mv -f "$dir/upstream.$$" "$dir/upstream"
+  say "traffic -> $1"
+  # The edge reads the file again within 0.1 s.
+  sleep 0.5
+}
+
+# end_trial <container or "">: traffic back to the gateway service, then the trial container stops
+# (gracefully: requests it still serves may finish) and is removed.
+end_trial() {
+  [[ -n $1 ]] || return 0
+  edge_forward_to gateway:8080
+  docker_engine stop -t 30 "$1" >/dev/null 2>&1 || true
+  docker_engine rm -f "$1" >/dev/null 2>&1 || true
 }
 
 # Brings a kept release's whole stack back. Built again because the failed build re-tagged the

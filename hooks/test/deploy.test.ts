@@ -305,6 +305,9 @@ describe('push-to-deploy (hooks/)', () => {
     const last = stand.records().at(-1)!;
     expect(last.subject).toBe(subject);
     expect(last.previousCommit).not.toBeNull();
+    // The trial gateway took the traffic while the gateway service was replaced; then it went back.
+    expect(fs.readFileSync(path.join(stand.runtime, 'shared', 'data', 'edge', 'upstream'), 'utf8')).toBe('gateway:8080\n');
+    expect(r.stderr).toContain('remote: traffic -> nebula-gateway-trial:8080');
   }, 30_000);
 
   it('a push whose new gateway exits at start never replaces the running one, and the pusher sees why', async () => {
@@ -336,7 +339,7 @@ describe('push-to-deploy (hooks/)', () => {
     // The broken release never ran `up`: it was tried beside the running one, which was left alone,
     // and then the previous release was built and brought up again (a no-op for unchanged containers).
     const calls = stand.calls().filter((line) => line.startsWith(last.release));
-    expect(calls.map((line) => line.split(' ')[1])).toEqual(['build', 'run', 'run']);
+    expect(calls.map((line) => line.split(' ')[1])).toEqual(['build', 'run', 'ps', 'run']);
     expect(stand.calls().slice(-2)).toEqual([`${runningRelease} build `, `${runningRelease} up -d --wait --wait-timeout ${HEALTH_TIMEOUT_S} --remove-orphans`]);
   }, 30_000);
 

@@ -151,7 +151,7 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
       note('up --wait s', Math.round((Date.now() - started) / 1000));
 
       const states = JSON.parse(`[${(await compose('ps', '--format', 'json')).trim().split('\n').join(',')}]`) as { Service: string; Health: string; State: string }[];
-      expect(Object.fromEntries(states.map((s) => [s.Service, s.Health]))).toEqual({ gateway: 'healthy', worker: 'healthy', postgres: 'healthy', redis: 'healthy', minio: 'healthy' });
+      expect(Object.fromEntries(states.map((s) => [s.Service, s.Health]))).toEqual({ edge: 'healthy', gateway: 'healthy', worker: 'healthy', postgres: 'healthy', redis: 'healthy', minio: 'healthy' });
       // The production condition is set once in the images: any node run in them finds @nebula/shared's dist/.
       expect(await compose('exec', '-T', 'worker', 'node', '-e', "console.log(typeof require('@nebula/shared').loadConfig)")).toBe('function\n');
       // No GPU here: the worker says so instead of probing VAAPI and QSV.
@@ -208,7 +208,7 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
     const git = (...args: string[]) => must('git', args, { cwd: checkout, env: hookEnv });
     const serviceIds = async () => {
       const ids: Record<string, string> = {};
-      for (const service of ['postgres', 'redis', 'minio', 'gateway', 'worker']) {
+      for (const service of ['postgres', 'redis', 'minio', 'edge', 'gateway', 'worker']) {
         ids[service] = (await must('docker', ['compose', '-p', PROJECT, 'ps', '-q', service], { cwd: checkout, env })).trim();
       }
       return ids;
@@ -267,7 +267,7 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
       expect(result.code, remote.join('\n')).toBe(0);
       expect(record.result).toBe('success');
       const after = await serviceIds();
-      expect({ postgres: after.postgres, redis: after.redis, minio: after.minio }).toEqual({ postgres: before.postgres, redis: before.redis, minio: before.minio });
+      expect({ postgres: after.postgres, redis: after.redis, minio: after.minio, edge: after.edge }).toEqual({ postgres: before.postgres, redis: before.redis, minio: before.minio, edge: before.edge });
       expect(after.gateway).not.toBe(before.gateway);
       // BuildKit's progress stays in the deploy log.
       expect(remote.filter((line) => /^#\d+ /.test(line) || line === '')).toEqual([]);

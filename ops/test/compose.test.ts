@@ -64,7 +64,7 @@ const secrets = { POSTGRES_PASSWORD: 'pg-secret', MINIO_ROOT_USER: 'nebula-admin
 
 const services = (env: Env = secrets): Record<string, Service> => interpolate(base, env).services;
 // The services of a plain `docker compose up`; the monitoring ones come with `--profile observability`.
-const CORE = ['gateway', 'minio', 'postgres', 'redis', 'worker'];
+const CORE = ['edge', 'gateway', 'minio', 'postgres', 'redis', 'worker'];
 const OBSERVABILITY = ['grafana', 'loki', 'prometheus', 'promtail'];
 const core = (env: Env = secrets): Record<string, Service> => Object.fromEntries(Object.entries(services(env)).filter(([name]) => CORE.includes(name)));
 
@@ -75,7 +75,7 @@ const service = (name: string, env: Env = secrets): Service => {
 };
 
 describe('docker-compose.yml: the server stack', () => {
-  it('runs five services under the fixed project name nebula, and the monitoring ones only under their profile', () => {
+  it('runs six services under the fixed project name nebula, and the monitoring ones only under their profile', () => {
     expect(base.name).toBe('nebula');
     expect(Object.keys(base.services).sort()).toEqual([...CORE, ...OBSERVABILITY].sort());
     const unprofiled = Object.entries(base.services).filter(([, s]) => !s.profiles).map(([name]) => name);
@@ -89,6 +89,7 @@ describe('docker-compose.yml: the server stack', () => {
   it('asks every service whether it is healthy', () => {
     const tests = Object.fromEntries(Object.entries(core()).map(([name, s]) => [name, s.healthcheck?.test]));
     expect(tests).toEqual({
+      edge: ['CMD', 'node', '-e', "require('net').connect(8080, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"],
       gateway: [
         'CMD',
         'node',
@@ -109,17 +110,18 @@ describe('docker-compose.yml: the server stack', () => {
     expect(service('worker').depends_on).toEqual(expected);
   });
 
-  it('publishes the gateway on 127.0.0.1:8080 by default, and no other service at all', () => {
-    expect(service('gateway').ports).toEqual(['127.0.0.1:8080:8080']);
-    for (const name of ['worker', 'minio', 'postgres', 'redis', 'prometheus', 'loki', 'promtail']) {
+  it('publishes the edge in front of the gateway on 127.0.0.1:8080 by default, and no other service at all', () => {
+    expect(service('edge').ports).toEqual(['127.0.0.1:8080:8080']);
+    for (const name of ['gateway', 'worker', 'minio', 'postgres', 'redis', 'prometheus', 'loki', 'promtail']) {
       expect(service(name).ports, name).toBeUndefined();
       expect(service(name).network_mode, name).toBeUndefined();
     }
   });
 
-  it('publishes the gateway on the Tailscale address and port named in .env, still listening on 8080 inside', () => {
-    const gateway = service('gateway', { ...secrets, NEBULA_BIND: '100.101.102.103', NEBULA_PORT: '8443' });
-    expect(gateway.ports).toEqual(['100.101.102.103:8443:8080']);
+  it('publishes the edge on the Tailscale address and port named in .env, the gateway still listening on 8080 inside', () => {
+    const env = { ...secrets, NEBULA_BIND: '100.101.102.103', NEBULA_PORT: '8443' };
+    expect(service('edge', env).ports).toEqual(['100.101.102.103:8443:8080']);
+    const gateway = service('gateway', env);
     expect(gateway.environment?.NEBULA_HOST).toBe('0.0.0.0');
     expect(gateway.environment?.NEBULA_PORT).toBe('8080');
   });
@@ -402,6 +404,8 @@ describe('tailnet access in compose (the guard itself: ops/test/tailnet.test.ts)
     it("puts the gateway in the tailscale container's network, publishing nothing itself", () => {
       expect(gateway.network_mode).toBe('service:tailscale');
       expect(gateway.ports).toBe(RESET);
+      // The edge publishes nothing either: the tailscale container has the port.
+      expect(withEnv.services.edge!.ports).toBe(RESET);
       // The host still reaches it on loopback (deploy health check, CLI), through the tailscale container.
       expect(tailscale.ports).toEqual(['127.0.0.1:8080:8080']);
       expect(tailscale.networks).toEqual({ default: { aliases: ['gateway'] } });

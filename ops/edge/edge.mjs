@@ -1,14 +1,15 @@
 // The edge: the one published port in front of the gateway, so that a deploy can move traffic to
 // a new gateway that already passed its health check (blue/green) instead of restarting the one
 // behind the port. It forwards every request, streaming both ways, to the upstream named in
-// $NEBULA_EDGE_UPSTREAM_FILE ("host:port", written by the deploy hook; read again when it changes),
+// /run/nebula-edge/upstream ("host:port", written by the deploy hook; read again when it changes),
 // or to gateway:8080 when the file is missing or empty. Plain Node, no dependencies.
 import { readFileSync, watchFile } from 'node:fs';
 import http from 'node:http';
 
-const DEFAULT_UPSTREAM = process.env.NEBULA_EDGE_DEFAULT_UPSTREAM || 'gateway:8080';
-const file = process.env.NEBULA_EDGE_UPSTREAM_FILE || '/run/nebula-edge/upstream';
-const port = Number(process.env.NEBULA_EDGE_PORT || 8080);
+// Fixed names, no settings: docker-compose.yml mounts the folder and publishes the port.
+const DEFAULT_UPSTREAM = 'gateway:8080';
+const file = '/run/nebula-edge/upstream';
+const port = 8080;
 
 function readUpstream() {
   try {

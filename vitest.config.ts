@@ -1,5 +1,5 @@
 import swc from 'unplugin-swc';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // NestJS and TypeORM need decorator metadata, which esbuild does not emit: their workspaces
 // compile through SWC with the same .swcrc as the build.
@@ -46,7 +46,22 @@ export default defineConfig({
         test: {
           name: 'ops',
           include: ['ops/**/*.test.ts', 'hooks/test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'ops/test/compose-e2e.test.ts'],
           globalSetup: ['ops/test-support/global-setup.ts', 'ops/test-support/rgw-setup.ts', 'ops/test-support/build-once.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Docker Compose and `git push` deploys against a real Docker engine (ops/compose-ci):
+          // images built, the stack healthy, uploads and transcodes through the containers. Skipped,
+          // with one line, only where no engine can be started (not root, no apt).
+          name: 'compose',
+          include: ['ops/test/compose-e2e.test.ts'],
+          globalSetup: ['ops/compose-ci/engine.ts'],
+          // Image builds share two cores with everything else in CI.
+          testTimeout: 20 * 60_000,
+          hookTimeout: 30 * 60_000,
         },
       },
     ],

@@ -6,7 +6,7 @@
 # shellcheck disable=SC2034 # used by post-receive
 readonly NEBULA_ZERO_SHA=0000000000000000000000000000000000000000
 # One fixed compose project, so every release restarts the same containers and named volumes.
-readonly NEBULA_PROJECT=nebula
+# (NEBULA_PROJECT in deploy.env may name another, e.g. for a test beside a real deployment.)
 
 # ---- settings --------------------------------------------------------------------------------
 
@@ -26,8 +26,12 @@ nebula_settings() {
     # shellcheck source=/dev/null
     source "$NEBULA_HOME/deploy.env"
   fi
+  NEBULA_PROJECT=${NEBULA_PROJECT:-nebula}
   NEBULA_COMPOSE=${NEBULA_COMPOSE:-docker compose}
   read -ra compose_cmd <<<"$NEBULA_COMPOSE"
+  # For what compose does not say: a container's state, exit code and last log lines.
+  NEBULA_DOCKER=${NEBULA_DOCKER:-docker}
+  read -ra docker_cmd <<<"$NEBULA_DOCKER"
   NEBULA_HEALTH_TIMEOUT=${NEBULA_HEALTH_TIMEOUT:-120}
   NEBULA_KEEP_RELEASES=${NEBULA_KEEP_RELEASES:-5}
   NEBULA_LOCK_TIMEOUT=${NEBULA_LOCK_TIMEOUT:-3600}
@@ -41,6 +45,10 @@ nebula_settings() {
   export NEBULA_HISTORY_DIR=$history_dir
   logs_dir=$history_dir/logs
   records_file=$history_dir/deploys.jsonl
+  # The state's bind mounts by one absolute path, the same in every release: a relative ./data
+  # would resolve into each release folder, and compose would recreate Postgres, Redis and MinIO
+  # at every deploy because their mount source changed.
+  export NEBULA_STATE_DIR=$shared_dir/data
   mkdir -p "$releases_dir" "$shared_dir/data" "$logs_dir"
   touch "$records_file"
 }
@@ -236,6 +244,50 @@ health_ok_tcp() {
   ) 2>/dev/null
 }
 
+# docker <args...>: the engine's CLI, for container state and logs.
+docker_engine() {
+  "${docker_cmd[@]}" "$@" </dev/null 9>&-
+}
+
+# watch_gateway <container> <what>: waits until the container's health check passes. Stops at once
+# when the container exits or restarts (a gateway that crashes at start), with its exit code and
+# last log lines; else at NEBULA_HEALTH_TIMEOUT. On failure sets failure_reason.
+watch_gateway() {
+  local container=$1 what=$2 timeout=$NEBULA_HEALTH_TIMEOUT deadline next_note state status code health restarts
+  say "waiting for the $what to pass its health check (up to $timeout s)"
+  deadline=$((SECONDS + timeout))
+  next_note=$((SECONDS + 10))
+  while :; do
+    state=$(docker_engine inspect --format '{{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}}' "$container" 2>&1) || state="missing 0 none 0"
+    read -r status code health restarts <<<"$state"
+    if [[ $health == healthy ]]; then
+      say "the $what is healthy after $((SECONDS + timeout - deadline)) s"
+      return 0
+    fi
+    if [[ $status == exited || $status == dead || $status == missing || ${restarts:-0} != 0 ]]; then
+      if [[ $status == missing ]]; then
+        failure_reason="the $what container is gone"
+      else
+        failure_reason="the $what exited with code $code at start"
+      fi
+      say "$failure_reason; its last log lines:"
+      docker_engine logs --tail "${NEBULA_LOG_LINES:-20}" "$container" 2>&1 | sed 's/^/  | /' || true
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      failure_reason="the $what did not pass its health check within $timeout s"
+      say "$failure_reason; its last log lines:"
+      docker_engine logs --tail "${NEBULA_LOG_LINES:-20}" "$container" 2>&1 | sed 's/^/  | /' || true
+      return 1
+    fi
+    if ((SECONDS >= next_note)); then
+      say "still waiting for the $what ($((SECONDS + timeout - deadline)) s, $status, health: $health)"
+      next_note=$((SECONDS + 10))
+    fi
+    sleep 0.5
+  done
+}
+
 wait_healthy() {
   local url timeout=$NEBULA_HEALTH_TIMEOUT deadline next_note
   url=$(health_url)
@@ -266,7 +318,9 @@ wait_healthy() {
 unpack_release() {
   local sha=$1 name=$2 dir=$releases_dir/$2
   mkdir -p "$dir"
-  if ! repo_git archive --format=tar "$sha" | tar -x -C "$dir"; then
+  # Modes as in a checkout (git archive's own default umask is 002): the image builds' layer cache
+  # keys on file modes, so this lets a release reuse what `docker compose build` in a checkout made.
+  if ! repo_git -c tar.umask=0022 archive --format=tar "$sha" | tar -x -C "$dir"; then
     say "could not unpack $sha into $dir"
     return 1
   fi
@@ -292,18 +346,26 @@ unpack_release() {
   say "unpacked ${sha:0:7} into releases/$name (.env and data/ link to shared/)"
 }
 
-# build, migrate (pushes only), up and the health gate for one release dir. On failure sets
-# failure_reason to one line the pusher will read.
+# build, migrate (pushes only), the new gateway on trial beside the running one, up and the health
+# gate for one release dir. <previous> is the release that serves now ("" on a first deploy). On
+# failure sets failure_reason to one line the pusher will read.
 start_release() {
-  local dir=$1 kind=$2 rc
+  local dir=$1 kind=$2 previous=$3 rc started candidate container
   export NEBULA_RELEASE=${dir##*/}
   NEBULA_COMMIT=$(release_commit "$NEBULA_RELEASE")
   export NEBULA_COMMIT
 
-  step "build"
+  step "build (full output in the deploy log)"
   rc=0
-  compose "$dir" build || rc=$?
-  if ((rc != 0)); then failure_reason="docker compose build failed (exit $rc)"; return 1; fi
+  started=$SECONDS
+  compose "$dir" --progress plain build >>"$deploy_log" 2>&1 || rc=$?
+  if ((rc != 0)); then
+    say "the build failed; its last lines:"
+    tail -n "${NEBULA_LOG_LINES:-20}" "$deploy_log" | sed 's/^/  | /'
+    failure_reason="docker compose build failed (exit $rc)"
+    return 1
+  fi
+  say "built in $((SECONDS - started)) s"
 
   if [[ $kind == push && -n $NEBULA_MIGRATE ]]; then
     # Before traffic moves: the running release keeps serving while the schema grows. Migrations
@@ -315,26 +377,99 @@ start_release() {
     if ((rc != 0)); then failure_reason="database migration failed (exit $rc)"; return 1; fi
   fi
 
+  candidate=
+  if [[ -n $previous ]] && ! gateway_shares_a_network "$dir"; then
+    # The new gateway first runs beside the one that serves (same settings, no published port):
+    # traffic only moves to a release whose gateway has passed its health check once, so a gateway
+    # that crashes or never gets healthy costs no downtime. Once it passes, the edge forwards to it
+    # while compose replaces the gateway service, then back to the replaced one.
+    step "trial: the new gateway beside the running one"
+    candidate=${NEBULA_PROJECT}-gateway-trial
+    docker_engine rm -f "$candidate" >/dev/null 2>&1 || true
+    if ! compose "$dir" run -d --no-deps --name "$candidate" gateway >/dev/null; then
+      failure_reason="could not start the new gateway (docker compose run failed)"
+      return 1
+    fi
+    if ! watch_gateway "$candidate" "new gateway"; then
+      docker_engine rm -f "$candidate" >/dev/null 2>&1 || true
+      return 1
+    fi
+    edge_forward_to "$candidate:8080"
+  fi
+
   step "up"
   compose "$dir" up -d --remove-orphans || rc=$?
-  if ((rc != 0)); then failure_reason="docker compose up failed (exit $rc)"; return 1; fi
+  if ((rc != 0)); then
+    failure_reason="docker compose up failed (exit $rc)"
+    end_trial "$candidate"
+    return 1
+  fi
 
   step "health"
+  container=$(compose "$dir" ps -q gateway 2>/dev/null | head -n 1)
+  if [[ -z $container ]]; then
+    failure_reason="docker compose started no gateway container"
+    end_trial "$candidate"
+    return 1
+  fi
+  rc=0
+  watch_gateway "$container" "gateway" || rc=1
+  end_trial "$candidate"
+  ((rc == 0)) || return 1
   if ! wait_healthy; then
     failure_reason="gateway health check did not pass within $NEBULA_HEALTH_TIMEOUT s"
     return 1
   fi
 }
 
-# Brings a kept release's whole stack back. --build because the failed build re-tagged the
-# project's images; the layer cache makes this quick.
+# gateway_shares_a_network <release dir>: whether the running gateway lives in another container's
+# network namespace (docker-compose.tailscale.yml). A trial gateway would share it too, and fight
+# over port 8080 with the serving one (or pass its health check by asking it), so there is no trial:
+# the gateway is replaced in place.
+gateway_shares_a_network() {
+  local running mode
+  running=$(compose "$1" ps -q gateway 2>/dev/null | head -n 1)
+  [[ -n $running ]] || return 1
+  mode=$(docker_engine inspect --format '{{.HostConfig.NetworkMode}}' "$running" 2>/dev/null) || return 1
+  if [[ $mode == container:* ]]; then
+    say "no trial: the gateway shares another container's network ($mode); it is replaced in place"
+    return 0
+  fi
+  return 1
+}
+
+# edge_forward_to <host:port>: tells the edge service (docker-compose.yml) which gateway takes the
+# published port's traffic, through a file in the state folder that it mounts. Atomic: a rename.
+edge_forward_to() {
+  local dir=$NEBULA_STATE_DIR/edge
+  mkdir -p "$dir"
+  printf '%s\n' "$1" >"$dir/upstream.$$"
+  mv -f "$dir/upstream.$$" "$dir/upstream"
+  say "traffic -> $1"
+  # The edge reads the file again within 0.1 s.
+  sleep 0.5
+}
+
+# end_trial <container or "">: traffic back to the gateway service, then the trial container stops
+# (gracefully: requests it still serves may finish) and is removed.
+end_trial() {
+  [[ -n $1 ]] || return 0
+  edge_forward_to gateway:8080
+  docker_engine stop -t 30 "$1" >/dev/null 2>&1 || true
+  docker_engine rm -f "$1" >/dev/null 2>&1 || true
+}
+
+# Brings a kept release's whole stack back. Built again because the failed build re-tagged the
+# project's images (the layer cache makes it quick, and gives the same images, so containers that
+# were never replaced are left running); `up --wait` then waits for every health check.
 restore_release() {
   local name=$1 dir=$releases_dir/$1
   export NEBULA_RELEASE=$name
   NEBULA_COMMIT=$(release_commit "$name")
   export NEBULA_COMMIT
   step "rollback: bringing releases/$name (${NEBULA_COMMIT:0:7}) back up"
-  compose "$dir" up -d --build --remove-orphans || return 1
+  compose "$dir" --progress plain build >>"$deploy_log" 2>&1 || return 1
+  compose "$dir" up -d --wait --wait-timeout "$NEBULA_HEALTH_TIMEOUT" --remove-orphans || return 1
   step "rollback: health"
   wait_healthy
 }
@@ -352,6 +487,7 @@ begin_deploy() {
   deploy_subject=$(repo_git log -1 --format=%s "$deploy_commit" 2>/dev/null || true)
   deploy_started_at=$(now_iso)
   deploy_started_ms=$(now_ms)
+  deploy_log=$logs_dir/$deploy_id.log
 }
 
 # record <result> <reason>; reads the deploy_* variables set by begin_deploy.
@@ -374,6 +510,13 @@ record_deploy() {
   line+="\"previousCommit\":$(json_str_or_null "$deploy_previous_commit")"
   line+='}'
   printf '%s\n' "$line" >>"$records_file"
+  deploy_record=$line
+}
+
+# The hook's last line: the deploy record as JSON, for `nebula deploy`, `nebula rollback` and
+# scripts (hooks/README.md, "The deploy record"). Printed after the line for people.
+print_record() {
+  printf '%s\n' "$deploy_record"
 }
 
 # The ids of successful records, oldest first (records are written by record_deploy only, one
@@ -397,7 +540,7 @@ run_deploy() {
     failure_reason="could not unpack commit ${deploy_commit:0:7}"
   fi
 
-  if [[ -z $failure_reason ]] && start_release "$dir" "$kind"; then
+  if [[ -z $failure_reason ]] && start_release "$dir" "$kind" "$previous"; then
     switch_current "$name"
     say "current -> releases/$name"
     if [[ $kind == rollback ]]; then
@@ -416,6 +559,7 @@ run_deploy() {
     else
       say "ROLLED BACK to ${deploy_commit:0:7} \"$deploy_subject\" (releases/$name)"
     fi
+    print_record
     return 0
   fi
 
@@ -462,5 +606,6 @@ run_deploy() {
   else
     say "ROLLBACK FAILED: $failure_reason; $outcome"
   fi
+  print_record
   return 1
 }

@@ -24,9 +24,13 @@ for tool in git flock curl; do
     esac
   fi
 done
-if ! docker compose version >/dev/null 2>&1; then
-  echo "warning: 'docker compose' does not answer here; deploys need Docker with the compose plugin" \
-    "(or NEBULA_COMPOSE in $home/deploy.env)"
+if ! compose_version=$(docker compose version --short 2>/dev/null); then
+  echo "warning: 'docker compose' does not answer here; deploys need Docker with the compose plugin," \
+    "2.24 or newer (or NEBULA_COMPOSE in $home/deploy.env)"
+elif [[ $(printf '%s\n2.24.0\n' "${compose_version#v}" | sort -V | head -n 1) != 2.24.0 ]]; then
+  # docker-compose.yml uses `name:` and `!reset`; Debian bookworm's own package is 1.29.
+  echo "warning: docker compose $compose_version is too old: deploys need 2.24 or newer" \
+    "(the main README, \"Docker Compose 2.24 or newer\", says how to get it)"
 fi
 
 repo=$(absolute "$repo")

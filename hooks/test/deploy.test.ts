@@ -96,6 +96,7 @@ class Stand {
       GIT_COMMITTER_NAME: 'Owner',
       GIT_COMMITTER_EMAIL: 'owner@example.test',
       NEBULA_COMPOSE: path.join(fixturesDir, 'fake-compose.sh'),
+      NEBULA_DOCKER: path.join(fixturesDir, 'fake-docker.sh'),
       NEBULA_HEALTH_URL: `http://127.0.0.1:${port}/api/health`,
       NEBULA_HEALTH_TIMEOUT: String(HEALTH_TIMEOUT_S),
       FAKE_COMPOSE_STATE: this.state,
@@ -192,6 +193,13 @@ class Stand {
 
 const short = (sha: string) => sha.slice(0, 7);
 
+/** The hooks' lines in `git push` output, without git's `remote: ` prefix and padding. */
+const remoteLines = (stderr: string): string[] =>
+  stderr
+    .split('\n')
+    .filter((line) => line.startsWith('remote: '))
+    .map((line) => line.slice('remote: '.length).trimEnd());
+
 const app = {
   'docker-compose.yml': 'name: nebula\nservices:\n  gateway:\n    build: .\n',
   '.env.example': 'SECRET=change-me\n',
@@ -247,12 +255,16 @@ describe('push-to-deploy (hooks/)', () => {
     expect(fs.readFileSync(path.join(releaseDir, 'REVISION'), 'utf8').trim()).toBe(good);
     expect(fs.readlinkSync(path.join(releaseDir, 'data'))).toBe('../../shared/data');
 
-    // build, then migrations, then up: all under the fixed project, in the release directory.
+    // build, then migrations, then up: all under the fixed project, in the release directory. A
+    // first deploy has nothing serving, so no trial of the new gateway beside the old one.
     expect(stand.calls()).toEqual([
       `${release} build `,
       `${release} run --rm -T gateway node --conditions=production server/dist/migrate.js`,
       `${release} up -d --remove-orphans`,
+      `${release} ps -q gateway`,
     ]);
+    // The build's progress stays out of the pusher's terminal (it is in the deploy log).
+    expect(r.stderr).not.toContain('(stand-in) building images');
 
     const records = stand.records();
     const first = records[0]!;
@@ -272,8 +284,12 @@ describe('push-to-deploy (hooks/)', () => {
     expect(Date.parse(first.finishedAt)).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
     expect(first.durationMs).toBeGreaterThanOrEqual(0);
 
+    // The hook's last word is the record itself, as JSON: what `nebula deploy` reads.
+    expect(JSON.parse(remoteLines(r.stderr).at(-1)!)).toEqual(first);
+
     const log = fs.readFileSync(path.join(stand.runtime, 'history', first.log), 'utf8');
-    for (const stepName of ['build', 'migrate', 'up', 'health']) expect(log).toContain(`] ${stepName}\n`);
+    for (const stepName of ['migrate', 'up', 'health']) expect(log).toContain(`] ${stepName}\n`);
+    expect(log).toContain('(stand-in) building images');
     expect(log).toContain(`DEPLOYED ${short(good)}`);
   }, 30_000);
 
@@ -289,17 +305,20 @@ describe('push-to-deploy (hooks/)', () => {
     const last = stand.records().at(-1)!;
     expect(last.subject).toBe(subject);
     expect(last.previousCommit).not.toBeNull();
+    // The trial gateway took the traffic while the gateway service was replaced; then it went back.
+    expect(fs.readFileSync(path.join(stand.runtime, 'shared', 'data', 'edge', 'upstream'), 'utf8')).toBe('gateway:8080\n');
+    expect(r.stderr).toContain('remote: traffic -> nebula-gateway-trial:8080');
   }, 30_000);
 
-  it('a push whose health check fails rolls back, and the pusher is told why', async () => {
+  it('a push whose new gateway exits at start never replaces the running one, and the pusher sees why', async () => {
     const runningRelease = stand.current();
-    const broken = await stand.commit('this one never answers /api/health', { BROKEN: 'yes\n' });
+    const broken = await stand.commit('this one crashes at start', { BROKEN: 'yes\n' });
     const r = await stand.push();
 
-    // post-receive cannot fail a push; the output says what happened.
-    expect(r.stderr).toContain(
-      `remote: DEPLOY FAILED: gateway health check did not pass within ${HEALTH_TIMEOUT_S} s; rolled back to ${short(good)}`,
-    );
+    // post-receive cannot fail a push; the output says what happened, with the container's last lines.
+    expect(r.stderr).toContain('remote: the new gateway exited with code 1 at start; its last log lines:');
+    expect(r.stderr).toContain('remote:   | (stand-in) nebula-gateway-trial: Error: something in this release is broken');
+    expect(r.stderr).toContain(`remote: DEPLOY FAILED: the new gateway exited with code 1 at start; rolled back to ${short(good)}`);
     expect(stand.current()).toBe(runningRelease);
     expect(await stand.serverRef('refs/heads/main')).toBe(good);
     expect(await stand.running()).toBe(runningRelease);
@@ -308,16 +327,41 @@ describe('push-to-deploy (hooks/)', () => {
     expect(last).toMatchObject({
       commit: broken,
       result: 'rolled_back',
-      reason: `gateway health check did not pass within ${HEALTH_TIMEOUT_S} s`,
+      reason: 'the new gateway exited with code 1 at start',
       previousCommit: good,
     });
+    expect(JSON.parse(remoteLines(r.stderr).at(-1)!)).toEqual(last);
     // The failed release is gone; its log stays.
     expect(stand.releases()).not.toContain(last.release);
     const log = fs.readFileSync(path.join(stand.runtime, 'history', last.log), 'utf8');
     expect(log).toContain(`rollback: bringing releases/${runningRelease}`);
     expect(log).toContain('DEPLOY FAILED');
-    // The whole previous release was brought back up: build + up in its directory.
-    expect(stand.calls().at(-1)).toBe(`${runningRelease} up -d --build --remove-orphans`);
+    // The broken release never ran `up`: it was tried beside the running one, which was left alone,
+    // and then the previous release was built and brought up again (a no-op for unchanged containers).
+    const calls = stand.calls().filter((line) => line.startsWith(last.release));
+    expect(calls.map((line) => line.split(' ')[1])).toEqual(['build', 'run', 'ps', 'run']);
+    expect(stand.calls().slice(-2)).toEqual([`${runningRelease} build `, `${runningRelease} up -d --wait --wait-timeout ${HEALTH_TIMEOUT_S} --remove-orphans`]);
+  }, 30_000);
+
+  it('a push whose new gateway never gets healthy leaves the running release serving the whole time', async () => {
+    const runningRelease = stand.current();
+    const sick = await stand.commit('this one never passes its health check', { BROKEN: null, NEVER_HEALTHY: 'yes\n' });
+    const served = new Set<string | null>();
+    let pushing = true;
+    const probe = (async () => {
+      while (pushing) {
+        served.add(await stand.running());
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const r = await stand.push();
+    pushing = false;
+    await probe;
+    expect(r.stderr).toContain(`remote: DEPLOY FAILED: the new gateway did not pass its health check within ${HEALTH_TIMEOUT_S} s; rolled back to ${short(good)}`);
+    expect([...served]).toEqual([runningRelease]);
+    expect(stand.records().at(-1)).toMatchObject({ commit: sick, result: 'rolled_back' });
+    good = await stand.commit('healthy again', { NEVER_HEALTHY: null });
+    expect((await stand.push()).stderr).toContain(`remote: DEPLOYED ${short(good)}`);
   }, 30_000);
 
   it('a push to another branch is stored but deploys nothing', async () => {
@@ -453,7 +497,7 @@ describe('a first push that fails', () => {
     const broken = await stand.commit('broken from the start', { ...app, BROKEN: 'yes\n' });
     const r = await stand.push();
     expect(r.stderr).toContain(
-      `remote: DEPLOY FAILED: gateway health check did not pass within ${HEALTH_TIMEOUT_S} s; nothing was running before, so nothing runs now; main was removed`,
+      `remote: DEPLOY FAILED: the gateway exited with code 1 at start; nothing was running before, so nothing runs now; main was removed`,
     );
     expect(await stand.serverRef('refs/heads/main')).toBeNull();
     expect(stand.current()).toBeNull();

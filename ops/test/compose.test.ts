@@ -11,7 +11,7 @@ type Env = Record<string, string | undefined>;
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; secrets?: string[] };
   restart?: string;
   command?: string[];
   environment?: Record<string, string>;
@@ -64,7 +64,7 @@ const secrets = { POSTGRES_PASSWORD: 'pg-secret', MINIO_ROOT_USER: 'nebula-admin
 
 const services = (env: Env = secrets): Record<string, Service> => interpolate(base, env).services;
 // The services of a plain `docker compose up`; the monitoring ones come with `--profile observability`.
-const CORE = ['gateway', 'minio', 'postgres', 'redis', 'worker'];
+const CORE = ['edge', 'gateway', 'minio', 'postgres', 'redis', 'worker'];
 const OBSERVABILITY = ['grafana', 'loki', 'prometheus', 'promtail'];
 const core = (env: Env = secrets): Record<string, Service> => Object.fromEntries(Object.entries(services(env)).filter(([name]) => CORE.includes(name)));
 
@@ -75,7 +75,7 @@ const service = (name: string, env: Env = secrets): Service => {
 };
 
 describe('docker-compose.yml: the server stack', () => {
-  it('runs five services under the fixed project name nebula, and the monitoring ones only under their profile', () => {
+  it('runs six services under the fixed project name nebula, and the monitoring ones only under their profile', () => {
     expect(base.name).toBe('nebula');
     expect(Object.keys(base.services).sort()).toEqual([...CORE, ...OBSERVABILITY].sort());
     const unprofiled = Object.entries(base.services).filter(([, s]) => !s.profiles).map(([name]) => name);
@@ -89,6 +89,7 @@ describe('docker-compose.yml: the server stack', () => {
   it('asks every service whether it is healthy', () => {
     const tests = Object.fromEntries(Object.entries(core()).map(([name, s]) => [name, s.healthcheck?.test]));
     expect(tests).toEqual({
+      edge: ['CMD', 'node', '-e', "require('net').connect(8080, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"],
       gateway: [
         'CMD',
         'node',
@@ -109,17 +110,18 @@ describe('docker-compose.yml: the server stack', () => {
     expect(service('worker').depends_on).toEqual(expected);
   });
 
-  it('publishes the gateway on 127.0.0.1:8080 by default, and no other service at all', () => {
-    expect(service('gateway').ports).toEqual(['127.0.0.1:8080:8080']);
-    for (const name of ['worker', 'minio', 'postgres', 'redis', 'prometheus', 'loki', 'promtail']) {
+  it('publishes the edge in front of the gateway on 127.0.0.1:8080 by default, and no other service at all', () => {
+    expect(service('edge').ports).toEqual(['127.0.0.1:8080:8080']);
+    for (const name of ['gateway', 'worker', 'minio', 'postgres', 'redis', 'prometheus', 'loki', 'promtail']) {
       expect(service(name).ports, name).toBeUndefined();
       expect(service(name).network_mode, name).toBeUndefined();
     }
   });
 
-  it('publishes the gateway on the Tailscale address and port named in .env, still listening on 8080 inside', () => {
-    const gateway = service('gateway', { ...secrets, NEBULA_BIND: '100.101.102.103', NEBULA_PORT: '8443' });
-    expect(gateway.ports).toEqual(['100.101.102.103:8443:8080']);
+  it('publishes the edge on the Tailscale address and port named in .env, the gateway still listening on 8080 inside', () => {
+    const env = { ...secrets, NEBULA_BIND: '100.101.102.103', NEBULA_PORT: '8443' };
+    expect(service('edge', env).ports).toEqual(['100.101.102.103:8443:8080']);
+    const gateway = service('gateway', env);
     expect(gateway.environment?.NEBULA_HOST).toBe('0.0.0.0');
     expect(gateway.environment?.NEBULA_PORT).toBe('8080');
   });
@@ -132,6 +134,12 @@ describe('docker-compose.yml: the server stack', () => {
     // The gateway's mounts: the deploy hook's history and tailscaled's socket folder, read-only (empty ./data folders without them).
     expect(service('gateway').volumes).toEqual(['./data/deploy-history:/var/lib/nebula/deploy-history:ro', './data/tailscale:/var/run/tailscale:ro']);
     expect(service('worker').volumes).toBeUndefined();
+    // The deploy hook names one absolute folder for every release (NEBULA_STATE_DIR), so a deploy
+    // does not change the mounts, and compose does not recreate these services.
+    const hooked = { ...secrets, NEBULA_STATE_DIR: '/home/me/nebula/shared/data' };
+    expect(service('postgres', hooked).volumes).toEqual(['/home/me/nebula/shared/data/postgres_data:/var/lib/postgresql']);
+    expect(service('minio', hooked).volumes).toEqual(['/home/me/nebula/shared/data/minio_storage:/data']);
+    expect(service('redis', hooked).volumes).toEqual(['/home/me/nebula/shared/data/redis_data:/data']);
     // The only named volumes: the monitoring services' own data (see the observability checks).
     expect(Object.keys(base.volumes ?? {}).sort()).toEqual(['grafana_data', 'loki_data', 'prometheus_data', 'promtail_data']);
   });
@@ -214,8 +222,8 @@ describe('docker-compose.yml: the server stack', () => {
   });
 
   it('builds the gateway and the worker from the repository root with their own Dockerfiles', () => {
-    expect(service('gateway').build).toEqual({ context: '.', dockerfile: 'server/Dockerfile' });
-    expect(service('worker').build).toEqual({ context: '.', dockerfile: 'worker/Dockerfile' });
+    expect(service('gateway').build).toEqual({ context: '.', dockerfile: 'server/Dockerfile', secrets: ['extra_ca'] });
+    expect(service('worker').build).toEqual({ context: '.', dockerfile: 'worker/Dockerfile', secrets: ['extra_ca'] });
   });
 });
 
@@ -343,10 +351,11 @@ describe('the Dockerfiles that compose builds', () => {
       expect(text).toContain('ARG NODE_IMAGE=node:24-bookworm-slim\n');
       expect(text.match(/^USER .*$/gm)).toEqual(['USER node']);
       expect(text).toMatch(/^WORKDIR \/app$/m);
-      expect(text).toMatch(/^ENV NODE_ENV=production$/m);
+      // The production condition for every node in the container (CMD, health check, `compose exec`).
+      expect(text).toMatch(/^ENV NODE_ENV=production \\\n {4}NODE_OPTIONS=--conditions=production$/m);
       expect(text).toMatch(/^STOPSIGNAL SIGTERM$/m);
       expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
-      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ["node", "--conditions=production", "${main}"]`]);
+      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ["node", "${main}"]`]);
     });
   }
 
@@ -399,6 +408,8 @@ describe('tailnet access in compose (the guard itself: ops/test/tailnet.test.ts)
     it("puts the gateway in the tailscale container's network, publishing nothing itself", () => {
       expect(gateway.network_mode).toBe('service:tailscale');
       expect(gateway.ports).toBe(RESET);
+      // The edge publishes nothing either: the tailscale container has the port.
+      expect(withEnv.services.edge!.ports).toBe(RESET);
       // The host still reaches it on loopback (deploy health check, CLI), through the tailscale container.
       expect(tailscale.ports).toEqual(['127.0.0.1:8080:8080']);
       expect(tailscale.networks).toEqual({ default: { aliases: ['gateway'] } });

@@ -1,34 +1,53 @@
 import { describe, expect, it } from 'vitest';
 import { deployOutcome, GitOutputLines, remoteText } from './deploy-output';
 
+const record = (fields: Record<string, unknown>): string =>
+  JSON.stringify({ id: 'r', release: 'r', kind: 'push', commit: 'a'.repeat(40), subject: 's', ref: 'refs/heads/main', result: 'success', startedAt: '', finishedAt: '', durationMs: 0, log: 'logs/r.log', previousCommit: null, ...fields });
+
 describe('deployOutcome', () => {
-  it('reads the DEPLOYED line of a good deploy', () => {
-    const lines = ['==> [12:00:00] health', 'healthy after 1 s', 'current -> releases/20260301T120000Z-abc1234', 'DEPLOYED abc1234 "fix: the \\"poster\\" size" as releases/20260301T120000Z-abc1234 in 42 s'];
-    expect(deployOutcome(lines)).toEqual({ result: 'deployed', commit: 'abc1234', subject: 'fix: the \\"poster\\" size', release: '20260301T120000Z-abc1234', seconds: 42 });
+  it('reads the JSON record line of a good deploy, not the prose around it', () => {
+    const lines = [
+      '==> [12:00:00] health',
+      'DEPLOY FAILED: this line is only what a commit subject could look like',
+      'DEPLOYED abc1234 "fix: the \\"poster\\" size" as releases/20260301T120000Z-abc1234 in 42 s',
+      record({ release: '20260301T120000Z-abc1234', commit: 'abc1234'.padEnd(40, '0'), subject: 'fix: the "poster" size', durationMs: 41_600 }),
+    ];
+    expect(deployOutcome(lines)).toEqual({ result: 'deployed', commit: 'abc1234', subject: 'fix: the "poster" size', release: '20260301T120000Z-abc1234', seconds: 42 });
   });
 
-  it('reads the reason of a failed one, whole', () => {
-    expect(deployOutcome(['failed: gateway health check did not pass within 120 s', 'main moved back to 1234567', 'DEPLOY FAILED: gateway health check did not pass within 120 s; rolled back to 1234567'])).toEqual({
+  it('reads the reason of a failed one, and what runs instead', () => {
+    const line = record({ result: 'rolled_back', reason: 'the new gateway exited with code 1 at start', previousCommit: '1234567'.padEnd(40, 'f') });
+    expect(deployOutcome(['failed: the new gateway exited with code 1 at start', line])).toEqual({
       result: 'failed',
-      reason: 'gateway health check did not pass within 120 s; rolled back to 1234567',
+      reason: 'the new gateway exited with code 1 at start; rolled back to 1234567',
     });
+    expect(deployOutcome([record({ result: 'failed', reason: 'docker compose build failed (exit 1)' })])).toEqual({ result: 'failed', reason: 'docker compose build failed (exit 1); nothing runs now' });
   });
 
-  it('takes the last result line when one push deployed twice (two refs, or a log quoted back)', () => {
-    expect(deployOutcome(['DEPLOYED aaaaaaa "one" as releases/a in 1 s', 'DEPLOY FAILED: docker compose build failed (exit 1); rolled back to aaaaaaa'])).toEqual({
+  it('takes the last record line when one push deployed twice (two refs)', () => {
+    expect(deployOutcome([record({}), record({ result: 'rolled_back', reason: 'docker compose build failed (exit 1)', previousCommit: 'a'.repeat(40) })])).toEqual({
       result: 'failed',
       reason: 'docker compose build failed (exit 1); rolled back to aaaaaaa',
     });
   });
 
   it('reads rollbacks and a push that a later one superseded', () => {
-    expect(deployOutcome(['ROLLED BACK to abc1234 "release 6" (releases/20260301T120000Z-abc1234)'])).toEqual({ result: 'rolled_back', commit: 'abc1234', subject: 'release 6', release: '20260301T120000Z-abc1234' });
-    expect(deployOutcome(['ROLLBACK FAILED: docker compose up failed (exit 1); 1234567 (releases/x) runs again'])).toEqual({ result: 'rollback_failed', reason: 'docker compose up failed (exit 1); 1234567 (releases/x) runs again' });
-    expect(deployOutcome(['main now points at ccccccc (pushed after this one); skipping bbbbbbb: that push deploys'])).toEqual({ result: 'superseded', commit: 'bbbbbbb', by: 'ccccccc' });
+    expect(deployOutcome([record({ kind: 'rollback', release: '20260301T120000Z-abc1234', commit: 'abc1234'.padEnd(40, '0'), subject: 'release 6' })])).toEqual({
+      result: 'rolled_back',
+      commit: 'abc1234',
+      subject: 'release 6',
+      release: '20260301T120000Z-abc1234',
+    });
+    expect(deployOutcome([record({ kind: 'rollback', result: 'rolled_back', reason: 'docker compose up failed (exit 1)', previousCommit: '1234567'.padEnd(40, '0') })])).toEqual({
+      result: 'rollback_failed',
+      reason: 'docker compose up failed (exit 1); 1234567 runs again',
+    });
+    expect(deployOutcome([JSON.stringify({ kind: 'push', commit: 'b'.repeat(40), result: 'superseded', supersededBy: 'c'.repeat(40) })])).toEqual({ result: 'superseded', commit: 'bbbbbbb', by: 'ccccccc' });
   });
 
-  it('is null when the hooks said nothing about a deploy', () => {
+  it('is null when the hooks printed no record (other branches, old hooks, a JSON-looking subject)', () => {
     expect(deployOutcome(['stored refs/heads/feature at abc1234 (only refs/heads/main deploys)'])).toBeNull();
+    expect(deployOutcome(['DEPLOYED abc1234 "x" as releases/r in 1 s', '{"not":"a record"}', '{broken'])).toBeNull();
     expect(deployOutcome([])).toBeNull();
   });
 });

@@ -1,9 +1,10 @@
 import { StringDecoder } from 'node:string_decoder';
+import type { DeployRecord } from '@nebula/shared';
 
 /**
- * What the server's hooks print at the end of a deploy (hooks/deploy-lib.sh, run_deploy), read
- * back from the push output. The hook's last word is one of these lines; `git push` itself exits 0
- * either way, so this is the only place the result can be learnt from.
+ * What the server's hooks say at the end of a deploy (hooks/deploy-lib.sh, print_record), read back
+ * from the push output. The hook's last word is one JSON line, the deploy record; `git push` itself
+ * exits 0 either way, so this is the only place the result can be learnt from.
  */
 export type DeployOutcome =
   | { result: 'deployed'; commit: string; subject: string; release: string; seconds: number }
@@ -13,22 +14,46 @@ export type DeployOutcome =
   /** A later push moved main while this one waited for the lock: that push deploys instead. */
   | { result: 'superseded'; commit: string; by: string };
 
-const DEPLOYED = /^DEPLOYED ([0-9a-f]{4,40}) "(.*)" as releases\/(\S+) in (\d+) s$/;
-const DEPLOY_FAILED = /^DEPLOY FAILED: (.+)$/;
-const ROLLED_BACK = /^ROLLED BACK to ([0-9a-f]{4,40}) "(.*)" \(releases\/(\S+)\)$/;
-const ROLLBACK_FAILED = /^ROLLBACK FAILED: (.+)$/;
-const SUPERSEDED = /^main now points at ([0-9a-f]{4,40}) \(pushed after this one\); skipping ([0-9a-f]{4,40})/;
+/** The record line as the hooks print it: a deploy record, or the two lines that have no record (superseded, no lock). */
+type ResultLine = Omit<Partial<DeployRecord>, 'kind' | 'result'> & { kind: DeployRecord['kind']; result: DeployRecord['result'] | 'superseded'; supersededBy?: string };
+
+function resultLine(line: string): ResultLine | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const value = JSON.parse(line) as Partial<ResultLine> | null;
+    if (!value || (value.kind !== 'push' && value.kind !== 'rollback') || typeof value.result !== 'string' || typeof value.commit !== 'string') return null;
+    return value as ResultLine;
+  } catch {
+    return null;
+  }
+}
+
+const short = (sha: string | null | undefined): string => (sha ?? '').slice(0, 7);
+
+/** Why a deploy failed and what runs instead, in one line. */
+function failureReason(record: ResultLine): string {
+  const reason = record.reason ?? 'no reason given';
+  if (record.result === 'rolled_back') {
+    return record.kind === 'push' ? `${reason}; rolled back to ${short(record.previousCommit)}` : `${reason}; ${short(record.previousCommit)} runs again`;
+  }
+  return record.previousCommit ? `${reason}; the previous release did not come back healthy either` : `${reason}; nothing runs now`;
+}
 
 /** The outcome named by the last result line among `lines` (hook output, `remote: ` already removed), or null. */
 export function deployOutcome(lines: readonly string[]): DeployOutcome | null {
   for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
-    let m: RegExpExecArray | null;
-    if ((m = DEPLOYED.exec(line))) return { result: 'deployed', commit: m[1]!, subject: m[2]!, release: m[3]!, seconds: Number(m[4]) };
-    if ((m = DEPLOY_FAILED.exec(line))) return { result: 'failed', reason: m[1]! };
-    if ((m = ROLLED_BACK.exec(line))) return { result: 'rolled_back', commit: m[1]!, subject: m[2]!, release: m[3]! };
-    if ((m = ROLLBACK_FAILED.exec(line))) return { result: 'rollback_failed', reason: m[1]! };
-    if ((m = SUPERSEDED.exec(line))) return { result: 'superseded', commit: m[2]!, by: m[1]! };
+    const record = resultLine(lines[i]!.trim());
+    if (!record) continue;
+    const commit = short(record.commit);
+    if (record.result === 'superseded') return { result: 'superseded', commit, by: short(record.supersededBy) };
+    if (record.result === 'success') {
+      const subject = record.subject ?? '';
+      const release = record.release ?? '';
+      return record.kind === 'push'
+        ? { result: 'deployed', commit, subject, release, seconds: Math.round((record.durationMs ?? 0) / 1000) }
+        : { result: 'rolled_back', commit, subject, release };
+    }
+    return { result: record.kind === 'push' ? 'failed' : 'rollback_failed', reason: failureReason(record) };
   }
   return null;
 }

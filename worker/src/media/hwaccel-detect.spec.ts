@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planHwaccel } from './hwaccel-detect';
+import { deviceToProve, planHwaccel } from './hwaccel-detect';
 
 describe('planHwaccel', () => {
   it('uses software when asked to', () => {
@@ -22,5 +22,21 @@ describe('planHwaccel', () => {
     expect(planHwaccel('vaapi', ['/dev/dri/renderD128', '/dev/dri/renderD129'], '/dev/dri/renderD129').detail).toBe(
       'render node /dev/dri/renderD129 found but not yet proven by a test encode: encoding in software',
     );
+  });
+});
+
+describe('deviceToProve', () => {
+  it('probes nothing when the configured render node does not exist (compose names renderD128 on every host)', () => {
+    const plan = planHwaccel('auto', [], '/dev/dri/renderD128');
+    expect(plan.detail).toBe('render node /dev/dri/renderD128 (NEBULA_HW_DEVICE) does not exist: encoding with libx264 in software');
+    expect(deviceToProve(plan, '/dev/dri/renderD128')).toBeNull();
+  });
+  it('probes nothing when software is asked for', () => {
+    expect(deviceToProve(planHwaccel('software', ['/dev/dri/renderD128']), '/dev/dri/renderD128')).toBeNull();
+  });
+  it('probes the configured node when it exists, else the first one found', () => {
+    const devices = ['/dev/dri/renderD128', '/dev/dri/renderD129'];
+    expect(deviceToProve(planHwaccel('auto', devices, '/dev/dri/renderD129'), '/dev/dri/renderD129')).toBe('/dev/dri/renderD129');
+    expect(deviceToProve(planHwaccel('vaapi', devices), undefined)).toBe('/dev/dri/renderD128');
   });
 });

@@ -19,6 +19,11 @@ export function planHwaccel(requested: HwaccelReport['requested'], devices: stri
   if (requested === 'software') {
     return { requested, devices, selected: 'software', detail: 'hardware acceleration turned off (NEBULA_HWACCEL=software)' };
   }
+  if (configuredDevice && !devices.includes(configuredDevice)) {
+    // docker-compose.yml names renderD128 by default, on hosts with and without a GPU.
+    const found = devices.length ? ` (found: ${devices.join(', ')})` : '';
+    return { requested, devices, selected: 'software', detail: `render node ${configuredDevice} (NEBULA_HW_DEVICE) does not exist${found}: encoding with libx264 in software` };
+  }
   const candidates = configuredDevice ? [configuredDevice] : devices;
   if (candidates.length === 0) {
     return { requested, devices, selected: 'software', detail: 'no GPU render node under /dev/dri: encoding with libx264 in software' };
@@ -29,4 +34,14 @@ export function planHwaccel(requested: HwaccelReport['requested'], devices: stri
     selected: 'software',
     detail: `render node ${candidates[0]} found but not yet proven by a test encode: encoding in software`,
   };
+}
+
+/**
+ * The render node to prove with a test encode, or null when there is nothing to probe: software
+ * asked for, or no such node (a VAAPI or QSV probe without one only prints init errors).
+ */
+export function deviceToProve(plan: HwaccelReport, configuredDevice?: string): string | null {
+  if (plan.requested === 'software') return null;
+  const device = configuredDevice ?? plan.devices[0];
+  return device && plan.devices.includes(device) ? device : null;
 }

@@ -6,7 +6,7 @@ import type { EncoderKind } from '../media/ffmpeg/common';
 import { testEncodeArgs } from '../media/ffmpeg/test-encode';
 import { FfmpegRunner } from '../media/ffmpeg.runner';
 import { readFfmpegVersion } from '../media/ffmpeg-version';
-import { findRenderNodes, planHwaccel } from '../media/hwaccel-detect';
+import { deviceToProve, findRenderNodes, planHwaccel } from '../media/hwaccel-detect';
 
 /**
  * What this worker can do, found once at start: ffmpeg, and which hardware encoder works. A render
@@ -33,8 +33,8 @@ export class CapabilitiesService implements OnModuleInit {
   }
 
   private async proveDevice(plan: HwaccelReport): Promise<HwaccelReport> {
-    const device = this.config.media.hwDevice ?? plan.devices[0];
-    if (plan.requested === 'software' || !device) return plan;
+    const device = deviceToProve(plan, this.config.media.hwDevice);
+    if (!device) return plan;
     const kinds: EncoderKind[] = plan.requested === 'auto' ? ['vaapi', 'qsv'] : [plan.requested];
     const failures: string[] = [];
     for (const kind of kinds) {

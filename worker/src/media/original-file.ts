@@ -27,7 +27,8 @@ export class OriginalFiles {
       await stat(path);
       return { path, release: async () => undefined };
     }
-    const dir = await mkdtemp(join(tmpdir(), 'nebula-original-'));
+    // Named after this worker's pid, like the HLS work folders (see WorkFolders).
+    const dir = await mkdtemp(join(tmpdir(), `nebula-original-${process.pid}-`));
     const path = join(dir, 'original');
     try {
       await pipeline(await this.storage.get(key), createWriteStream(path));

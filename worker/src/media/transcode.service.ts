@@ -174,7 +174,9 @@ export class TranscodeService {
       this.metrics.transcodeDuration.observe({ accel: outcome.path }, (Date.now() - started) / 1000);
       return { accelPath: outcome.path, runId };
     } catch (error) {
-      if (error instanceof FileDeletedError || watch.signal.aborted) {
+      // A delete removes the original first, so a job can fail of it before the watch notices: ask.
+      const deleted = error instanceof FileDeletedError || watch.signal.aborted || !(await this.media.exists(fileId).catch(() => true));
+      if (deleted) {
         // Deleted while it ran: ffmpeg is killed, and what this run published goes too.
         await this.removeOutputs(fileId);
         log('the file was deleted during the transcode: stopped, and its renditions and poster removed');

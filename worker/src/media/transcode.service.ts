@@ -16,6 +16,7 @@ import { planLadder, type Ladder } from './ladder';
 import { MediaRepository, type AttemptStep } from './media.repository';
 import { OriginalFiles, type LocalOriginal } from './original-file';
 import { explainProbeFailure, MediaProbeError, parseProbe, probeArgs, type MediaProbe } from './probe';
+import { workDirPrefix } from './work-folders';
 import { WorkerMetrics } from '../system/worker-metrics';
 import { ProgressReader } from './progress';
 
@@ -39,15 +40,6 @@ export class FileDeletedError extends Error {
 /** The original's bytes are not in storage: no retry brings them back. */
 export class OriginalMissingError extends Error {
   override readonly name = 'OriginalMissingError';
-}
-
-/**
- * Work folders are named after the worker's pid, so a worker starting on the same machine can tell
- * the folders of a dead worker (removed) from those of a live one (left alone).
- */
-export const WORK_DIR_PREFIX = 'nebula-hls-';
-export function workDirPrefix(pid = process.pid): string {
-  return `${WORK_DIR_PREFIX}${pid}-`;
 }
 
 /**
@@ -139,7 +131,7 @@ export class TranscodeService {
     let steps: AttemptStep[] = [];
     try {
       original = await this.openOriginal(job.data);
-      work = await mkdtemp(join(tmpdir(), workDirPrefix()));
+      work = await mkdtemp(join(tmpdir(), workDirPrefix('hls')));
       const probe = await this.probe(original.path, job.data.fileName);
       await watch.check();
       await this.media.saveProbe(fileId, probe);

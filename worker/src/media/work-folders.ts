@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Work folders under the system's temporary folder: `<prefix><pid>-<random>` (see workDirPrefix). */
-const PREFIXES = ['nebula-hls-', 'nebula-original-'];
+const PREFIXES = { hls: 'nebula-hls-', original: 'nebula-original-' } as const;
+
+/**
+ * The start of a work folder's name (for mkdtemp): named after the worker's pid, so a worker
+ * starting on the same machine can tell the folders of a dead worker (removed) from those of a
+ * live one (left alone).
+ */
+export function workDirPrefix(kind: keyof typeof PREFIXES, pid = process.pid): string {
+  return `${PREFIXES[kind]}${pid}-`;
+}
 /** Folders named without a pid (older workers; other tools' temporary folders) only go when this old. */
 const UNOWNED_MAX_AGE_MS = 60 * 60 * 1000;
 
@@ -13,7 +22,7 @@ const UNOWNED_MAX_AGE_MS = 60 * 60 * 1000;
  * or stale (left by a worker that died: SIGKILL, OOM, power cut). Pure, for the tests.
  */
 export function isStaleWorkFolder(name: string, isAlive: (pid: number) => boolean, ageMs: number): boolean {
-  const prefix = PREFIXES.find((p) => name.startsWith(p));
+  const prefix = Object.values(PREFIXES).find((p) => name.startsWith(p));
   if (!prefix) return false;
   const pid = /^(\d+)-/.exec(name.slice(prefix.length))?.[1];
   if (pid) return Number(pid) !== process.pid && !isAlive(Number(pid));
@@ -35,7 +44,7 @@ export class WorkFolders implements OnModuleInit {
   async removeStale(): Promise<string[]> {
     const removed: string[] = [];
     for (const name of await readdir(this.root).catch(() => [])) {
-      if (!PREFIXES.some((p) => name.startsWith(p))) continue;
+      if (!Object.values(PREFIXES).some((p) => name.startsWith(p))) continue;
       const path = join(this.root, name);
       const info = await stat(path).catch(() => null);
       if (!info?.isDirectory() || !isStaleWorkFolder(name, pidAlive, Date.now() - info.mtimeMs)) continue;

@@ -88,7 +88,32 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   handle(req: Request, res: Response): Promise<void> {
-    return this.uploader.run(callerOf(req).user, () => this.tus.handle(req, res));
+    return this.uploader.run(callerOf(req).user, async () => {
+      if (req.method === 'HEAD') {
+        try {
+          await this.finishIfComplete(req);
+        } catch (error) {
+          const refusal = error as Partial<ReturnType<typeof refuse>>;
+          if (typeof refusal?.status_code !== 'number') throw error;
+          res.status(refusal.status_code).type('application/json').send(refusal.body);
+          return;
+        }
+      }
+      await this.tus.handle(req, res);
+    });
+  }
+
+  /**
+   * All the bytes are in but the upload never became a file (the gateway or Postgres died during
+   * its last PATCH): tus would answer HEAD with the full offset, and the client count the upload
+   * done. Finish it first, so what the client is told is true; if that fails, HEAD fails and the
+   * client asks again.
+   */
+  private async finishIfComplete(req: Request): Promise<void> {
+    const id = req.path.split('/').pop() ?? '';
+    if (!isUuid(id) || (await this.entries.findById(id))?.status !== 'uploading') return;
+    const upload = await this.store.getUpload(`${ID_PREFIX}${id}`).catch(() => null);
+    if (upload?.size !== undefined && upload.offset === upload.size) await this.finish(upload, currentTraceId());
   }
 
   /** Creation: validate the metadata and reserve the path, before a single byte is accepted; `owner` is the uploader. */

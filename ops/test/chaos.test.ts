@@ -37,16 +37,19 @@ async function makeClip(path: string, size: string, seconds: number): Promise<vo
 }
 
 /** A tus upload that keeps retrying through restarts; resolves true once the server acknowledged it. */
-function upload(url: string, file: Fixture): Promise<boolean> {
+function upload(url: string, file: Fixture, failures: Map<string, string>): Promise<boolean> {
   return new Promise((resolve) => {
     new tus.Upload(createReadStream(file.path), {
       endpoint: `${url}/api/uploads`,
       uploadSize: statSync(file.path).size,
       // Small chunks: many PATCH requests, so kills land in the middle of uploads.
-      chunkSize: 1024 * 1024,
+      chunkSize: 256 * 1024,
       metadata: { filename: file.name, sha256: file.sha256 },
       retryDelays: [0, 300, 600, 1000, 1000, 2000, 2000, 3000, 3000, 3000, 5000, 5000, 5000, 5000, 5000, 5000],
-      onError: () => resolve(false),
+      onError: (error) => {
+        failures.set(file.name, error.message.split('\n')[0]!);
+        resolve(false);
+      },
       onSuccess: () => resolve(true),
     }).start();
   });
@@ -75,7 +78,7 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
       await makeClip(path, size, seconds);
       files.push({ name, path, sha256: sha256(path), video: true });
     }
-    for (const [name, mib] of [['notes.bin', 2], ['photos.bin', 5], ['backup.bin', 9], ['disk.bin', 14]] as const) {
+    for (const [name, mib] of [['notes.bin', 4], ['photos.bin', 8], ['backup.bin', 16], ['disk.bin', 24]] as const) {
       const path = join(fixtures.path, name);
       files.push({ name, path, sha256: await makeRandomFile(path, mib * 1024 * 1024), video: false });
     }
@@ -103,7 +106,8 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
 
     const chaos = (async () => {
       for (const victim of order) {
-        await sleep(500 + Math.random() * 3000);
+        // Soon after the start, so the first kills land while files are still uploading.
+        await sleep(300 + Math.random() * 2500);
         const stack = stackFile(data.path);
         const pid = { gateway: stack.gateway, worker: stack.worker, redis: stack.redis.pid, postgres: postmasterPid(data.path) }[victim];
         if (!pid) throw new Error(`no pid for the ${victim} in stack.json`);
@@ -117,12 +121,13 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
 
     // Three uploads at a time, as `nebula upload` does.
     const acknowledged = new Map<string, boolean>();
+    const failures = new Map<string, string>();
     const queue = [...files];
     await Promise.all(
       Array.from({ length: 3 }, async () => {
         for (let file = queue.shift(); file; file = queue.shift()) {
           uploading++;
-          acknowledged.set(file.name, await upload(url, file));
+          acknowledged.set(file.name, await upload(url, file, failures));
           uploading--;
         }
       }),
@@ -165,6 +170,6 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
     console.log(summary);
     expect(kills).toBe(KILLS.length);
     // The uploads retry through every kill; one given up would be a lost upload.
-    expect(checked.map((f) => f.name)).toEqual(files.map((f) => f.name));
+    expect(Object.fromEntries(failures), 'uploads the client gave up').toEqual({});
   }, 600_000);
 });

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, MediaDetails } from '@nebula/shared';
-import { freePort } from '../embedded/processes';
+import { freePort, isAlive } from '../embedded/processes';
 import { isHealthy, npmStart, postmasterPid, stackFile, stopStack, waitForOutput, type NpmStart } from '../test-support/npm-start';
 import { makeRandomFile, tempDir } from '../test-support/services';
 
@@ -108,9 +108,15 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
       for (const victim of order) {
         // Soon after the start, so the first kills land while files are still uploading.
         await sleep(300 + Math.random() * 2500);
-        const stack = stackFile(data.path);
-        const pid = { gateway: stack.gateway, worker: stack.worker, redis: stack.redis.pid, postgres: postmasterPid(data.path) }[victim];
-        if (!pid) throw new Error(`no pid for the ${victim} in stack.json`);
+        // A service may be between two restarts (it crashed again at start, e.g. with Postgres
+        // down): wait until it runs, then kill it.
+        const pidOf = () => {
+          const stack = stackFile(data.path);
+          const pid = { gateway: stack.gateway, worker: stack.worker, redis: stack.redis.pid, postgres: postmasterPid(data.path) }[victim];
+          return pid && isAlive(pid) ? pid : 0;
+        };
+        await expect.poll(pidOf, { timeout: 90_000, interval: 200, message: `the ${victim} never ran again` }).toBeGreaterThan(0);
+        const pid = pidOf();
         const from = running!.output().length;
         process.kill(pid, 'SIGKILL');
         kills++;

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { arch, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { run } from './processes';
+import { isAlive, run } from './processes';
 
 export interface PostgresServerOptions {
   dataDir: string;
@@ -85,6 +85,13 @@ export class PostgresServer {
       () => true,
       () => false,
     );
+  }
+
+  /** The running postmaster's pid, from its lock file; undefined when there is none or it is dead. */
+  async postmasterPid(): Promise<number | undefined> {
+    const text = await readFile(join(this.options.dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+    const pid = Number(text.split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
   }
 
   async ensureDatabase(name: string): Promise<void> {

@@ -15,6 +15,9 @@ export interface RedisServerOptions {
 /** Debian's redis-server, on 127.0.0.1 only, in its own process group so a terminal's Ctrl-C reaches only the supervisor. */
 export class RedisServer {
   pid?: number;
+  /** Called when the server exits after a successful start, unless stop() asked it to. */
+  onExit?: (reason: string) => void;
+  private stopping = false;
 
   constructor(readonly options: RedisServerOptions) {}
 
@@ -33,7 +36,12 @@ export class RedisServer {
     );
     this.pid = child.pid;
     let exited: string | undefined;
-    child.on('exit', (code, signal) => (exited = signal ?? `exit ${code}`));
+    this.stopping = false;
+    let started = false;
+    child.on('exit', (code, signal) => {
+      exited = signal ?? `exit ${code}`;
+      if (started && !this.stopping) this.onExit?.(exited);
+    });
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (e: NodeJS.ErrnoException) =>
@@ -47,10 +55,12 @@ export class RedisServer {
       if (exited) throw new Error(`redis-server stopped at start (${exited}); its log is ${logFile}`);
       return (await this.command('PING')) === '+PONG';
     }, 15_000, 20);
+    started = true;
   }
 
   /** A SIGTERM makes redis flush its append-only file and exit cleanly. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (!this.pid || !isAlive(this.pid)) return;
     process.kill(this.pid, 'SIGTERM');
     if (!(await waitForExit(this.pid, 10_000))) process.kill(this.pid, 'SIGKILL');

@@ -5,10 +5,11 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig, redactUrl, type Config } from '@nebula/shared';
-import { describeStartupError } from '@nebula/shared/runtime';
+import { describeStartupError, PreflightError } from '@nebula/shared/runtime';
 import { PostgresServer } from './postgres-server';
 import { assertPortFree, commandLine, freePort, isAlive, run, waitFor, waitForExit } from './processes';
 import { RedisServer } from './redis-server';
+import { Restarts } from './restarts';
 import { buildWeb, webBuildIsStale } from './web-build';
 
 export interface StackFile {
@@ -18,6 +19,8 @@ export interface StackFile {
   redis: { port: number; pid?: number };
   gateway?: number;
   worker?: number;
+  /** The Prometheus listeners of the gateway and the worker. */
+  metrics?: { gateway: number; worker: number };
 }
 
 interface Secrets {
@@ -25,16 +28,24 @@ interface Secrets {
 }
 
 const DATABASE = 'nebula';
+/** How often the supervisor checks that Postgres (not its child: pg_ctl daemonises it) still runs. */
+const POSTGRES_WATCH_MS = 1000;
 
 /**
  * `npm start`: the whole Nebula on one machine without Docker. Starts Postgres and Redis on free
  * loopback ports, then the gateway and the worker, waits until /api/health is green, and on
  * Ctrl-C / SIGTERM stops them in order: gateway and worker first, then Redis, then Postgres.
+ * Meanwhile it supervises: a service that crashes (kill -9, OOM) is restarted with backoff (see
+ * Restarts), on the same port, and the others carry on: they reconnect by themselves.
  */
 export class Supervisor {
   private postgres?: PostgresServer;
   private redis?: RedisServer;
   private readonly children = new Map<string, ChildProcess>();
+  /** One per supervised service: gateway, worker, redis, postgres. */
+  private readonly restarts = new Map<string, Restarts>();
+  private postgresWatch?: NodeJS.Timeout;
+  private metricsPorts?: { gateway: number; worker: number };
   private stopping?: Promise<void>;
 
   constructor(
@@ -66,11 +77,14 @@ export class Supervisor {
     await this.writeStack();
     await this.postgres.ensureDatabase(DATABASE);
     say(`postgres  127.0.0.1:${this.postgres.options.port}  (data: ${this.postgres.options.dataDir})`);
+    this.superviseStores();
 
     this.redis = new RedisServer({ dir: join(dataDir, 'redis_data'), port: await freePort(), appendOnly: true, logFile: join(this.runDir, 'redis.log') });
+    this.redis.onExit = (reason) => this.restarts.get('redis')!.crashed(reason);
     await this.redis.start();
     await this.writeStack();
     say(`redis     127.0.0.1:${this.redis.options.port}  (data: ${this.redis.options.dir}, append-only)`);
+    this.metricsPorts = await this.chooseMetricsPorts();
 
     // Object storage as configured: fs under the data folder by default, or NEBULA_STORAGE_DRIVER=s3
     // with the S3_* variables (a NAS's MinIO, RGW, any S3 service), which the children inherit.
@@ -91,21 +105,61 @@ export class Supervisor {
       REDIS_URL: this.redis.url,
       NEBULA_WORKER_HEARTBEAT_FILE: join(this.runDir, 'worker-heartbeat'),
     };
-    // Each process has its own metrics listener: the gateway on NEBULA_METRICS_PORT, the worker on the next port.
-    const metrics = this.config.metrics;
-    const workerMetricsPort = metrics.port === 0 ? 0 : metrics.port + 1;
-    this.spawnService('gateway', 'server/dist/main.js', env);
-    this.spawnService('worker', 'worker/dist/main.js', { ...env, NEBULA_METRICS_PORT: String(workerMetricsPort) });
+    // Each process has its own metrics listener (chooseMetricsPorts).
+    const ports = this.metricsPorts;
+    this.superviseService('gateway', 'server/dist/main.js', { ...env, NEBULA_METRICS_PORT: String(ports.gateway) });
+    this.superviseService('worker', 'worker/dist/main.js', { ...env, NEBULA_METRICS_PORT: String(ports.worker) });
     await this.writeStack();
 
     await this.waitUntilHealthy();
     say(`Nebula is up: ${this.url}  (Ctrl-C stops everything)`);
-    if (metrics.port !== 0) say(`Prometheus metrics: http://${metrics.host}:${metrics.port}/metrics (gateway), port ${workerMetricsPort} (worker)`);
+    const host = this.config.metrics.host.includes(':') ? `[${this.config.metrics.host}]` : this.config.metrics.host;
+    say(`Prometheus metrics: http://${host}:${ports.gateway}/metrics (gateway), http://${host}:${ports.worker}/metrics (worker)`);
+  }
+
+  /**
+   * The gateway's and the worker's metrics ports. NEBULA_METRICS_PORT set: that port and the next,
+   * which must be free. Unset (9464 and 9465) or 0: those two if free, else any free ones, so a
+   * second `npm start` on another NEBULA_PORT just works; the ports are printed either way.
+   */
+  private async chooseMetricsPorts(): Promise<{ gateway: number; worker: number }> {
+    const { host, port } = this.config.metrics;
+    const explicit = !!process.env.NEBULA_METRICS_PORT && port !== 0;
+    const preferred = port === 0 ? undefined : { gateway: port, worker: port + 1 };
+    if (preferred && (await isFree(preferred.gateway, host)) && (await isFree(preferred.worker, host))) return preferred;
+    if (explicit) {
+      const taken = (await isFree(port, host)) ? port + 1 : port;
+      throw new PreflightError(`the metrics port ${taken} on ${host} is already in use (NEBULA_METRICS_PORT=${port} gives the gateway ${port} and the worker ${port + 1}; set another, or 0 for any free ones)`);
+    }
+    if (preferred) say(`metrics ports ${preferred.gateway} and ${preferred.worker} are taken (another Nebula?): using free ones instead`);
+    const gateway = await freePort();
+    let worker = await freePort();
+    while (worker === gateway) worker = await freePort();
+    return { gateway, worker };
+  }
+
+  /** Postgres and Redis are restarted when they die (Redis reports its exit; Postgres is polled). */
+  private superviseStores(): void {
+    this.restarts.set('postgres', new Restarts('postgres', () => this.postgres!.start(), say));
+    this.restarts.set('redis', new Restarts('redis', async () => {
+      await this.redis!.start();
+      await this.writeStack();
+    }, say));
+    this.postgresWatch = setInterval(() => {
+      const restarts = this.restarts.get('postgres')!;
+      if (this.stopping || restarts.restarting) return;
+      void this.postgres!.postmasterPid().then((pid) => {
+        if (!pid && !this.stopping && !restarts.restarting) restarts.crashed('its postmaster is gone');
+      });
+    }, POSTGRES_WATCH_MS);
+    this.postgresWatch.unref();
   }
 
   /** Stops everything this supervisor started, in dependency order. Safe to call more than once. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      clearInterval(this.postgresWatch);
+      for (const restarts of this.restarts.values()) restarts.cancel();
       await Promise.all([...this.children.entries()].map(([name, child]) => stopChild(name, child, (this.config.worker.shutdownGraceSeconds + 5) * 1000)));
       await this.redis?.stop();
       await this.postgres?.stop().catch((error: Error) => say(`postgres did not stop cleanly: ${error.message}`));
@@ -114,7 +168,17 @@ export class Supervisor {
     return this.stopping;
   }
 
-  private spawnService(name: string, entry: string, env: NodeJS.ProcessEnv): void {
+  /** Starts a Node service and restarts it whenever it dies while the stack is not stopping. */
+  private superviseService(name: string, entry: string, env: NodeJS.ProcessEnv): void {
+    const restarts = new Restarts(name, async () => {
+      this.spawnService(name, entry, env, restarts);
+      await this.writeStack();
+    }, say);
+    this.restarts.set(name, restarts);
+    this.spawnService(name, entry, env, restarts);
+  }
+
+  private spawnService(name: string, entry: string, env: NodeJS.ProcessEnv, restarts: Restarts): void {
     // Own process group: a Ctrl-C in the terminal reaches only the supervisor, which stops the
     // services in order. The IPC channel lets each service notice if the supervisor dies.
     const child = spawn(process.execPath, ['--conditions=production', '--enable-source-maps', entry], {
@@ -127,10 +191,11 @@ export class Supervisor {
       createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${readableLogLine(line)}\n`));
     }
     child.on('exit', (code, signal) => {
-      this.children.delete(name);
+      if (this.children.get(name) === child) this.children.delete(name);
+      // What it ran (ffmpeg under the worker) is in its process group: nothing of it may outlive it.
+      killGroup(child.pid);
       if (this.stopping) return;
-      say(`the ${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping Nebula`);
-      void this.stop().then(() => process.exit(1));
+      restarts.crashed(signal ?? `exit ${code}`);
     });
     this.children.set(name, child);
   }
@@ -168,6 +233,7 @@ export class Supervisor {
       redis: { port: this.redis?.options.port ?? 0, pid: this.redis?.pid },
       gateway: this.children.get('gateway')?.pid,
       worker: this.children.get('worker')?.pid,
+      metrics: this.metricsPorts,
     };
     await writeFile(join(this.runDir, 'stack.json'), JSON.stringify(stack, null, 2));
   }
@@ -206,6 +272,23 @@ async function stopChild(name: string, child: ChildProcess, timeoutMs: number): 
   }, timeoutMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** SIGKILL to a dead service's process group (it was spawned detached, so the group is its pid). */
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Nothing left in it.
+  }
+}
+
+async function isFree(port: number, host: string): Promise<boolean> {
+  return assertPortFree(port, host).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

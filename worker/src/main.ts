@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, exitWithSupervisor, PinoNestLogger, runMain } from '@nebula/shared/runtime';
+import { FfmpegRunner } from './media/ffmpeg.runner';
 import { WorkerModule } from './worker.module';
 
 void runMain('nebula worker', async () => {
@@ -21,6 +22,8 @@ void runMain('nebula worker', async () => {
     // check hands it to the next worker, which starts it again (jobs are idempotent).
     setTimeout(() => {
       logger.warn(`still busy after ${grace} s: exiting; the job will be picked up again`);
+      // Its ffmpeg goes with it (setpriv's parent-death signal would kill it too; this also works without).
+      app.get(FfmpegRunner).killAll();
       process.exit(1);
     }, grace * 1000).unref();
     void app.close().then(() => process.exit(0));

@@ -10,6 +10,7 @@ import { MediaWorker } from './media/media-worker';
 import { MediaRepository } from './media/media.repository';
 import { OriginalFiles } from './media/original-file';
 import { OBJECT_STORAGE, TranscodeService } from './media/transcode.service';
+import { WorkFolders } from './media/work-folders';
 import { CapabilitiesService } from './system/capabilities.service';
 import { HeartbeatService } from './system/heartbeat.service';
 import { PingProcessor } from './system/ping.processor';
@@ -35,6 +36,7 @@ export class WorkerModule {
           useFactory: (metrics: WorkerMetrics) =>
             countFailures(createObjectStorage(config.storage), (operation) => metrics.storageErrors.inc({ operation }), (e) => e instanceof ObjectNotFoundError),
         },
+        { provide: WorkFolders, useFactory: () => new WorkFolders() },
         { provide: OriginalFiles, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new OriginalFiles(config, storage) },
         FfmpegRunner,
         CapabilitiesService,

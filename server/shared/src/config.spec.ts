@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       storage: { driver: 'fs', root: '/srv/nebula/data/objects' },
       media: { hwaccel: 'auto', hwDevice: undefined, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' },
       worker: { concurrency: 1, shutdownGraceSeconds: 30, heartbeatFile: '/tmp/nebula-worker-heartbeat', lockSeconds: 30 },
+      mediaRecheckSeconds: 60,
       logLevel: 'info',
       migrateOnStart: true,
       uploadExpiryHours: 24,

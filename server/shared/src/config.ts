@@ -122,6 +122,7 @@ const envObject = z.object({
     NEBULA_WORKER_CONCURRENCY: positiveInt(1),
     NEBULA_WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt(30),
     NEBULA_JOB_LOCK_SECONDS: positiveInt(30),
+    NEBULA_MEDIA_RECHECK_SECONDS: positiveInt(60),
     NEBULA_WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/nebula-worker-heartbeat'),
     NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
     NEBULA_MIGRATE_ON_START: flag(true),
@@ -175,6 +176,11 @@ export interface Config {
    * cut) leaves its job to be picked up again about this long after.
    */
   worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string; lockSeconds: number };
+  /**
+   * How often the gateway re-checks videos that are `queued` or `processing` without a job in the
+   * queue (Redis was down at upload, lost its data, or a job failed unrecorded): see MediaReconciler.
+   */
+  mediaRecheckSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   migrateOnStart: boolean;
   /** Unfinished uploads older than this are removed, bytes and all. */
@@ -254,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       heartbeatFile: e.NEBULA_WORKER_HEARTBEAT_FILE,
       lockSeconds: e.NEBULA_JOB_LOCK_SECONDS,
     },
+    mediaRecheckSeconds: e.NEBULA_MEDIA_RECHECK_SECONDS,
     logLevel: e.NEBULA_LOG_LEVEL,
     migrateOnStart: e.NEBULA_MIGRATE_ON_START,
     uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import type { Config, NebulaEvent } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
@@ -13,9 +13,11 @@ type Listener = (event: NebulaEvent) => void;
  * Last-Event-ID reads the backlog from the table, so a reconnect loses nothing.
  */
 @Injectable()
-export class EventFeed implements OnApplicationShutdown {
+export class EventFeed implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('events');
   private readonly listeners = new Set<Listener>();
+  /** How to end each open event stream (an HTTP response that never ends by itself). */
+  private readonly streams = new Set<() => void>();
   private client?: pg.Client;
   private connecting?: Promise<void>;
   private lastId = '0';
@@ -32,6 +34,20 @@ export class EventFeed implements OnApplicationShutdown {
     await this.connect();
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Registers an open event stream, to be ended when the gateway shuts down: the HTTP server
+   * waits for every open response before it closes, and an event stream never ends by itself.
+   * Returns the function that unregisters it.
+   */
+  holdOpen(end: () => void): () => void {
+    if (this.closed) {
+      end();
+      return () => undefined;
+    }
+    this.streams.add(end);
+    return () => this.streams.delete(end);
   }
 
   private connect(): Promise<void> {
@@ -71,6 +87,13 @@ export class EventFeed implements OnApplicationShutdown {
         for (const listener of this.listeners) listener(event);
       }
     }).catch((error: Error) => this.logger.error(`reading new events failed: ${error.message}`));
+  }
+
+  /** Before the HTTP server closes: end every event stream now; clients reconnect with Last-Event-ID. */
+  beforeApplicationShutdown(): void {
+    this.closed = true;
+    for (const end of this.streams) end();
+    this.streams.clear();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -69,9 +69,11 @@ export class EventsController {
     buffered.forEach(send);
     live = true;
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const release = this.feed.holdOpen(() => res.end());
     req.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      release();
     });
   }
 

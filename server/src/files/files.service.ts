@@ -146,11 +146,14 @@ export class FilesService {
       throw new ConflictException({ code: 'folder_not_empty', message: `${path} is not empty; delete it with recursive=true` });
     }
     const files = entry.kind === 'file' ? [entry] : await this.entries.filesWithin(entry.id);
-    for (const file of files) await this.deleteBytes(file);
+    // The rows go first: a worker transcoding one of these files sees it gone and publishes nothing
+    // more (bytes deleted first left a window for one last segment), and a failure below leaves
+    // unreferenced bytes, never a listed file whose bytes are gone.
     await this.entries.transaction(async (tx) => {
       await this.entries.delete(entry.id, tx);
       await this.events.append({ type: 'file.deleted', subject: `${entry.kind}:${entry.id}`, data: { path, files: files.length }, traceId: options.traceId }, tx);
     });
+    for (const file of files) await this.deleteBytes(file);
   }
 
   /** The original, its upload leftovers (tus records and parts), renditions and poster. */

@@ -135,6 +135,16 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
 
   handle(req: Request, res: Response): Promise<void> {
     return this.uploader.run(callerOf(req).user, async () => {
+      if (req.method === 'HEAD') {
+        try {
+          await this.finishIfComplete(req);
+        } catch (error) {
+          const refusal = error as Partial<ReturnType<typeof refuse>>;
+          if (typeof refusal?.status_code !== 'number') throw error;
+          res.status(refusal.status_code).type('application/json').send(refusal.body);
+          return;
+        }
+      }
       if (await this.answerFinished(req, res)) return;
       if (await this.refuseForeignTermination(req, res)) return;
       const response = await this.tus.handleWeb(new NodeRequest({ req, res }) as unknown as globalThis.Request);
@@ -225,6 +235,22 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     res.setHeader('Tus-Resumable', '1.0.0');
     res.status(403).json(errorBody(403, 'not_your_upload', `${entry.name} is being uploaded by ${entry.owner}; only they can give it up (or it expires unfinished)`));
     return true;
+  }
+
+  /**
+   * All the bytes are in but the upload never became a file (the gateway or Postgres died during
+   * its last PATCH): tus would answer HEAD with the full offset, and the client count the upload
+   * done. Finish it first, so what the client is told is true; if that fails, HEAD fails and the
+   * client asks again.
+   */
+  private async finishIfComplete(req: Request): Promise<void> {
+    const id = uploadIdOf(req);
+    if (!id || (await this.entries.findById(id))?.status !== 'uploading') return;
+    const upload = await this.store.getUpload(`${ID_PREFIX}${id}`).catch(() => null);
+    if (upload?.size === undefined || upload.offset !== upload.size) return;
+    await this.finish(upload, currentTraceId());
+    // tus' POST_FINISH, which forgets its record, does not come for an upload finished here.
+    await this.records.forget(upload.id);
   }
 
   /** Creation: validate the metadata and reserve the path, before a single byte is accepted; `owner` is the uploader. */

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import ffmpeg from 'fluent-ffmpeg';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Config } from '@nebula/shared';
 import { currentTrace, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
-
-const run = promisify(execFile);
 
 export class FfmpegError extends Error {
   constructor(message: string) {
@@ -15,67 +13,125 @@ export class FfmpegError extends Error {
   }
 }
 
+/** ffprobe reads headers only; a minute means it hangs on a broken file or a stuck mount. */
+const FFPROBE_TIMEOUT_MS = 60_000;
+
+/**
+ * util-linux's setpriv sets the kernel's parent-death signal (prctl PR_SET_PDEATHSIG), then execs
+ * the program: when the worker dies, even by SIGKILL, the kernel kills its ffmpeg at once. Node
+ * cannot set it on a child itself, and ffmpeg does not notice on its own: it ignores SIGPIPE and
+ * write errors on `-progress pipe:1`, and with `-nostdin` (which it needs, lest it read keys from
+ * a terminal) a closed stdin tells it nothing either. Without setpriv (macOS), only the worker's own
+ * shutdown (killAll) and the supervisor's kill of the worker's process group stop it.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+/** What setpriv exits with when it cannot exec the program (as a shell does: "command not found"). */
+const EXEC_FAILED = 127;
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderrTail: string[];
+}
+
 /**
  * The one place ffmpeg and ffprobe run. Argument lists come whole from the pure builders
- * (ffmpeg/); fluent-ffmpeg runs them. A list is split at its last `-i` into input options,
- * input, output options and output, which fluent-ffmpeg puts back in the same order; each part is
- * passed as separate arguments, so fluent-ffmpeg never splits a value at its spaces
- * (-var_stream_map has them).
+ * (ffmpeg/) and are passed to the program exactly as built: no shell, no re-splitting.
+ * fluent-ffmpeg ran them before; it is archived upstream and cannot run a program under setpriv.
+ * Every running child is tracked, so a worker that stops kills its encodes rather than orphaning them.
  */
 @Injectable()
 export class FfmpegRunner {
   private readonly logger = new Logger('ffmpeg');
+  private readonly running = new Set<ChildProcess>();
 
   constructor(@Inject(CONFIG) private readonly config: Config) {}
 
-  /** Runs ffmpeg; `onStdout` receives what `-progress pipe:1` writes. Rejects with ffmpeg's error text. */
-  ffmpeg(args: readonly string[], options: { onStdout?: (chunk: string) => void; signal?: AbortSignal } = {}): Promise<void> {
-    const i = args.lastIndexOf('-i');
-    if (i < 0 || i + 2 >= args.length) return Promise.reject(new FfmpegError(`not an ffmpeg command with one input and one output: ${args.join(' ')}`));
-    const command = ffmpeg().setFfmpegPath(this.config.media.ffmpegPath).input(args[i + 1]!);
-    addOptions(args.slice(0, i), (...o) => command.inputOptions(...o));
-    addOptions(args.slice(i + 2, -1), (...o) => command.outputOptions(...o));
-    command.output(args.at(-1)!);
-    // fluent-ffmpeg's events come from the child's streams; enter the caller's trace again for them.
+  /** Runs ffmpeg; `onStdout` receives what `-progress pipe:1` writes; `signal` kills it. Rejects with ffmpeg's error text. */
+  async ffmpeg(args: readonly string[], options: { onStdout?: (chunk: string) => void; signal?: AbortSignal } = {}): Promise<void> {
+    const path = this.config.media.ffmpegPath;
     const trace = currentTrace();
     const log = (write: () => void) => (trace ? runWithTrace(trace, write) : write());
-    return new Promise((resolve, reject) => {
-      command.on('stderr', (line: string) => {
-        if (line.trim()) log(() => this.logger.warn(`ffmpeg: ${line.trim()}`));
-      });
-      command.on('start', (commandLine: string) => {
-        log(() => this.logger.log(`ffmpeg started: ${commandLine}`));
-        const proc = (command as unknown as { ffmpegProc?: import('node:child_process').ChildProcess }).ffmpegProc;
-        proc?.stdout?.setEncoding('utf8');
-        proc?.stdout?.on('data', (chunk: string) => options.onStdout?.(chunk));
-      });
-      command.on('error', (error: Error, _stdout: string | null, stderr: string | null) => reject(new FfmpegError(explain(error, stderr ?? ''))));
-      command.on('end', () => resolve());
-      options.signal?.addEventListener('abort', () => command.kill('SIGKILL'), { once: true });
-      command.run();
+    log(() => this.logger.log(`ffmpeg started: ${[path, ...args].join(' ')}`));
+    const outcome = await this.run(path, args, {
+      onStdout: options.onStdout,
+      onStderrLine: (line) => log(() => this.logger.warn(`ffmpeg: ${line}`)),
+      signal: options.signal,
     });
+    if (outcome.code === 0) return;
+    throw new FfmpegError(explain('ffmpeg', path, 'NEBULA_FFMPEG_PATH', outcome));
   }
 
   /** Runs ffprobe and returns its stdout (JSON with probeArgs); rejects with stderr as the message. */
   async ffprobe(args: readonly string[]): Promise<string> {
-    try {
-      const { stdout } = await run(this.config.media.ffprobePath, [...args], { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
-      return stdout;
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException & { stderr?: string };
-      if (e.code === 'ENOENT') throw new FfmpegError(`ffprobe not found at "${this.config.media.ffprobePath}" (install ffmpeg, or set NEBULA_FFPROBE_PATH)`);
-      throw new FfmpegError(e.stderr?.trim() || e.message);
-    }
+    const path = this.config.media.ffprobePath;
+    const outcome = await this.run(path, args, { keepStdout: true, timeoutMs: FFPROBE_TIMEOUT_MS });
+    if (outcome.code === 0) return outcome.stdout;
+    throw new FfmpegError(explain('ffprobe', path, 'NEBULA_FFPROBE_PATH', outcome));
+  }
+
+  /** How many ffmpeg/ffprobe processes run now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** SIGKILL to every ffmpeg and ffprobe this worker runs: the last thing a worker does before it exits. */
+  killAll(): void {
+    for (const child of this.running) child.kill('SIGKILL');
+  }
+
+  private run(
+    program: string,
+    args: readonly string[],
+    options: { onStdout?: (chunk: string) => void; onStderrLine?: (line: string) => void; keepStdout?: boolean; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) return reject(options.signal.reason);
+      const [command, commandArgs] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', program, ...args]] : [program, [...args]];
+      // Not detached: ffmpeg stays in the worker's process group, which `npm start` kills whole
+      // when the worker dies (a second line of defence where setpriv is missing).
+      const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+      this.running.add(child);
+      let stdout = '';
+      const stderrTail: string[] = [];
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        if (options.keepStdout) stdout += chunk;
+        options.onStdout?.(chunk);
+      });
+      createInterface({ input: child.stderr }).on('line', (raw) => {
+        const line = raw.trim();
+        if (!line) return;
+        stderrTail.push(line);
+        if (stderrTail.length > 20) stderrTail.shift();
+        options.onStderrLine?.(line);
+      });
+      const kill = () => child.kill('SIGKILL');
+      options.signal?.addEventListener('abort', kill, { once: true });
+      const timer = options.timeoutMs ? setTimeout(kill, options.timeoutMs) : undefined;
+      const done = () => {
+        this.running.delete(child);
+        options.signal?.removeEventListener('abort', kill);
+        clearTimeout(timer);
+      };
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        done();
+        if (error.code === 'ENOENT') resolve({ code: EXEC_FAILED, signal: null, stdout: '', stderrTail: [`${program}: not found`] });
+        else reject(error);
+      });
+      child.once('close', (code, signal) => {
+        done();
+        if (options.signal?.aborted) return reject(options.signal.reason);
+        resolve({ code, signal, stdout, stderrTail });
+      });
+    });
   }
 }
 
-/** Two or more arguments switch fluent-ffmpeg's "split at the space" off; the builders never emit a lone option. */
-function addOptions(options: string[], add: (...options: string[]) => unknown): void {
-  if (options.length > 0) add(...options);
-}
-
-function explain(error: Error, stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  if (lines.length > 0) return lines.slice(-3).join(' / ');
-  return error.message;
+function explain(name: string, path: string, variable: string, outcome: Outcome): string {
+  if (outcome.code === EXEC_FAILED && outcome.stderrTail.some((l) => /not found|failed to execute/.test(l))) {
+    return `${name} not found at "${path}" (install ffmpeg, or set ${variable})`;
+  }
+  if (outcome.stderrTail.length > 0) return outcome.stderrTail.slice(-3).join(' / ');
+  return outcome.signal ? `${name} was killed (${outcome.signal})` : `${name} exited with code ${outcome.code}`;
 }

@@ -50,6 +50,7 @@ export class HlsPublisher {
   private readonly uploaded = new Set<string>();
   private readonly published = new Map<string, string>();
   private masterPublished = false;
+  private closed = false;
   private syncing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -73,7 +74,17 @@ export class HlsPublisher {
     return this.syncing;
   }
 
+  /**
+   * Publishes nothing more, and resolves once the pass in flight (if any) has stopped: after this,
+   * whatever this publisher put is in storage and nothing else will be, so it can be removed.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.syncing.catch(() => undefined);
+  }
+
   private async pass(): Promise<void> {
+    if (this.closed) return;
     const playlists = (await listFiles(this.localDir)).filter((f) => f.endsWith('.m3u8') && f !== this.masterName);
     const ready = new Set<string>();
     for (const playlist of playlists) {
@@ -83,6 +94,7 @@ export class HlsPublisher {
       const refs = playlistReferences(text).map((ref) => posix.normalize(posix.join(dir, ref)));
       const segments = refs.filter((r) => !r.endsWith('.m3u8'));
       for (const file of segments) await this.uploadOnce(file);
+      if (this.closed) return;
       const shown = this.complete.variant?.(text) ?? text;
       if (this.published.get(playlist) !== shown) {
         await this.storage.put(`${this.runPrefix}${playlist}`, Readable.from([Buffer.from(shown)]));
@@ -90,7 +102,7 @@ export class HlsPublisher {
       }
       if (segments.some((s) => !s.includes('init'))) ready.add(playlist);
     }
-    if (this.masterPublished) return;
+    if (this.masterPublished || this.closed) return;
     const master = await readFile(join(this.localDir, this.masterName), 'utf8').catch(() => null);
     if (!master) return;
     const variants = playlistReferences(master).filter((r) => r.endsWith('.m3u8'));
@@ -101,7 +113,7 @@ export class HlsPublisher {
   }
 
   private async uploadOnce(file: string): Promise<void> {
-    if (this.uploaded.has(file)) return;
+    if (this.uploaded.has(file) || this.closed) return;
     const path = join(this.localDir, file);
     if (!(await stat(path).catch(() => null))) return;
     await this.storage.put(`${this.runPrefix}${file}`, createReadStream(path));

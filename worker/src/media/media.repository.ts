@@ -32,12 +32,27 @@ export class MediaRepository {
     return row ? { id: row.id, name: row.name, status: row.status, mediaStatus: row.media_status } : null;
   }
 
-  /** Sets the state (and its error) and appends the event that says so, in one transaction. */
-  async setState(fileId: string, state: MediaState, error: string | null, event?: { type: EventType; data: Record<string, unknown>; traceId?: string }): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(`UPDATE entries SET media_status = $2, media_error = $3, updated_at = now() WHERE id = $1`, [fileId, state, error]);
+  /**
+   * Sets the state (and its error) and appends the event that says so, in one transaction. False
+   * (and no event) when the file is gone: it was deleted meanwhile.
+   */
+  async setState(fileId: string, state: MediaState, error: string | null, event?: { type: EventType; data: Record<string, unknown>; traceId?: string }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      // As a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of the rows.
+      const rows: { id: string }[] = await tx.query(
+        `WITH updated AS (UPDATE entries SET media_status = $2, media_error = $3, updated_at = now() WHERE id = $1 RETURNING id) SELECT id FROM updated`,
+        [fileId, state, error],
+      );
+      if (rows.length === 0) return false;
       if (event) await tx.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4)`, [event.type, `file:${fileId}`, event.data, event.traceId ?? null]);
+      return true;
     });
+  }
+
+  /** Whether the file still exists (as a finished upload): a deleted file's job stops. */
+  async exists(fileId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM entries WHERE id = $1 AND kind = 'file' AND status = 'ready'`, [fileId]);
+    return rows.length > 0;
   }
 
   async saveProbe(fileId: string, probe: object): Promise<void> {

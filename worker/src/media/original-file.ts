@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
+import { workDirPrefix } from './work-folders';
 
 export interface LocalOriginal {
   path: string;
@@ -27,7 +28,7 @@ export class OriginalFiles {
       await stat(path);
       return { path, release: async () => undefined };
     }
-    const dir = await mkdtemp(join(tmpdir(), 'nebula-original-'));
+    const dir = await mkdtemp(join(tmpdir(), workDirPrefix('original')));
     const path = join(dir, 'original');
     try {
       await pipeline(await this.storage.get(key), createWriteStream(path));

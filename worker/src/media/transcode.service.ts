@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { storageKeys, type AccelPath, type Config, type TranscodeJob, type TranscodeProgress } from '@nebula/shared';
-import type { ObjectStorage } from '@nebula/shared/storage';
+import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
 import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback } from './ffmpeg/fallback';
@@ -15,8 +15,9 @@ import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFile
 import { HlsPublisher } from './hls-publisher';
 import { planLadder, type Ladder } from './ladder';
 import { MediaRepository, type AttemptStep } from './media.repository';
-import { OriginalFiles } from './original-file';
+import { OriginalFiles, type LocalOriginal } from './original-file';
 import { explainProbeFailure, MediaProbeError, parseProbe, probeArgs, type MediaProbe } from './probe';
+import { workDirPrefix } from './work-folders';
 import { WorkerMetrics } from '../system/worker-metrics';
 import { ProgressReader } from './progress';
 
@@ -26,6 +27,67 @@ export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');
 const PUBLISH_INTERVAL_MS = 500;
 /** Progress goes to the job on every report, and to the event log at most this often. */
 const PROGRESS_EVENT_INTERVAL_MS = 2000;
+/** How often a running job asks whether its file still exists (a delete stops the job). */
+const DELETION_CHECK_INTERVAL_MS = 1000;
+
+/** The file was deleted while its job ran: the job stops and removes what it published. */
+export class FileDeletedError extends Error {
+  constructor(fileName: string) {
+    super(`"${fileName}" was deleted during its transcode`);
+    this.name = 'FileDeletedError';
+  }
+}
+
+/** The original's bytes are not in storage: no retry brings them back. */
+export class OriginalMissingError extends Error {
+  override readonly name = 'OriginalMissingError';
+}
+
+/**
+ * Asks the database, every second while a job runs, whether its file still exists; aborts `signal`
+ * (which kills ffmpeg) when it is gone. A failed check is not a deletion: Postgres may be restarting.
+ */
+export class DeletionWatch {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private checking = false;
+
+  constructor(
+    private readonly exists: () => Promise<boolean>,
+    private readonly fileName: string,
+  ) {
+    this.timer = setInterval(() => void this.poll(), DELETION_CHECK_INTERVAL_MS);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Throws FileDeletedError when the file is gone now (or was seen gone). */
+  async check(): Promise<void> {
+    if (!this.signal.aborted && !(await this.exists().catch(() => true))) this.controller.abort(new FileDeletedError(this.fileName));
+    if (this.signal.aborted) throw new FileDeletedError(this.fileName);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.checking || this.signal.aborted) return;
+    this.checking = true;
+    await this.check().catch(() => undefined);
+    this.checking = false;
+  }
+}
+
+/** A storage failure for a message users see: what went wrong, without internal addresses. */
+function storageFailure(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const text = error instanceof Error ? error.message : String(error);
+  const cleaned = text.replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\[[0-9a-f:.]+\](?::\d+)?|https?:\/\/\S+/gi, '<storage>');
+  return e.code && !cleaned.includes(e.code) ? `${e.code}: ${cleaned}` : cleaned;
+}
 
 /**
  * One file's media pipeline: probe, plan the ladder, encode it in one ffmpeg process (walking the
@@ -64,11 +126,15 @@ export class TranscodeService {
     log(`attempt ${attempt} started (run ${runId})`);
     const started = Date.now();
 
-    const original = await this.originals.open(job.data.storageKey);
-    const work = await mkdtemp(join(tmpdir(), 'nebula-hls-'));
+    const watch = new DeletionWatch(() => this.media.exists(fileId), job.data.fileName);
+    let original: LocalOriginal | undefined;
+    let work: string | undefined;
     let steps: AttemptStep[] = [];
     try {
+      original = await this.openOriginal(job.data);
+      work = await mkdtemp(join(tmpdir(), workDirPrefix('hls')));
       const probe = await this.probe(original.path, job.data.fileName);
+      await watch.check();
       await this.media.saveProbe(fileId, probe);
       if (!probe.video) {
         // Audio is streamed from the original by range; there is no picture to make a ladder of.
@@ -80,24 +146,38 @@ export class TranscodeService {
       }
       const ladder = planLadder(probe);
       const order = fallbackOrder(this.capabilities.hwaccel.selected, probe);
-      const outcome = await walkFallback(order, (path) => this.encode(job, path, original.path, join(work, path), probe, ladder, runId));
+      const input = original.path;
+      const outcome = await walkFallback(order, (path) => this.encode(job, path, input, join(work!, path), probe, ladder, runId, watch));
       steps = outcome.steps;
-      await this.poster(join(work, outcome.path), probe, ladder, fileId, work);
+      await watch.check();
+      await this.poster(join(work, outcome.path), probe, ladder, fileId, work, watch.signal);
+      // Everything is published by now: a delete from here on finds it all and removes it, and one
+      // before is seen here (or by the conditional update below) and cleaned up after the job.
+      await watch.check();
       await this.removeOtherRuns(fileId, `${runId}-${outcome.path}`);
-      await this.media.setState(fileId, 'ready', null, {
+      const stillThere = await this.media.setState(fileId, 'ready', null, {
         type: 'media.ready',
         data: { runId, accelPath: outcome.path, rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`), hls: `/hls/${fileId}/master.m3u8` },
         traceId,
       });
+      if (!stillThere) throw new FileDeletedError(job.data.fileName);
       await this.media.finishAttempt(attemptId, { status: 'succeeded', accelPath: outcome.path, error: null, steps });
       log(`ready (${outcome.path}, ${ladder.rungs.map((r) => r.name).join(' ')})`);
       this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: outcome.path });
       this.metrics.transcodeDuration.observe({ accel: outcome.path }, (Date.now() - started) / 1000);
       return { accelPath: outcome.path, runId };
     } catch (error) {
+      // A delete removes the original first, so a job can fail of it before the watch notices: ask.
+      const deleted = error instanceof FileDeletedError || watch.signal.aborted || !(await this.media.exists(fileId).catch(() => true));
+      if (deleted) {
+        // Deleted while it ran: ffmpeg is killed, and what this run published goes too.
+        await this.removeOutputs(fileId);
+        log('the file was deleted during the transcode: stopped, and its renditions and poster removed');
+        return { accelPath: null, runId };
+      }
       if (error instanceof FallbackExhaustedError) steps = error.steps;
       const reason = error instanceof Error ? error.message : String(error);
-      const permanent = error instanceof MediaProbeError;
+      const permanent = error instanceof MediaProbeError || error instanceof OriginalMissingError;
       const last = permanent || attempt >= (job.opts.attempts ?? 1);
       // Counted first: when the database is what failed, the writes below fail too.
       this.metrics.transcodeJobs.inc({ outcome: last ? 'failed' : 'retried', accel: steps.at(-1)?.path ?? 'none' });
@@ -108,12 +188,32 @@ export class TranscodeService {
         await this.media.setState(fileId, 'queued', reason, { type: 'media.queued', data: { retryOf: attempt, reason }, traceId });
       }
       log(`attempt ${attempt} failed: ${reason}`);
-      // Bad media will not get better with retries; the original stays downloadable.
+      // Bad media (or a lost original) will not get better with retries; the file's row stays.
       throw permanent ? new UnrecoverableError(reason) : error;
     } finally {
-      await original.release();
-      await rm(work, { recursive: true, force: true });
+      watch.stop();
+      await original?.release();
+      if (work) await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /** The original as a local file; a failure says whether it is gone for good or storage failed. */
+  private async openOriginal(job: TranscodeJob): Promise<LocalOriginal> {
+    try {
+      return await this.originals.open(job.storageKey);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (error instanceof ObjectNotFoundError || e.code === 'ENOENT') {
+        throw new OriginalMissingError(`the original of "${job.fileName}" is missing from object storage (${job.storageKey}): it cannot be transcoded; upload the file again`, { cause: error });
+      }
+      throw new Error(`cannot read the original of "${job.fileName}" from object storage (${storageFailure(error)})`, { cause: error });
+    }
+  }
+
+  /** Everything a run of this file put in storage: renditions of every run, and the poster. */
+  private async removeOutputs(fileId: string): Promise<void> {
+    await this.storage.deletePrefix(storageKeys.renditionPrefix(fileId));
+    await this.storage.delete(storageKeys.poster(fileId));
   }
 
   private async probe(path: string, fileName: string): Promise<MediaProbe> {
@@ -128,9 +228,10 @@ export class TranscodeService {
   }
 
   /** One fallback step: a single ffmpeg process for the whole ladder, published as it goes. */
-  private async encode(job: Job<TranscodeJob>, path: AccelPath, input: string, outputDir: string, probe: MediaProbe, ladder: Ladder, runId: string): Promise<AccelPath> {
+  private async encode(job: Job<TranscodeJob>, path: AccelPath, input: string, outputDir: string, probe: MediaProbe, ladder: Ladder, runId: string, watch: DeletionWatch): Promise<AccelPath> {
     const { fileId, traceId } = job.data;
     const stepRun = `${runId}-${path}`;
+    watch.signal.throwIfAborted();
     await rm(outputDir, { recursive: true, force: true });
     const command = hlsCommand(path, { input, outputDir, probe, ladder }, { device: this.config.media.hwDevice });
     const publisher = new HlsPublisher(
@@ -153,6 +254,7 @@ export class TranscodeService {
     const timer = setInterval(() => void publisher.sync().then(report).catch((e: Error) => this.logger.warn(`publishing ${stepRun}: ${e.message}`)), PUBLISH_INTERVAL_MS);
     try {
       await this.ffmpeg.ffmpeg(command.args, {
+        signal: watch.signal,
         onStdout: (chunk) => {
           for (const p of reader.push(chunk)) {
             const progress: TranscodeProgress = { fileId, percent: p.percent, fps: p.fps, speed: p.speed, etaSeconds: p.etaSeconds };
@@ -168,6 +270,8 @@ export class TranscodeService {
       });
     } finally {
       clearInterval(timer);
+      // Deleted meanwhile: wait for the upload in flight, so the clean-up that follows removes it too.
+      if (watch.signal.aborted) await publisher.close();
     }
     // Done: every variant playlist is ended (#EXT-X-ENDLIST), then the last segments and the master go up.
     for (const rung of ladder.rungs) {
@@ -181,16 +285,17 @@ export class TranscodeService {
   }
 
   /** A JPEG from a few seconds in, cut from the finished ladder (see posterRung), not from the original. */
-  private async poster(outputDir: string, probe: MediaProbe, ladder: Ladder, fileId: string, work: string): Promise<void> {
+  private async poster(outputDir: string, probe: MediaProbe, ladder: Ladder, fileId: string, work: string, signal: AbortSignal): Promise<void> {
     const out = join(work, 'poster.jpg');
     try {
       const rung = posterRung(ladder, probe);
       const playlist = join(outputDir, hlsLayout.variantPlaylist(rung.name));
       const source = segmentFileAt(outputDir, rung.name, await readFile(playlist, 'utf8'), posterSeconds(probe.durationSeconds));
       if (!source) throw new Error(`${hlsLayout.variantPlaylist(rung.name)} lists no fMP4 segment`);
-      await this.ffmpeg.ffmpeg(posterArgs(source, out, probe));
+      await this.ffmpeg.ffmpeg(posterArgs(source, out, probe), { signal });
       await this.storage.put(storageKeys.poster(fileId), createReadStream(out), { contentType: 'image/jpeg' });
     } catch (error) {
+      if (signal.aborted) throw error;
       // A missing poster is cosmetic: the ladder is what matters.
       this.logger.warn(`no poster for ${fileId}: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as tus from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryDto, MediaDetails } from '@nebula/shared';
+import { freePort, isAlive } from '../embedded/processes';
+import { isHealthy, npmStart, postmasterPid, stackFile, stopStack, waitForOutput, type NpmStart } from '../test-support/npm-start';
+import { makeRandomFile, tempDir } from '../test-support/services';
+
+const exec = promisify(execFile);
+
+type Service = 'gateway' | 'worker' | 'redis' | 'postgres';
+/** Two of each, in a random order: every service dies at least twice, at random moments. */
+const KILLS: Service[] = ['gateway', 'worker', 'redis', 'postgres', 'gateway', 'worker', 'redis', 'postgres'];
+
+interface Fixture {
+  name: string;
+  path: string;
+  sha256: string;
+  video: boolean;
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+async function makeClip(path: string, size: string, seconds: number): Promise<void> {
+  await exec('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
+  ]);
+}
+
+/** A tus upload that keeps retrying through restarts; resolves true once the server acknowledged it. */
+function upload(url: string, file: Fixture, failures: Map<string, string>): Promise<boolean> {
+  return new Promise((resolve) => {
+    new tus.Upload(createReadStream(file.path), {
+      endpoint: `${url}/api/uploads`,
+      uploadSize: statSync(file.path).size,
+      // Small chunks: many PATCH requests, so kills land in the middle of uploads.
+      chunkSize: 256 * 1024,
+      metadata: { filename: file.name, sha256: file.sha256 },
+      retryDelays: [0, 300, 600, 1000, 1000, 2000, 2000, 3000, 3000, 3000, 5000, 5000, 5000, 5000, 5000, 5000],
+      onError: (error) => {
+        failures.set(file.name, error.message.split('\n')[0]!);
+        resolve(false);
+      },
+      onSuccess: () => resolve(true),
+    }).start();
+  });
+}
+
+async function json<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during uploads and transcodes (npm start)', () => {
+  let data: Awaited<ReturnType<typeof tempDir>>;
+  let fixtures: Awaited<ReturnType<typeof tempDir>>;
+  let running: NpmStart | undefined;
+  let url: string;
+  const files: Fixture[] = [];
+
+  beforeAll(async () => {
+    [data, fixtures] = await Promise.all([tempDir('nebula-chaos-'), tempDir('nebula-chaos-files-')]);
+    const clips: [string, string, number][] = [['a.mp4', '640x360', 3], ['b.mp4', '854x480', 4], ['c.mp4', '1280x720', 3], ['d.mp4', '640x360', 5], ['e.mp4', '1280x720', 4], ['f.mp4', '480x270', 2]];
+    for (const [name, size, seconds] of clips) {
+      const path = join(fixtures.path, name);
+      await makeClip(path, size, seconds);
+      files.push({ name, path, sha256: sha256(path), video: true });
+    }
+    for (const [name, mib] of [['notes.bin', 4], ['photos.bin', 8], ['backup.bin', 16], ['disk.bin', 24]] as const) {
+      const path = join(fixtures.path, name);
+      files.push({ name, path, sha256: await makeRandomFile(path, mib * 1024 * 1024), video: false });
+    }
+    running = npmStart({
+      NEBULA_DATA_DIR: data.path,
+      NEBULA_PORT: String(await freePort()),
+      // A killed worker's job is picked up again within seconds, and lost work is re-checked often.
+      NEBULA_JOB_LOCK_SECONDS: '4',
+      NEBULA_MEDIA_RECHECK_SECONDS: '2',
+    });
+    [, url] = (await waitForOutput(running, /Nebula is up: (http:\/\/127\.0\.0\.1:\d+)/, 240_000)) as [string, string];
+  });
+
+  afterAll(async () => {
+    await stopStack(running);
+    await data?.remove();
+    await fixtures?.remove();
+  });
+
+  it('every acknowledged upload downloads byte-exact, and every video ends ready or failed with a reason', async () => {
+    const order = [...KILLS].sort(() => Math.random() - 0.5);
+    const log: string[] = [];
+    let kills = 0;
+    let uploading = 0;
+
+    const chaos = (async () => {
+      for (const victim of order) {
+        // Soon after the start, so the first kills land while files are still uploading.
+        await sleep(300 + Math.random() * 2500);
+        // A service may be between two restarts (it crashed again at start, e.g. with Postgres
+        // down): wait until it runs, then kill it.
+        const pidOf = () => {
+          const stack = stackFile(data.path);
+          const pid = { gateway: stack.gateway, worker: stack.worker, redis: stack.redis.pid, postgres: postmasterPid(data.path) }[victim];
+          return pid && isAlive(pid) ? pid : 0;
+        };
+        await expect.poll(pidOf, { timeout: 90_000, interval: 200, message: `the ${victim} never ran again` }).toBeGreaterThan(0);
+        const pid = pidOf();
+        const from = running!.output().length;
+        process.kill(pid, 'SIGKILL');
+        kills++;
+        log.push(`${new Date().toISOString()} SIGKILL ${victim} (pid ${pid}), ${uploading} upload(s) running`);
+        await waitForOutput(running!, new RegExp(`nebula: the ${victim} is running again`), 90_000, from);
+      }
+    })();
+
+    // Three uploads at a time, as `nebula upload` does.
+    const acknowledged = new Map<string, boolean>();
+    const failures = new Map<string, string>();
+    const queue = [...files];
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        for (let file = queue.shift(); file; file = queue.shift()) {
+          uploading++;
+          acknowledged.set(file.name, await upload(url, file, failures));
+          uploading--;
+        }
+      }),
+    );
+    await chaos;
+    // What was killed when, on the test's output whatever the outcome: a failure is replayed from it.
+    console.log(log.join('\n'));
+    await expect.poll(() => isHealthy(url), { timeout: 90_000, interval: 500 }).toBe(true);
+
+    const checked = files.filter((f) => acknowledged.get(f.name));
+    const entries = new Map<string, EntryDto>();
+    for (const file of checked) entries.set(file.name, await json<EntryDto>(`${url}/api/files/lookup?path=/${file.name}`));
+
+    // None stuck: every video reaches an end, with a reason when it failed.
+    const outcomes = new Map<string, MediaDetails>();
+    await expect
+      .poll(async () => {
+        for (const file of checked.filter((f) => f.video)) {
+          const media = await json<MediaDetails>(`${url}/api/files/${entries.get(file.name)!.id}/media`);
+          if (media.status === 'ready' || media.status === 'failed') outcomes.set(file.name, media);
+        }
+        return checked.filter((f) => f.video && !outcomes.has(f.name)).map((f) => f.name);
+      }, { timeout: 180_000, interval: 1000 })
+      .toEqual([]);
+    for (const [name, media] of outcomes) if (media.status === 'failed') expect(media.error, `${name} failed without a reason`).toMatch(/\w/);
+
+    for (const file of checked) {
+      const entry = entries.get(file.name)!;
+      // tus-js-client counts an upload done once HEAD reports every byte; the file must then exist.
+      expect(entry.status, `${file.name} was acknowledged to the client but is not a file (its upload never finished on the server)`).toBe('ready');
+      const res = await fetch(`${url}/api/files/${entry.id}/content`);
+      expect(res.status, file.name).toBe(200);
+      expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'), `${file.name} is not byte-exact`).toBe(file.sha256);
+    }
+
+    const ready = [...outcomes.values()].filter((m) => m.status === 'ready').length;
+    const summary =
+      `chaos: ${kills} SIGKILLs survived (${order.join(', ')}); ${checked.length} of ${files.length} uploads acknowledged and checked byte-exact; ` +
+      `${outcomes.size} videos ended: ${ready} ready, ${outcomes.size - ready} failed with a reason`;
+    console.log(summary);
+    expect(kills).toBe(KILLS.length);
+    // The uploads retry through every kill; one given up would be a lost upload.
+    expect(Object.fromEntries(failures), 'uploads the client gave up').toEqual({});
+  }, 600_000);
+});

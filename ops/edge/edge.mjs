@@ -5,6 +5,8 @@
 // or to gateway:8080 when the file is missing or empty. Plain Node, no dependencies.
 import { readFileSync, watchFile } from 'node:fs';
 import http from 'node:http';
+import { BlockList, isIP } from 'node:net';
+import { pathToFileURL } from 'node:url';
 
 // Fixed names, no settings: docker-compose.yml mounts the folder and publishes the port.
 const DEFAULT_UPSTREAM = 'gateway:8080';
@@ -20,26 +22,49 @@ function readUpstream() {
   }
 }
 
-let upstream = readUpstream();
-console.log(`edge: forwarding :${port} to ${upstream}`);
-watchFile(file, { interval: 100 }, () => {
-  const next = readUpstream();
-  if (next === upstream) return;
-  console.log(`edge: forwarding to ${next} (was ${upstream})`);
-  upstream = next;
-});
-
 // Hop-by-hop headers (RFC 9110, 7.6.1) stay on their own connection.
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** NEBULA_TRUSTED_PROXIES ("a.b.c.d/n,x::/n"), the gateway's own list, as a BlockList to match peers against. */
+export function trustedProxies(spec) {
+  const list = new BlockList();
+  for (const cidr of (spec ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [address, bits] = cidr.split('/');
+    const family = isIP(address);
+    if (!family) throw new Error(`NEBULA_TRUSTED_PROXIES: not an address range: "${cidr}"`);
+    list.addSubnet(address, Number(bits ?? (family === 6 ? 128 : 32)), family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+/**
+ * The headers a request goes on with. The gateway trusts the edge as a proxy: it believes the
+ * X-Forwarded-For and the Tailscale-User-* identity the edge passes on. So the edge passes on a
+ * client's own only when its peer is a proxy the gateway would trust itself (tailscale serve on the
+ * host, reaching the port through Docker); a tailnet device that connects straight to the published
+ * address (NEBULA_BIND=100.x) is just a client, and cannot claim another user or address.
+ */
+export function forwardedHeaders(incoming, peer, trusted) {
+  const family = isIP(peer);
+  const vouched = family !== 0 && trusted.check(peer, family === 6 ? 'ipv6' : 'ipv4');
+  const headers = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (HOP.has(name)) continue;
+    if (!vouched && (name === 'x-forwarded-for' || name.startsWith('tailscale-user-'))) continue;
+    headers[name] = value;
+  }
+  headers['x-forwarded-for'] = vouched && incoming['x-forwarded-for'] ? `${incoming['x-forwarded-for']}, ${peer}` : peer;
+  return headers;
+}
+
+const trusted = trustedProxies(process.env.NEBULA_TRUSTED_PROXIES ?? '127.0.0.0/8,::1/128');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+let upstream = DEFAULT_UPSTREAM;
 
 function forward(req, res, target, retry) {
   const [host, targetPort] = target.split(':');
-  const headers = {};
-  for (const [name, value] of Object.entries(req.headers)) if (!HOP.has(name)) headers[name] = value;
-  // The gateway trusts this network as a proxy and reads the client from X-Forwarded-For.
   const peer = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-  headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${peer}` : peer;
+  const headers = forwardedHeaders(req.headers, peer, trusted);
   const outgoing = http.request({ host, port: Number(targetPort), method: req.method, path: req.url, headers, agent }, (answer) => {
     const out = {};
     for (const [name, value] of Object.entries(answer.headers)) if (!HOP.has(name)) out[name] = value;
@@ -69,11 +94,24 @@ function forward(req, res, target, retry) {
   else req.pipe(outgoing);
 }
 
-const server = http.createServer((req, res) => forward(req, res, upstream, true));
-server.keepAliveTimeout = 65_000;
-server.listen(port, '0.0.0.0');
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 10_000).unref();
-});
+function serve() {
+  upstream = readUpstream();
+  console.log(`edge: forwarding :${port} to ${upstream}`);
+  watchFile(file, { interval: 100 }, () => {
+    const next = readUpstream();
+    if (next === upstream) return;
+    console.log(`edge: forwarding to ${next} (was ${upstream})`);
+    upstream = next;
+  });
+  const server = http.createServer((req, res) => forward(req, res, upstream, true));
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, '0.0.0.0');
+  process.on('SIGTERM', () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 10_000).unref();
+  });
+}
+
+// Run as a program (the image's CMD); imported, it only lends its header rules (edge.test.ts).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) serve();

@@ -112,6 +112,9 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   /** The JSON answer for an error tus is about to send; undefined keeps tus' own (a refusal of ours, or a tus one made JSON later). */
   private async refusalFor(req: { method: string; url: string }, error: Error | { status_code: number; body: string }): Promise<{ status_code: number; body: string } | undefined> {
     if ('status_code' in error) {
+      // An S3 refusal (storageRefusal in tus-store.factory.ts) is an Error whose message, for the
+      // log only, names the endpoint; its body for the client does not. Our own refusals are not Errors.
+      if (error instanceof Error) this.logger.error(`${req.method} ${new URL(req.url).pathname} failed: ${error.message}`);
       if (error.body !== ERRORS.FILE_WRITE_ERROR.body) return undefined;
       // @tus/file-store hides why a write failed; a full disk is worth telling apart.
       const full = await this.limit.diskFull();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, FolderListing, UploadInProgressError } from '@nebula/shared';
 import { startTestGateway, type TestGateway } from './gateway';
@@ -73,10 +74,21 @@ describe('unfinished uploads across devices', () => {
     });
   });
 
-  it('tells its owner, creating it again, how to resume or give it up', async () => {
-    const refused = await create('holiday.mp4', 'alice@example.com');
+  it('tells its owner, creating it again with other content, how to resume or give it up', async () => {
+    const refused = await create('holiday.mp4', 'alice@example.com', 'e'.repeat(64));
     expect(refused.status).toBe(409);
     expect(await refused.json()).toMatchObject({ code: 'upload_in_progress', message: expect.stringContaining(`/holiday.mp4 is your unfinished upload`) });
+  });
+
+  it('answers its owner, creating the same file again (a tus client that lost its URL), with the unfinished upload', async () => {
+    const again = await create('holiday.mp4', 'alice@example.com');
+    expect(again.status).toBe(201);
+    expect(again.headers.get('location')).toBe(started.upload!.url);
+    const head = await fetch(`${gw.url}${started.upload!.url}`, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+    expect(head.headers.get('upload-offset')).toBe(String(MiB));
+    // Nothing new was reserved: one entry, still the first one.
+    const listing = (await (await fetch(`${gw.url}/api/files?path=/`)).json()) as FolderListing;
+    expect(listing.entries.filter((e) => e.name === 'holiday.mp4').map((e) => e.id)).toEqual([started.id]);
   });
 
   it('lets its owner resume it from another device at its URL, byte-exact', async () => {
@@ -124,5 +136,26 @@ describe('unfinished uploads across devices', () => {
     await expect(access(record)).rejects.toThrow(/ENOENT/);
     const head = await fetch(`${gw.url}${url}`, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
     expect(head.status).toBe(404);
+  });
+
+  it('lets tus-js-client that lost its upload URL create it again and finish it, byte-exact', async () => {
+    const first = await create('lost.bin', 'alice@example.com');
+    const url = new URL(first.headers.get('location')!, gw.url).pathname;
+    expect((await patch(url, 0, bytes.subarray(0, MiB), 'alice@example.com')).status).toBe(204);
+    // A fresh client, as after a HEAD that failed while the gateway restarted: no URL, only the file.
+    await new Promise<void>((resolve, reject) =>
+      new tus.Upload(bytes, {
+        endpoint: `${gw.url}/api/uploads`,
+        metadata: { filename: 'lost.bin', sha256 },
+        headers: { 'Tailscale-User-Login': 'alice@example.com' },
+        retryDelays: [0, 100, 200],
+        onError: reject,
+        onSuccess: () => resolve(),
+      }).start(),
+    );
+    const done = (await entryNamed('lost.bin'))!;
+    expect(done).toMatchObject({ id: url.split('/').at(-1), status: 'ready', sha256 });
+    const content = Buffer.from(await (await fetch(`${gw.url}/api/files/${done.id}/content`)).arrayBuffer());
+    expect(content.equals(bytes)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BadRequestException, HttpException } from '@nestjs/common';
 import { Server, EVENTS } from '@tus/server';
-import { ERRORS, type DataStore, type Upload } from '@tus/utils';
+import { ERRORS, Metadata, type DataStore, type Upload } from '@tus/utils';
 import type { Request, Response } from 'express';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
@@ -150,6 +150,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       }
       if (await this.answerFinished(req, res)) return;
       if (await this.refuseForeignTermination(req, res)) return;
+      if (await this.answerWithUnfinished(req, res)) return;
       const response = await this.tus.handleWeb(new NodeRequest({ req, res }) as unknown as globalThis.Request);
       // The name is free before the client hears that its upload is gone: a new upload of the same
       // name right after (nebula upload --replace, the web's Discard) must not get 409.
@@ -254,6 +255,42 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     await this.finish(upload, currentTraceId());
     // tus' POST_FINISH, which forgets its record, does not come for an upload finished here.
     await this.records.forget(upload.id);
+  }
+
+  /**
+   * A creation (POST, no body) of an upload its owner already started: the same name in the same
+   * folder, the same size and the same declared sha256. Any tus client does this when it lost the
+   * upload's URL (a HEAD that failed while the gateway restarted makes tus-js-client start over;
+   * another device has no URL at all). It gets the unfinished upload's URL (201, as a creation
+   * would), its first PATCH at 0 learns the real offset (409, then HEAD), and it goes on from there
+   * instead of failing on a name its own upload holds. Anything else goes on to tus and reserve().
+   */
+  private async answerWithUnfinished(req: Request, res: Response): Promise<boolean> {
+    if (req.method !== 'POST' || req.path !== UPLOADS_PATH || !req.headers['tus-resumable']) return false;
+    if ((req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined) return false;
+    try {
+      const meta = Metadata.parse(single(req.headers['upload-metadata']));
+      const declared = meta[UPLOAD_METADATA.sha256]?.toLowerCase();
+      const name = meta[UPLOAD_METADATA.name];
+      const size = Number(single(req.headers['upload-length']));
+      if (!declared || !name || !Number.isSafeInteger(size)) return false;
+      const entry = await this.entries.findByPath([...parsePath(meta[UPLOAD_METADATA.folder] ?? '/'), validName(name)]);
+      if (!entry || entry.status !== 'uploading' || entry.size !== size || entry.owner !== callerOf(req).user || !entry.storageKey) return false;
+      const upload = await this.store.getUpload(entry.storageKey);
+      if (upload.metadata?.[UPLOAD_METADATA.sha256]?.toLowerCase() !== declared) return false;
+      res.setHeader('Tus-Resumable', '1.0.0');
+      const origin = req.headers.origin;
+      if (origin && this.config.access.allowedOrigins.includes(origin)) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Access-Control-Expose-Headers', 'Location, Upload-Offset, Tus-Resumable, X-Trace-Id');
+      }
+      this.logger.log(`${formatPath(await this.entries.segmentsOf(entry.id))}: created again by its owner; answering with the unfinished upload (${upload.offset} of ${size} bytes in)`);
+      res.status(201).location(`${UPLOADS_PATH}/${entry.id}`).end();
+      return true;
+    } catch {
+      // Malformed metadata, a bad name, a store that does not know it: tus and reserve() say so.
+      return false;
+    }
   }
 
   /** Creation: validate the metadata and reserve the path, before a single byte is accepted; `owner` is the uploader. */
@@ -458,4 +495,8 @@ function toTus(error: unknown): unknown {
 function uploadIdOf(req: Request): string | null {
   const id = req.path.slice(UPLOADS_PATH.length + 1);
   return isUuid(id) ? id : null;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -17,11 +17,35 @@ export interface TestGateway {
 export async function startTestGateway(driver: 'fs' | 's3' = 'fs', env: Record<string, string> = {}): Promise<TestGateway> {
   const [db, redis, dir] = await Promise.all([createTestDatabase(), startRedis(), tempDir()]);
   const s3 = driver === 's3' ? await startS3() : undefined;
+  const cleanUp = async () => {
+    await s3?.stop();
+    await redis.stop();
+    await db.drop();
+    await dir.remove();
+  };
+  // A gateway that refuses to start (the tests of start-up failures) must not leave its Redis running.
+  try {
+    return await listening(driver, db.url, redis.url, dir.path, s3, env, cleanUp);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function listening(
+  driver: 'fs' | 's3',
+  databaseUrl: string,
+  redisUrl: string,
+  dataDir: string,
+  s3: Awaited<ReturnType<typeof startS3>> | undefined,
+  env: Record<string, string>,
+  cleanUp: () => Promise<void>,
+): Promise<TestGateway> {
   const config = loadConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    NEBULA_DATA_DIR: dir.path,
-    NEBULA_WORKER_HEARTBEAT_FILE: join(dir.path, 'heartbeat'),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    NEBULA_DATA_DIR: dataDir,
+    NEBULA_WORKER_HEARTBEAT_FILE: join(dataDir, 'heartbeat'),
     NEBULA_STORAGE_DRIVER: driver,
     NEBULA_METRICS_PORT: '0',
     ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: s3.bucket } : {}),
@@ -36,10 +60,7 @@ export async function startTestGateway(driver: 'fs' | 's3' = 'fs', env: Record<s
     config,
     stop: async () => {
       await app.close();
-      await s3?.stop();
-      await redis.stop();
-      await db.drop();
-      await dir.remove();
+      await cleanUp();
     },
   };
 }

@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig, redisOptionsFromUrl, SYSTEM_QUEUE, type Config, type HealthReport } from '@nebula/shared';
 import { createS3User, removeBucket, s3Client } from '../../ops/test-support/s3-server';
@@ -16,6 +15,7 @@ import { WorkerModule } from '../../worker/src/worker.module';
 import { createGateway } from '../src/gateway';
 import { createLogger } from '@nebula/shared/runtime';
 import { startTestGateway } from './gateway';
+import { TcpHop } from '../../ops/test-support/tcp-hop';
 
 async function startGateway(config: Config): Promise<{ app: INestApplication; url: string }> {
   const app = await createGateway(config, createLogger('gateway', 'silent'));
@@ -153,11 +153,11 @@ describe('GET /api/health and start-up on the s3 driver, against the run\u2019s 
   });
 
   it('S3 gone while running: 503 with one line naming the endpoint and the network error', async () => {
-    const proxy = await tcpProxy(Number(new URL(inject('s3').endpoint).port));
+    const proxy = await new TcpHop({ port: Number(new URL(inject('s3').endpoint).port) }).open();
     const gw = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint });
     try {
       expect((await health(gw.url)).body.checks.storage.state).toBe('ok');
-      await proxy.close();
+      await proxy.cut();
       const { status, body } = await health(gw.url);
       expect(status).toBe(503);
       expect(body.checks.storage).toEqual({
@@ -233,27 +233,4 @@ function s3Of(config: Config): Extract<Config['storage'], { driver: 's3' }> {
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A TCP proxy to the S3 server; closing it (and its connections) is the S3 server going away. */
-async function tcpProxy(targetPort: number): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: async () => {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-  };
 }

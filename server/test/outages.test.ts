@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, tempDir } from '../../ops/test-support/services';
 import { startTestGateway, type TestGateway } from './gateway';
+import { TcpHop } from '../../ops/test-support/tcp-hop';
 
 const TUS = { 'Tus-Resumable': '1.0.0' };
 const MiB = 1024 * 1024;
@@ -14,33 +14,6 @@ const MiB = 1024 * 1024;
  * A TCP hop in front of the real Postgres that the test can cut and mend, as a network cut or a
  * Postgres restart would: the gateway's connections die and new ones are refused.
  */
-class Cable {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async plug(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as { port: number }).port;
-  }
-
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-  }
-}
-
 function leaksNothing(body: string, port: number): void {
   expect(body).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|::1/);
   expect(body).not.toContain(String(port));
@@ -49,7 +22,7 @@ function leaksNothing(body: string, port: number): void {
 
 describe('Postgres unreachable: 503 with a code, never the driver, host or port', () => {
   let gw: TestGateway;
-  let cable: Cable;
+  let cable: TcpHop;
   let pgPort: number;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
@@ -57,8 +30,8 @@ describe('Postgres unreachable: 503 with a code, never the driver, host or port'
     db = await createTestDatabase();
     const url = new URL(db.url);
     pgPort = Number(url.port);
-    cable = new Cable({ host: url.hostname, port: pgPort });
-    await cable.plug();
+    cable = new TcpHop({ host: url.hostname, port: pgPort });
+    await cable.open();
     url.port = String(cable.port);
     gw = await startTestGateway('fs', { DATABASE_URL: url.toString() });
   });
@@ -85,7 +58,7 @@ describe('Postgres unreachable: 503 with a code, never the driver, host or port'
     expect(JSON.parse(createBody)).toMatchObject({ statusCode: 503, code: expect.stringMatching(/_unavailable$/) });
     leaksNothing(createBody, cable.port);
 
-    await cable.plug();
+    await cable.open();
     await expect.poll(async () => (await fetch(`${gw.url}/api/files?path=/`)).status, { timeout: 20_000 }).toBe(200);
   });
 });

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import http from 'node:http';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import pg from 'pg';
@@ -14,6 +13,7 @@ import { makeRandomFile, tempDir } from '../../ops/test-support/services';
 import { createTusStore, UPLOAD_RECORDS } from '../src/uploads/tus-store.factory';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { startTestGateway, type TestGateway } from './gateway';
+import { TcpHop } from '../../ops/test-support/tcp-hop';
 
 /**
  * The tus upload path on both drivers, through the real gateway: @tus/file-store on fs and
@@ -166,7 +166,7 @@ describe('tus uploads when S3 refuses or stops answering', () => {
   });
 
   it('an upload whose S3 server stops answering fails with 503 after the request timeout instead of hanging', { timeout: 120_000 }, async () => {
-    const proxy = await freezableProxy(Number(new URL(inject('s3').endpoint).port));
+    const proxy = await new TcpHop({ port: Number(new URL(inject('s3').endpoint).port) }).open();
     const viaProxy = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint, S3_REQUEST_TIMEOUT_SECONDS: '2' });
     try {
       await createObjectStorage(viaProxy.config.storage).check();
@@ -183,7 +183,7 @@ describe('tus uploads when S3 refuses or stops answering', () => {
     } finally {
       proxy.thaw();
       await viaProxy.stop();
-      await proxy.close();
+      await proxy.cut();
     }
   });
 });
@@ -262,37 +262,4 @@ function patchCutOff(url: string, path: string, start: number, end: number, afte
 
 function* chunks(size: number): Generator<Buffer> {
   for (let at = 0; at < size; at += MiB) yield Buffer.alloc(Math.min(MiB, size - at), at / MiB);
-}
-
-/** A TCP proxy to the real S3 server that can be frozen: connections stay open, nothing more passes, as with a hung server. */
-async function freezableProxy(targetPort: number): Promise<{ endpoint: string; freeze: () => void; thaw: () => void; close: () => Promise<void> }> {
-  let frozen = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    const pass = (from: Socket, to: Socket) =>
-      from.on('data', (d: Buffer) => {
-        if (frozen) return; // swallowed: the hung server neither reads nor answers
-        to.write(d);
-      });
-    pass(client, upstream);
-    pass(upstream, client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    freeze: () => (frozen = true),
-    thaw: () => (frozen = false),
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }

@@ -1,10 +1,11 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto } from '@nebula/shared';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
 import { byEvent, cliHome, runCli, sha256Of, type CliEnvironment } from './cli-process';
+import { abandonUpload } from '../../ops/test-support/unfinished-upload';
 
 const MiB = 1024 * 1024;
 
@@ -30,24 +31,8 @@ describe('nebula upload meets an unfinished upload of the same name', () => {
   });
 
   /** What another device left behind: `sent` bytes of `file` at /trip/<name>, by `user` (none: the single owner). */
-  async function abandon(file: string, name: string, sent: number, sha256: string, user?: string): Promise<string> {
-    const bytes = await readFile(file);
-    const b64 = (value: string) => Buffer.from(value).toString('base64');
-    const identity: Record<string, string> = user ? { 'Tailscale-User-Login': user } : {};
-    const created = await fetch(`${nebula.url}/api/uploads`, {
-      method: 'POST',
-      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': String(bytes.length), 'Upload-Metadata': `filename ${b64(name)},folder ${b64('/trip')},sha256 ${b64(sha256)}`, ...identity },
-    });
-    expect(created.status).toBe(201);
-    const url = new URL(created.headers.get('location')!, nebula.url).toString();
-    const patched = await fetch(url, {
-      method: 'PATCH',
-      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', ...identity },
-      body: bytes.subarray(0, sent),
-    });
-    expect(patched.status).toBe(204);
-    return url;
-  }
+  const abandon = (file: string, name: string, sent: number, sha256: string, user?: string) => abandonUpload(nebula.url, { file, folder: '/trip', name, sent, sha256, user });
+
 
   const lookup = async (path: string) => (await (await fetch(`${nebula.url}/api/files/lookup?path=${encodeURIComponent(path)}`)).json()) as EntryDto;
 

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { launchChromium } from '../test-support/browser';
 import { makeRandomFile } from '../test-support/random-file';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';
+import { abandonUpload } from '../test-support/unfinished-upload';
 
 const root = join(import.meta.dirname, '..', '..');
 const MiB = 1024 * 1024;
@@ -34,21 +34,9 @@ describe('the web UI and unfinished uploads', () => {
     await dir?.remove();
   });
 
-  async function abandon(file: string, name: string, sent: number, sha256: string, user?: string): Promise<void> {
-    const bytes = await readFile(file);
-    const b64 = (value: string) => Buffer.from(value).toString('base64');
-    const identity: Record<string, string> = user ? { 'Tailscale-User-Login': user } : {};
-    const created = await fetch(`${nebula.url}/api/uploads`, {
-      method: 'POST',
-      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': String(bytes.length), 'Upload-Metadata': `filename ${b64(name)},folder ${b64('/trip')},sha256 ${b64(sha256)}`, ...identity },
-    });
-    const patched = await fetch(new URL(created.headers.get('location')!, nebula.url), {
-      method: 'PATCH',
-      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', ...identity },
-      body: bytes.subarray(0, sent),
-    });
-    expect(patched.status).toBe(204);
-  }
+  /** What another device left behind: `sent` bytes of `file` at /trip/<name>, by `user` (none: the single owner). */
+  const abandon = (file: string, name: string, sent: number, sha256: string, user?: string) => abandonUpload(nebula.url, { file, folder: '/trip', name, sent, sha256, user });
+
 
   async function openTrip(): Promise<Page> {
     const page = await browser.context.newPage();

@@ -65,9 +65,12 @@ choose_mode() {
 }
 
 run_embedded() {
-  local tsx=$root/node_modules/.bin/tsx
-  [[ -x $tsx ]] || die "the npm dependencies are missing: run npm ci (or npm start once) in $root first"
-  exec "$tsx" "$root/ops/backup-tool/cli.ts" "$@"
+  local loader=$root/node_modules/tsx/dist/loader.mjs
+  [[ -f $loader ]] || die "the npm dependencies are missing: run npm ci (or npm start once) in $root first"
+  # One Node process, with tsx as its loader: tsx's own CLI would run a second one and relay signals,
+  # and it SIGKILLs that child if it does not answer within 30 ms, which on a busy machine cut
+  # Ctrl-C's undo (stop Postgres, remove the .partial folder) short.
+  exec node --import "file://$loader" "$root/ops/backup-tool/cli.ts" "$@"
 }
 
 compose_backup() {

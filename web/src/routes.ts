@@ -41,7 +41,6 @@ export function joinPath(folder: string, name: string): string {
 
 const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((listener) => listener());
-window.addEventListener('popstate', notify);
 
 export function navigate(url: string, options: { replace?: boolean } = {}): void {
   if (url === location.pathname + location.search) return;
@@ -54,8 +53,13 @@ export function navigate(url: string, options: { replace?: boolean } = {}): void
 export function useLocationPath(): string {
   return useSyncExternalStore(
     (listener) => {
+      // Back and forward are listened to while something shows the location, not from import on.
+      if (listeners.size === 0) window.addEventListener('popstate', notify);
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) window.removeEventListener('popstate', notify);
+      };
     },
     () => location.pathname,
   );

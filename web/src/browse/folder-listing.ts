@@ -1,26 +1,9 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import { subjectId, useNebulaEvents, useResync } from '../events';
-import { parentOf } from '../routes';
-import type { FolderListing, NebulaEvent } from '../shared';
+import type { FolderListing } from '../shared';
 import { uploads } from '../uploads/upload-store';
-
-/** Events that change what a folder lists. media.progress only moves a percentage, kept apart. */
-const LISTING_EVENTS = new Set(['upload.completed', 'upload.rejected', 'file.moved', 'file.deleted', 'folder.created', 'media.queued', 'media.started', 'media.playable', 'media.ready', 'media.failed']);
-/** Events after which a file's last transcoding percentage no longer holds. */
-const PROGRESS_ENDS = new Set(['media.queued', 'media.started', 'media.ready', 'media.failed', 'file.deleted']);
-
-/**
- * Whether an event can change the listing of `folder`: it names a path in it (or the folder itself,
- * or a folder above it), or it is about an entry listed there. An event that names no path counts.
- */
-function concerns(event: NebulaEvent, folder: string, listed: ReadonlySet<string>): boolean {
-  if (listed.has(subjectId(event))) return true;
-  const data = event.data as { path?: unknown; from?: unknown; to?: unknown };
-  const paths = [data.path, data.from, data.to].filter((p): p is string => typeof p === 'string');
-  if (paths.length === 0) return !event.type.startsWith('media.');
-  return paths.some((p) => parentOf(p) === folder || p === folder || folder.startsWith(`${p}/`));
-}
+import { listingImpact, PROGRESS_ENDS } from './listing-events';
 
 export interface FolderListingState {
   listing: FolderListing | null;
@@ -47,11 +30,19 @@ export function useFolderListing(path: string): FolderListingState {
 
   // Loads overlap when events come quickly: only the newest request's answer is shown.
   const latestLoad = useRef(0);
+  // Requests sent and not answered yet, and whether an event arrived meanwhile that their answer may
+  // predate (listingImpact's `after-load`). The ids listed are kept here too, as of the newest
+  // answer: an event handled before React renders that answer must already see them.
+  const inFlight = useRef(0);
+  const loadAgain = useRef(false);
+  const listedIds = useRef<ReadonlySet<string>>(new Set());
   const load = useCallback(async () => {
     const request = ++latestLoad.current;
+    inFlight.current++;
     try {
       const result = await api.list(path);
       if (request !== latestLoad.current) return;
+      listedIds.current = new Set(result.entries.map((e) => e.id));
       setListing(result);
       setError(null);
       shown.current = true;
@@ -61,6 +52,12 @@ export function useFolderListing(path: string): FolderListingState {
       // A refresh that fails keeps the list on screen; only a folder that is gone replaces it.
       if (shown.current && failure.status !== 404) setNotice(`Could not refresh this folder: ${failure.message}`);
       else setError(failure);
+    } finally {
+      inFlight.current--;
+      if (inFlight.current === 0 && loadAgain.current) {
+        loadAgain.current = false;
+        refreshSoonRef.current();
+      }
     }
   }, [path]);
 
@@ -68,6 +65,7 @@ export function useFolderListing(path: string): FolderListingState {
     setListing(null);
     setError(null);
     shown.current = false;
+    listedIds.current = new Set();
     void load();
   }, [load]);
 
@@ -80,6 +78,8 @@ export function useFolderListing(path: string): FolderListingState {
       void load();
     }, 100);
   }, [load]);
+  const refreshSoonRef = useRef(refreshSoon);
+  refreshSoonRef.current = refreshSoon;
   useEffect(() => () => window.clearTimeout(refreshTimer.current), []);
 
   useEffect(() => {
@@ -89,12 +89,11 @@ export function useFolderListing(path: string): FolderListingState {
     };
   }, [path, refreshSoon]);
 
-  const listed = useMemo(() => new Set(listing?.entries.map((e) => e.id)), [listing]);
   useNebulaEvents((event) => {
     const id = subjectId(event);
     if (event.type === 'media.progress') {
       const percent = Number((event.data as { percent?: unknown }).percent);
-      if (!listed.has(id) || !Number.isFinite(percent)) return;
+      if (!listedIds.current.has(id) || !Number.isFinite(percent)) return;
       setProgress((p) => ({ ...p, [id]: percent }));
       // A file that was queued when the page loaded is now processing: show it.
       if (listing?.entries.some((e) => e.id === id && e.media?.status !== 'processing')) refreshSoon();
@@ -107,7 +106,9 @@ export function useFolderListing(path: string): FolderListingState {
         return rest;
       });
     }
-    if (LISTING_EVENTS.has(event.type) && concerns(event, path, listed)) refreshSoon();
+    const impact = listingImpact(event, path, listedIds.current, inFlight.current > 0);
+    if (impact === 'refresh') refreshSoon();
+    else if (impact === 'after-load') loadAgain.current = true;
   });
   useResync(refreshSoon);
 

@@ -5,12 +5,12 @@ import { dumpDatabase } from './database-dump';
 import { assertNotInterrupted, undoOnInterrupt } from './interruption';
 import { MANIFEST, sha256Of, sizeOf, type Manifest } from './manifest';
 import { copyObjectsOut } from './object-copy';
-import { BackupError, openStack } from './stack';
+import { BackupError, openStack, type StackKind } from './stack';
 import { describeFailure, say } from './output';
 
 const USAGE = `usage: ops/backup [<dest-dir>]
 
-Backs up the running Nebula of \`npm start\` (or the one DATABASE_URL names) into
+Backs up the Nebula of \`npm start\` (running or stopped; or the one DATABASE_URL names) into
 <dest-dir>/<UTC time>/ (default: backups/ in the data folder): database.jsonl.gz, objects/, manifest.json.
 For the Docker Compose stack: ops/backup --compose [<dest-dir>].`;
 
@@ -24,13 +24,16 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
     process.stdout.write(`${USAGE}\n`);
     return '';
   }
-  const unknown = args.find((a) => a.startsWith('-'));
+  // --compose: run by ops/backup --compose inside the compose stack (compose.sh).
+  const kind: StackKind = args.includes('--compose') ? 'compose' : 'embedded';
+  const rest = args.filter((a) => a !== '--compose');
+  const unknown = rest.find((a) => a.startsWith('-'));
   if (unknown) throw new BackupError(`unknown option ${unknown}\n${USAGE}`);
-  if (args.length > 1) throw new BackupError(`one destination folder at most, got ${args.length}\n${USAGE}`);
+  if (rest.length > 1) throw new BackupError(`one destination folder at most, got ${rest.length}\n${USAGE}`);
 
   const now = new Date();
   // The default lives under the data folder: never in git, never in a Docker build context.
-  const dest = resolve(args[0] ?? join(resolve(env.NEBULA_DATA_DIR || join(root, 'data')), 'backups'));
+  const dest = resolve(rest[0] ?? join(resolve(env.NEBULA_DATA_DIR || join(root, 'data')), 'backups'));
   const final = join(dest, backupName(now));
   if (existsSync(final)) throw new BackupError(`${final} already exists`);
   // Built beside its final name and renamed when complete: a folder with that name is a whole backup.
@@ -42,7 +45,7 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
   const forgetPartial = undoOnInterrupt(() => {
     if (created) rmSync(partial, { recursive: true, force: true });
   });
-  const stack = await openStack(env, root, say).catch((error: unknown) => {
+  const stack = await openStack(env, root, say, kind).catch((error: unknown) => {
     forgetPartial();
     throw error;
   });
@@ -64,7 +67,7 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv, root: strin
     const manifest: Manifest = {
       nebulaBackup: 1,
       createdAt: now.toISOString(),
-      source: 'embedded',
+      source: kind,
       database: {
         file: 'database.jsonl.gz',
         format: 'nebula-jsonl',

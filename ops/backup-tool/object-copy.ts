@@ -34,6 +34,7 @@ export async function copyObjectsOut(config: StorageConfig, fileIds: Set<string>
   const summary: CopySummary = { count: 0, bytes: 0, skipped: 0 };
   const copied = new Set<string>();
   for await (const object of storage.list('')) {
+    if (isUploadState(object.key)) continue;
     const id = fileIdOf(object.key);
     if (id !== null && !fileIds.has(id)) {
       summary.skipped++;
@@ -57,6 +58,16 @@ export async function copyObjectsOut(config: StorageConfig, fileIds: Set<string>
   }
   summary.missing = [...fileIds].filter((id) => !copied.has(id));
   return summary;
+}
+
+/**
+ * tus keeps an upload's state beside its object with the s3 driver: originals/<id>.info (its
+ * metadata) and, while it runs, originals/<id>.part (the tail too small for an S3 part), both from
+ * @tus/s3-store. They are no object of any file: a restored upload cannot resume (its client's
+ * session and its S3 multipart parts are gone), and a finished one needs neither.
+ */
+export function isUploadState(key: string): boolean {
+  return /^originals\/[^/]+\.(?:info|part)$/.test(key);
 }
 
 /** True when the storage holds no object at all. */

@@ -1,10 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { loadConfig, redactUrl, type StorageConfig } from '@nebula/shared';
-import { PostgresServer } from '../embedded/postgres-server';
-import { commandLine, freePort, isAlive } from '../embedded/processes';
-import type { StackFile } from '../embedded/supervisor';
-import { undoOnInterrupt } from './interruption';
 
 /** Where a Nebula keeps its state: the database to dump or load, and its object storage. */
 export interface Stack {
@@ -23,71 +17,25 @@ export class BackupError extends Error {
   }
 }
 
-const EMBEDDED_DATABASE = 'nebula';
-const EMBEDDED_USER = 'nebula';
+/** Which stack the run was started for: ops/backup --compose runs this tool inside the compose stack. */
+export type StackKind = 'embedded' | 'compose';
 
 /**
  * The Nebula to back up or restore into, from the same settings the gateway reads:
  * - DATABASE_URL set: that database, and the storage that NEBULA_STORAGE_DRIVER, NEBULA_DATA_DIR
- *   (`fs`) or S3_* (`s3`) describe, as for a gateway started by hand.
- * - otherwise the embedded stack of `npm start` on NEBULA_DATA_DIR (default ./data of the
- *   repository), objects under data/objects. Running: its Postgres port from data/run/stack.json
- *   and its password from data/embedded-secrets.json. Stopped: its Postgres is started alone on a
- *   free loopback port for as long as the backup or restore takes (close() stops it again).
+ *   (`fs`) or S3_* (`s3`) describe, as for a gateway started by hand. This is also how the compose
+ *   stack is reached: ops/backup --compose runs this tool in a one-off container of the gateway's
+ *   image, with the gateway service's environment.
+ * - otherwise the embedded stack of `npm start` (embedded-stack.ts, loaded only then: the
+ *   gateway's image has no embedded Postgres).
  */
-export async function openStack(env: NodeJS.ProcessEnv, root: string, say: (line: string) => void): Promise<Stack> {
+export async function openStack(env: NodeJS.ProcessEnv, root: string, say: (line: string) => void, kind: StackKind): Promise<Stack> {
   if (env.DATABASE_URL) {
     const config = loadConfig({ ...env, REDIS_URL: env.REDIS_URL || 'redis://127.0.0.1:6379' });
-    return { databaseUrl: config.databaseUrl, storage: config.storage, description: `the Nebula at ${redactUrl(config.databaseUrl)}`, close: async () => undefined };
+    const description = kind === 'compose' ? 'the Docker Compose stack' : `the Nebula at ${redactUrl(config.databaseUrl)}`;
+    return { databaseUrl: config.databaseUrl, storage: config.storage, description, close: async () => undefined };
   }
-  const dataDir = resolve(env.NEBULA_DATA_DIR || join(root, 'data'));
-  const secretsFile = join(dataDir, 'embedded-secrets.json');
-  const clusterDir = join(dataDir, 'postgres_data');
-  if (!existsSync(secretsFile) || !existsSync(join(clusterDir, 'PG_VERSION'))) {
-    throw new BackupError(
-      `no Nebula found in ${dataDir} (it has no embedded-secrets.json and postgres_data/ of \`npm start\`): set NEBULA_DATA_DIR to the data folder ` +
-        'Nebula runs on, start a new one there with `npm start` to restore into, set DATABASE_URL for one run by hand, or use --compose for the Docker Compose stack',
-    );
-  }
-  const { postgresPassword } = JSON.parse(readFileSync(secretsFile, 'utf8')) as { postgresPassword: string };
-  const { storage } = loadConfig({ ...env, NEBULA_DATA_DIR: dataDir, DATABASE_URL: 'postgres://127.0.0.1/nebula', REDIS_URL: 'redis://127.0.0.1:6379', NEBULA_STORAGE_DRIVER: 'fs' });
-  const stackFile = join(dataDir, 'run', 'stack.json');
-  let port: number;
-  let close = async () => undefined as void;
-  let description: string;
-  let stack = existsSync(stackFile) ? (JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile) : null;
-  // A stack file outlives an `npm start` that was killed or lost its power: it counts only while
-  // the process that wrote it runs (as the supervisor itself checks before it starts).
-  if (stack && !(isAlive(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node'))) {
-    say(`ignoring ${stackFile}: the \`npm start\` that wrote it (pid ${stack.supervisorPid}) is not running`);
-    stack = null;
-  }
-  if (stack) {
-    port = stack.postgres.port;
-    description = `the running Nebula of \`npm start\` on ${dataDir} (${stack.url})`;
-  } else {
-    // Stopped: only Postgres is needed, and only for this run. While it runs, `npm start` on the
-    // same folder would fail to start its own; it is stopped again before this returns.
-    port = await freePort();
-    const postgres = new PostgresServer({ dataDir: clusterDir, port, user: EMBEDDED_USER, password: postgresPassword });
-    say(`Nebula is not running on ${dataDir}: starting its Postgres alone (127.0.0.1:${port}) for this run`);
-    // Registered before it starts: a Ctrl-C during the start waits for it, then stops it.
-    let starting: Promise<void> = Promise.resolve();
-    const forget = undoOnInterrupt(async () => {
-      await starting.catch(() => undefined);
-      await postgres.stop();
-    });
-    starting = postgres.start();
-    await starting.catch((error: unknown) => {
-      forget();
-      throw error;
-    });
-    close = async () => {
-      forget();
-      await postgres.stop();
-    };
-    description = `the stopped Nebula of \`npm start\` on ${dataDir}`;
-  }
-  const databaseUrl = `postgres://${EMBEDDED_USER}:${encodeURIComponent(postgresPassword)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
-  return { databaseUrl, storage, description, close };
+  if (kind === 'compose') throw new BackupError('the compose stack\'s settings are missing (no DATABASE_URL): run this through ops/backup --compose or ops/restore --compose');
+  const { openEmbeddedStack } = await import('./embedded-stack');
+  return openEmbeddedStack(env, root, say);
 }

@@ -1,7 +1,8 @@
 // ops/backup and ops/restore on the embedded stack, for real: the gateway and worker processes,
-// Postgres, Redis, ffmpeg. The Docker Compose path cannot run here (no Docker engine): it is
-// driven against a stand-in `docker` (a test double, below) that records what it is asked and
-// answers as the stack would, so the commands are checked, not run.
+// Postgres, Redis, ffmpeg. The Docker Compose path runs the same tool in a container of the
+// gateway's image: here it is driven against a stand-in `docker` (a test double, below) that runs
+// that tool on the host against a real Nebula on S3 storage; ops/test/compose-e2e.test.ts runs it
+// against the real compose stack.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,9 +15,10 @@ import type { EntryDto, MediaDetails, NebulaEvent } from '@nebula/shared';
 import { PostgresServer } from '../embedded/postgres-server';
 import type { StackFile } from '../embedded/supervisor';
 import { freePort } from '../embedded/processes';
-import { fileIdOf } from '../backup-tool/object-copy';
+import { UNFINISHED_MEDIA_SQL } from '../backup-tool/database-dump';
+import { fileIdOf, isUploadState } from '../backup-tool/object-copy';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
-import { createTestDatabase, makeRandomFile, startRedis, tempDir } from '../test-support/services';
+import { makeRandomFile, startRedis, tempDir } from '../test-support/services';
 
 const exec = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -306,17 +308,15 @@ describe('ops/backup and ops/restore on the embedded stack (real gateway, worker
       const [whileRunning] = readdirSync(join(data.path, 'while-running'));
       expect(JSON.parse(readFileSync(join(data.path, 'while-running', whileRunning!, 'manifest.json'), 'utf8')).database.tables).toEqual(first.database.tables);
 
-      // The SQL that the compose restore sends through psql, run on this real Nebula schema.
+      // The videos a restore tells to replay: those still queued or transcoding at backup time.
       await postgres.start();
       const client = new pg.Client({ connectionString: postgres.url('nebula') });
       await client.connect();
       try {
         await client.query(`UPDATE entries SET media_status = 'processing' WHERE name = 'beach.mp4'`);
-        const { rows } = await client.query(composeSql('unfinished_media_sql'));
+        const { rows } = await client.query(UNFINISHED_MEDIA_SQL);
         const completed = (before.events as NebulaEvent[]).find((e) => e.type === 'upload.completed' && e.subject === `file:${files[0]!.id}`);
         expect(rows.map((r: Record<string, unknown>) => Object.values(r).map(String))).toEqual([[completed!.id, '/beach.mp4']]);
-        await client.query(composeSql('drop_tables_sql'));
-        expect((await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).rows).toEqual([]);
       } finally {
         await client.end();
       }
@@ -446,205 +446,177 @@ describe('which file an object belongs to (what a backup keeps of the database s
     expect(fileIdOf('exports/report.csv')).toBeNull();
     expect(fileIdOf(`hls/${id}`)).toBeNull();
   });
+
+  it("leaves out tus' upload state (@tus/s3-store's originals/<id>.info and .part): no object of any file", () => {
+    const id = '243c2ac1-6ba1-40a0-b28a-72b9662b8002';
+    expect(isUploadState(`originals/${id}.info`)).toBe(true);
+    expect(isUploadState(`originals/${id}.part`)).toBe(true);
+    expect(isUploadState(`originals/${id}`)).toBe(false);
+    expect(isUploadState(`hls/${id}/seg.info`)).toBe(false);
+  });
 });
 
-/** One of the values compose.sh holds (SQL it sends through psql, scripts it runs in a container), as the script holds it. */
-function composeSql(name: 'drop_tables_sql' | 'unfinished_media_sql' | 'drop_unfinished_uploads_sql' | 'restore_database_script' | 'mc_login' | 'first_object_script'): string {
-  const script = `root=/nowhere program=test; . ops/backup-tool/compose.sh; printf %s "$${name}"`;
-  return spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8' }).stdout;
-}
 
 /**
- * A stand-in for the `docker` CLI (a test double: no Docker engine runs here). It appends each
- * call to a log, one line of arguments, and answers as the compose stack would: `ps` lists the
- * running services (FAKE_RUNNING), pg_dump prints a dump, psql prints a row count (FAKE_ROWS).
- * The shell scripts that compose.sh runs in a one-off MinIO container (`run ... minio -c`) run
- * here for real, with the minio service's environment (FAKE_MINIO_USER, FAKE_MINIO_PASSWORD) and
- * the stand-in `mc` below. With FAKE_PG_URL set, what compose.sh runs in the postgres container
- * (`exec -T postgres ...`) runs here too, against that real database, through the stand-in
- * psql and pg_restore below.
+ * A stand-in for the `docker` CLI (a test double: the compose suite, ops/test/compose-e2e.test.ts,
+ * runs the real one, slowly). It appends each call to a log, one line of arguments, and answers as
+ * the compose stack would: `ps` lists the running services (FAKE_RUNNING); `run --detach ...
+ * gateway <command>` runs <command> for real from the repository, as the gateway's image would
+ * (the backup tool bundled by build.mjs), with the gateway service's environment (the settings of
+ * a real Nebula, in FAKE_GATEWAY_ENV) and in a session of its own, as a container is: a Ctrl-C in
+ * the terminal does not reach it. `logs`, `wait`, `kill` and `rm` act on that process.
  */
 const FAKE_DOCKER = `#!/usr/bin/env bash
 set -euo pipefail
-# One line per call: the arguments separated by \\x1f, newlines within them written as \\x1e.
-printf '%s\\x1f' "$@" | tr '\\n' '\\036' >>"$FAKE_DOCKER_LOG"
+printf '%s ' "$@" >>"$FAKE_DOCKER_LOG"
 echo >>"$FAKE_DOCKER_LOG"
 args=("$@")
 sub=
 rest=()
 for ((i = 0; i < $#; i++)); do
   case \${args[i]} in
-    ps | exec | run | stop | start) sub=\${args[i]}; rest=("\${args[@]:i+1}"); break ;;
+    ps | run | stop | start | logs | wait | kill | rm) sub=\${args[i]}; rest=("\${args[@]:i+1}"); break ;;
   esac
 done
+name=\${rest[-1]}
+box=$FAKE_DIR/$name
 case $sub in
   ps) printf '%b\\n' "\${FAKE_RUNNING:-postgres\\nminio\\nredis\\ngateway\\nworker}" ;;
-  exec)
-    cmd=("\${rest[@]:2}")
-    if [[ -n \${FAKE_PG_URL:-} ]]; then PATH=$FAKE_BIN/pg:$PATH exec "\${cmd[@]}"; fi
-    case \${cmd[0]} in
-      pg_dump) printf 'PGDMP fake custom-format dump\\n' ;;
-      sh) printf 'stdin sha256 %s\\n' "$(sha256sum | cut -d ' ' -f 1)" >>"$FAKE_DOCKER_LOG" ;;
-      psql) if [[ " \${cmd[*]} " != *' -c '* ]]; then cat >/dev/null; echo "\${FAKE_ROWS:-0}"; fi ;;
-    esac
-    ;;
   run)
-    volume=
-    prev=
-    for arg in "\${rest[@]}"; do
-      if [[ $prev == -v ]]; then volume=\${arg%%:*}; fi
-      prev=$arg
+    for ((i = 0; i < \${#rest[@]}; i++)); do
+      case \${rest[i]} in
+        --name) name=\${rest[i + 1]} ;;
+        gateway) command=("\${rest[@]:i+1}"); break ;;
+      esac
     done
-    MINIO_ROOT_USER=$FAKE_MINIO_USER MINIO_ROOT_PASSWORD=$FAKE_MINIO_PASSWORD FAKE_VOLUME=$volume PATH=$FAKE_BIN/mc:$PATH exec sh -c "\${args[-1]}"
+    box=$FAKE_DIR/$name
+    mkdir -p "$box"
+    (cd "$FAKE_ROOT" && env $FAKE_GATEWAY_ENV setsid bash -c '"$@" >"$0/out" 2>"$0/err" & echo $! >"$0/pid"; wait $! && code=0 || code=$?; echo $code >"$0/code.tmp"; mv "$0/code.tmp" "$0/code"' "$box" "\${command[@]}" </dev/null >/dev/null 2>&1 &)
+    echo "$name"
     ;;
+  logs) while [[ ! -f $box/code ]]; do sleep 0.05; done; cat "$box/out"; cat "$box/err" >&2 ;;
+  wait) while [[ ! -f $box/code ]]; do sleep 0.05; done; cat "$box/code" ;;
+  kill) while [[ ! -f $box/pid ]]; do sleep 0.05; done; kill -s "\${rest[0]#--signal=}" "$(cat "$box/pid")" ;;
+  rm) rm -r "$box" ;;
 esac
 `;
 
-/**
- * A stand-in for \`mc\` in the MinIO image. It accepts only MC_HOST_nebula built from the service's
- * credentials as they are (mc reads its keys without URL decoding), and refuses like MinIO does
- * otherwise. The bucket holds a finished upload's original and playlist, and tus' state objects
- * (originals/<id>.info, .part) of both that and a running upload; --exclude patterns match the
- * key as mc's wildcard does (\`*\` crosses \`/\`). /backup/objects is the mounted host folder.
- */
-const FAKE_MC = `#!/usr/bin/env bash
-set -euo pipefail
-printf 'mc %s\\n' "$*" >>"$FAKE_DOCKER_LOG"
-if [[ \${MC_HOST_nebula:-} != "http://$MINIO_ROOT_USER:$MINIO_ROOT_PASSWORD@minio:9000" ]]; then
-  echo 'mc: <ERROR> Unable to list folder. The Access Key Id you provided does not exist in our records.' >&2
-  exit 1
-fi
-if [[ -n \${FAKE_MC_ERROR:-} ]]; then echo "mc: <ERROR> $FAKE_MC_ERROR" >&2; exit 1; fi
-case "$*" in
-  'ls nebula') if [[ -z \${FAKE_NO_BUCKET:-} ]]; then echo '[2026-11-30 21:00:00 UTC]     0B nebula/'; fi ;;
-  'ls nebula/nebula') if [[ -n \${FAKE_OBJECTS:-} ]]; then printf '%s\\n' "$FAKE_OBJECTS"; fi ;;
-  'mb --ignore-existing nebula/nebula') ;;
-  *' nebula/nebula /backup/objects')
-    excludes=()
-    prev=
-    for arg in "$@"; do
-      if [[ $prev == --exclude ]]; then excludes+=("$arg"); fi
-      prev=$arg
-    done
-    declare -A bucket=([originals/f1]='original bytes' [hls/f1/master.m3u8]=$'#EXTM3U\\n' [originals/f1.info]='{"ID":"originals/f1"}' [originals/f2.info]='{"ID":"originals/f2"}' [originals/f2.part]='the tail of a running upload')
-    for key in "\${!bucket[@]}"; do
-      for pattern in "\${excludes[@]}"; do
-        # shellcheck disable=SC2053 # a pattern, as mc's --exclude
-        if [[ $key == $pattern ]]; then continue 2; fi
-      done
-      mkdir -p "$(dirname "$FAKE_VOLUME/$key")"
-      printf '%s' "\${bucket[$key]}" >"$FAKE_VOLUME/$key"
-    done
-    ;;
-  *' /backup/objects nebula/nebula') printf 'mirrored in: %s\\n' "$(cd "$FAKE_VOLUME" && find . -type f | sort | tr '\\n' ' ')" >>"$FAKE_DOCKER_LOG" ;;
-  *) echo "stand-in mc: unexpected call: $*" >&2; exit 1 ;;
-esac
-`;
-
-/** psql in the postgres container (user nebula, database nebula, over its socket): the real psql, on the test's database. */
-const FAKE_PSQL = `#!/usr/bin/env bash
-args=()
-for arg in "$@"; do
-  case $arg in --username=* | --dbname=*) ;; *) args+=("$arg") ;; esac
-done
-exec "$FAKE_REAL_PSQL" --dbname="$FAKE_PG_URL" "\${args[@]}"
-`;
-
-/**
- * pg_restore --file=<sql> with the dump on stdin. No pg_dump for PostgreSQL 18 exists here to make
- * a real custom-format dump, so these tests' dumps are the SQL pg_restore would print: it copies
- * them, and fails as pg_restore does on a cut-off dump when one ends in "-- cut off".
- */
-const FAKE_PG_RESTORE = `#!/usr/bin/env bash
-set -euo pipefail
-out=
-for arg in "$@"; do case $arg in --file=*) out=\${arg#--file=} ;; esac; done
-cat >"$out"
-if grep -q '^-- cut off' "$out"; then echo 'pg_restore: error: could not read from input file: end of file' >&2; exit 1; fi
-`;
-
-describe('ops/backup --compose and ops/restore --compose (against a stand-in for the docker CLI)', () => {
+describe('ops/backup --compose and ops/restore --compose: the same tool, in a container of the gateway image (against a stand-in for the docker CLI)', () => {
   let work: Awaited<ReturnType<typeof tempDir>>;
+  let onS3: RunningNebula | undefined;
   let env: Record<string, string>;
-  const log = () =>
-    readFileSync(env.FAKE_DOCKER_LOG!, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split('\x1f').filter(Boolean).join(' ').split('\x1e').join('\n'));
+  const log = () => readFileSync(env.FAKE_DOCKER_LOG!, 'utf8').split('\n').filter(Boolean).map((l) => l.trimEnd());
   const compose = `compose --project-directory ${root}`;
-  const mc = composeSql('mc_login');
+  const user = `${process.getuid!()}:${process.getgid!()}`;
+  const listing = async (url: string) => ({
+    files: await getJson<EntryDto[]>(`${url}/api/files?path=/kept`),
+    content: await sha256Of(`${url}/api/files/${(await getJson<EntryDto>(`${url}/api/files/lookup?path=/kept/a.bin`)).id}/content`),
+  });
+  let backupDir = '';
+  let before: Awaited<ReturnType<typeof listing>>;
 
   beforeAll(async () => {
-    work = await tempDir('nebula-compose-backup-');
+    // What the gateway's image holds: the tool bundled.
+    await exec(process.execPath, [join(root, 'ops', 'backup-tool', 'build.mjs')]);
+    [work, onS3] = await Promise.all([tempDir('nebula-compose-backup-'), startNebula({ storage: 's3' })]);
     const bin = join(work.path, 'bin');
-    await exec('mkdir', ['-p', bin, join(bin, 'mc'), join(bin, 'pg')]);
+    mkdirSync(join(work.path, 'containers'), { recursive: true });
+    mkdirSync(bin);
     writeFileSync(join(bin, 'docker'), FAKE_DOCKER, { mode: 0o755 });
-    writeFileSync(join(bin, 'mc', 'mc'), FAKE_MC, { mode: 0o755 });
-    writeFileSync(join(bin, 'pg', 'psql'), FAKE_PSQL, { mode: 0o755 });
-    writeFileSync(join(bin, 'pg', 'pg_restore'), FAKE_PG_RESTORE, { mode: 0o755 });
     env = {
       PATH: `${bin}:${process.env.PATH}`,
-      FAKE_BIN: bin,
+      FAKE_ROOT: root,
+      FAKE_DIR: join(work.path, 'containers'),
       FAKE_DOCKER_LOG: join(work.path, 'docker.log'),
-      FAKE_MINIO_USER: 'nebula-admin',
-      FAKE_MINIO_PASSWORD: 'minio-secret',
+      FAKE_GATEWAY_ENV: Object.entries(onS3.env).map(([k, v]) => `${k}=${v}`).join(' '),
       DATABASE_URL: '',
       NEBULA_DATA_DIR: join(work.path, 'no-embedded-stack'),
     };
+    const a = join(work.path, 'a.bin');
+    await makeRandomFile(a, 1024 * 1024 + 5);
+    writeFileSync(join(work.path, 'b.txt'), 'b\n');
+    await upload(onS3.url, a, 'a.bin', '/kept');
+    await upload(onS3.url, join(work.path, 'b.txt'), 'b.txt', '/kept');
+    before = await listing(onS3.url);
   });
-  afterAll(() => work?.remove());
+  afterAll(async () => {
+    await onS3?.stop();
+    await work?.remove();
+  });
 
-  let backupDir = '';
-
-  it('dumps with pg_dump in the postgres container and mirrors the bucket with mc, into a dated folder with a manifest', async () => {
+  it('backs up in a one-off container of the gateway image, with the backup folder mounted at the same path: the one format, source compose', async () => {
     writeFileSync(env.FAKE_DOCKER_LOG!, '');
     // No --compose: without an embedded stack and with docker on the PATH, compose is the guess.
-    const run = await ops('backup', [join(work.path, 'backups')], env);
+    const dest = join(work.path, 'backups');
+    const run = await ops('backup', [dest], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const [name] = readdirSync(join(work.path, 'backups'));
-    expect(name).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
-    backupDir = join(work.path, 'backups', name!);
-    const partial = `${backupDir}.partial`;
-    const { uid, gid } = { uid: process.getuid!(), gid: process.getgid!() };
+    const [name] = readdirSync(dest);
+    backupDir = join(dest, name!);
+    expect(run.stdout).toContain(`backing up the Docker Compose stack\n`);
+    expect(run.stdout).toContain(`backup written to ${backupDir}\n`);
+    const container = /--name (\S+)/.exec(log()[1]!)![1]!;
     expect(log()).toEqual([
       `${compose} ps --status running --services`,
-      `${compose} exec -T postgres pg_dump --username=nebula --dbname=nebula --format=custom --no-owner`,
-      `${compose} run --rm --no-deps -T --user ${uid}:${gid} -v ${partial}/objects:/backup/objects --entrypoint sh minio -c ${mc}mc mirror --quiet --exclude 'originals/*.info' --exclude 'originals/*.part' nebula/nebula /backup/objects`,
-      'mc mirror --quiet --exclude originals/*.info --exclude originals/*.part nebula/nebula /backup/objects',
+      `${compose} run --detach --name ${container} --no-deps --user ${user} -v ${dest}:${dest}:rw gateway node ops/backup-tool/dist/cli.mjs backup ${dest} --compose`,
+      `logs --follow ${container}`,
+      `wait ${container}`,
+      `rm ${container}`,
     ]);
-    const dump = readFileSync(join(backupDir, 'database.pgdump'));
-    expect(dump.toString()).toBe('PGDMP fake custom-format dump\n');
     const manifest = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8'));
-    expect(manifest).toEqual({
-      nebulaBackup: 1,
-      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-      source: 'compose',
-      database: { file: 'database.pgdump', format: 'pg_dump-custom', bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex') },
-      objects: { dir: 'objects', count: 2, bytes: 'original bytes'.length + '#EXTM3U\n'.length },
-    });
-    expect(readFileSync(join(backupDir, 'objects', 'originals', 'f1'), 'utf8')).toBe('original bytes');
-    // tus' upload state is no object of any file: neither the finished upload's nor the running one's.
-    expect(readdirSync(join(backupDir, 'objects', 'originals'))).toEqual(['f1']);
+    expect(manifest).toMatchObject({ source: 'compose', database: { file: 'database.jsonl.gz', format: 'nebula-jsonl' }, objects: { dir: 'objects', count: 2, missing: [] } });
+    expect(manifest.database.tables.entries).toBe(3);
+    // tus' upload state is no object of any file.
+    expect(readdirSync(join(backupDir, 'objects', 'originals')).some((f) => f.includes('.'))).toBe(false);
   });
 
-  it("hands mc MinIO's credentials through the environment only, as they are, and never on a command line", async () => {
-    const secret = 'p@ss/w#rd%41$HOME';
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const run = await ops('backup', ['--compose', join(work.path, 'odd-password')], { ...env, FAKE_MINIO_PASSWORD: secret });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(readFileSync(env.FAKE_DOCKER_LOG!, 'utf8')).not.toContain(secret);
+  it('restores a compose backup into an embedded Nebula, and an embedded backup into the compose stack', async () => {
+    const embedded = await startNebula();
+    try {
+      const intoEmbedded = await ops('restore', [backupDir], embedded.env);
+      expect(intoEmbedded.stderr).toBe('');
+      expect(intoEmbedded.code).toBe(0);
+      expect(await listing(embedded.url)).toEqual(before);
 
-    // mc would read a colon in either key as the start of a session token: refused, saying why.
-    const colon = await ops('backup', ['--compose', join(work.path, 'colon')], { ...env, FAKE_MINIO_PASSWORD: 'half:half' });
-    expect(colon.code).toBe(1);
-    expect(colon.stderr).toBe(
-      'MINIO_ROOT_USER or MINIO_ROOT_PASSWORD in .env contains a colon, which mc cannot take in MC_HOST_nebula: change the password (openssl rand -hex 24)\n' +
-        'ops/backup: mc mirror failed (see above)\n',
-    );
-    expect(existsSync(join(work.path, 'colon'))).toBe(true);
-    expect(readdirSync(join(work.path, 'colon'))).toEqual([]);
+      const fromEmbedded = await ops('backup', [join(work.path, 'embedded-backups')], embedded.env);
+      expect(fromEmbedded.code, fromEmbedded.stderr).toBe(0);
+      const [name] = readdirSync(join(work.path, 'embedded-backups'));
+      const embeddedBackup = join(work.path, 'embedded-backups', name!);
+      expect(JSON.parse(readFileSync(join(embeddedBackup, 'manifest.json'), 'utf8')).source).toBe('embedded');
+
+      writeFileSync(env.FAKE_DOCKER_LOG!, '');
+      const run = await ops('restore', ['--compose', '--force', embeddedBackup], env);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const [check, restore] = log().filter((l) => l.includes(' run ')).map((l) => /--name (\S+)/.exec(l)![1]!);
+      const v = `-v ${embeddedBackup}:${embeddedBackup}:ro`;
+      expect(log()).toEqual([
+        `${compose} ps --status running --services`,
+        `${compose} run --detach --name ${check} --no-deps --user ${user} ${v} gateway node ops/backup-tool/dist/cli.mjs restore --check --force ${embeddedBackup} --compose`,
+        `logs --follow ${check}`,
+        `wait ${check}`,
+        `rm ${check}`,
+        `${compose} stop gateway worker`,
+        `${compose} run --detach --name ${restore} --no-deps --user ${user} ${v} gateway node ops/backup-tool/dist/cli.mjs restore --force ${embeddedBackup} --compose`,
+        `logs --follow ${restore}`,
+        `wait ${restore}`,
+        `rm ${restore}`,
+        `${compose} start gateway worker`,
+      ]);
+      expect(run.stdout).toContain(`restoring ${embeddedBackup} (made ${JSON.parse(readFileSync(join(embeddedBackup, 'manifest.json'), 'utf8')).createdAt} from the embedded stack) into the Docker Compose stack\n`);
+      expect(await listing(onS3!.url)).toEqual(before);
+    } finally {
+      await embedded.stop();
+    }
+  });
+
+  it('refuses a stack that holds files by the checks alone, before stopping anything', async () => {
+    writeFileSync(env.FAKE_DOCKER_LOG!, '');
+    const run = await ops('restore', ['--compose', backupDir], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('ops/restore: the object storage is not empty: restore into an empty Nebula, or pass --force to replace what it holds\n');
+    expect(log().some((l) => / (stop|start) gateway worker$/.test(l))).toBe(false);
+    expect(log().filter((l) => l.includes(' run '))).toHaveLength(1);
   });
 
   it('refuses to back up a stack whose Postgres is not running, leaving no folder behind', async () => {
@@ -654,202 +626,36 @@ describe('ops/backup --compose and ops/restore --compose (against a stand-in for
     expect(existsSync(join(work.path, 'none'))).toBe(false);
   });
 
-  it('restores into an empty stack: gateway and worker stopped, the database replaced in one transaction, the bucket mirrored back, both started', async () => {
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const run = await ops('restore', ['--compose', backupDir], env);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const sha = createHash('sha256').update(readFileSync(join(backupDir, 'database.pgdump'))).digest('hex');
-    expect(log()).toEqual([
-      `${compose} ps --status running --services`,
-      `${compose} exec -T postgres psql --username=nebula --dbname=nebula -tA -v ON_ERROR_STOP=1`,
-      `${compose} run --rm --no-deps -T --entrypoint sh minio -c ${mc}${composeSql('first_object_script')}`,
-      'mc ls nebula',
-      'mc ls nebula/nebula',
-      `${compose} stop gateway worker`,
-      `${compose} exec -T postgres sh -c ${composeSql('restore_database_script')} sh ${composeSql('drop_tables_sql')} ${composeSql('drop_unfinished_uploads_sql')}`,
-      `stdin sha256 ${sha}`,
-      `${compose} run --rm --no-deps -T -v ${backupDir}/objects:/backup/objects:ro --entrypoint sh minio -c ${mc}mc mb --ignore-existing nebula/nebula >/dev/null && mc mirror --quiet --overwrite --remove /backup/objects nebula/nebula`,
-      'mc mb --ignore-existing nebula/nebula',
-      'mc mirror --quiet --overwrite --remove /backup/objects nebula/nebula',
-      'mirrored in: ./hls/f1/master.m3u8 ./originals/f1 ',
-      // Which videos were still transcoding at backup time, to tell how to replay them.
-      `${compose} exec -T postgres psql --username=nebula --dbname=nebula -tA -F   -c ${composeSql('unfinished_media_sql')}`,
-      `${compose} start gateway worker`,
-    ]);
-  });
-
-  it('takes a stack without a bucket yet (its gateway never ran) as empty', async () => {
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const run = await ops('restore', ['--compose', backupDir], { ...env, FAKE_NO_BUCKET: '1' });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(log()).toContain('mc ls nebula');
-    expect(log()).not.toContain('mc ls nebula/nebula');
-  });
-
-  it('refuses a stack that holds files or objects, touching nothing, and replaces them with --force', async () => {
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const refused = await ops('restore', ['--compose', backupDir], { ...env, FAKE_ROWS: '12', FAKE_OBJECTS: '[2026-11-30 21:00:00 UTC]     0B originals/' });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('ops/restore: the stack is not empty (12 file and event rows, objects in the bucket): restore into an empty stack, or pass --force to replace what it holds\n');
-    expect(log().some((l) => / (stop|sh -c|start) /.test(l))).toBe(false);
-
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const forced = await ops('restore', ['--compose', '--force', backupDir], { ...env, FAKE_ROWS: '12' });
-    expect(forced.code).toBe(0);
-    expect(forced.stdout).toContain('--force: replacing what the stack holds');
-    expect(log().filter((l) => / (stop|start) gateway worker$/.test(l) || l.startsWith(`${compose} exec -T postgres sh -c`))).toHaveLength(3);
-  });
-
-  it('stops when MinIO cannot be asked whether it holds objects, instead of taking that for empty', async () => {
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const run = await ops('restore', ['--compose', backupDir], { ...env, FAKE_MC_ERROR: 'Unable to list folder. Server not initialized yet, please try again.' });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe(
-      'mc: <ERROR> Unable to list folder. Server not initialized yet, please try again.\n' +
-        'ops/restore: cannot list the MinIO bucket nebula (see above): is MinIO up, and are MINIO_ROOT_USER and MINIO_ROOT_PASSWORD in .env the ones it started with?\n',
-    );
-    expect(log().some((l) => / (stop|sh -c|start) /.test(l))).toBe(false);
-  });
-
-  it('refuses a damaged dump before asking Docker anything', async () => {
-    const broken = join(work.path, 'broken');
-    await exec('cp', ['-r', backupDir, broken]);
-    writeFileSync(join(broken, 'database.pgdump'), 'PGDMP tampered\n');
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const run = await ops('restore', ['--compose', broken], env);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^ops\/restore: the database dump .*\/broken\/database\.pgdump is damaged: its sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\n$/);
-    expect(log()).toEqual([]);
-  });
-
-  it('refuses a backup whose objects are missing or differ from its manifest, before asking Docker anything', async () => {
-    const noObjects = join(work.path, 'no-objects');
-    await exec('cp', ['-r', backupDir, noObjects]);
-    await exec('rm', ['-r', join(noObjects, 'objects')]);
-    writeFileSync(env.FAKE_DOCKER_LOG!, '');
-    const missing = await ops('restore', ['--compose', '--force', noObjects], env);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`ops/restore: the backup is incomplete: ${noObjects}/objects/ (the originals, renditions and posters) is missing\n`);
-
-    const shortOne = join(work.path, 'short-one');
-    await exec('cp', ['-r', backupDir, shortOne]);
-    await exec('rm', [join(shortOne, 'objects', 'hls', 'f1', 'master.m3u8')]);
-    const short = await ops('restore', ['--compose', '--force', shortOne], env);
-    expect(short.code).toBe(1);
-    expect(short.stderr).toBe(
-      `ops/restore: the backup's objects do not match its manifest: ${shortOne}/objects holds 1 files (14 bytes), the manifest says 2 (22 bytes); copy the whole backup folder again\n`,
-    );
-    expect(log()).toEqual([]);
-  });
-
-  it('sends each kind of backup to the restore that reads it', async () => {
-    const embedded = await ops('restore', ['--embedded', backupDir], env);
-    expect(embedded.code).toBe(1);
-    expect(embedded.stderr).toBe(`ops/restore: ${backupDir} was made from the Docker Compose stack (a pg_dump of PostgreSQL in its container): restore it there with ops/restore --compose\n`);
-
-    const fromEmbedded = join(work.path, 'from-embedded');
-    await exec('mkdir', ['-p', fromEmbedded]);
-    writeFileSync(join(fromEmbedded, 'manifest.json'), JSON.stringify({ nebulaBackup: 1, database: { file: 'database.jsonl.gz', format: 'nebula-jsonl' } }, null, 2));
-    const run = await ops('restore', ['--compose', fromEmbedded], env);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`ops/restore: ${fromEmbedded} was made from the embedded stack (npm start): restore it with ops/restore (without --compose)\n`);
-  });
-
-  describe("the database restore, run by the stand-in against a real Nebula database (what compose.sh runs in the postgres container)", () => {
-    let db: Awaited<ReturnType<typeof createTestDatabase>>;
-    let redis: Awaited<ReturnType<typeof startRedis>>;
-    let pgEnv: Record<string, string>;
-    const query = async (sql: string) => {
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      try {
-        return (await client.query(sql)).rows as Record<string, unknown>[];
-      } finally {
-        await client.end();
+  it('hands Ctrl-C and SIGTERM on to the container, whose tool removes its unfinished folder, exiting 130 or 143', async () => {
+    // A transaction holding the files table locked: the dump waits for as long as the test wants.
+    // (Watched from another connection: inside a transaction, pg_stat_activity stays as it first read it.)
+    const holder = new pg.Client({ connectionString: onS3!.env.DATABASE_URL });
+    const watcher = new pg.Client({ connectionString: onS3!.env.DATABASE_URL });
+    await Promise.all([holder.connect(), watcher.connect()]);
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE entries IN ACCESS EXCLUSIVE MODE');
+      const dest = join(work.path, 'interrupted');
+      for (const [signal, code, whole] of [['SIGINT', 130, true], ['SIGTERM', 143, false]] as const) {
+        const child = spawn(join(root, 'ops', 'backup'), ['--compose', dest], { cwd: root, env: { ...process.env, ...env }, detached: true });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+        const waiting = async () =>
+          (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'DECLARE nebula_rows%'`)).rows[0].n as number;
+        // The first round's dump stays waiting in Postgres after its tool is gone, until the lock goes.
+        await expect.poll(waiting, { timeout: 60_000, interval: 200 }).toBe(whole ? 1 : 2);
+        expect(readdirSync(dest)).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.partial$/)]);
+        // Ctrl-C reaches the terminal's process group (not the container); systemd's SIGTERM may reach only the process.
+        process.kill(whole ? -child.pid! : child.pid!, signal);
+        expect(await exited).toBe(code);
+        expect(stderr).toBe(`ops/backup: ${signal}: stopping, and undoing what this run started\n`);
+        expect(readdirSync(dest)).toEqual([]);
+        expect(readdirSync(env.FAKE_DIR!)).toEqual([]);
       }
-    };
-    const state = async () => ({
-      tables: (await query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r) => r.tablename),
-      entries: (await query(`SELECT name, status FROM entries ORDER BY name`)),
-      events: (await query(`SELECT count(*)::int AS n FROM events`))[0]!.n,
-    });
-    /** A backup folder as ops/backup --compose writes it, around the given "dump" (see FAKE_PG_RESTORE). */
-    const backupOf = (name: string, dump: string) => {
-      const dir = join(work.path, name);
-      spawnSync('mkdir', ['-p', join(dir, 'objects', 'originals')]);
-      writeFileSync(join(dir, 'objects', 'originals', 'f1'), 'original bytes');
-      writeFileSync(join(dir, 'database.pgdump'), dump);
-      const manifest = {
-        nebulaBackup: 1,
-        createdAt: '2026-11-30T21:15:00Z',
-        source: 'compose',
-        database: { file: 'database.pgdump', format: 'pg_dump-custom', bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex') },
-        objects: { dir: 'objects', count: 1, bytes: 'original bytes'.length },
-      };
-      writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-      return dir;
-    };
-    const beach = '11111111-1111-4111-8111-111111111111';
-    // What pg_restore prints for a dump: it empties search_path first, hence public.* in compose.sh.
-    const dumpHead = `SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\n`;
-    const dumpTables =
-      'CREATE TABLE public.entries (id uuid PRIMARY KEY, parent_id uuid, kind text NOT NULL, name text NOT NULL, status text NOT NULL, media_status text NOT NULL);\n' +
-      'CREATE TABLE public.events (id bigint PRIMARY KEY, type text NOT NULL, subject text NOT NULL, data jsonb NOT NULL);\n';
-
-    beforeAll(async () => {
-      [db, redis] = await Promise.all([createTestDatabase(), startRedis()]);
-      await exec(process.execPath, ['--conditions=production', 'server/dist/migrate.js'], { cwd: root, env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: redis.url } });
-      await query(`INSERT INTO entries (id, kind, name) VALUES ('22222222-2222-4222-8222-222222222222', 'folder', 'already-here')`);
-      await query(`INSERT INTO events (type, subject, data) VALUES ('folder.created', 'folder:22222222-2222-4222-8222-222222222222', '{"path": "/already-here"}')`);
-      const psql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
-      pgEnv = { ...env, FAKE_PG_URL: db.url, FAKE_REAL_PSQL: psql };
-    });
-    afterAll(async () => {
-      await redis?.stop();
-      await db?.drop();
-    });
-
-    it('leaves the database as it was when pg_restore cannot read the dump, and starts the gateway and worker again', async () => {
-      const before = await state();
-      expect(before.tables).toContain('media_attempts');
-      writeFileSync(env.FAKE_DOCKER_LOG!, '');
-      const run = await ops('restore', ['--compose', '--force', backupOf('cut-off', `${dumpHead}${dumpTables}-- cut off\n`)], pgEnv);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toBe(
-        'pg_restore: error: could not read from input file: end of file\nops/restore: the database restore failed (see above); the database is as it was before\n',
-      );
-      expect(await state()).toEqual(before);
-      expect(log().at(-1)).toBe(`${compose} start gateway worker`);
-      expect(log().some((l) => l.startsWith('mc mirror'))).toBe(false);
-    });
-
-    it('leaves the database as it was when the dump fails halfway through loading, though its tables were already dropped by then', async () => {
-      const before = await state();
-      const dump = `${dumpHead}${dumpTables}COPY public.entries (id, parent_id, kind, name, status, media_status) FROM stdin;\nnot-a-uuid\t\\N\tfile\tx\tready\tnone\n\\.\n`;
-      const run = await ops('restore', ['--compose', '--force', backupOf('fails-halfway', dump)], pgEnv);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/invalid input syntax for type uuid: "not-a-uuid"[\s\S]*\nops\/restore: the database restore failed \(see above\); the database is as it was before\n$/);
-      expect(await state()).toEqual(before);
-    });
-
-    it("replaces every table with the dump's and drops the uploads that were still running at backup time", async () => {
-      const dump =
-        dumpHead +
-        dumpTables +
-        'COPY public.entries (id, parent_id, kind, name, status, media_status) FROM stdin;\n' +
-        `${beach}\t\\N\tfile\tbeach.mp4\tready\tqueued\n` +
-        '33333333-3333-4333-8333-333333333333\t\\N\tfile\thalf.bin\tuploading\tnone\n' +
-        '\\.\n' +
-        'COPY public.events (id, type, subject, data) FROM stdin;\n' +
-        `7\tupload.completed\tfile:${beach}\t{"path": "/beach.mp4"}\n` +
-        '\\.\n';
-      const run = await ops('restore', ['--compose', '--force', backupOf('good', dump)], pgEnv);
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      expect(await state()).toEqual({ tables: ['entries', 'events'], entries: [{ name: 'beach.mp4', status: 'ready' }], events: 1 });
-      expect(run.stdout).toContain('  nebula replay 7   # /beach.mp4\n');
-    });
+    } finally {
+      await holder.query('ROLLBACK');
+      await Promise.all([holder.end(), watcher.end()]);
+    }
   });
 });

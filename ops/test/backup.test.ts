@@ -619,6 +619,18 @@ describe('ops/backup --compose and ops/restore --compose: the same tool, in a co
     expect(log().filter((l) => l.includes(' run '))).toHaveLength(1);
   });
 
+  it('refuses a pg_dump backup of the older ops/backup --compose, saying which release restores it', async () => {
+    const old = join(work.path, 'pg-dump-backup');
+    mkdirSync(join(old, 'objects'), { recursive: true });
+    writeFileSync(join(old, 'database.pgdump'), 'PGDMP\n');
+    writeFileSync(join(old, 'manifest.json'), JSON.stringify({ nebulaBackup: 1, source: 'compose', database: { file: 'database.pgdump', format: 'pg_dump-custom' }, objects: { dir: 'objects', count: 0, bytes: 0 } }));
+    const run = await ops('restore', ['--embedded', old], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `ops/restore: ${old} is a pg_dump backup of an older ops/backup --compose, which this one no longer reads: restore it with ops/restore --compose of the Nebula release that made it, then back up again\n`,
+    );
+  });
+
   it('refuses to back up a stack whose Postgres is not running, leaving no folder behind', async () => {
     const run = await ops('backup', ['--compose', join(work.path, 'none')], { ...env, FAKE_RUNNING: 'redis' });
     expect(run.code).toBe(1);

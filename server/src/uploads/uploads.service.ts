@@ -16,7 +16,7 @@ import { EventsRepository } from '../events/events.repository';
 import { EntriesRepository, NameTakenError } from '../files/entries.repository';
 import { FilesService, isUuid, validName } from '../files/files.service';
 import { formatPath, InvalidPathError, joinPath, parsePath } from '../files/names';
-import { MediaJobs } from '../media/media-jobs';
+import { MediaPipeline } from '../media/media-pipeline.service';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -66,7 +66,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     private readonly files: FilesService,
     private readonly entries: EntriesRepository,
     private readonly events: EventsRepository,
-    private readonly mediaJobs: MediaJobs,
+    private readonly pipeline: MediaPipeline,
     metrics: GatewayMetrics,
   ) {
     this.store = createTusStore(config, this.expiryMs);
@@ -368,11 +368,11 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     }
     const video = isVideo(entry.mime, entry.name);
     await this.entries.transaction(async (tx) => {
-      await this.entries.update(id, { status: 'ready', size, sha256, mediaStatus: video ? 'queued' : 'none' }, tx);
+      await this.entries.update(id, { status: 'ready', size, sha256 }, tx);
       await this.events.append({ type: 'upload.completed', subject: `file:${id}`, data: { path, size, sha256, mime: entry.mime }, traceId }, tx);
-      if (video) await this.events.append({ type: 'media.queued', subject: `file:${id}`, data: { path }, traceId }, tx);
+      if (video) await this.pipeline.recordQueued(id, { path }, traceId, tx);
     });
-    if (video) await this.mediaJobs.enqueue(entry, traceId);
+    if (video) await this.pipeline.dispatch(entry, traceId);
     return {};
   }
 

@@ -34,8 +34,8 @@ export class MediaPipeline {
   }
 
   /** Hands a recorded file to the queue; false when Redis did not take it (the reconciler will). */
-  dispatch(file: { id: string; name: string }, traceId: string): Promise<boolean> {
-    return this.jobs.enqueue(file, traceId);
+  dispatch(fileId: string, traceId: string): Promise<boolean> {
+    return this.jobs.enqueue(fileId, traceId);
   }
 
   /** Replays an `upload.completed` event: the file's pipeline runs again. Returns the `media.queued` event. */
@@ -51,7 +51,7 @@ export class MediaPipeline {
     if (!isVideo(file.mime, file.name)) throw new ConflictException({ code: 'not_replayable', message: `${file.name} is not a video: its pipeline has nothing to run` });
     const path = formatPath(await this.entries.segmentsOf(file.id));
     const queued = await this.entries.transaction((tx) => this.recordQueued(file.id, { path, replayOf: event.id }, traceId, tx));
-    await this.dispatch(file, traceId);
+    await this.dispatch(file.id, traceId);
     return queued;
   }
 
@@ -71,7 +71,7 @@ export class MediaPipeline {
    */
   async requeue(video: StuckVideo, traceId: string): Promise<boolean> {
     if (!(await this.videos.settle(video, 'queued', null, { type: 'media.queued', data: { recovered: true, was: video.mediaStatus }, traceId }))) return false;
-    if (!(await this.dispatch(video, traceId))) return false;
+    if (!(await this.dispatch(video.id, traceId))) return false;
     this.logger.log(`${video.name}: was ${video.mediaStatus} with no job in the queue; queued it again`);
     return true;
   }

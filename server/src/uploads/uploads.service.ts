@@ -372,7 +372,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       await this.events.append({ type: 'upload.completed', subject: `file:${id}`, data: { path, size, sha256, mime: entry.mime }, traceId }, tx);
       if (video) await this.pipeline.recordQueued(id, { path }, traceId, tx);
     });
-    if (video) await this.pipeline.dispatch(entry, traceId);
+    if (video) await this.pipeline.dispatch(id, traceId);
     return {};
   }
 

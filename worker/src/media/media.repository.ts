@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { EventType, MediaState } from '@nebula/shared';
+import { storageKeys, type EventType, type MediaState } from '@nebula/shared';
 
 export interface FileRow {
   id: string;
+  /** Its name now, read when the job runs: a rename while the job waited counts. */
   name: string;
+  /** Where its original sits in object storage. */
+  storageKey: string;
   status: 'uploading' | 'ready';
   mediaStatus: MediaState;
 }
@@ -24,12 +27,12 @@ export class MediaRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async file(id: string): Promise<FileRow | null> {
-    const rows: { id: string; name: string; status: FileRow['status']; media_status: MediaState }[] = await this.db.query(
-      `SELECT id, name, status, media_status FROM entries WHERE id = $1 AND kind = 'file'`,
+    const rows: { id: string; name: string; storage_key: string | null; status: FileRow['status']; media_status: MediaState }[] = await this.db.query(
+      `SELECT id, name, storage_key, status, media_status FROM entries WHERE id = $1 AND kind = 'file'`,
       [id],
     );
     const row = rows[0];
-    return row ? { id: row.id, name: row.name, status: row.status, mediaStatus: row.media_status } : null;
+    return row ? { id: row.id, name: row.name, storageKey: row.storage_key ?? storageKeys.original(row.id), status: row.status, mediaStatus: row.media_status } : null;
   }
 
   /**

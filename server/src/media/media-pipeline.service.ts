@@ -6,7 +6,7 @@ import { EntriesRepository } from '../files/entries.repository';
 import { formatPath } from '../files/names';
 import { isVideo } from '../uploads/media-kind';
 import { MediaJobs, type FailedTranscode } from './media-jobs';
-import { StuckMediaRepository, type StuckVideo } from './stuck-media.repository';
+import { MediaStateRepository, type StuckVideo } from './media-state.repository';
 
 /**
  * The one way into the media pipeline: queuing a fresh upload, replaying one, and the reconciler's
@@ -20,7 +20,7 @@ export class MediaPipeline {
   constructor(
     private readonly entries: EntriesRepository,
     private readonly events: EventsRepository,
-    private readonly videos: StuckMediaRepository,
+    private readonly videos: MediaStateRepository,
     private readonly jobs: MediaJobs,
   ) {}
 
@@ -29,7 +29,7 @@ export class MediaPipeline {
    * `media.queued` event). The job itself is handed over by dispatch() once that transaction committed.
    */
   async recordQueued(fileId: string, data: Record<string, unknown>, traceId: string, tx: EntityManager): Promise<NebulaEvent> {
-    await this.entries.update(fileId, { mediaStatus: 'queued', mediaError: null }, tx);
+    await this.videos.markQueued(fileId, tx);
     return this.events.append({ type: 'media.queued', subject: `file:${fileId}`, data, traceId }, tx);
   }
 

@@ -4,7 +4,7 @@ import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import type { FailedTranscode } from './media-jobs';
 import { MediaPipeline } from './media-pipeline.service';
-import { StuckMediaRepository, type StuckVideo } from './stuck-media.repository';
+import { MediaStateRepository, type StuckVideo } from './media-state.repository';
 
 /**
  * A state younger than this is left alone: the upload that set it may still be handing its job to
@@ -49,7 +49,7 @@ export class MediaReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
-    private readonly videos: StuckMediaRepository,
+    private readonly videos: MediaStateRepository,
     private readonly pipeline: MediaPipeline,
   ) {}
 

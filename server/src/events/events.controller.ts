@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EVENT_TYPES, type NebulaEvent } from '@nebula/shared';
@@ -7,12 +7,13 @@ import { TraceId } from '../http/request-context';
 import { MediaPipeline } from '../media/media-pipeline.service';
 import { EventFeed } from './event-feed';
 import { EventsRepository, isEventId, MAX_EVENT_ID } from './events.repository';
+import { InvalidError } from '../errors/domain-errors';
 
 const HEARTBEAT_MS = 15_000;
 
 function eventId(value: string | undefined, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!isEventId(value)) throw new BadRequestException({ code: 'bad_request', message: `${name} must be an event id (a whole number up to ${MAX_EVENT_ID})` });
+  if (!isEventId(value)) throw new InvalidError('bad_request', `${name} must be an event id (a whole number up to ${MAX_EVENT_ID})`);
   return value;
 }
 
@@ -28,9 +29,9 @@ export class EventsController {
   @Get()
   @ApiOperation({ summary: 'The event log in order (?after=<id>&subject=file:<id>&type=...&limit=100; &newest=true: the newest `limit`, still in order)' })
   list(@Query('after') after?: string, @Query('subject') subject?: string, @Query('type') type?: string, @Query('limit') limit?: string, @Query('newest') newest?: string): Promise<NebulaEvent[]> {
-    if (type && !(EVENT_TYPES as readonly string[]).includes(type)) throw new BadRequestException({ code: 'bad_request', message: `unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}` });
+    if (type && !(EVENT_TYPES as readonly string[]).includes(type)) throw new InvalidError('bad_request', `unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}`);
     const n = wholeNumber(limit, 'limit', 100, 1);
-    if (newest !== undefined && newest !== 'true' && newest !== 'false') throw new BadRequestException({ code: 'bad_request', message: 'newest must be true or false' });
+    if (newest !== undefined && newest !== 'true' && newest !== 'false') throw new InvalidError('bad_request', 'newest must be true or false');
     return this.events.list({ after: eventId(after, 'after'), subject, type, limit: Math.min(n, 1000), newest: newest === 'true' });
   }
 

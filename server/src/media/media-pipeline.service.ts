@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { NebulaEvent } from '@nebula/shared';
 import { EventsRepository } from '../events/events.repository';
@@ -7,6 +7,7 @@ import { formatPath } from '../files/names';
 import { isVideo } from '../uploads/media-kind';
 import { MediaJobs, type FailedTranscode } from './media-jobs';
 import { MediaStateRepository, type StuckVideo } from './media-state.repository';
+import { ConflictError, NotFoundError } from '../errors/domain-errors';
 
 /**
  * The one way into the media pipeline: queuing a fresh upload, replaying one, and the reconciler's
@@ -41,14 +42,14 @@ export class MediaPipeline {
   /** Replays an `upload.completed` event: the file's pipeline runs again. Returns the `media.queued` event. */
   async replay(eventId: string, traceId: string): Promise<NebulaEvent> {
     const event = await this.events.findById(eventId);
-    if (!event) throw new NotFoundException({ code: 'not_found', message: `no event ${eventId}` });
+    if (!event) throw new NotFoundError('not_found', `no event ${eventId}`);
     if (event.type !== 'upload.completed') {
-      throw new ConflictException({ code: 'not_replayable', message: `${event.type} events cannot be replayed; upload.completed can (it re-runs the file's pipeline)` });
+      throw new ConflictError('not_replayable', `${event.type} events cannot be replayed; upload.completed can (it re-runs the file's pipeline)`);
     }
     const fileId = event.subject.replace(/^file:/, '');
     const file = await this.entries.findById(fileId);
-    if (!file || file.status !== 'ready') throw new ConflictException({ code: 'gone', message: `the file of event ${eventId} no longer exists` });
-    if (!isVideo(file.mime, file.name)) throw new ConflictException({ code: 'not_replayable', message: `${file.name} is not a video: its pipeline has nothing to run` });
+    if (!file || file.status !== 'ready') throw new ConflictError('gone', `the file of event ${eventId} no longer exists`);
+    if (!isVideo(file.mime, file.name)) throw new ConflictError('not_replayable', `${file.name} is not a video: its pipeline has nothing to run`);
     const path = formatPath(await this.entries.segmentsOf(file.id));
     const queued = await this.entries.transaction((tx) => this.recordQueued(file.id, { path, replayOf: event.id }, traceId, tx));
     await this.dispatch(file.id, traceId);

@@ -20,7 +20,7 @@ export interface FailedTranscode {
   finishedAt: number;
 }
 
-/** Hands files to the media pipeline: one `transcode` job per run on the BullMQ `media` queue. */
+/** The BullMQ side of the media pipeline: one `transcode` job per run on the `media` queue. Only MediaPipeline uses it. */
 @Injectable()
 export class MediaJobs {
   private readonly logger = new Logger('media');

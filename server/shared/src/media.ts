@@ -4,12 +4,12 @@ import type { MediaState } from './api';
 /** The job name on the `media` queue (MEDIA_QUEUE) that turns one original into an HLS ladder. */
 export const TRANSCODE_JOB = 'transcode';
 
+/**
+ * Ids only: the worker reads the file's name and storage key from the database when the job runs,
+ * so a file renamed or moved while its job waits is transcoded under what it is called then.
+ */
 export interface TranscodeJob {
   fileId: string;
-  /** Where the original sits in object storage (storageKeys.original). */
-  storageKey: string;
-  /** The name the user gave the file: what error messages and logs call it. */
-  fileName: string;
   /** The request or event that caused this run, carried into every log line. */
   traceId?: string;
 }

@@ -1,12 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
-import { EventRecord } from '../events/event.entity';
 import { Entry } from '../files/entry.entity';
 import { CreateEvents1763800000000 } from './migrations/1763800000000-create-events';
 import { CreateEntries1763800100000 } from './migrations/1763800100000-create-entries';
 import { NotifyEvents1763800200000 } from './migrations/1763800200000-notify-events';
 import { CreateMediaAttempts1763800300000 } from './migrations/1763800300000-create-media-attempts';
 
-export const entities = [EventRecord, Entry];
+export const entities = [Entry];
 export const migrations = [CreateEvents1763800000000, CreateEntries1763800100000, NotifyEvents1763800200000, CreateMediaAttempts1763800300000];
 
 /** One description of the database for the app, the migrate script and the tests. */

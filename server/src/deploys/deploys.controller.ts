@@ -1,7 +1,8 @@
-import { Controller, Get, Header, NotFoundException, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { DeployRecord } from '@nebula/shared';
 import { DeployHistoryRepository } from './deploy-history.repository';
+import { NotFoundError } from '../errors/domain-errors';
 
 @ApiTags('deploys')
 @Controller('api/deploys')
@@ -20,7 +21,7 @@ export class DeploysController {
   async log(@Param('id') id: string): Promise<string> {
     const record = (await this.history.all()).find((r) => r.id === id);
     const text = record ? await this.history.log(record) : null;
-    if (text === null) throw new NotFoundException({ code: 'not_found', message: `no deploy log for ${id}` });
+    if (text === null) throw new NotFoundError('not_found', `no deploy log for ${id}`);
     return text;
   }
 }

@@ -1,21 +1,19 @@
-import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EVENT_TYPES, type NebulaEvent } from '@nebula/shared';
-import { EntriesRepository } from '../files/entries.repository';
-import { formatPath } from '../files/names';
 import { wholeNumber } from '../http/query';
 import { TraceId } from '../http/request-context';
-import { MediaJobs } from '../media/media-jobs';
-import { isVideo } from '../uploads/media-kind';
+import { MediaPipeline } from '../media/media-pipeline.service';
 import { EventFeed } from './event-feed';
 import { EventsRepository, isEventId, MAX_EVENT_ID } from './events.repository';
+import { InvalidError } from '../errors/domain-errors';
 
 const HEARTBEAT_MS = 15_000;
 
 function eventId(value: string | undefined, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!isEventId(value)) throw new BadRequestException({ code: 'bad_request', message: `${name} must be an event id (a whole number up to ${MAX_EVENT_ID})` });
+  if (!isEventId(value)) throw new InvalidError('bad_request', `${name} must be an event id (a whole number up to ${MAX_EVENT_ID})`);
   return value;
 }
 
@@ -25,16 +23,15 @@ export class EventsController {
   constructor(
     private readonly events: EventsRepository,
     private readonly feed: EventFeed,
-    private readonly entries: EntriesRepository,
-    private readonly mediaJobs: MediaJobs,
+    private readonly pipeline: MediaPipeline,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'The event log in order (?after=<id>&subject=file:<id>&type=...&limit=100; &newest=true: the newest `limit`, still in order)' })
   list(@Query('after') after?: string, @Query('subject') subject?: string, @Query('type') type?: string, @Query('limit') limit?: string, @Query('newest') newest?: string): Promise<NebulaEvent[]> {
-    if (type && !(EVENT_TYPES as readonly string[]).includes(type)) throw new BadRequestException({ code: 'bad_request', message: `unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}` });
+    if (type && !(EVENT_TYPES as readonly string[]).includes(type)) throw new InvalidError('bad_request', `unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}`);
     const n = wholeNumber(limit, 'limit', 100, 1);
-    if (newest !== undefined && newest !== 'true' && newest !== 'false') throw new BadRequestException({ code: 'bad_request', message: 'newest must be true or false' });
+    if (newest !== undefined && newest !== 'true' && newest !== 'false') throw new InvalidError('bad_request', 'newest must be true or false');
     return this.events.list({ after: eventId(after, 'after'), subject, type, limit: Math.min(n, 1000), newest: newest === 'true' });
   }
 
@@ -80,22 +77,7 @@ export class EventsController {
   @Post(':id/replay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Replay an event: replaying upload.completed re-runs that file\u2019s media pipeline' })
-  async replay(@Param('id') id: string, @TraceId() traceId: string): Promise<NebulaEvent> {
-    const event = await this.events.findById(id);
-    if (!event) throw new NotFoundException({ code: 'not_found', message: `no event ${id}` });
-    if (event.type !== 'upload.completed') {
-      throw new ConflictException({ code: 'not_replayable', message: `${event.type} events cannot be replayed; upload.completed can (it re-runs the file's pipeline)` });
-    }
-    const fileId = event.subject.replace(/^file:/, '');
-    const file = await this.entries.findById(fileId);
-    if (!file || file.status !== 'ready') throw new ConflictException({ code: 'gone', message: `the file of event ${id} no longer exists` });
-    if (!isVideo(file.mime, file.name)) throw new ConflictException({ code: 'not_replayable', message: `${file.name} is not a video: its pipeline has nothing to run` });
-    const path = formatPath(await this.entries.segmentsOf(file.id));
-    const queued = await this.entries.transaction(async (tx) => {
-      await this.entries.update(file.id, { mediaStatus: 'queued', mediaError: null }, tx);
-      return this.events.append({ type: 'media.queued', subject: `file:${file.id}`, data: { path, replayOf: event.id }, traceId }, tx);
-    });
-    await this.mediaJobs.enqueue(file, traceId);
-    return queued;
+  replay(@Param('id') id: string, @TraceId() traceId: string): Promise<NebulaEvent> {
+    return this.pipeline.replay(id, traceId);
   }
 }

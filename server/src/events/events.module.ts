@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { FilesModule } from '../files/files.module';
-import { MediaJobs } from '../media/media-jobs';
+import { MediaModule } from '../media/media.module';
 import { EventFeed } from './event-feed';
 import { EventsController } from './events.controller';
 
 @Module({
-  imports: [FilesModule],
+  imports: [FilesModule, MediaModule],
   controllers: [EventsController],
-  providers: [EventFeed, MediaJobs],
+  providers: [EventFeed],
 })
 export class EventsModule {}

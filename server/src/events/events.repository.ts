@@ -1,63 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { EventType, NebulaEvent } from '@nebula/shared';
-import { EventRecord } from './event.entity';
+import type { NebulaEvent } from '@nebula/shared';
+import { appendEvent, findEvent, listEvents, type NewEvent } from '@nebula/shared/db';
 
-export interface NewEvent {
-  type: EventType;
-  subject: string;
-  data?: Record<string, unknown>;
-  traceId?: string | null;
-}
+export { isEventId, MAX_EVENT_ID, type NewEvent } from '@nebula/shared/db';
 
-/** The largest event id there can be: ids are bigserial, PostgreSQL's int8. */
-export const MAX_EVENT_ID = 2n ** 63n - 1n;
-
-/** Whether `value` can be an event id: a whole number within int8 (beyond it, PostgreSQL errors out). */
-export function isEventId(value: string): boolean {
-  return /^\d+$/.test(value) && BigInt(value) <= MAX_EVENT_ID;
-}
-
-/** The event log: appended to in the same transaction as the change it records. */
+/** The event log: appended to in the same transaction as the change it records. The SQL is the worker's too (@nebula/shared/db). */
 @Injectable()
 export class EventsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async append(event: NewEvent, manager?: EntityManager): Promise<NebulaEvent> {
-    const repo = (manager ?? this.db.manager).getRepository(EventRecord);
-    const saved = await repo.save(repo.create({ type: event.type, subject: event.subject, data: event.data ?? {}, traceId: event.traceId ?? null }));
-    return toEvent(saved);
+  append(event: NewEvent, manager?: EntityManager): Promise<NebulaEvent> {
+    return appendEvent(manager ?? this.db, event);
   }
 
-  async findById(id: string): Promise<NebulaEvent | null> {
-    if (!isEventId(id)) return null;
-    const record = await this.db.getRepository(EventRecord).findOneBy({ id });
-    return record ? toEvent(record) : null;
+  findById(id: string): Promise<NebulaEvent | null> {
+    return findEvent(this.db, id);
   }
 
   /** Events in id order, oldest first (or the newest ones, still in order, with `newest`). */
-  async list(options: { after?: string; subject?: string; type?: string; limit: number; newest?: boolean }): Promise<NebulaEvent[]> {
-    const query = this.db
-      .getRepository(EventRecord)
-      .createQueryBuilder('e')
-      .orderBy('e.id', options.newest ? 'DESC' : 'ASC')
-      .limit(options.limit);
-    if (options.type) query.andWhere('e.type = :type', { type: options.type });
-    if (options.after) query.andWhere('e.id > :after', { after: options.after });
-    if (options.subject) query.andWhere('e.subject = :subject', { subject: options.subject });
-    const rows = (await query.getMany()).map(toEvent);
-    return options.newest ? rows.reverse() : rows;
+  list(options: { after?: string; subject?: string; type?: string; limit: number; newest?: boolean }): Promise<NebulaEvent[]> {
+    return listEvents(this.db, options);
   }
-}
-
-export function toEvent(record: EventRecord): NebulaEvent {
-  return {
-    id: String(record.id),
-    type: record.type as EventType,
-    subject: record.subject,
-    data: record.data,
-    traceId: record.traceId,
-    time: record.createdAt.toISOString(),
-  };
 }

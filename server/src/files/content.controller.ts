@@ -1,4 +1,4 @@
-import { ConflictException, Controller, Get, Head, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Head, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import { FilesService } from './files.service';
 import { evaluatePreconditions } from './conditional';
 import { dispositionFor } from './disposition';
 import { decideRange } from './range';
+import { ConflictError } from '../errors/domain-errors';
 
 /** The original bytes of a file, whole or by range: what players that want the file (VLC, mpv, TVs) use. */
 @ApiTags('files')
@@ -32,7 +33,7 @@ export class ContentController {
   private async send(id: string, download: string | undefined, req: Request, res: Response, withBody: boolean): Promise<void> {
     const file = await this.files.entryById(id);
     if (file.kind !== 'file' || file.status !== 'ready' || !file.storageKey || file.size === null) {
-      throw new ConflictException({ code: 'not_ready', message: file.kind === 'folder' ? 'a folder has no content' : 'this file is still uploading' });
+      throw new ConflictError('not_ready', file.kind === 'folder' ? 'a folder has no content' : 'this file is still uploading');
     }
     // The content hash is the strongest validator there is. A file's bytes never change after its
     // upload (replacing it makes a new file), so its creation time is when its content last changed;

@@ -126,7 +126,8 @@ export class EntriesRepository {
     return { entry, created: inserted.length > 0 };
   }
 
-  async update(id: string, fields: Partial<Omit<Entry, "probe">> & { probe?: object | null }, manager?: EntityManager): Promise<void> {
+  /** The tree's columns; the media ones (media_status, media_error, probe) are written through @nebula/shared/db. */
+  async update(id: string, fields: Partial<Omit<Entry, 'mediaStatus' | 'mediaError' | 'probe'>>, manager?: EntityManager): Promise<void> {
     try {
       await this.repo(manager).update({ id }, fields);
     } catch (error) {

@@ -33,13 +33,15 @@ export class Entry {
   @Column({ type: 'text', default: 'ready' })
   status!: FileStatus;
 
-  @Column({ name: 'media_status', type: 'text', default: 'none' })
+  // The media columns are read here but written only by @nebula/shared/db (media-state.sql.ts),
+  // the SQL the worker uses too: TypeORM never inserts or updates them.
+  @Column({ name: 'media_status', type: 'text', default: 'none', insert: false, update: false })
   mediaStatus!: MediaState;
 
-  @Column({ name: 'media_error', type: 'text', nullable: true })
+  @Column({ name: 'media_error', type: 'text', nullable: true, insert: false, update: false })
   mediaError!: string | null;
 
-  @Column({ type: 'jsonb', nullable: true })
+  @Column({ type: 'jsonb', nullable: true, insert: false, update: false })
   probe!: Record<string, unknown> | null;
 
   @Column({ type: 'text', nullable: true })

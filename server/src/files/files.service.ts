@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { storageKeys, type EntryDto, type FolderListing, type UnfinishedUpload, type UploadInProgressError } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { EventsRepository } from '../events/events.repository';
@@ -8,6 +8,7 @@ import type { Entry } from './entry.entity';
 import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, validateName } from './names';
 import { UPLOAD_RECORDS } from '../uploads/tus-store.factory';
 import { UploadProgress } from './upload-progress';
+import { ConflictError, InvalidError, NotFoundError } from '../errors/domain-errors';
 
 /** The file tree: listing, lookup, folders, rename/move and delete (bytes and all that derives from them). */
 @Injectable()
@@ -29,7 +30,7 @@ export class FilesService {
 
   async lookup(path: string): Promise<EntryDto> {
     const segments = parse(path);
-    if (segments.length === 0) throw new BadRequestException({ code: 'invalid_path', message: 'the root folder is not an entry; list it with GET /api/files?path=/' });
+    if (segments.length === 0) throw new InvalidError('invalid_path', 'the root folder is not an entry; list it with GET /api/files?path=/');
     const entry = await this.entries.findByPath(segments);
     if (!entry) throw notFound(formatPath(segments));
     return this.dto(entry, formatPath(segments));
@@ -51,14 +52,14 @@ export class FilesService {
   }
 
   /**
-   * Why `name` in this folder cannot take a new upload, as the 409 body: a finished file or a
+   * Why `name` in this folder cannot take a new upload, as the conflict to throw: a finished file or a
    * folder is `already_exists`; someone's unfinished upload is `upload_in_progress`, saying who
    * started it, when and how far it got, and what its owner (`caller` when it is theirs) can do.
    */
-  async whyTaken(parentId: string | null, name: string, path: string, caller: string | null): Promise<UploadInProgressError | { statusCode: 409; code: 'already_exists'; message: string }> {
+  async whyTaken(parentId: string | null, name: string, path: string, caller: string | null): Promise<ConflictError> {
     const entry = await this.entries.findChild(parentId, name);
     const upload = entry ? await this.unfinished(entry) : null;
-    if (!entry || !upload) return { statusCode: 409, code: 'already_exists', message: `${path} already exists; pick another name or delete it first` };
+    if (!entry || !upload) return new ConflictError('already_exists', `${path} already exists; pick another name or delete it first`);
     const startedAt = entry.createdAt.toISOString();
     const got = upload.received === null ? 'how far it got is unknown' : `${progress(upload.received, entry.size)} received`;
     const mine = entry.owner === caller;
@@ -66,29 +67,30 @@ export class FilesService {
     const message = mine
       ? `${path} is your unfinished upload (started ${startedAt}, ${got}): send the same file to resume it (nebula upload does), or give it up with DELETE ${upload.url} (nebula upload --replace)`
       : `${path} is being uploaded${who} since ${startedAt} (${got}); only ${entry.owner ?? 'its uploader'} can resume or replace it, and unless finished it expires at ${upload.expiresAt}`;
-    return { statusCode: 409, code: 'upload_in_progress', message, upload: { ...upload, owner: entry.owner, startedAt, size: entry.size } };
+    const details: Pick<UploadInProgressError, 'upload'> = { upload: { ...upload, owner: entry.owner, startedAt, size: entry.size } };
+    return new ConflictError('upload_in_progress', message, details);
   }
 
   /** The entry itself, for streaming; 404 when there is none. */
   async entryById(id: string): Promise<Entry> {
     const entry = isUuid(id) ? await this.entries.findById(id) : null;
-    if (!entry) throw new NotFoundException({ code: 'not_found', message: `no file or folder with id ${id}` });
+    if (!entry) throw new NotFoundError('not_found', `no file or folder with id ${id}`);
     return entry;
   }
 
   async createFolder(path: string, options: { parents: boolean; traceId: string; owner?: string | null }): Promise<EntryDto> {
     const segments = parse(path);
-    if (segments.length === 0) throw new ConflictException({ code: 'already_exists', message: 'the root folder always exists' });
+    if (segments.length === 0) throw new ConflictError('already_exists', 'the root folder always exists');
     return this.entries.transaction(async (tx) => {
       let parent: Entry | null = null;
       for (const [i, name] of segments.entries()) {
         const existing = await this.entries.findChild(parent?.id ?? null, name, tx);
         const isLast = i === segments.length - 1;
         if (existing) {
-          if (existing.kind !== 'folder') throw new ConflictException({ code: 'not_a_folder', message: `${formatPath(segments.slice(0, i + 1))} is a file, not a folder` });
+          if (existing.kind !== 'folder') throw new ConflictError('not_a_folder', `${formatPath(segments.slice(0, i + 1))} is a file, not a folder`);
           if (isLast) {
             if (options.parents) return toDto(existing, formatPath(segments));
-            throw new ConflictException({ code: 'already_exists', message: `${formatPath(segments)} already exists` });
+            throw new ConflictError('already_exists', `${formatPath(segments)} already exists`);
           }
           parent = existing;
           continue;
@@ -99,8 +101,8 @@ export class FilesService {
         if (!made.created) {
           // Someone else made this name in the meantime: a folder is as good as ours, except where
           // the caller asked for a new one (no parents) or a file took the name.
-          if (made.entry.kind !== 'folder') throw new ConflictException({ code: 'not_a_folder', message: `${here} is a file, not a folder` });
-          if (isLast && !options.parents) throw new ConflictException({ code: 'already_exists', message: `${here} already exists` });
+          if (made.entry.kind !== 'folder') throw new ConflictError('not_a_folder', `${here} is a file, not a folder`);
+          if (isLast && !options.parents) throw new ConflictError('already_exists', `${here} already exists`);
         } else {
           await this.events.append({ type: 'folder.created', subject: `folder:${made.entry.id}`, data: { path: here }, traceId: options.traceId }, tx);
         }
@@ -112,7 +114,7 @@ export class FilesService {
 
   async move(id: string, request: { name?: string; folder?: string }, traceId: string): Promise<EntryDto> {
     if (request.name === undefined && request.folder === undefined) {
-      throw new BadRequestException({ code: 'bad_request', message: 'give a new name, a destination folder, or both' });
+      throw new InvalidError('bad_request', 'give a new name, a destination folder, or both');
     }
     const entry = await this.entryById(id);
     const from = formatPath(await this.entries.segmentsOf(entry.id));
@@ -123,7 +125,7 @@ export class FilesService {
       folderSegments = parse(request.folder);
       const folder = await this.folderAt(folderSegments);
       if (folder && entry.kind === 'folder' && (await this.entries.isWithin(folder.id, entry.id))) {
-        throw new BadRequestException({ code: 'invalid_move', message: `cannot move ${from} into itself` });
+        throw new InvalidError('invalid_move', `cannot move ${from} into itself`);
       }
       parentId = folder?.id ?? null;
     }
@@ -143,7 +145,7 @@ export class FilesService {
     const entry = await this.entryById(id);
     const path = formatPath(await this.entries.segmentsOf(entry.id));
     if (entry.kind === 'folder' && !options.recursive && (await this.entries.hasChildren(entry.id))) {
-      throw new ConflictException({ code: 'folder_not_empty', message: `${path} is not empty; delete it with recursive=true` });
+      throw new ConflictError('folder_not_empty', `${path} is not empty; delete it with recursive=true`);
     }
     const files = entry.kind === 'file' ? [entry] : await this.entries.filesWithin(entry.id);
     // The rows go first: a worker transcoding one of these files sees it gone and publishes nothing
@@ -171,7 +173,7 @@ export class FilesService {
     if (segments.length === 0) return null;
     const folder = await this.entries.findByPath(segments);
     if (!folder) throw notFound(formatPath(segments));
-    if (folder.kind !== 'folder') throw new ConflictException({ code: 'not_a_folder', message: `${formatPath(segments)} is a file, not a folder` });
+    if (folder.kind !== 'folder') throw new ConflictError('not_a_folder', `${formatPath(segments)} is a file, not a folder`);
     return folder;
   }
 }
@@ -198,7 +200,7 @@ function parse(path: string): string[] {
   try {
     return parsePath(path ?? '/');
   } catch (error) {
-    if (error instanceof InvalidPathError) throw new BadRequestException({ code: 'invalid_path', message: error.message });
+    if (error instanceof InvalidPathError) throw new InvalidError('invalid_path', error.message);
     throw error;
   }
 }
@@ -207,7 +209,7 @@ export function validName(name: string): string {
   try {
     return validateName(name);
   } catch (error) {
-    if (error instanceof InvalidNameError) throw new BadRequestException({ code: 'invalid_name', message: error.message });
+    if (error instanceof InvalidNameError) throw new InvalidError('invalid_name', error.message);
     throw error;
   }
 }
@@ -218,13 +220,13 @@ function progress(received: number, size: number | null): string {
   return `${received} of ${size} bytes (${Math.floor((received / size) * 100)}%)`;
 }
 
-function notFound(path: string, hint?: string): NotFoundException {
-  return new NotFoundException({ code: 'not_found', message: `${path} does not exist${hint ? `: ${hint}` : ''}` });
+function notFound(path: string, hint?: string): NotFoundError {
+  return new NotFoundError('not_found', `${path} does not exist${hint ? `: ${hint}` : ''}`);
 }
 
 function conflictOn(path: string) {
   return (error: unknown): never => {
-    if (error instanceof NameTakenError) throw new ConflictException({ code: 'already_exists', message: `${path} already exists` });
+    if (error instanceof NameTakenError) throw new ConflictError('already_exists', `${path} already exists`);
     throw error;
   };
 }

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { DomainError } from '../errors/domain-errors';
+import { apiErrorOf } from './api-error';
 import { dependencyFailure } from './dependency-failure';
 
 /** The shape of every error the API sends: a stable `code` for programs and a sentence for people. */
@@ -20,7 +22,11 @@ const codeForStatus: Record<number, string> = {
   503: 'unavailable',
 };
 
-/** Errors leave as JSON with a stable code; anything unexpected is logged here and never leaks a stack. */
+/**
+ * Errors leave as JSON with a stable code: a service's DomainError through apiErrorOf (the one HTTP
+ * mapping), Nest's own HttpExceptions (routing, pipes) as they are; anything unexpected is logged
+ * here and never leaks a stack.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
@@ -28,7 +34,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     let body: ApiError;
-    if (exception instanceof HttpException) {
+    if (exception instanceof DomainError) {
+      body = apiErrorOf(exception);
+    } else if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const raw = exception.getResponse();
       const given = typeof raw === 'object' && raw !== null ? (raw as Partial<ApiError> & { message?: unknown }) : {};

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { extname } from 'node:path';
@@ -8,6 +8,7 @@ import { assertValidKey, type ObjectStorage } from '@nebula/shared/storage';
 import { isUuid } from '../files/files.service';
 import { notModified } from '../files/range';
 import { OBJECT_STORAGE } from '../storage/storage.module';
+import { NotFoundError } from '../errors/domain-errors';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -35,12 +36,12 @@ export class HlsController {
   async hls(@Param('fileId') fileId: string, @Param('path') path: string | string[], @Req() req: Request, @Res() res: Response): Promise<void> {
     const name = Array.isArray(path) ? path.join('/') : path;
     const ext = extname(name).toLowerCase();
-    if (!isUuid(fileId) || !CONTENT_TYPES[ext]) throw new NotFoundException({ code: 'not_found', message: 'no such HLS file' });
+    if (!isUuid(fileId) || !CONTENT_TYPES[ext]) throw new NotFoundError('not_found', 'no such HLS file');
     const key = storageKeys.rendition(fileId, name);
     try {
       assertValidKey(key);
     } catch {
-      throw new NotFoundException({ code: 'not_found', message: 'no such HLS file' });
+      throw new NotFoundError('not_found', 'no such HLS file');
     }
     await this.send(key, CONTENT_TYPES[ext]!, cacheControl(ext), req, res);
   }
@@ -48,13 +49,13 @@ export class HlsController {
   @Get('api/files/:id/poster.jpg')
   @ApiOperation({ summary: 'The poster frame of a video' })
   async poster(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    if (!isUuid(id)) throw new NotFoundException({ code: 'not_found', message: 'no poster' });
+    if (!isUuid(id)) throw new NotFoundError('not_found', 'no poster');
     await this.send(storageKeys.poster(id), 'image/jpeg', 'no-cache', req, res);
   }
 
   private async send(key: string, contentType: string, cache: string, req: Request, res: Response): Promise<void> {
     const stat = await this.storage.stat(key);
-    if (!stat) throw new NotFoundException({ code: 'not_found', message: 'not there (yet): the media pipeline may still be working on it' });
+    if (!stat) throw new NotFoundError('not_found', 'not there (yet): the media pipeline may still be working on it');
     const etag = `W/"${stat.size.toString(16)}-${stat.modified.getTime().toString(16)}"`;
     res.set({ 'Content-Type': contentType, 'Cache-Control': cache, ETag: etag, 'Content-Length': String(stat.size) });
     if (notModified(req.headers['if-none-match'], etag.replace(/^W\//, ''))) {

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { MEDIA_QUEUE, storageKeys, TRANSCODE_JOB, type TranscodeJob } from '@nebula/shared';
+import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob } from '@nebula/shared';
 
 /**
  * How long an enqueue may wait for Redis. BullMQ waits for its connection without limit, so with
@@ -20,7 +20,7 @@ export interface FailedTranscode {
   finishedAt: number;
 }
 
-/** Hands files to the media pipeline: one `transcode` job per run on the BullMQ `media` queue. */
+/** The BullMQ side of the media pipeline: one `transcode` job per run on the `media` queue. Only MediaPipeline uses it. */
 @Injectable()
 export class MediaJobs {
   private readonly logger = new Logger('media');
@@ -33,13 +33,13 @@ export class MediaJobs {
    * Redis is back. (A timed-out add may still land later; the reconciler sees it then, and a rare
    * second run of the same file is harmless: each run writes its own folder.)
    */
-  async enqueue(file: { id: string; name: string }, traceId: string): Promise<boolean> {
+  async enqueue(fileId: string, traceId: string): Promise<boolean> {
     const added = this.queue.add(
       TRANSCODE_JOB,
-      { fileId: file.id, storageKey: storageKeys.original(file.id), fileName: file.name, traceId },
+      { fileId, traceId },
       {
         // A fresh id per run: a replay must not be swallowed by BullMQ's de-duplication of a finished job.
-        jobId: `transcode-${file.id}-${Date.now()}`,
+        jobId: `transcode-${fileId}-${Date.now()}`,
         attempts: 3,
         backoff: { type: 'exponential', delay: 5000 },
         removeOnComplete: { age: 7 * 24 * 3600 },
@@ -51,7 +51,7 @@ export class MediaJobs {
       return true;
     } catch (error) {
       added.catch(() => undefined);
-      this.logger.warn(`could not queue the transcode of ${file.name} (${error instanceof Error ? error.message : String(error)}): it stays queued and is handed to the queue when Redis is back`);
+      this.logger.warn(`could not queue the transcode of file ${fileId} (${error instanceof Error ? error.message : String(error)}): it stays queued and is handed to the queue when Redis is back`);
       return false;
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureReason, verdictFor } from './media-reconciler';
 import type { FailedTranscode } from './media-jobs';
-import type { StuckVideo } from './stuck-media.repository';
+import type { StuckVideo } from './media-state.repository';
 
 const video: StuckVideo = { id: 'f1', name: 'clip.mp4', mediaStatus: 'processing', updatedAt: new Date(10_000), version: '10000000' };
 const failed = (finishedAt: number, reason = 'job stalled more than allowable limit'): Map<string, FailedTranscode> => new Map([['f1', { fileId: 'f1', reason, finishedAt }]]);

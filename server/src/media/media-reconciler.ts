@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { randomBytes } from 'node:crypto';
 import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
-import { MediaJobs, type FailedTranscode } from './media-jobs';
-import { StuckMediaRepository, type StuckVideo } from './stuck-media.repository';
+import type { FailedTranscode } from './media-jobs';
+import { MediaPipeline } from './media-pipeline.service';
+import { MediaStateRepository, type StuckVideo } from './media-state.repository';
 
 /**
  * A state younger than this is left alone: the upload that set it may still be handing its job to
@@ -48,8 +49,8 @@ export class MediaReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
-    private readonly videos: StuckMediaRepository,
-    private readonly jobs: MediaJobs,
+    private readonly videos: MediaStateRepository,
+    private readonly pipeline: MediaPipeline,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,23 +76,15 @@ export class MediaReconciler implements OnApplicationBootstrap, OnApplicationShu
     const done = { requeued: [] as string[], failed: [] as string[] };
     const waiting = await this.videos.waiting(QUIET_SECONDS);
     if (waiting.length === 0) return done;
-    const [live, failures] = await Promise.all([this.jobs.filesWithLiveJobs(), this.jobs.latestFailures()]);
+    const [live, failures] = await Promise.all([this.pipeline.filesWithLiveJobs(), this.pipeline.latestFailures()]);
     for (const video of waiting) {
       const verdict = verdictFor(video, live, failures);
       // Each recovery is a trace of its own, from this event to the worker's log lines.
       const traceId = randomBytes(16).toString('hex');
       if (verdict.action === 'fail') {
-        if (await this.videos.settle(video, 'failed', verdict.reason, { type: 'media.failed', data: { reason: verdict.reason, recovered: true }, traceId })) {
-          this.logger.warn(`${video.name}: its transcode failed unrecorded; marked failed (${verdict.reason})`);
-          done.failed.push(video.id);
-        }
+        if (await this.pipeline.failUnrecorded(video, verdict.reason, traceId)) done.failed.push(video.id);
       } else if (verdict.action === 'requeue') {
-        // The state is written first, so the next pass waits QUIET_SECONDS before looking again.
-        if (!(await this.videos.settle(video, 'queued', null, { type: 'media.queued', data: { recovered: true, was: video.mediaStatus }, traceId }))) continue;
-        if (await this.jobs.enqueue(video, traceId)) {
-          this.logger.log(`${video.name}: was ${video.mediaStatus} with no job in the queue; queued it again`);
-          done.requeued.push(video.id);
-        }
+        if (await this.pipeline.requeue(video, traceId)) done.requeued.push(video.id);
       }
     }
     return done;

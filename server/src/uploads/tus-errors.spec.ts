@@ -1,6 +1,7 @@
 import { ERRORS } from '@tus/utils';
 import { describe, expect, it } from 'vitest';
-import { tusErrorBody } from './tus-errors';
+import { ConflictError, InvalidError } from '../errors/domain-errors';
+import { tusErrorBody, tusRefusal } from './tus-errors';
 
 describe('tusErrorBody', () => {
   it('gives tus refusals a stable code', () => {
@@ -19,5 +20,17 @@ describe('tusErrorBody', () => {
       code: 'internal',
       message: 'Something went wrong on the server; the details are in its log.',
     });
+  });
+});
+
+describe('tusRefusal', () => {
+  it('answers a domain error with the status and body the rest of the API sends', () => {
+    expect(tusRefusal(new InvalidError('invalid_name', 'a name cannot contain "/"'))).toEqual({
+      status_code: 400,
+      body: JSON.stringify({ statusCode: 400, code: 'invalid_name', message: 'a name cannot contain "/"' }),
+    });
+    const refusal = tusRefusal(new ConflictError('upload_in_progress', '/a is being uploaded', { upload: { owner: 'ann' } }));
+    expect(refusal.status_code).toBe(409);
+    expect(tusErrorBody(refusal.status_code, refusal.body)).toEqual({ statusCode: 409, code: 'upload_in_progress', message: '/a is being uploaded', upload: { owner: 'ann' } });
   });
 });

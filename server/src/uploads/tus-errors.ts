@@ -1,5 +1,25 @@
 import { ERRORS } from '@tus/utils';
 import type { ApiErrorBody } from '@nebula/shared';
+import type { DomainError } from '../errors/domain-errors';
+import { apiErrorOf } from '../http/api-error';
+
+/** A refusal as @tus/server sends it (thrown from a hook, or returned by onResponseError): a status and our JSON body. */
+export interface TusRefusal {
+  status_code: number;
+  body: string;
+}
+
+/** A refusal of the tus protocol itself (460 checksum mismatch, 410 gone, 507 storage full). */
+export function refuse(status: number, code: string, message: string): TusRefusal {
+  const body: ApiErrorBody = { statusCode: status, code, message };
+  return { status_code: status, body: JSON.stringify(body) };
+}
+
+/** The one mapping of a service's DomainError to tus: the status and body the rest of the API sends for it. */
+export function tusRefusal(error: DomainError): TusRefusal {
+  const body = apiErrorOf(error);
+  return { status_code: body.statusCode, body: JSON.stringify(body) };
+}
 
 /** @tus/server's plain-text refusals, by body text: our stable code and a sentence that says what to do. */
 const KNOWN: Record<string, { code: string; message: string }> = {

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { FilesModule } from '../files/files.module';
-import { MediaJobs } from '../media/media-jobs';
+import { MediaModule } from '../media/media.module';
 import { UploadsController } from './uploads.controller';
 import { UploadsService } from './uploads.service';
 
 @Module({
-  imports: [FilesModule],
+  imports: [FilesModule, MediaModule],
   controllers: [UploadsController],
-  providers: [UploadsService, MediaJobs],
+  providers: [UploadsService],
   exports: [UploadsService],
 })
 export class UploadsModule {}

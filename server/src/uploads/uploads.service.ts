@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { BadRequestException, HttpException } from '@nestjs/common';
 import { Server, EVENTS } from '@tus/server';
 import { ERRORS, Metadata, type DataStore, type Upload } from '@tus/utils';
 import type { Request, Response } from 'express';
@@ -16,7 +15,7 @@ import { EventsRepository } from '../events/events.repository';
 import { EntriesRepository, NameTakenError } from '../files/entries.repository';
 import { FilesService, isUuid, validName } from '../files/files.service';
 import { formatPath, InvalidPathError, joinPath, parsePath } from '../files/names';
-import { MediaJobs } from '../media/media-jobs';
+import { MediaPipeline } from '../media/media-pipeline.service';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -25,15 +24,12 @@ import { sha256Of, UploadHashes } from './upload-hashes';
 import { createTusStore } from './tus-store.factory';
 import { UploadLimit } from './upload-limit';
 import { UploadRecords } from './upload-records';
-import { tusErrorBody } from './tus-errors';
+import { refuse, tusErrorBody, tusRefusal } from './tus-errors';
+import { DomainError } from '../errors/domain-errors';
+import { InvalidError } from '../errors/domain-errors';
 
 const ID_PREFIX = 'originals/';
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
-
-/** A refusal tus sends as the response: its status, and our JSON error body. */
-function refuse(status: number, code: string, message: string): { status_code: number; body: string } {
-  return { status_code: status, body: JSON.stringify(errorBody(status, code, message)) };
-}
 
 function errorBody(status: number, code: string, message: string): ApiErrorBody {
   return { statusCode: status, code, message };
@@ -66,7 +62,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     private readonly files: FilesService,
     private readonly entries: EntriesRepository,
     private readonly events: EventsRepository,
-    private readonly mediaJobs: MediaJobs,
+    private readonly pipeline: MediaPipeline,
     metrics: GatewayMetrics,
   ) {
     this.store = createTusStore(config, this.expiryMs);
@@ -111,6 +107,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
 
   /** The JSON answer for an error tus is about to send; undefined keeps tus' own (a refusal of ours, or a tus one made JSON later). */
   private async refusalFor(req: { method: string; url: string }, error: Error | { status_code: number; body: string }): Promise<{ status_code: number; body: string } | undefined> {
+    // A service refused (a bad name, a taken path): the same answer as anywhere else in the API.
+    if (error instanceof DomainError) return tusRefusal(error);
     if ('status_code' in error) {
       // An S3 refusal (storageRefusal in tus-store.factory.ts) is an Error whose message, for the
       // log only, names the endpoint; its body for the client does not. Our own refusals are not Errors.
@@ -142,7 +140,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
         try {
           await this.finishIfComplete(req);
         } catch (error) {
-          const refusal = error as Partial<ReturnType<typeof refuse>>;
+          const refusal = error instanceof DomainError ? tusRefusal(error) : (error as Partial<ReturnType<typeof refuse>>);
           if (typeof refusal?.status_code !== 'number') throw error;
           res.status(refusal.status_code).type('application/json').send(refusal.body);
           return;
@@ -302,10 +300,10 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     if (Object.values(meta).some((v) => v?.includes('\uFFFD'))) throw refuse(400, 'invalid_metadata', 'Upload-Metadata values must be valid UTF-8 (base64 of its bytes)');
     const declared = meta[UPLOAD_METADATA.sha256];
     if (declared && !/^[0-9a-f]{64}$/i.test(declared)) throw refuse(400, 'bad_request', `"${UPLOAD_METADATA.sha256}" must be 64 hex digits`);
-    const name = asTusError(() => validName(rawName));
+    const name = validName(rawName);
     // Uploading into a folder that does not exist yet creates it, as a copy would.
-    const folderSegments = asTusError(() => parseFolder(meta[UPLOAD_METADATA.folder] ?? '/'));
-    const folder = folderSegments.length === 0 ? null : await asTusErrorAsync(() => this.files.createFolder(formatPath(folderSegments), { parents: true, traceId, owner }));
+    const folderSegments = parseFolder(meta[UPLOAD_METADATA.folder] ?? '/');
+    const folder = folderSegments.length === 0 ? null : await this.files.createFolder(formatPath(folderSegments), { parents: true, traceId, owner });
     const mime = pickMime(meta[UPLOAD_METADATA.mime], name);
     try {
       await this.entries.insert({
@@ -321,7 +319,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       });
     } catch (error) {
       const path = joinPath(folder?.path ?? '/', name);
-      if (error instanceof NameTakenError) throw { status_code: 409, body: JSON.stringify(await this.files.whyTaken(folder?.id ?? null, name, path, owner)) };
+      if (error instanceof NameTakenError) throw await this.files.whyTaken(folder?.id ?? null, name, path, owner);
       throw error;
     }
     return { metadata: { ...meta, [UPLOAD_METADATA.mime]: mime, [UPLOAD_METADATA.name]: name } };
@@ -368,11 +366,11 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     }
     const video = isVideo(entry.mime, entry.name);
     await this.entries.transaction(async (tx) => {
-      await this.entries.update(id, { status: 'ready', size, sha256, mediaStatus: video ? 'queued' : 'none' }, tx);
+      await this.entries.update(id, { status: 'ready', size, sha256 }, tx);
       await this.events.append({ type: 'upload.completed', subject: `file:${id}`, data: { path, size, sha256, mime: entry.mime }, traceId }, tx);
-      if (video) await this.events.append({ type: 'media.queued', subject: `file:${id}`, data: { path }, traceId }, tx);
+      if (video) await this.pipeline.recordQueued(id, { path }, traceId, tx);
     });
-    if (video) await this.mediaJobs.enqueue(entry, traceId);
+    if (video) await this.pipeline.dispatch(id, traceId);
     return {};
   }
 
@@ -458,7 +456,7 @@ function parseFolder(path: string): string[] {
   try {
     return parsePath(path);
   } catch (error) {
-    if (error instanceof InvalidPathError) throw new BadRequestException({ code: 'invalid_path', message: error.message });
+    if (error instanceof InvalidPathError) throw new InvalidError('invalid_path', error.message);
     throw error;
   }
 }
@@ -466,29 +464,6 @@ function parseFolder(path: string): string[] {
 function pickMime(declared: string | null | undefined, name: string): string {
   if (declared && declared !== 'application/octet-stream' && /^[\w.+-]+\/[\w.+-]+$/.test(declared)) return declared;
   return mimeLookup(name) || 'application/octet-stream';
-}
-
-/** Our HttpExceptions (400 invalid_name ...) become tus refusals with the same JSON body. */
-function asTusError<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw toTus(error);
-  }
-}
-
-async function asTusErrorAsync<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toTus(error);
-  }
-}
-
-function toTus(error: unknown): unknown {
-  if (!(error instanceof HttpException)) return error;
-  const body = error.getResponse() as { code?: string; message?: string };
-  return refuse(error.getStatus(), body.code ?? 'bad_request', body.message ?? error.message);
 }
 
 /** The upload's id in /api/uploads/<id>, or null for the collection and anything that is not an id. */

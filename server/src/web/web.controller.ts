@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { lookup } from 'mime-types';
@@ -8,6 +8,7 @@ import { createGzip } from 'node:zlib';
 import { notModified } from '../files/range';
 import { acceptsGzip, ASSET_CACHE, assetName, isCompressible, missingBuildPage, SHELL_CACHE } from './web-routes';
 import { WebDist, type WebFile } from './web-dist';
+import { NotFoundError } from '../errors/domain-errors';
 
 /** The web UI: the app shell at its own URLs (see web-routes.ts) and its hashed assets. */
 @ApiExcludeController()
@@ -25,7 +26,7 @@ export class WebController {
   async asset(@Param('path') path: string | string[], @Req() req: Request, @Res() res: Response): Promise<void> {
     const name = assetName(path);
     const file = name ? await this.dist.asset(name) : null;
-    if (!file) throw new NotFoundException({ code: 'not_found', message: 'no such web UI file (the page may be older than the last build: reload it)' });
+    if (!file) throw new NotFoundError('not_found', 'no such web UI file (the page may be older than the last build: reload it)');
     await this.send(file, ASSET_CACHE, req, res);
   }
 

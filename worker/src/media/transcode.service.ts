@@ -14,7 +14,7 @@ import { FfmpegRunner } from './ffmpeg.runner';
 import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt, targetDurationSeconds, withTargetDuration } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';
 import { planLadder, type Ladder } from './ladder';
-import { MediaRepository, type AttemptStep } from './media.repository';
+import { MediaRepository, type AttemptStep, type FileRow } from './media.repository';
 import { OriginalFiles, type LocalOriginal } from './original-file';
 import { explainProbeFailure, MediaProbeError, parseProbe, probeArgs, type MediaProbe } from './probe';
 import { workDirPrefix } from './work-folders';
@@ -112,8 +112,8 @@ export class TranscodeService {
   async run(job: Job<TranscodeJob>): Promise<{ accelPath: AccelPath | null; runId: string }> {
     const { fileId, traceId } = job.data;
     // The trace id is on every line already (MediaWorker runs the job inside its trace).
-    const log = (line: string) => this.logger.log(`${job.data.fileName}: ${line}`);
     const file = await this.media.file(fileId);
+    const log = (line: string) => this.logger.log(`${file?.name ?? `file ${fileId}`}: ${line}`);
     if (!file || file.status !== 'ready') {
       log('the file is gone; nothing to do');
       return { accelPath: null, runId: '' };
@@ -126,14 +126,14 @@ export class TranscodeService {
     log(`attempt ${attempt} started (run ${runId})`);
     const started = Date.now();
 
-    const watch = new DeletionWatch(() => this.media.exists(fileId), job.data.fileName);
+    const watch = new DeletionWatch(() => this.media.exists(fileId), file.name);
     let original: LocalOriginal | undefined;
     let work: string | undefined;
     let steps: AttemptStep[] = [];
     try {
-      original = await this.openOriginal(job.data);
+      original = await this.openOriginal(file);
       work = await mkdtemp(join(tmpdir(), workDirPrefix('hls')));
-      const probe = await this.probe(original.path, job.data.fileName);
+      const probe = await this.probe(original.path, file.name);
       await watch.check();
       await this.media.saveProbe(fileId, probe);
       if (!probe.video) {
@@ -160,7 +160,7 @@ export class TranscodeService {
         data: { runId, accelPath: outcome.path, rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`), hls: `/hls/${fileId}/master.m3u8` },
         traceId,
       });
-      if (!stillThere) throw new FileDeletedError(job.data.fileName);
+      if (!stillThere) throw new FileDeletedError(file.name);
       await this.media.finishAttempt(attemptId, { status: 'succeeded', accelPath: outcome.path, error: null, steps });
       log(`ready (${outcome.path}, ${ladder.rungs.map((r) => r.name).join(' ')})`);
       this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: outcome.path });
@@ -198,15 +198,15 @@ export class TranscodeService {
   }
 
   /** The original as a local file; a failure says whether it is gone for good or storage failed. */
-  private async openOriginal(job: TranscodeJob): Promise<LocalOriginal> {
+  private async openOriginal(file: FileRow): Promise<LocalOriginal> {
     try {
-      return await this.originals.open(job.storageKey);
+      return await this.originals.open(file.storageKey);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       if (error instanceof ObjectNotFoundError || e.code === 'ENOENT') {
-        throw new OriginalMissingError(`the original of "${job.fileName}" is missing from object storage (${job.storageKey}): it cannot be transcoded; upload the file again`, { cause: error });
+        throw new OriginalMissingError(`the original of "${file.name}" is missing from object storage (${file.storageKey}): it cannot be transcoded; upload the file again`, { cause: error });
       }
-      throw new Error(`cannot read the original of "${job.fileName}" from object storage (${storageFailure(error)})`, { cause: error });
+      throw new Error(`cannot read the original of "${file.name}" from object storage (${storageFailure(error)})`, { cause: error });
     }
   }
 

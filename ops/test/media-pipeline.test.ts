@@ -184,7 +184,8 @@ describe('the media pipeline, end to end (real gateway, worker, ffmpeg)', () => 
     expect((await fetch(`${nebula.url}/hls/${entry.id}/${oldVariant}`)).status).toBe(404);
   });
 
-  it('finishes a job whose worker was killed with SIGKILL mid-encode', async () => {
+  // Its own waits add up to more than the default 60 s when the machine is busy (a 1080p encode twice).
+  it('finishes a job whose worker was killed with SIGKILL mid-encode', { timeout: 240_000 }, async () => {
     const file = await makeVideo(join(dir.path, 'long.mp4'), clip('1920x1080', 12));
     await upload(nebula.url, file, 'long.mp4');
     const entry = await lookup(nebula.url, 'long.mp4');

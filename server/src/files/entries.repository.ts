@@ -57,8 +57,10 @@ export class EntriesRepository {
 
   /**
    * Entries anywhere whose name holds `fragment`, compared folded (lower case, accents removed:
-   * nebula_fold, whose trigram index answers the LIKE). Exact names (extension aside: "beach" finds beach.mp4 first) first, then names that start
-   * with it, then the rest; by name within each. Each with its full path's segments.
+   * nebula_fold, whose trigram index answers the LIKE; a fragment under 3 characters has no
+   * trigram, and Postgres reads the table instead). Exact names first (extension aside: "beach"
+   * is beach.mp4), then names that start with it, then the rest; by name within each. Each with
+   * its full path's segments.
    */
   async searchNames(fragment: string, page: { limit: number; offset: number }): Promise<{ total: number; hits: { entry: Entry; segments: string[] }[] }> {
     const pattern = `%${escapeLike(fragment)}%`;
@@ -67,7 +69,7 @@ export class EntriesRepository {
     const rows: { id: string; names: string[] }[] = await this.db.query(
       `WITH RECURSIVE hits AS (
          SELECT id, row_number() OVER (
-                  ORDER BY nebula_fold(regexp_replace(name, '\.[^.]+$', '')) = nebula_fold($2) DESC, nebula_fold(name) LIKE nebula_fold($3) DESC, name, id
+                  ORDER BY nebula_fold(regexp_replace(name, '\\.[^.]+$', '')) = nebula_fold($2) DESC, nebula_fold(name) LIKE nebula_fold($3) DESC, name, id
                 ) AS rank
          FROM entries WHERE nebula_fold(name) LIKE nebula_fold($1)
          ORDER BY rank LIMIT $4 OFFSET $5

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MediaJobDto, MeDto, MoveRequest, NebulaEvent } from '@nebula/shared';
+import type { DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MediaJobDto, MeDto, MoveRequest, NebulaEvent, SearchResults } from '@nebula/shared';
 import { ApiError, networkFailure, UnreachableError } from './errors';
 
 export interface ContentResponse {
@@ -36,6 +36,12 @@ export class NebulaClient {
 
   listFolder(path: string): Promise<FolderListing> {
     return this.json<FolderListing>('GET', `/api/files?${new URLSearchParams({ path })}`, `listing ${path}`);
+  }
+
+  /** GET /api/search: names holding `q` in every folder, best first, a page at a time. */
+  search(q: string, page: { limit: number; offset: number }): Promise<SearchResults> {
+    const params = new URLSearchParams({ q, limit: String(page.limit), offset: String(page.offset) });
+    return this.json<SearchResults>('GET', `/api/search?${params}`, `searching for ${JSON.stringify(q)}`);
   }
 
   lookup(path: string): Promise<EntryDto> {

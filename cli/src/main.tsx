@@ -11,6 +11,7 @@ import { play } from './commands/play';
 import { replay } from './commands/replay';
 import { rm } from './commands/rm';
 import { rollback } from './commands/rollback';
+import { search } from './commands/search';
 import { status } from './commands/status';
 import { upload } from './commands/upload';
 import { createContext, type CommandContext } from './context';
@@ -97,6 +98,14 @@ export function buildProgram(): Command {
     .argument('[folder]', 'the folder on the server', '/')
     .addOption(jsonOption())
     .action(action((context, folder: string) => ls(folder, context)));
+
+  program
+    .command('search')
+    .description('find files and folders by name in every folder (case and accents ignored)')
+    .argument('<words...>', 'a part of the name, e.g. beach or "beach walk"')
+    .option('-n, --limit <n>', 'at most this many results', '50')
+    .addOption(jsonOption())
+    .action(action((context, words: string[], options: { limit: string }) => search(words, { limit: wholeNumber('--limit', 1, 1000)(options.limit) }, context)));
 
   program
     .command('get')

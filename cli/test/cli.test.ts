@@ -203,6 +203,19 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     await rm(home, { recursive: true, force: true });
   });
 
+  it('searches names in every folder, case and accents aside, with their paths', async () => {
+    expect((await runCli(env, ['mkdir', '-p', '/search/Café Trip/beach day'])).code).toBe(0);
+    const found = await runCli(env, ['search', 'CAFE', 'trip', '--json']);
+    expect(found.stderr).toBe('');
+    expect(found.code).toBe(0);
+    expect(found.events.map((e) => [e.path, e.kind])).toEqual([['/search/Café Trip', 'folder']]);
+    // More results than one page of --limit: only as many as asked.
+    expect((await runCli(env, ['search', 'a', '--limit', '1', '--json'])).events).toHaveLength(1);
+    const blank = await runCli(env, ['search', ' ', '--json']);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toBe('nebula: say what to search for, e.g. nebula search beach\n');
+  });
+
   it('runs under Bun as it does under Node', async () => {
     const node = await runCli(env, ['ls', '/films', '--json']);
     const bun = await runCli(env, ['ls', '/films', '--json'], { runtime: [join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'bun')] });

@@ -81,7 +81,7 @@ describe('the web UI in a real browser', () => {
     await mkdir(join(history, 'logs'), { recursive: true });
     await writeFile(join(history, 'deploys.jsonl'), [deployed, rolledBack].map((record) => `${JSON.stringify(record)}\n`).join(''));
     await writeFile(join(history, deployed.log), 'building\nDEPLOYED 1a2b3c4\n');
-    nebula = await startNebula({ env: { NEBULA_DEPLOY_HISTORY_DIR: history } });
+    nebula = await startNebula({ env: { NEBULA_DEPLOY_HISTORY_DIR: history, NEBULA_COMMIT: deployed.commit, NEBULA_RELEASE: deployed.release } });
     // A short 480p clip with sound: the ladder gets two rungs (480p and 360p) to choose between.
     video = join(dir.path, 'beach walk.mp4');
     await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=25:duration=6', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
@@ -212,6 +212,127 @@ describe('the web UI in a real browser', () => {
     expect(await page.getByRole('navigation', { name: 'Breadcrumb' }).innerText()).toContain('Holidays');
     expect(await page.locator('li.upload[data-upload="stray.txt"]').count()).toBe(0);
     await cdp.detach();
+    await page.close();
+  });
+
+  it('shows a folder with videos as a poster grid, keeps the list a click away, and remembers the choice', async () => {
+    const page = await openPage(browser.context);
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    const contents = page.getByRole('list', { name: 'Contents of Holidays' });
+    const card = page.locator('li.entry[data-entry="beach walk.mp4"]');
+    await expect.poll(() => contents.getAttribute('data-view')).toBe('grid');
+    // Poster, length, title and status on the card; the picture size beside its length.
+    await expect.poll(() => card.locator('img.thumb').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await card.locator('.poster-length').innerText()).toBe('0:06');
+    expect(await card.locator('.entry-name').innerText()).toBe('beach walk.mp4');
+    expect(await card.locator('[data-status]').getAttribute('data-status')).toBe('ready');
+    expect(await card.locator('.entry-meta').innerText()).toMatch(/^Video\s+0:06\s+854×480\s/);
+    // The poster is a second way to click, not a second stop for the keyboard or a screen reader.
+    expect(await card.getByRole('link').count()).toBe(1);
+    await shot(page, '12-poster-grid');
+
+    const view = page.getByRole('group', { name: 'View' });
+    await view.getByRole('button', { name: 'List' }).click();
+    await expect.poll(() => contents.getAttribute('data-view')).toBe('list');
+    expect(await view.getByRole('button', { name: 'List' }).getAttribute('aria-pressed')).toBe('true');
+    expect(await card.locator('.entry-meta').innerText()).toMatch(/0:06\s+854×480/);
+    await shot(page, '13-list-with-length-and-size');
+    await page.reload();
+    await expect.poll(() => contents.getAttribute('data-view')).toBe('list');
+    await view.getByRole('button', { name: 'Grid' }).click();
+    await expect.poll(() => contents.getAttribute('data-view')).toBe('grid');
+    // A folder without videos is a list, with nothing to choose.
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'All files' }).click();
+    await expect.poll(() => page.getByRole('list', { name: 'Contents of All files' }).getAttribute('data-view')).toBe('list');
+    expect(await page.getByRole('group', { name: 'View' }).count()).toBe(0);
+
+    // A TV's width: the grid fills it with posters, nothing sticks out.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    await expect.poll(() => contents.getAttribute('data-view')).toBe('grid');
+    expect(await contents.evaluate((ul) => getComputedStyle(ul).gridTemplateColumns.split(' ').length)).toBeGreaterThanOrEqual(5);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1920);
+    await shot(page, '14-tv-grid');
+    await page.close();
+  });
+
+  it('finds a file by part of its name from any page, on a phone too', async () => {
+    const page = await openPage(browser.context, { width: 360, height: 740 });
+    await page.goto(`${nebula.url}/browse/Holidays`);
+    const box = page.getByRole('search').getByRole('searchbox', { name: 'Search all files by name' });
+    await box.fill('BEACH');
+    await box.press('Enter');
+    await expect.poll(() => page.url()).toBe(`${nebula.url}/search?q=BEACH`);
+    const results = page.getByRole('list', { name: 'Results for BEACH' });
+    const hit = results.locator('li.entry[data-entry="beach walk.mp4"]');
+    await expect.poll(() => hit.isVisible()).toBe(true);
+    expect(await page.getByRole('status').filter({ hasText: 'found' }).innerText()).toBe('1 found.');
+    expect(await hit.innerText()).toMatch(/in \/Holidays[\s\S]*0:06[\s\S]*854×480/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(page, '15-phone-search');
+    // The results have their own address: a reload shows them again, with the words in the box.
+    await page.reload();
+    await expect.poll(() => hit.isVisible()).toBe(true);
+    expect(await box.inputValue()).toBe('BEACH');
+    // Wildcards are characters like any other.
+    await box.fill('%');
+    await box.press('Enter');
+    await expect.poll(() => page.getByRole('heading', { name: 'No name holds “%”' }).isVisible()).toBe(true);
+    await page.goBack();
+    await hit.getByRole('link', { name: '/Holidays' }).click();
+    await expect.poll(() => page.url()).toBe(`${nebula.url}/browse/Holidays`);
+    await page.goBack();
+    await hit.getByRole('link', { name: 'beach walk.mp4' }).click();
+    await expect.poll(() => page.url()).toMatch(/\/watch\/[0-9a-f-]{36}$/);
+    await page.close();
+  });
+
+  it('keeps health, version and the deploy history in the Server menu, by keyboard too', async () => {
+    const page = await openPage(browser.context);
+    await page.goto(nebula.url);
+    // A media app's main navigation: no Deploys there.
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts()).toEqual(['Files']);
+    const button = page.getByRole('button', { name: 'Server' });
+    await button.focus();
+    await page.keyboard.press('ArrowDown');
+    const menu = page.getByRole('menu', { name: 'Server' });
+    const items = menu.getByRole('menuitem');
+    await expect.poll(() => items.count()).toBe(3);
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-item'))).toBe('Health');
+    // The health check pings the worker through the queue: it can take a moment on a busy machine.
+    await expect.poll(() => items.nth(0).innerText(), { timeout: 20_000 }).toBe('Health\nAll parts OK');
+    await expect.poll(() => items.nth(1).innerText()).toBe('Version\n0.1.0 · 1a2b3c4');
+    await shot(page, '16-server-menu');
+    // Escape gives the keyboard back to the button; Up opens at the last item.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.count()).toBe(0);
+    expect(await button.evaluate((b) => b === document.activeElement)).toBe(true);
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-item'))).toBe('Deploy history');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toBe(`${nebula.url}/server`);
+    const parts = page.getByRole('definition').filter({ hasText: /^OK$/ });
+    await expect.poll(() => parts.count(), { timeout: 20_000 }).toBe(6);
+    expect(await page.getByRole('heading', { name: 'Health: All parts OK' }).isVisible()).toBe(true);
+    expect(await page.locator('[data-part="storage"]').innerText()).toMatch(/Object storage\s+OK\s+files on disk/);
+    expect(await page.getByText(deployed.commit).isVisible()).toBe(true);
+    await shot(page, '17-server-page');
+
+    await page.getByRole('button', { name: 'Server' }).click();
+    await page.getByRole('menuitem', { name: /^Deploy history/ }).click();
+    await expect.poll(() => page.url()).toBe(`${nebula.url}/deploys`);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('content');
+    const rows = page.locator('li.deploy');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).innerText()).toMatch(/Rolled back[\s\S]*Broken migration[\s\S]*5d6e7f8[\s\S]*gateway health check did not pass within 120 s/);
+    expect(await rows.nth(1).innerText()).toMatch(/Deployed[\s\S]*Web UI: quality menu[\s\S]*1a2b3c4/);
+    await shot(page, '11-deploys');
+    const log = await rows.nth(1).getByRole('link', { name: /^Log of the deploy of 1a2b3c4/ }).getAttribute('href');
+    expect(await (await fetch(`${nebula.url}${log}`)).text()).toBe('building\nDEPLOYED 1a2b3c4\n');
+    await page.reload();
+    await expect.poll(() => rows.count()).toBe(2);
     await page.close();
   });
 
@@ -403,24 +524,6 @@ describe('the web UI in a real browser', () => {
     expect(await audio.evaluate((a: HTMLAudioElement) => a.currentSrc)).toBe(`${nebula.url}/api/files/${id}/content`);
     // The browser asked for byte ranges and the gateway answered them (206 Partial Content).
     expect(answers.filter((answer) => answer.url === `${nebula.url}/api/files/${id}/content`).map((answer) => answer.status)).toContain(206);
-    await page.close();
-  });
-
-  it('shows the deploy history, newest first, with each deploy\u2019s log', async () => {
-    const page = await openPage(browser.context);
-    await page.goto(nebula.url);
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Deploys' }).click();
-    await expect.poll(() => page.url()).toBe(`${nebula.url}/deploys`);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('content');
-    const rows = page.locator('li.deploy');
-    await expect.poll(() => rows.count()).toBe(2);
-    expect(await rows.nth(0).innerText()).toMatch(/Rolled back[\s\S]*Broken migration[\s\S]*5d6e7f8[\s\S]*gateway health check did not pass within 120 s/);
-    expect(await rows.nth(1).innerText()).toMatch(/Deployed[\s\S]*Web UI: quality menu[\s\S]*1a2b3c4/);
-    await shot(page, '11-deploys');
-    const log = await rows.nth(1).getByRole('link', { name: /^Log of the deploy of 1a2b3c4/ }).getAttribute('href');
-    expect(await (await fetch(`${nebula.url}${log}`)).text()).toBe('building\nDEPLOYED 1a2b3c4\n');
-    await page.reload();
-    await expect.poll(() => rows.count()).toBe(2);
     await page.close();
   });
 

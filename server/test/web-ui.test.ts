@@ -46,7 +46,7 @@ describe('the gateway serving web/dist', () => {
     await mkdir(join(dist.path, 'assets'), { recursive: true });
     await writeFile(join(dist.path, 'index.html'), '<!doctype html><div id="root"></div>');
     await writeFile(join(dist.path, 'assets', 'index-Ab12_cd.js'), script);
-    for (const path of ['/', '/browse', '/browse/a%20b/c', '/watch/0b7e4f0e-5d7a-4a57-9d9c-0c3f1b7f0a11', '/deploys']) {
+    for (const path of ['/', '/browse', '/browse/a%20b/c', '/watch/0b7e4f0e-5d7a-4a57-9d9c-0c3f1b7f0a11', '/deploys', '/search?q=beach%20walk', '/server']) {
       const res = await fetch(`${url}${path}`, { headers: { 'accept-encoding': 'identity' } });
       expect(res.status, path).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-cache');

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, MediaDetails, MoveRequest, UnfinishedUpload } from './shared';
+import type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MoveRequest, SearchResults, UnfinishedUpload, VersionDto } from './shared';
 
 /** An answer from the gateway that was not a success, with the server's own sentence. */
 export class ApiError extends Error {
@@ -72,6 +72,24 @@ export const api = {
     }
   },
   deploys: () => request<DeployRecord[]>('GET', '/api/deploys?limit=50', 'Loading the deploys'),
+  search: (q: string, offset = 0) => request<SearchResults>('GET', `/api/search?${new URLSearchParams({ q, offset: String(offset) })}`, 'The search'),
+  version: () => request<VersionDto>('GET', '/api/version', 'Asking for the version'),
+  /** GET /api/health answers 503 with the same report when a part is down: both are answers here. */
+  health: async (): Promise<HealthReport> => {
+    let res: Response;
+    try {
+      res = await fetch('/api/health', { headers: { Accept: 'application/json' } });
+    } catch {
+      throw new ApiError(0, 'unreachable', UNREACHABLE);
+    }
+    const body = await res.text();
+    if (res.status !== 200 && res.status !== 503) throw errorFromBody(res.status, body, 'The health check');
+    try {
+      return JSON.parse(body) as HealthReport;
+    } catch {
+      throw new ApiError(res.status, 'bad_response', 'The health check failed: the answer was not Nebula\u2019s');
+    }
+  },
   /** Who the tailnet says we are; null when the gateway does not know (or has no /api/me). Asked once per page load. */
   me: (): Promise<string | null> => (myself ??= askWhoIAm()),
 };

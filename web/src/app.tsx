@@ -4,12 +4,16 @@ import { FolderPage } from './browse/folder-page';
 import { DeploysPage } from './deploys/deploys-page';
 import { useConnection } from './events';
 import { Link } from './link';
-import { parseRoute, useLocationPath } from './routes';
+import { parseRoute, useLocation } from './routes';
+import { SearchBox } from './search/search-box';
+import { SearchPage } from './search/search-page';
+import { ServerMenu } from './server/server-menu';
+import { ServerPage } from './server/server-page';
 import { UploadPanel } from './uploads/upload-panel';
 import { WatchPage } from './watch/watch-page';
 
 export function App() {
-  const path = useLocationPath();
+  const path = useLocation();
   const route = parseRoute(path);
   const content = useRef<HTMLDivElement>(null);
   const shownPath = useRef(path);
@@ -42,12 +46,16 @@ export function App() {
       <a className="skip-link" href="#content">
         Skip to content
       </a>
-      <Header />
+      <Header search={route.kind === 'search' ? route.q : null} />
       <div id="content" className="layout" ref={content} tabIndex={-1}>
         {route.kind === 'browse' ? (
           <FolderPage key={route.path} path={route.path} />
         ) : route.kind === 'watch' ? (
           <WatchPage key={route.id} id={route.id} />
+        ) : route.kind === 'search' ? (
+          <SearchPage key={route.q} q={route.q} />
+        ) : route.kind === 'server' ? (
+          <ServerPage />
         ) : route.kind === 'deploys' ? (
           <DeploysPage />
         ) : (
@@ -64,7 +72,8 @@ export function App() {
   );
 }
 
-function Header() {
+/** `search`: the words of the results page on screen, if it is one. */
+function Header({ search }: { search: string | null }) {
   const [user, setUser] = useState<string | null>(null);
   const connection = useConnection();
   useEffect(() => {
@@ -77,8 +86,8 @@ function Header() {
       </Link>
       <nav aria-label="Sections" className="sections">
         <Link href="/">Files</Link>
-        <Link href="/deploys">Deploys</Link>
       </nav>
+      <SearchBox current={search} />
       <span className={`connection connection-${connection}`} role="status" title="Live updates from the server">
         {connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
       </span>
@@ -87,6 +96,7 @@ function Header() {
           {user}
         </span>
       )}
+      <ServerMenu />
     </header>
   );
 }

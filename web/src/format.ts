@@ -43,3 +43,18 @@ export const KIND_LABEL: Record<Kind, string> = { folder: 'Folder', video: 'Vide
 export function formatPercent(percent: number): string {
   return `${Math.max(0, Math.min(100, Math.floor(percent)))}%`;
 }
+
+/** A video's length as players show it: "0:06", "12:34", "1:02:03". */
+export function formatLength(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const [h, m, rest] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(rest)}` : `${m}:${pad(rest)}`;
+}
+
+/** The length and picture size the worker's probe found, as words for a row: ["0:06", "854×480"]; [] before the probe. */
+export function mediaFacts(entry: Pick<EntryDto, 'media'>): string[] {
+  const media = entry.media;
+  if (!media) return [];
+  return [media.durationSeconds ? formatLength(media.durationSeconds) : '', media.width && media.height ? `${media.width}×${media.height}` : ''].filter(Boolean);
+}

@@ -1,9 +1,23 @@
 import { useEffect, useSyncExternalStore } from 'react';
 
-/** The UI's URLs, which the gateway answers with the app shell: `/browse/<folder path>`, `/watch/<file id>` and `/deploys`. */
-export type Route = { kind: 'browse'; path: string } | { kind: 'watch'; id: string } | { kind: 'deploys' } | { kind: 'unknown' };
+/**
+ * The UI's URLs, which the gateway answers with the app shell (server/src/web/web-routes.ts):
+ * `/browse/<folder path>`, `/watch/<file id>`, `/search?q=<words>`, `/server` and `/deploys`.
+ */
+export type Route =
+  | { kind: 'browse'; path: string }
+  | { kind: 'watch'; id: string }
+  | { kind: 'search'; q: string }
+  | { kind: 'server' }
+  | { kind: 'deploys' }
+  | { kind: 'unknown' };
 
-export function parseRoute(pathname: string): Route {
+/** `location` is a path with its query, as useLocation gives it. */
+export function parseRoute(location: string): Route {
+  const cut = location.indexOf('?');
+  const pathname = cut === -1 ? location : location.slice(0, cut);
+  if (pathname === '/search' || pathname === '/search/') return { kind: 'search', q: new URLSearchParams(cut === -1 ? '' : location.slice(cut)).get('q') ?? '' };
+  if (pathname === '/server' || pathname === '/server/') return { kind: 'server' };
   if (pathname === '/' || pathname === '/browse' || pathname === '/browse/') return { kind: 'browse', path: '/' };
   if (pathname.startsWith('/browse/')) {
     const segments = pathname.slice('/browse/'.length).split('/').filter(Boolean).map(safeDecode);
@@ -30,6 +44,8 @@ export function folderUrl(path: string): string {
 
 export const watchUrl = (id: string) => `/watch/${encodeURIComponent(id)}`;
 
+export const searchUrl = (q: string) => `/search?${new URLSearchParams({ q })}`;
+
 export function parentOf(path: string): string {
   const cut = path.lastIndexOf('/');
   return cut <= 0 ? '/' : path.slice(0, cut);
@@ -50,7 +66,8 @@ export function navigate(url: string, options: { replace?: boolean } = {}): void
   window.scrollTo(0, 0);
 }
 
-export function useLocationPath(): string {
+/** The location's path and query ("/search?q=beach"): what the app shows, and changes with navigate(). */
+export function useLocation(): string {
   return useSyncExternalStore(
     (listener) => {
       // Back and forward are listened to while something shows the location, not from import on.
@@ -61,7 +78,7 @@ export function useLocationPath(): string {
         if (listeners.size === 0) window.removeEventListener('popstate', notify);
       };
     },
-    () => location.pathname,
+    () => location.pathname + location.search,
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EntryDto } from '@nebula/shared';
-import { entryRows } from './entries-table';
+import { entryRows, searchRow } from './entries-table';
 
 const entry = (name: string, owner: string | null): EntryDto => ({
   id: name,
@@ -43,5 +43,14 @@ describe('ls rows', () => {
 
   it('have none when nobody is known (an embedded stack without Tailscale)', () => {
     expect(Object.keys(entryRows([entry('a.mp4', null)])[0]!)).toEqual(['name', 'kind', 'size', 'modified', 'media']);
+  });
+});
+
+describe('search rows', () => {
+  it('say where each result is, and a video\u2019s length and picture size once probed', () => {
+    const video: EntryDto = { ...entry('walk.mp4', null), path: '/Holidays/walk.mp4', media: { status: 'ready', error: null, durationSeconds: 75.2, width: 1080, height: 1920 } };
+    expect(searchRow(video)).toEqual({ path: '/Holidays/walk.mp4', size: '2.00 KiB', length: '1m 15s', picture: '1080×1920', media: 'ready' });
+    const folder: EntryDto = { ...entry('Holidays', null), kind: 'folder', path: '/Holidays', size: null, media: null };
+    expect(searchRow(folder)).toEqual({ path: '/Holidays/', size: '', length: '', picture: '', media: '' });
   });
 });

@@ -1,7 +1,7 @@
 import { Table } from '@alcalzone/ink-table';
-import { render, Text } from 'ink';
+import { Box, render, Text } from 'ink';
 import type { EntryDto } from '@nebula/shared';
-import { formatBytes, formatTime } from '../format';
+import { formatBytes, formatDuration, formatTime } from '../format';
 import { closeScreen } from './unmount';
 
 /** One row of the table; the owner column (the tailnet user who uploaded it) only when `withOwner`. */
@@ -36,5 +36,33 @@ export function entryRows(entries: readonly EntryDto[]): Record<string, string>[
  */
 export async function printEntries(path: string, entries: EntryDto[]): Promise<void> {
   const instance = render(entries.length === 0 ? <Text>{path} is empty</Text> : <Table data={entryRows(entries)} />, { patchConsole: false, exitOnCtrlC: false });
+  await closeScreen(instance);
+}
+
+/** A search result's row: where it is, and for a video how long and how large a picture. */
+export function searchRow(entry: EntryDto): Record<string, string> {
+  const media = entry.media;
+  return {
+    path: entry.kind === 'folder' ? `${entry.path}/` : entry.path,
+    size: entry.size === null ? '' : formatBytes(entry.size),
+    length: media?.durationSeconds ? formatDuration(media.durationSeconds) : '',
+    picture: media?.width && media.height ? `${media.width}×${media.height}` : '',
+    media: entry.status === 'uploading' ? uploadingNote(entry) : (media?.status ?? ''),
+  };
+}
+
+export async function printSearchResults(q: string, entries: EntryDto[], total: number): Promise<void> {
+  const more = total - entries.length;
+  const instance = render(
+    entries.length === 0 ? (
+      <Text>No name holds &quot;{q}&quot;</Text>
+    ) : (
+      <Box flexDirection="column">
+        <Table data={entries.map(searchRow)} />
+        {more > 0 && <Text dimColor>{more} more: say more of the name, or raise --limit</Text>}
+      </Box>
+    ),
+    { patchConsole: false, exitOnCtrlC: false },
+  );
   await closeScreen(instance);
 }

@@ -21,7 +21,7 @@ export interface EntryDto {
   sha256: string | null;
   status: FileStatus;
   /** Media pipeline state for files; null for folders. */
-  media: { status: MediaState; error: string | null } | null;
+  media: MediaSummary | null;
   /** The tailnet user who uploaded it, when known. */
   owner: string | null;
   createdAt: string;
@@ -54,9 +54,48 @@ export interface UploadInProgressError extends ApiErrorBody {
   upload: UnfinishedUpload & { owner: string | null; startedAt: string; size: number | null };
 }
 
+/**
+ * A file's media state, and what ffprobe found once the worker has looked (null before, and for
+ * what is not audio or video): the length, and the picture's size as shown (after rotation and
+ * the sample aspect ratio), so a portrait phone video is 1080×1920.
+ */
+export interface MediaSummary {
+  status: MediaState;
+  error: string | null;
+  durationSeconds?: number | null;
+  width?: number | null;
+  height?: number | null;
+}
+
 export interface FolderListing {
   path: string;
   entries: EntryDto[];
+}
+
+/** GET /api/search?q=&limit=&offset=: entries anywhere whose name holds `q` (case and accents ignored), best first. */
+export interface SearchResults {
+  q: string;
+  /** Each with its full path. */
+  entries: EntryDto[];
+  /** How many entries match in all. */
+  total: number;
+  /** The `offset` of the next page; null on the last one. */
+  nextOffset: number | null;
+}
+
+/** The most results one search page holds (`limit`), and the default. */
+export const SEARCH_LIMIT = { default: 50, max: 200 } as const;
+
+/** GET /api/version: what the gateway runs. */
+export interface VersionDto {
+  /** Nebula's package version. */
+  version: string;
+  /** The git commit deployed (the release's REVISION, given by the deploy hook as NEBULA_COMMIT); null when unknown (npm start). */
+  commit: string | null;
+  /** The release folder's name under data/releases (NEBULA_RELEASE), when deployed by git push. */
+  release: string | null;
+  /** When this gateway process started. */
+  startedAt: string;
 }
 
 /** POST /api/folders */

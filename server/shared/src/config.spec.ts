@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       migrateOnStart: true,
       uploadExpiryHours: 24,
       deployHistoryDir: '/srv/nebula/data/deploy-history',
+      release: { commit: undefined, name: undefined },
       access: {
         allowedCidrs: ['100.64.0.0/10', 'fd7a:115c:a1e0::/48', '127.0.0.0/8', '::1/128'],
         trustedProxies: ['127.0.0.0/8', '::1/128'],

@@ -128,6 +128,8 @@ const envObject = z.object({
     NEBULA_MIGRATE_ON_START: flag(true),
     NEBULA_UPLOAD_EXPIRY_HOURS: positiveInt(24),
     NEBULA_DEPLOY_HISTORY_DIR: z.string().min(1).optional(),
+    NEBULA_COMMIT: z.string().regex(/^[0-9a-f]{7,64}$/, { message: 'expected a git commit id (7 to 64 hex digits)' }).optional(),
+    NEBULA_RELEASE: z.string().min(1).optional(),
     NEBULA_ALLOWED_CIDRS: cidrList('100.64.0.0/10,fd7a:115c:a1e0::/48,127.0.0.0/8,::1/128'),
     NEBULA_TRUSTED_PROXIES: cidrList('127.0.0.0/8,::1/128'),
     NEBULA_ALLOWED_HOSTS: hostList,
@@ -189,6 +191,8 @@ export interface Config {
   maxUploadBytes?: number;
   /** Folder with the push-to-deploy hook's deploys.jsonl and logs/. */
   deployHistoryDir: string;
+  /** What runs, as the deploy hook names it (GET /api/version); both unknown under npm start. */
+  release: { commit?: string; name?: string };
   access: {
     /** Peers (the socket's address, or the forwarded one from a trusted proxy) allowed in. */
     allowedCidrs: string[];
@@ -266,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,
     maxUploadBytes: e.NEBULA_MAX_UPLOAD_SIZE,
     deployHistoryDir: resolve(dataDir, e.NEBULA_DEPLOY_HISTORY_DIR ?? 'deploy-history'),
+    release: { commit: e.NEBULA_COMMIT, name: e.NEBULA_RELEASE },
     access: {
       allowedCidrs: e.NEBULA_ALLOWED_CIDRS,
       trustedProxies: e.NEBULA_TRUSTED_PROXIES,

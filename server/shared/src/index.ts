@@ -3,6 +3,7 @@
 export {
   UPLOAD_METADATA,
   UPLOADS_PATH,
+  SEARCH_LIMIT,
   type ApiErrorBody,
   type CreateFolderRequest,
   type DeployRecord,
@@ -14,6 +15,9 @@ export {
   type MediaDetails,
   type MediaJobDto,
   type MediaState,
+  type MediaSummary,
+  type SearchResults,
+  type VersionDto,
   type MeDto,
   type MoveRequest,
   type UnfinishedUpload,

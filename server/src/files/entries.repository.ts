@@ -55,6 +55,40 @@ export class EntriesRepository {
       .getMany();
   }
 
+  /**
+   * Entries anywhere whose name holds `fragment`, compared folded (lower case, accents removed:
+   * nebula_fold, whose trigram index answers the LIKE; a fragment under 3 characters has no
+   * trigram, and Postgres reads the table instead). Exact names first (extension aside: "beach"
+   * is beach.mp4), then names that start with it, then the rest; by name within each. Each with
+   * its full path's segments.
+   */
+  async searchNames(fragment: string, page: { limit: number; offset: number }): Promise<{ total: number; hits: { entry: Entry; segments: string[] }[] }> {
+    const pattern = `%${escapeLike(fragment)}%`;
+    const [{ total }] = (await this.db.query(`SELECT count(*)::int AS total FROM entries WHERE nebula_fold(name) LIKE nebula_fold($1)`, [pattern])) as [{ total: number }];
+    if (total === 0 || page.offset >= total) return { total, hits: [] };
+    const rows: { id: string; names: string[] }[] = await this.db.query(
+      `WITH RECURSIVE hits AS (
+         SELECT id, row_number() OVER (
+                  ORDER BY nebula_fold(regexp_replace(name, '\\.[^.]+$', '')) = nebula_fold($2) DESC, nebula_fold(name) LIKE nebula_fold($3) DESC, name, id
+                ) AS rank
+         FROM entries WHERE nebula_fold(name) LIKE nebula_fold($1)
+         ORDER BY rank LIMIT $4 OFFSET $5
+       ), up AS (
+         SELECT h.id AS hit, e.parent_id, e.name, 0 AS depth FROM hits h JOIN entries e ON e.id = h.id
+         UNION ALL
+         SELECT up.hit, e.parent_id, e.name, up.depth + 1 FROM up JOIN entries e ON e.id = up.parent_id
+       )
+       SELECT hits.id, array_agg(up.name ORDER BY up.depth DESC) AS names
+       FROM hits JOIN up ON up.hit = hits.id GROUP BY hits.id, hits.rank ORDER BY hits.rank`,
+      [pattern, fragment, `${escapeLike(fragment)}%`, page.limit, page.offset],
+    );
+    const entries = rows.length ? await this.repo().createQueryBuilder('e').whereInIds(rows.map((r) => r.id)).getMany() : [];
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    // An entry deleted between the two reads is left out.
+    const hits = rows.flatMap((r) => (byId.has(r.id) ? [{ entry: byId.get(r.id)!, segments: r.names }] : []));
+    return { total, hits };
+  }
+
   /** Names from the root down to this entry, e.g. ['videos', '2026', 'clip.mp4']. */
   async segmentsOf(id: string, manager?: EntityManager): Promise<string[]> {
     const rows: { name: string }[] = await (manager ?? this.db.manager).query(
@@ -152,6 +186,11 @@ export class EntriesRepository {
       .andWhere('e.name = :name AND e.sha256 = :sha256', { name, sha256 })
       .getOne();
   }
+}
+
+/** LIKE's wildcards and its escape character (backslash, the default) taken literally. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function translateUniqueViolation(error: unknown): unknown {

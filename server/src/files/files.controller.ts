@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import type { EntryDto, FolderListing } from '@nebula/shared';
+import { SEARCH_LIMIT, type EntryDto, type FolderListing, type SearchResults } from '@nebula/shared';
 import type { Caller } from '../access/caller-identity';
 import { CurrentCaller } from '../access/current-caller';
+import { wholeNumber } from '../http/query';
 import { TraceId } from '../http/request-context';
 import { parseBody } from '../http/zod-body';
 import { FilesService } from './files.service';
@@ -20,6 +21,14 @@ export class FilesController {
   @ApiOperation({ summary: 'List a folder (?path=/a/b; default the root)' })
   list(@Query('path') path = '/'): Promise<FolderListing> {
     return this.files.list(path);
+  }
+
+  @Get('search')
+  @ApiOperation({ summary: `Entries in every folder whose name holds ?q= (case and accents ignored), best first, each with its path; ?limit= (${SEARCH_LIMIT.default}, at most ${SEARCH_LIMIT.max}) and ?offset=` })
+  search(@Query('q') q: unknown, @Query('limit') limit?: string, @Query('offset') offset?: string): Promise<SearchResults> {
+    // ?q=a&q=b arrives as an array: one query only.
+    const text = typeof q === 'string' ? q : '';
+    return this.files.search(text, { limit: Math.min(wholeNumber(limit, 'limit', SEARCH_LIMIT.default, 1), SEARCH_LIMIT.max), offset: wholeNumber(offset, 'offset', 0, 0) });
   }
 
   @Get('files/lookup')

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { storageKeys, type EntryDto, type FolderListing, type UnfinishedUpload, type UploadInProgressError } from '@nebula/shared';
+import { storageKeys, type EntryDto, type FolderListing, type SearchResults, type UnfinishedUpload, type UploadInProgressError } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { EventsRepository } from '../events/events.repository';
 import { OBJECT_STORAGE } from '../storage/storage.module';
@@ -9,6 +9,9 @@ import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, va
 import { UPLOAD_RECORDS } from '../uploads/tus-store.factory';
 import { UploadProgress } from './upload-progress';
 import { ConflictError, InvalidError, NotFoundError } from '../errors/domain-errors';
+
+/** Longer than any name (names are at most 255 bytes): nothing longer can match. */
+const MAX_QUERY = 255;
 
 /** The file tree: listing, lookup, folders, rename/move and delete (bytes and all that derives from them). */
 @Injectable()
@@ -26,6 +29,20 @@ export class FilesService {
     const children = await this.entries.listChildren(folder?.id ?? null);
     const folderPath = formatPath(segments);
     return { path: folderPath, entries: await Promise.all(children.map((e) => this.dto(e, joinPath(folderPath, e.name)))) };
+  }
+
+  /**
+   * Names holding `q` anywhere in the tree, with their paths. What a listing shows, a search finds
+   * (unfinished uploads too): the tailnet guard is the one access rule, and it stands before every route.
+   */
+  async search(q: string, page: { limit: number; offset: number }): Promise<SearchResults> {
+    const fragment = q.trim();
+    if (fragment === '') throw new InvalidError('empty_query', 'say what to search for: GET /api/search?q=<part of a name>');
+    if (fragment.length > MAX_QUERY) throw new InvalidError('query_too_long', `a search is at most ${MAX_QUERY} characters (this one has ${fragment.length})`);
+    const { total, hits } = await this.entries.searchNames(fragment, page);
+    const entries = await Promise.all(hits.map(({ entry, segments }) => this.dto(entry, formatPath(segments))));
+    const next = page.offset + page.limit;
+    return { q: fragment, entries, total, nextOffset: next < total ? next : null };
   }
 
   async lookup(path: string): Promise<EntryDto> {
@@ -188,12 +205,22 @@ export function toDto(e: Entry, path: string, upload: UnfinishedUpload | null = 
     mime: e.mime,
     sha256: e.sha256,
     status: e.status,
-    media: e.kind === 'file' ? { status: e.mediaStatus, error: e.mediaError } : null,
+    media: e.kind === 'file' ? { status: e.mediaStatus, error: e.mediaError, ...probeSummary(e.probe) } : null,
     owner: e.owner,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
     upload,
   };
+}
+
+/**
+ * The length and shown picture size from the worker's probe (worker/src/media/probe.ts's
+ * MediaProbe: durationSeconds, video.displayWidth/displayHeight), null where it has none.
+ */
+export function probeSummary(probe: Record<string, unknown> | null): { durationSeconds: number | null; width: number | null; height: number | null } {
+  const video = (probe?.video ?? null) as { displayWidth?: unknown; displayHeight?: unknown } | null;
+  const positive = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null);
+  return { durationSeconds: positive(probe?.durationSeconds), width: positive(video?.displayWidth), height: positive(video?.displayHeight) };
 }
 
 function parse(path: string): string[] {

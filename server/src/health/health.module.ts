@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { WorkerPingClient } from '../queue/worker-ping.client';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { VersionController } from './version.controller';
 
 @Module({
-  controllers: [HealthController],
+  controllers: [HealthController, VersionController],
   providers: [HealthService, WorkerPingClient],
 })
 export class HealthModule {}

@@ -1,6 +1,6 @@
 /**
  * What the gateway serves for the web UI, decided without touching the disk. The UI's URLs are
- * `/`, `/browse/<folder path>`, `/watch/<file id>` and `/deploys`; each gets the app shell (index.html), so a
+ * `/`, `/browse/<folder path>`, `/watch/<file id>`, `/search?q=`, `/server` and `/deploys`; each gets the app shell (index.html), so a
  * reload or a shared link opens the same screen. Its files are Vite's hashed `/assets/*`. Nothing
  * else is claimed, so the web UI can never shadow `/api`, `/hls` or any route added later.
  */

@@ -17,7 +17,7 @@ export class WebController {
   constructor(@Inject(WebDist) private readonly dist: WebDist) {}
 
   /** Every URL the single-page app owns answers with its shell; the app reads the path itself. */
-  @Get(['', 'browse', 'browse/*path', 'watch/*path', 'deploys'])
+  @Get(['', 'browse', 'browse/*path', 'watch/*path', 'deploys', 'search', 'server'])
   page(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.shell(req, res);
   }

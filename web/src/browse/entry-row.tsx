@@ -1,14 +1,31 @@
 import { useState } from 'react';
 import { posterUrl } from '../api';
-import { formatBytes, formatDate, formatPercent, KIND_LABEL, kindOf, type Kind } from '../format';
+import { formatBytes, formatDate, formatLength, formatPercent, KIND_LABEL, kindOf, mediaFacts, type Kind } from '../format';
 import { Link } from '../link';
 import { folderUrl, watchUrl } from '../routes';
 import type { EntryDto } from '../shared';
+import type { View } from './view-mode';
 
 export type EntryAction = 'rename' | 'move' | 'delete' | 'discard';
 
-/** `me` is the tailnet user looking (null: the single owner; undefined: not known yet): only an upload's owner may discard it. */
-export function EntryRow({ entry, progress, me, onAction }: { entry: EntryDto; progress: number | undefined; me: string | null | undefined; onAction: (action: EntryAction, entry: EntryDto) => void }) {
+/**
+ * One entry of a folder: a row of the list, or a card of the poster grid (the same parts, laid out
+ * by the stylesheet). `me` is the tailnet user looking (null: the single owner; undefined: not
+ * known yet): only an upload's owner may discard it.
+ */
+export function EntryRow({
+  entry,
+  progress,
+  me,
+  view = 'list',
+  onAction,
+}: {
+  entry: EntryDto;
+  progress: number | undefined;
+  me: string | null | undefined;
+  view?: View;
+  onAction: (action: EntryAction, entry: EntryDto) => void;
+}) {
   const kind = kindOf(entry);
   const href = entry.kind === 'folder' ? folderUrl(entry.path) : watchUrl(entry.id);
   const unfinished = entry.status === 'uploading' ? entry.upload : null;
@@ -16,11 +33,19 @@ export function EntryRow({ entry, progress, me, onAction }: { entry: EntryDto; p
   const meta = (
     unfinished
       ? [KIND_LABEL[kind], unfinished.received === null ? `${formatBytes(entry.size)}, progress unknown` : `${formatBytes(unfinished.received)} of ${formatBytes(entry.size)}`, `started ${formatDate(entry.createdAt)}`, entry.owner ? `by ${entry.owner}` : '']
-      : [KIND_LABEL[kind], formatBytes(entry.size), formatDate(entry.createdAt), entry.owner ? `by ${entry.owner}` : '']
+      : [KIND_LABEL[kind], ...mediaFacts(entry), formatBytes(entry.size), formatDate(entry.createdAt), entry.owner ? `by ${entry.owner}` : '']
   ).filter(Boolean);
   return (
     <li className="entry" data-entry={entry.name}>
-      <Thumbnail entry={entry} kind={kind} />
+      {view === 'grid' ? (
+        // The name below is the link for keyboards and screen readers; the poster is one more place to click.
+        <Link href={href} className="poster" tabIndex={-1} aria-hidden="true">
+          <Thumbnail entry={entry} kind={kind} />
+          {entry.media?.durationSeconds ? <span className="poster-length">{formatLength(entry.media.durationSeconds)}</span> : null}
+        </Link>
+      ) : (
+        <Thumbnail entry={entry} kind={kind} />
+      )}
       <div className="entry-main">
         <Link href={href} className="entry-name" title={entry.name}>
           {entry.name}
@@ -63,7 +88,7 @@ export function EntryRow({ entry, progress, me, onAction }: { entry: EntryDto; p
   );
 }
 
-function Thumbnail({ entry, kind }: { entry: EntryDto; kind: Kind }) {
+export function Thumbnail({ entry, kind }: { entry: EntryDto; kind: Kind }) {
   const [failed, setFailed] = useState(false);
   // The poster is cut at the end of the pipeline: ask for it only once the file is ready.
   if (kind === 'video' && entry.media?.status === 'ready' && !failed) {

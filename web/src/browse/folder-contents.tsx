@@ -3,6 +3,7 @@ import { Link } from '../link';
 import { folderUrl, parentOf } from '../routes';
 import type { EntryDto } from '../shared';
 import { EntryRow, type EntryAction } from './entry-row';
+import type { View } from './view-mode';
 
 /** A path as one shell word, for the command shown to copy. */
 function shellWord(text: string): string {
@@ -17,6 +18,7 @@ export function FolderContents({
   error,
   progress,
   me,
+  view,
   onAction,
   onRetry,
 }: {
@@ -28,6 +30,7 @@ export function FolderContents({
   progress: Record<string, number>;
   /** The caller's tailnet login (null without one; undefined until known). */
   me: string | null | undefined;
+  view: View;
   onAction: (action: EntryAction, entry: EntryDto) => void;
   onRetry: () => void;
 }) {
@@ -69,9 +72,9 @@ export function FolderContents({
     );
   }
   return (
-    <ul className="entries" aria-label={`Contents of ${name}`}>
+    <ul className={`entries entries-${view}`} aria-label={`Contents of ${name}`} data-view={view}>
       {entries.map((entry) => (
-        <EntryRow key={entry.id} entry={entry} progress={progress[entry.id]} me={me} onAction={onAction} />
+        <EntryRow key={entry.id} entry={entry} progress={progress[entry.id]} me={me} view={view} onAction={onAction} />
       ))}
     </ul>
   );

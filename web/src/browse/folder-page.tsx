@@ -9,6 +9,7 @@ import { FolderContents } from './folder-contents';
 import { useFolderListing } from './folder-listing';
 import { FolderToolbar } from './folder-toolbar';
 import { loadSort, saveSort, sortEntries, type Sort } from './sort';
+import { holdsVideos, loadView, saveView, type View } from './view-mode';
 
 /**
  * One folder: its toolbar, its contents kept current by the event stream (useFolderListing), the
@@ -17,6 +18,7 @@ import { loadSort, saveSort, sortEntries, type Sort } from './sort';
 export function FolderPage({ path }: { path: string }) {
   const { listing, error, progress, notice, setNotice, load } = useFolderListing(path);
   const [sort, setSort] = useState<Sort>(loadSort);
+  const [chosenView, setChosenView] = useState<View>(loadView);
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [dragging, setDragging] = useState(false);
   const [me, setMe] = useState<string | null | undefined>(undefined);
@@ -29,6 +31,11 @@ export function FolderPage({ path }: { path: string }) {
   }, []);
 
   const sorted = useMemo(() => (listing ? sortEntries(listing.entries, sort) : null), [listing, sort]);
+  const view = holdsVideos(listing?.entries ?? null) ? chosenView : null;
+  const changeView = (next: View) => {
+    setChosenView(next);
+    saveView(next);
+  };
   const changeSort = (next: Sort) => {
     setSort(next);
     saveSort(next);
@@ -84,6 +91,8 @@ export function FolderPage({ path }: { path: string }) {
         onSort={changeSort}
         onFiles={addFiles}
         onNewFolder={() => setDialog({ kind: 'new-folder' })}
+        view={view}
+        onView={changeView}
       />
       <p className="notice" role="status" aria-live="polite">
         {notice}
@@ -100,6 +109,7 @@ export function FolderPage({ path }: { path: string }) {
         error={error}
         progress={progress}
         me={me}
+        view={view ?? 'list'}
         onAction={(action, entry) => setDialog({ kind: action, entry })}
         onRetry={() => void load()}
       />

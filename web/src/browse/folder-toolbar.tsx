@@ -1,6 +1,7 @@
 import { useRef, type Ref } from 'react';
 import type { FileToUpload } from '../uploads/dropped-files';
 import type { Sort, SortKey } from './sort';
+import type { View } from './view-mode';
 
 /** The folder's name and what can be done in it: upload, make a folder, change the order. */
 export function FolderToolbar({
@@ -12,6 +13,8 @@ export function FolderToolbar({
   onSort,
   onFiles,
   onNewFolder,
+  view,
+  onView,
 }: {
   path: string;
   name: string;
@@ -23,6 +26,9 @@ export function FolderToolbar({
   onSort: (sort: Sort) => void;
   onFiles: (files: FileToUpload[]) => void;
   onNewFolder: () => void;
+  /** Null where the folder has no videos: it is a list, with nothing to choose. */
+  view: View | null;
+  onView: (view: View) => void;
 }) {
   const picker = useRef<HTMLInputElement>(null);
   return (
@@ -60,6 +66,15 @@ export function FolderToolbar({
         <button type="button" onClick={() => onSort({ ...sort, descending: !sort.descending })} aria-label={`Sort order: ${sort.descending ? 'descending' : 'ascending'}. Reverse it.`}>
           {sort.descending ? '↓ Descending' : '↑ Ascending'}
         </button>
+        {view && (
+          <div className="view-toggle" role="group" aria-label="View">
+            {(['grid', 'list'] as const).map((option) => (
+              <button key={option} type="button" aria-pressed={view === option} onClick={() => onView(option)}>
+                {option === 'grid' ? 'Grid' : 'List'}
+              </button>
+            ))}
+          </div>
+        )}
       </div>
     </div>
   );

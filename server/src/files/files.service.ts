@@ -8,6 +8,7 @@ import type { Entry } from './entry.entity';
 import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, validateName } from './names';
 import { UPLOAD_RECORDS } from '../uploads/tus-store.factory';
 import { UploadProgress } from './upload-progress';
+import { ReadyFiles } from './ready-files';
 
 /** The file tree: listing, lookup, folders, rename/move and delete (bytes and all that derives from them). */
 @Injectable()
@@ -17,6 +18,7 @@ export class FilesService {
     private readonly events: EventsRepository,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly uploads: UploadProgress,
+    private readonly readyFiles: ReadyFiles,
   ) {}
 
   async list(path: string): Promise<FolderListing> {
@@ -132,6 +134,8 @@ export class FilesService {
       await this.entries.update(entry.id, { name, parentId }, tx).catch(conflictOn(to));
       await this.events.append({ type: 'file.moved', subject: `${entry.kind}:${entry.id}`, data: { from, to }, traceId }, tx);
     });
+    // At once, not when the event comes back from the log: the next request must see the new name.
+    this.readyFiles.forget(entry.id);
     return this.get(entry.id);
   }
 
@@ -153,6 +157,7 @@ export class FilesService {
       await this.entries.delete(entry.id, tx);
       await this.events.append({ type: 'file.deleted', subject: `${entry.kind}:${entry.id}`, data: { path, files: files.length }, traceId: options.traceId }, tx);
     });
+    this.readyFiles.onEvent({ type: 'file.deleted', subject: `${entry.kind}:${entry.id}` });
     for (const file of files) await this.deleteBytes(file);
   }
 

@@ -190,6 +190,7 @@ export function toDto(e: Entry, path: string, upload: UnfinishedUpload | null = 
     size: e.size,
     mime: e.mime,
     sha256: e.sha256,
+    sample: e.sampleHash,
     status: e.status,
     media: e.kind === 'file' ? { status: e.mediaStatus, error: e.mediaError } : null,
     owner: e.owner,

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashFileInto, sha256File } from './hash';
+import { sampleHash } from '@nebula/shared';
+import { FINAL_PIECE, HashWhileSending, hashFileInto, sampleHashFile, sha256File } from './hash';
 
 describe('sha256File', () => {
   let dir = '';
@@ -31,5 +32,76 @@ describe('sha256File', () => {
     const hash = createHash('sha256');
     expect(await hashFileInto(hash, join(dir, 'abc'), { end: 3 })).toBe(3);
     expect(hash.digest('hex')).toBe(createHash('sha256').update('abc').digest('hex'));
+  });
+});
+
+describe('HashWhileSending', () => {
+  let dir = '';
+  let path = '';
+  const data = randomBytes(3 * 1024 * 1024 + 12345);
+  const sha = createHash('sha256').update(data).digest('hex');
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nebula-hash-send-'));
+    path = join(dir, 'f.bin');
+    await writeFile(path, data);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** What tus-js-client does: ask for [offset, size), send what comes, go on from where it ended. */
+  async function send(hashing: HashWhileSending, from: number, upTo = data.length): Promise<Buffer[]> {
+    const pieces: Buffer[] = [];
+    for (let offset = from; offset < upTo; ) {
+      const piece = await hashing.piece(offset, upTo);
+      const bytes = Buffer.concat(await piece.toArray());
+      expect(bytes.length).toBe(piece.size);
+      pieces.push(bytes);
+      offset += bytes.length;
+    }
+    return pieces;
+  }
+
+  it('reads the file once, holding the last 64 KiB back until the sha256 of the rest is known', async () => {
+    const hashing = new HashWhileSending(path, data.length);
+    expect(hashing.sha256).toBeUndefined();
+    const pieces = await send(hashing, 0);
+    expect(pieces.map((p) => p.length)).toEqual([data.length - FINAL_PIECE, FINAL_PIECE]);
+    expect(Buffer.concat(pieces).equals(data)).toBe(true);
+    expect(hashing.sha256).toBe(sha);
+    expect(hashing.rereads).toBe(0);
+  });
+
+  it('resumes part way (hashing what the server already has from disk), and a cut piece sent again', async () => {
+    const resumed = new HashWhileSending(path, data.length);
+    const rest = await send(resumed, 1_000_000);
+    expect(Buffer.concat(rest).equals(data.subarray(1_000_000))).toBe(true);
+    expect(resumed.sha256).toBe(sha);
+    expect(resumed.rereads).toBe(1);
+
+    const cut = new HashWhileSending(path, data.length);
+    const first = await cut.piece(0, data.length);
+    // The connection drops after 100 KiB went through: the server has less than was hashed.
+    for await (const chunk of first) if ((chunk as Buffer).length) break;
+    first.destroy();
+    const again = await send(cut, 50_000);
+    expect(Buffer.concat(again).equals(data.subarray(50_000))).toBe(true);
+    expect(cut.sha256).toBe(sha);
+  });
+
+  it('hashes a file smaller than the final piece in its one PATCH', async () => {
+    await writeFile(join(dir, 'small'), 'hello');
+    const hashing = new HashWhileSending(join(dir, 'small'), 5);
+    const piece = await hashing.piece(0, 5);
+    expect(Buffer.concat(await piece.toArray()).toString()).toBe('hello');
+    expect(hashing.sha256).toBe(createHash('sha256').update('hello').digest('hex'));
+  });
+});
+
+describe('sampleHashFile', () => {
+  it('is the shared sample hash of the file on disk', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nebula-sample-'));
+    const data = randomBytes(2 * 1024 * 1024 + 3);
+    await writeFile(join(dir, 's.bin'), data);
+    expect(await sampleHashFile(join(dir, 's.bin'), data.length)).toBe(await sampleHash(data.length, async (r) => data.subarray(r.start, r.end + 1)));
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -35,6 +35,8 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     const done = up.events.find(byEvent('done'));
     expect(done).toMatchObject({ file: big, path: '/films/big.bin', sha256: bigSha256, bytes: BIG, sent: BIG });
     expect(up.events.filter(byEvent('progress')).length).toBeGreaterThan(0);
+    // Nothing of that size is on the server: the file is hashed while it is sent, not read before.
+    expect(up.events.filter(byEvent('hashing'))).toEqual([]);
     expect(up.events.at(-1)).toMatchObject({ event: 'summary', uploaded: 1, skipped: 0, failed: 0 });
 
     const out = join(work.path, 'downloaded.bin');

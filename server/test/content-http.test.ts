@@ -85,4 +85,41 @@ describe('the original over HTTP: conditional requests, ranges, file names', () 
     expect(past.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await past.json()).toMatchObject({ statusCode: 416, code: 'range_not_satisfiable' });
   });
+
+  it('serves a file it has served before under its new name after a move, and not at all after a delete; a new upload of the name is new bytes', async () => {
+    const upload = (name: string, body: string) =>
+      new Promise<void>((resolve, reject) =>
+        new tus.Upload(Buffer.from(body), { endpoint: `${gw.url}/api/uploads`, uploadSize: Buffer.byteLength(body), retryDelays: [], metadata: { filename: name }, onError: reject, onSuccess: () => resolve() }).start(),
+      );
+    const find = async (path: string) => (await (await fetch(`${gw.url}/api/files/lookup?path=${path}`)).json()) as EntryDto;
+    await upload('clip.txt', 'first version');
+    const clip = await find('/clip.txt');
+    const content = `${gw.url}/api/files/${clip.id}/content`;
+    // Served twice: the second answer comes from what the gateway remembers of the file.
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(content, { headers: { Range: 'bytes=0-4' } });
+      expect(res.status).toBe(206);
+      expect(await res.text()).toBe('first');
+      expect(res.headers.get('content-disposition')).toBe(`inline; filename="clip.txt"`);
+    }
+
+    const moved = await fetch(`${gw.url}/api/files/${clip.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'renamed.txt' }) });
+    expect(moved.status).toBe(200);
+    const afterMove = await fetch(content);
+    expect(afterMove.headers.get('content-disposition')).toBe(`inline; filename="renamed.txt"`);
+    expect(await afterMove.text()).toBe('first version');
+
+    expect((await fetch(`${gw.url}/api/files/${clip.id}`, { method: 'DELETE' })).status).toBe(204);
+    const afterDelete = await fetch(content);
+    expect(afterDelete.status).toBe(404);
+    expect(await afterDelete.json()).toMatchObject({ code: 'not_found' });
+
+    await upload('renamed.txt', 'second version');
+    const again = await find('/renamed.txt');
+    expect(again.id).not.toBe(clip.id);
+    const fresh = await fetch(`${gw.url}/api/files/${again.id}/content`);
+    expect(fresh.headers.get('etag')).toBe(`"${again.sha256}"`);
+    expect(await fresh.text()).toBe('second version');
+    expect((await fetch(content)).status).toBe(404);
+  });
 });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, FolderListing, NebulaEvent } from '@nebula/shared';
+import { sampleHash, UPLOAD_SHA256_HEADER, type EntryDto, type FolderListing, type NebulaEvent } from '@nebula/shared';
 import { createObjectStorage } from '@nebula/shared/storage';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
 import { UPLOAD_RECORDS } from '../src/uploads/tus-store.factory';
@@ -145,6 +145,30 @@ for (const driver of ['fs', 's3'] as const) {
       for await (const o of storage.list(UPLOAD_RECORDS)) records.push(o.key);
       records.push(...(await readdir(join(gw.config.dataDir, 'uploads', 'originals')).catch(() => [] as string[])));
       expect(records).toEqual([]);
+    });
+
+    it('checks a sha256 declared with the last byte (Upload-Sha256, a client that hashes while it sends) and keeps the sample hash', async () => {
+      const file = await makeFile(dir.path, 'late.bin', 3 * MiB);
+      const declareOnPatch = (sha256: string): Partial<tus.UploadOptions> => ({
+        chunkSize: 2 * MiB,
+        onBeforeRequest: (req) => {
+          if (req.getMethod() === 'PATCH') req.setHeader(UPLOAD_SHA256_HEADER, sha256);
+        },
+      });
+      const error = (await tusUpload(gw.url, file.path, { filename: 'late-wrong.bin' }, declareOnPatch('e'.repeat(64))).catch((e: tus.DetailedError) => e)) as tus.DetailedError;
+      expect(error.originalResponse!.getStatus()).toBe(460);
+      expect(JSON.parse(error.originalResponse!.getBody())).toMatchObject({ code: 'checksum_mismatch', message: expect.stringContaining(`have sha256 ${file.sha256}, not the declared eeee`) });
+      expect((await fetch(`${gw.url}/api/files/lookup?path=/late-wrong.bin`)).status).toBe(404);
+
+      await tusUpload(gw.url, file.path, { filename: 'late.bin' }, declareOnPatch(file.sha256));
+      const stored = await json<EntryDto>(await fetch(`${gw.url}/api/files/lookup?path=/late.bin`));
+      const bytes = await readFile(file.path);
+      expect(stored).toMatchObject({ sha256: file.sha256, sample: await sampleHash(file.size, async (r) => bytes.subarray(r.start, r.end + 1)) });
+      const storage = createObjectStorage(gw.config.storage);
+      const left: string[] = [];
+      for await (const o of storage.list('originals/')) left.push(o.key);
+      expect(left.sort()).toEqual([`originals/${uploaded.id}`, `originals/${stored.id}`].sort());
+      await fetch(`${gw.url}/api/files/${stored.id}`, { method: 'DELETE' });
     });
 
     it('refuses bad names with a 400 that names the rule', async () => {

@@ -3,7 +3,7 @@ import type { NebulaClient } from '../api-client';
 import { uploadStateFile } from '../config';
 import type { CommandContext } from '../context';
 import { ApiError, CliError, describeError, EXIT, UnreachableError } from '../errors';
-import { sha256File } from '../hash';
+import { sampleHashFile, sha256File } from '../hash';
 import { JsonReporter } from '../json-reporter';
 import { scanSources } from '../local-scan';
 import { mimeFor } from '../mime';
@@ -22,8 +22,10 @@ export interface UploadOptions {
 }
 
 /**
- * nebula upload <file-or-dir>... : hash, skip what is already there, upload the rest over tus
- * with resume. Resolves with the exit code (non-zero if any file failed).
+ * nebula upload <file-or-dir>... : skip what is already there, upload the rest over tus with
+ * resume. Each file is read once: hashed while it is sent. Only a file that may already be on the
+ * server (same size and sample hash, see sampleHash in @nebula/shared) is hashed in full first, to
+ * be sure. Resolves with the exit code (non-zero if any file failed).
  */
 export async function upload(inputs: string[], options: UploadOptions, context: CommandContext): Promise<number> {
   const to = normaliseRemotePath(options.to);
@@ -75,10 +77,15 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
   const startedAt = Date.now();
   const { outcomes, notStarted } = await queue.run(plan.files, async (file) => {
     try {
-      const sha256 = await sha256File(file.absolute, (bytes) => emit({ event: 'hashing', file: file.display, bytes, total: file.size }));
+      const sample = await sampleHashFile(file.absolute, file.size);
+      let sha256: string | undefined;
+      const fullHash = async () => (sha256 ??= await sha256File(file.absolute, (bytes) => emit({ event: 'hashing', file: file.display, bytes, total: file.size })));
       const existing = (await listing(file.folder)).get(file.name);
-      if (existing?.kind === 'file' && existing.status === 'ready' && existing.sha256 === sha256) {
-        emit({ event: 'skipped', file: file.display, id: existing.id, path: existing.path, sha256, bytes: file.size, reason: `already at ${existing.path} with the same sha256` });
+      // A candidate: same size, and the same sample hash (a file stored before sample hashes has
+      // none, so its size alone makes it one). Only then is the whole file read before sending.
+      const candidate = (entry: { size: number | null; sample?: string | null }) => entry.size === file.size && (entry.sample ?? sample) === sample;
+      if (existing?.kind === 'file' && existing.status === 'ready' && candidate(existing) && existing.sha256 === (await fullHash())) {
+        emit({ event: 'skipped', file: file.display, id: existing.id, path: existing.path, sha256: existing.sha256, bytes: file.size, reason: `already at ${existing.path} with the same sha256` });
         return { sent: 0, skipped: true };
       }
       if (interrupted) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
@@ -90,7 +97,7 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
           await client.terminateUpload(existing.upload.url);
           await nameFreed(client, existing);
           emit({ event: 'replaced', file: file.display, path: existing.path, received: existing.upload.received, startedAt: existing.createdAt });
-        } else if (existing.size === file.size && existing.upload.sha256 === sha256) {
+        } else if (existing.upload.sample ? candidate({ size: existing.size, sample: existing.upload.sample }) : existing.size === file.size && existing.upload.sha256 === (await fullHash())) {
           resumeUrl = new URL(existing.upload.url, `${client.server}/`).toString();
         }
       }
@@ -98,7 +105,7 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
         client.server,
         client.uploadsEndpoint,
         store,
-        { ...file, sha256, mime: mimeFor(file.name) },
+        { ...file, sha256, sample, mime: mimeFor(file.name) },
         {
           onProgress: (bytes, total) => emit({ event: 'progress', file: file.display, bytes, total }),
           onResumed: (offset) => emit({ event: 'resumed', file: file.display, offset, total: file.size }),
@@ -107,9 +114,15 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
         resumeUrl,
       );
       running.add(upload);
-      const { sent } = await upload.done.finally(() => running.delete(upload));
+      const { sent, sha256: local } = await upload.done.finally(() => running.delete(upload));
       const entry = await client.lookup(file.path);
-      emit({ event: 'done', file: file.display, id: entry.id, path: entry.path, sha256: entry.sha256 ?? sha256, bytes: file.size, sent });
+      // The gateway checks the sha256 this end declared; this is the check of the other side, for
+      // an upload the gateway finished without hearing it (its last answer was lost in a restart).
+      if (local && entry.sha256 && entry.sha256 !== local) {
+        await client.remove(entry.id, false);
+        throw new CliError(`the server stored ${file.path} with sha256 ${entry.sha256}, but ${file.display} has ${local}; the server's copy was deleted: send it again`, EXIT.failed, 'checksum_mismatch');
+      }
+      emit({ event: 'done', file: file.display, id: entry.id, path: entry.path, sha256: entry.sha256 ?? local ?? '', bytes: file.size, sent });
       return { sent, skipped: false };
     } catch (error) {
       const { message, code } = describeError(error);

@@ -19,6 +19,12 @@ export interface EntryDto {
   size: number | null;
   mime: string | null;
   sha256: string | null;
+  /**
+   * The sample hash (sha256 of the size and a few sampled blocks, see sample-hash.ts) of a ready
+   * file: a client finds files that may equal one of its own without reading either in full. Null
+   * for files stored before it existed, and for folders.
+   */
+  sample?: string | null;
   status: FileStatus;
   /** Media pipeline state for files; null for folders. */
   media: MediaSummary | null;
@@ -45,6 +51,8 @@ export interface UnfinishedUpload {
   url: string;
   /** The sha256 its uploader declared, if any: a resume must send the same bytes. */
   sha256: string | null;
+  /** The sample hash its uploader declared, if any (a client that hashes while sending declares this instead of the sha256). */
+  sample?: string | null;
   /** When the gateway gives it up if it is still unfinished (NEBULA_UPLOAD_EXPIRY_HOURS after it started). */
   expiresAt: string;
 }
@@ -121,8 +129,16 @@ export const UPLOAD_METADATA = {
   name: 'filename',
   folder: 'folder',
   sha256: 'sha256',
+  /** The sample hash (sampleHash in sample-hash.ts) of the file being sent: lets its owner find it again to resume it. */
+  sample: 'sample',
   mime: 'filetype',
 } as const;
+
+/**
+ * A client that hashes while it sends declares the sha256 on the PATCH that carries the last byte,
+ * in this header (hex), instead of in the metadata at creation; the gateway checks it the same way.
+ */
+export const UPLOAD_SHA256_HEADER = 'Upload-Sha256';
 
 export const UPLOADS_PATH = '/api/uploads';
 

@@ -2,6 +2,7 @@
 // package, and Node can only see names that are listed.
 export {
   UPLOAD_METADATA,
+  UPLOAD_SHA256_HEADER,
   UPLOADS_PATH,
   SEARCH_LIMIT,
   type ApiErrorBody,
@@ -36,5 +37,6 @@ export {
 } from './media';
 export { MEDIA_QUEUE, PING_JOB, SYSTEM_QUEUE, type DependencyState, type HwaccelReport, type PingJob, type WorkerReport } from './queues';
 export { redisOptionsFromUrl, type RedisConnectionOptions } from './redis-url';
+export { SAMPLE_BLOCK, SAMPLE_BLOCKS, sampleDigest, sampleHash, sampleRanges } from './sample-hash';
 export { storageKeys } from './storage-keys';
 export { traceIdFrom } from './trace';

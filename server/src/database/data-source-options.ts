@@ -5,9 +5,10 @@ import { CreateEntries1763800100000 } from './migrations/1763800100000-create-en
 import { NotifyEvents1763800200000 } from './migrations/1763800200000-notify-events';
 import { CreateMediaAttempts1763800300000 } from './migrations/1763800300000-create-media-attempts';
 import { SearchNames1763800400000 } from './migrations/1763800400000-search-names';
+import { EntriesSampleHash1763800517000 } from './migrations/1763800517000-entries-sample-hash';
 
 export const entities = [Entry];
-export const migrations = [CreateEvents1763800000000, CreateEntries1763800100000, NotifyEvents1763800200000, CreateMediaAttempts1763800300000, SearchNames1763800400000];
+export const migrations = [CreateEvents1763800000000, CreateEntries1763800100000, NotifyEvents1763800200000, CreateMediaAttempts1763800300000, SearchNames1763800400000, EntriesSampleHash1763800517000];
 
 /** One description of the database for the app, the migrate script and the tests. */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {

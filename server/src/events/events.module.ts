@@ -3,10 +3,11 @@ import { FilesModule } from '../files/files.module';
 import { MediaModule } from '../media/media.module';
 import { EventFeed } from './event-feed';
 import { EventsController } from './events.controller';
+import { ReadyFilesFeed } from './ready-files-feed';
 
 @Module({
   imports: [FilesModule, MediaModule],
   controllers: [EventsController],
-  providers: [EventFeed],
+  providers: [EventFeed, ReadyFilesFeed],
 })
 export class EventsModule {}

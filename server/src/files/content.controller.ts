@@ -2,9 +2,10 @@ import { Controller, Get, Head, Inject, Param, Query, Req, Res } from '@nestjs/c
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStorage } from '@nebula/shared/storage';
+import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { FilesService } from './files.service';
+import { ReadyFiles, type ReadyFile } from './ready-files';
 import { evaluatePreconditions } from './conditional';
 import { dispositionFor } from './disposition';
 import { decideRange } from './range';
@@ -17,6 +18,7 @@ export class ContentController {
   constructor(
     private readonly files: FilesService,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly readyFiles: ReadyFiles,
   ) {}
 
   @Head()
@@ -30,11 +32,21 @@ export class ContentController {
     return this.send(id, download, req, res, true);
   }
 
-  private async send(id: string, download: string | undefined, req: Request, res: Response, withBody: boolean): Promise<void> {
+  /** The file from memory when it was served before and has not changed since; else from the database. */
+  private async readyFile(id: string): Promise<ReadyFile> {
+    const known = this.readyFiles.get(id);
+    if (known) return known;
     const file = await this.files.entryById(id);
     if (file.kind !== 'file' || file.status !== 'ready' || !file.storageKey || file.size === null) {
       throw new ConflictError('not_ready', file.kind === 'folder' ? 'a folder has no content' : 'this file is still uploading');
     }
+    return this.readyFiles.remember(file);
+  }
+
+  private async send(id: string, download: string | undefined, req: Request, res: Response, withBody: boolean): Promise<void> {
+    const file = await this.readyFile(id);
+    const size = file.size!;
+    const storageKey = file.storageKey!;
     // The content hash is the strongest validator there is. A file's bytes never change after its
     // upload (replacing it makes a new file), so its creation time is when its content last changed;
     // updatedAt also moves on a rename or a media status change.
@@ -54,10 +66,10 @@ export class ContentController {
       res.status(304).end();
       return;
     }
-    const decision = decideRange({ range: req.headers.range, ifRange: header(req.headers['if-range']) }, file.size, validators);
+    const decision = decideRange({ range: req.headers.range, ifRange: header(req.headers['if-range']) }, size, validators);
     if (decision.kind === 'unsatisfiable') {
-      res.setHeader('Content-Range', `bytes */${file.size}`);
-      refuse(res, 416, 'range_not_satisfiable', `the file has ${file.size} bytes; that range lies outside it`);
+      res.setHeader('Content-Range', `bytes */${size}`);
+      refuse(res, 416, 'range_not_satisfiable', `the file has ${size} bytes; that range lies outside it`);
       return;
     }
     res.setHeader('Content-Type', file.mime ?? 'application/octet-stream');
@@ -66,14 +78,24 @@ export class ContentController {
     const inline = !download && !runsScript(file.mime);
     res.setHeader('Content-Disposition', dispositionFor(file.name, inline ? 'inline' : 'attachment'));
     const range = decision.kind === 'partial' ? decision.range : undefined;
-    if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
+    if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
     else res.status(200);
-    res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : file.size));
-    if (!withBody || file.size === 0) {
+    res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : size));
+    if (!withBody || size === 0) {
       res.end();
       return;
     }
-    const body = await this.storage.get(file.storageKey, range);
+    let body;
+    try {
+      body = await this.storage.get(storageKey, range);
+    } catch (error) {
+      // Deleted by another gateway process whose event has not arrived yet: the database knows.
+      if (!(error instanceof ObjectNotFoundError)) throw error;
+      this.readyFiles.forget(id);
+      for (const name of ['Content-Range', 'Content-Length', 'Content-Disposition', 'ETag', 'Last-Modified']) res.removeHeader(name);
+      await this.files.entryById(id);
+      throw error;
+    }
     // pipeline keeps backpressure and destroys the storage read when the client goes away.
     await pipeline(body, res).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') res.destroy(error);

@@ -27,6 +27,10 @@ export class Entry {
   @Column({ type: 'text', nullable: true })
   sha256!: string | null;
 
+  /** See sampleHash in @nebula/shared; null for folders and for files stored before it existed. */
+  @Column({ name: 'sample_hash', type: 'text', nullable: true })
+  sampleHash!: string | null;
+
   @Column({ name: 'storage_key', type: 'text', nullable: true })
   storageKey!: string | null;
 

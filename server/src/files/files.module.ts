@@ -4,11 +4,12 @@ import { ContentController } from './content.controller';
 import { EntriesRepository } from './entries.repository';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
+import { ReadyFiles } from './ready-files';
 import { UploadProgress } from './upload-progress';
 
 @Module({
   controllers: [FilesController, ContentController],
-  providers: [FilesService, EntriesRepository, EventsRepository, UploadProgress],
-  exports: [FilesService, EntriesRepository, EventsRepository],
+  providers: [FilesService, EntriesRepository, EventsRepository, UploadProgress, ReadyFiles],
+  exports: [FilesService, EntriesRepository, EventsRepository, ReadyFiles],
 })
 export class FilesModule {}

@@ -9,6 +9,7 @@ import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, va
 import { UPLOAD_RECORDS } from '../uploads/tus-store.factory';
 import { UploadProgress } from './upload-progress';
 import { ConflictError, InvalidError, NotFoundError } from '../errors/domain-errors';
+import { ReadyFiles } from './ready-files';
 
 /** Longer than any name (names are at most 255 bytes): nothing longer can match. */
 const MAX_QUERY = 255;
@@ -21,6 +22,7 @@ export class FilesService {
     private readonly events: EventsRepository,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly uploads: UploadProgress,
+    private readonly readyFiles: ReadyFiles,
   ) {}
 
   async list(path: string): Promise<FolderListing> {
@@ -151,6 +153,8 @@ export class FilesService {
       await this.entries.update(entry.id, { name, parentId }, tx).catch(conflictOn(to));
       await this.events.append({ type: 'file.moved', subject: `${entry.kind}:${entry.id}`, data: { from, to }, traceId }, tx);
     });
+    // At once, not when the event comes back from the log: the next request must see the new name.
+    this.readyFiles.forget(entry.id);
     return this.get(entry.id);
   }
 
@@ -172,6 +176,7 @@ export class FilesService {
       await this.entries.delete(entry.id, tx);
       await this.events.append({ type: 'file.deleted', subject: `${entry.kind}:${entry.id}`, data: { path, files: files.length }, traceId: options.traceId }, tx);
     });
+    this.readyFiles.onEvent({ type: 'file.deleted', subject: `${entry.kind}:${entry.id}` });
     for (const file of files) await this.deleteBytes(file);
   }
 
@@ -204,6 +209,7 @@ export function toDto(e: Entry, path: string, upload: UnfinishedUpload | null = 
     size: e.size,
     mime: e.mime,
     sha256: e.sha256,
+    sample: e.sampleHash,
     status: e.status,
     media: e.kind === 'file' ? { status: e.mediaStatus, error: e.mediaError, ...probeSummary(e.probe) } : null,
     owner: e.owner,

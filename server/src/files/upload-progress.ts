@@ -28,9 +28,10 @@ export class UploadProgress {
     try {
       const upload = await this.store.getUpload(storageKey);
       const sha256 = upload.metadata?.[UPLOAD_METADATA.sha256]?.toLowerCase() ?? null;
-      return { ...base, received: upload.offset, sha256 };
+      const sample = upload.metadata?.[UPLOAD_METADATA.sample] ?? null;
+      return { ...base, received: upload.offset, sha256, sample };
     } catch {
-      return { ...base, received: null, sha256: null };
+      return { ...base, received: null, sha256: null, sample: null };
     }
   }
 

@@ -6,7 +6,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
 import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { lookup as mimeLookup } from 'mime-types';
-import { UPLOAD_METADATA, UPLOADS_PATH, type ApiErrorBody, type Config } from '@nebula/shared';
+import { buffer } from 'node:stream/consumers';
+import { sampleHash, UPLOAD_METADATA, UPLOAD_SHA256_HEADER, UPLOADS_PATH, type ApiErrorBody, type Config } from '@nebula/shared';
 import { currentTraceId } from '@nebula/shared/runtime';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { callerOf } from '../access/current-caller';
@@ -79,6 +80,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       // Same-origin pages need no CORS; other origins only when configured (tus' default is "*").
       allowedOrigins: (origin) => config.access.allowedOrigins.includes(origin),
       exposedHeaders: ['X-Trace-Id'],
+      allowedHeaders: [UPLOAD_SHA256_HEADER],
       // A second line behind answerFinished(): termination is for unfinished uploads only (tus
       // checks it under the upload's lock), since a finished upload's bytes are the file itself.
       disableTerminationForFinishedUploads: true,
@@ -92,7 +94,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
         this.reservedBy.set(req, upload.id);
         return reserved;
       },
-      onUploadFinish: (req, upload) => this.finish(upload, currentTraceId()),
+      onUploadFinish: (req, upload) => this.finish(upload, currentTraceId(), req.headers.get(UPLOAD_SHA256_HEADER) ?? undefined),
       // tus answers an unexpected error with a 500 that quotes its message (hosts, ports, drivers):
       // the reason belongs in our log, the client gets a code (503/507 for a dependency).
       onResponseError: async (req, error) => {
@@ -268,14 +270,17 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     if ((req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined) return false;
     try {
       const meta = Metadata.parse(single(req.headers['upload-metadata']));
+      // The sha256, or for a client that hashes while it sends, the sample hash: either says "the same file".
       const declared = meta[UPLOAD_METADATA.sha256]?.toLowerCase();
+      const sample = meta[UPLOAD_METADATA.sample];
       const name = meta[UPLOAD_METADATA.name];
       const size = Number(single(req.headers['upload-length']));
-      if (!declared || !name || !Number.isSafeInteger(size)) return false;
+      if ((!declared && !sample) || !name || !Number.isSafeInteger(size)) return false;
       const entry = await this.entries.findByPath([...parsePath(meta[UPLOAD_METADATA.folder] ?? '/'), validName(name)]);
       if (!entry || entry.status !== 'uploading' || entry.size !== size || entry.owner !== callerOf(req).user || !entry.storageKey) return false;
       const upload = await this.store.getUpload(entry.storageKey);
-      if (upload.metadata?.[UPLOAD_METADATA.sha256]?.toLowerCase() !== declared) return false;
+      const same = declared ? upload.metadata?.[UPLOAD_METADATA.sha256]?.toLowerCase() === declared : upload.metadata?.[UPLOAD_METADATA.sample] === sample;
+      if (!same) return false;
       res.setHeader('Tus-Resumable', '1.0.0');
       const origin = req.headers.origin;
       if (origin && this.config.access.allowedOrigins.includes(origin)) {
@@ -325,20 +330,24 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     return { metadata: { ...meta, [UPLOAD_METADATA.mime]: mime, [UPLOAD_METADATA.name]: name } };
   }
 
-  /** The last byte landed: check the hash, make it a file, log it, and hand videos to the pipeline. */
-  private async finish(upload: Upload, traceId: string): Promise<Record<string, never>> {
+  /**
+   * The last byte landed: check the hash, make it a file, log it, and hand videos to the pipeline.
+   * `finalSha256` is what the PATCH carrying the last byte declared (UPLOAD_SHA256_HEADER), for a
+   * client that hashed while it sent and so could not declare it at creation.
+   */
+  private async finish(upload: Upload, traceId: string, finalSha256?: string): Promise<Record<string, never>> {
     // An empty PATCH at the end of an upload that is already a file (or racing its last PATCH)
     // ends here again: it must not log upload.completed twice nor queue the video again.
     if (this.finishing.has(upload.id)) return {};
     this.finishing.add(upload.id);
     try {
-      return await this.finishOnce(upload, traceId);
+      return await this.finishOnce(upload, traceId, finalSha256);
     } finally {
       this.finishing.delete(upload.id);
     }
   }
 
-  private async finishOnce(upload: Upload, traceId: string): Promise<Record<string, never>> {
+  private async finishOnce(upload: Upload, traceId: string, finalSha256?: string): Promise<Record<string, never>> {
     const id = upload.id.slice(ID_PREFIX.length);
     const entry = await this.entries.findById(id);
     if (entry && entry.status !== 'uploading') return {};
@@ -348,7 +357,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     }
     const size = upload.size ?? upload.offset;
     const sha256 = this.hashes.digest(upload.id, size) ?? (await sha256Of(await this.storage.get(upload.id)));
-    const declared = upload.metadata?.[UPLOAD_METADATA.sha256]?.toLowerCase();
+    const declared = (upload.metadata?.[UPLOAD_METADATA.sha256] ?? finalSha256)?.toLowerCase();
     const path = formatPath(await this.entries.segmentsOf(id));
     if (declared && declared !== sha256) {
       // The store's remove() stops at a multipart upload that is already complete (S3 answers
@@ -364,9 +373,12 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       // 460 is tus' "Checksum Mismatch".
       throw refuse(460, 'checksum_mismatch', `the bytes received for ${path} have sha256 ${sha256}, not the declared ${declared}; the upload was discarded, send it again`);
     }
+    // Eight small ranged reads of what was just stored (the bytes have streamed past already, but
+    // which blocks are sampled depends on a size a deferred-length upload learns only at its end).
+    const sample = await sampleHash(size, async (range) => buffer(await this.storage.get(upload.id, range)));
     const video = isVideo(entry.mime, entry.name);
     await this.entries.transaction(async (tx) => {
-      await this.entries.update(id, { status: 'ready', size, sha256 }, tx);
+      await this.entries.update(id, { status: 'ready', size, sha256, sampleHash: sample }, tx);
       await this.events.append({ type: 'upload.completed', subject: `file:${id}`, data: { path, size, sha256, mime: entry.mime }, traceId }, tx);
       if (video) await this.pipeline.recordQueued(id, { path }, traceId, tx);
     });

@@ -107,6 +107,10 @@ export class S3ObjectStorage implements ObjectStorage {
       // MinIO and most self-hosted S3 services have no per-bucket DNS names.
       pathStyle: true,
       transport: timedTransport(url.protocol === 'https:' ? https : http, this.requestTimeoutMs),
+      // Every ranged read a player makes is one GET: kept-alive connections spare each a TCP (and
+      // TLS) handshake. Our own pool, so a burst of readers cannot starve the other S3 calls of a
+      // process-wide one, and at most 64 at once per gateway: more readers queue for a connection.
+      transportAgent: new (url.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' }),
     });
     // minio sends every body with its Content-Length and no aws-chunked trailers, so unlike the AWS
     // SDK (server/src/uploads/tus-store.factory.ts) it needs no checksum setting for RGW or older MinIO.

@@ -52,14 +52,14 @@ describe('the top rung copied from an H.264 source', () => {
   let ladder: Ladder;
   let versions: Map<string, string[]>;
 
-  // One ladder for the checks below: a phone-like clip (480p, 30 fps, a keyframe every 1.5 s, AAC),
+  // One ladder for the checks below: a phone-like clip (480p, 30 fps, H.264 High with B-frames, a keyframe every 1.5 s, AAC),
   // its top rung copied, published as the worker does.
   beforeAll(async () => {
     dir = await tempDir('nebula-top-rung-copy-');
     input = join(dir.path, 'phone.mp4');
     await ffmpeg([
       '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=30:duration=4', '-f', 'lavfi', '-i', 'sine=duration=4',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '45', '-keyint_min', '45', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', input,
+      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '45', '-keyint_min', '45', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', input,
     ]);
     ({ probe, plan } = await probeAndScan(input));
     if ('refused' in plan) throw new Error(`not copied: ${plan.refused}`);
@@ -85,7 +85,12 @@ describe('the top rung copied from an H.264 source', () => {
   afterAll(() => dir.remove());
 
   it('is the source’s video bit for bit, and every rung is cut at the same times, in playlists RFC 8216 accepts', async () => {
-    expect(plan).toMatchObject({ cutSeconds: [1.5, 3], segmentSeconds: [1.5, 1.5, 1], targetDurationSeconds: 2, codecs: 'avc1.42c01f' });
+    // CODECS as RFC 6381 reads it from the source's own avcC box: profile, constraints, level.
+    const source = await readFile(input);
+    const avcC = source.indexOf('avcC') + 4;
+    const sourceCodecs = `avc1.${source.subarray(avcC + 1, avcC + 4).toString('hex')}`;
+    expect(sourceCodecs).toBe('avc1.64001f');
+    expect(plan).toMatchObject({ cutSeconds: [1.5, 3], segmentSeconds: [1.5, 1.5, 1], targetDurationSeconds: 2, codecs: sourceCodecs });
     const copy = plan as TopRungCopy;
     expect(ladder.rungs.map((r) => r.name)).toEqual(['480p', '360p']);
 
@@ -111,7 +116,7 @@ describe('the top rung copied from an H.264 source', () => {
     }
 
     const master = strictParse(versions.get('hls/f/master.m3u8')![0]!) as HLS.types.MasterPlaylist;
-    expect(master.variants.map((v) => v.codecs)).toEqual(['avc1.42c01f,mp4a.40.2', expect.stringMatching(/^avc1\.[0-9a-f]{6},mp4a\.40\.2$/)]);
+    expect(master.variants.map((v) => v.codecs)).toEqual([`${sourceCodecs},mp4a.40.2`, expect.stringMatching(/^avc1\.[0-9a-f]{6},mp4a\.40\.2$/)]);
     // The copied rung's BANDWIDTH covers its measured peak, with its audio.
     expect(master.variants[0]!.bandwidth).toBeGreaterThanOrEqual(copy.peakBitrate);
     expect(master.variants[0]!.averageBandwidth).toBeLessThanOrEqual(master.variants[0]!.bandwidth);

@@ -300,8 +300,8 @@ export class TranscodeService {
     watch.signal.throwIfAborted();
     await rm(outputDir, { recursive: true, force: true });
     const command = hlsCommand(path, { input, outputDir, probe, ladder, ...(copy ? { copyTopRung: copy } : {}) }, { device: this.config.media.hwDevice });
-    // A copied rung's segments follow the source's keyframes: the target covers the longest.
-    const target = copy ? Math.max(copy.targetDurationSeconds, targetDurationSeconds(ladder)) : targetDurationSeconds(ladder);
+    // A copied rung's segments follow the source's keyframes, and every rung is cut with it: the target covers the longest.
+    const target = copy ? copy.targetDurationSeconds : targetDurationSeconds(ladder);
     const publisher = new HlsPublisher(
       this.storage,
       outputDir,

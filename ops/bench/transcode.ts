@@ -104,6 +104,8 @@ async function main(): Promise<void> {
           entry.job.push((at('media.ready') - at('media.queued')) / 1000);
           entry.playable.push((at('media.playable') - at('media.queued')) / 1000);
           times.set(name, entry);
+          // Each figure as it lands: a run cut short still leaves them.
+          console.log(`${name} job: ${entry.job.at(-1)!.toFixed(1)} s, first playable ${entry.playable.at(-1)!.toFixed(1)} s (${String((ready.data as { topRung?: unknown }).topRung)})`);
           topRung.set(name, (ready.data as { topRung?: unknown }).topRung);
           if (run.some((e) => e.type === 'upload.completed')) return (at('media.playable') - at('upload.completed')) / 1000;
           return null;
@@ -122,8 +124,10 @@ async function main(): Promise<void> {
       });
     const replayJob = (name: string) =>
       nebulaJob(name, () => files.get(name)!.id, async () => {
-        const queued = (await (await fetch(`${stack.url}/api/events/${files.get(name)!.uploadEvent}/replay`, { method: 'POST' })).json()) as NebulaEvent;
-        return Number(queued.id);
+        // The gateway takes JSON bodies only (415 otherwise): without this the bench waited for a job never queued.
+        const response = await fetch(`${stack.url}/api/events/${files.get(name)!.uploadEvent}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        if (!response.ok) throw new Error(`replaying ${name}'s upload failed: ${response.status} ${await response.text()}`);
+        return Number(((await response.json()) as NebulaEvent).id);
       });
 
     // Round 1 follows the uploads, as a user's jobs do; then replays, the order alternating. A large
@@ -133,10 +137,14 @@ async function main(): Promise<void> {
     await uploadJob('long-gop', longGop);
     await uploadJob('hdr', hdr);
     oneHdr.push(await oneCommand());
+    console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
     for (let round = 1; round < rounds; round++) {
       const order = round % 2 === 1 ? ['long-gop', 'phone', 'hdr', 'one'] : ['one', 'hdr', 'phone', 'long-gop'];
       for (const step of order) {
-        if (step === 'one') oneHdr.push(await oneCommand());
+        if (step === 'one') {
+          oneHdr.push(await oneCommand());
+          console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
+        }
         else await replayJob(step);
       }
     }

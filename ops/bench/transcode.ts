@@ -1,11 +1,16 @@
-// Transcode benchmark, on a generated 10 s 4K clip (lavfi), in one run:
-//   1. the Nebula job: from the upload done (or a replay) to the file ready, and to the first
-//      playable master,
-//   2. the same ladder as a single ffmpeg command (split + -var_stream_map, what the worker runs),
-//   3. one ffmpeg per rung, run one after the other.
-// 1 and 2 run BENCH_ROUNDS times each, interleaved; prints the medians and the ratios.
+// Transcode benchmark, on generated clips (lavfi), side by side in one run of `npm start`'s stack:
+//   1. top-rung copy: a 10 s 4K H.264 8-bit clip with a keyframe a second (as phones record), whose
+//      2160p rung is copied and only the lower rungs are encoded, against the full encode of the
+//      same picture with x264's default 250-frame keyframe interval (which the copy refuses), both
+//      as Nebula jobs (queued → ready), and the copy job's start to first playable (media.playable);
+//   2. an HEVC 10-bit HDR (HLG) clip: the Nebula job against the same ladder as a single ffmpeg
+//      command (what the worker runs, without -progress), the pipeline's own overhead;
+//   3. with BENCH_PER_RUNG=1, one ffmpeg per rung for the 4K clip, one after the other (once).
+// Every job runs BENCH_ROUNDS times (the first after its upload, then replays of upload.completed),
+// the sides interleaved, order alternating; medians and their ratios are printed.
 //
-//   npx tsx ops/bench/transcode.ts   (BENCH_SECONDS=10 BENCH_SIZE=3840x2160 BENCH_ROUNDS=3 by default)
+//   npx tsx ops/bench/transcode.ts
+//   (BENCH_SECONDS=10 BENCH_SIZE=3840x2160 BENCH_HDR_SIZE=1920x1080 BENCH_ROUNDS=3 by default)
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
@@ -21,6 +26,7 @@ import { startStack, tusUpload } from './stack';
 const exec = promisify(execFile);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const size = process.env.BENCH_SIZE ?? '3840x2160';
+const hdrSize = process.env.BENCH_HDR_SIZE ?? '1920x1080';
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
@@ -29,83 +35,117 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+const ff = (args: string[]) => execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+const lavfi = (picture: string) => ['-f', 'lavfi', '-i', `testsrc2=size=${picture}:rate=30:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=duration=${seconds}`];
+
+interface JobTimes {
+  /** media.queued → media.ready, seconds. */
+  job: number[];
+  /** media.queued → media.playable (the first master playlist a player can open). */
+  playable: number[];
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'nebula-bench-transcode-'));
-  const clip = join(work, 'clip.mp4');
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
-  const probe = parseProbe(JSON.parse((await exec('ffprobe', probeArgs(clip))).stdout), 'clip.mp4');
+  const phone = join(work, 'phone.mp4');
+  const longGop = join(work, 'long-gop.mp4');
+  const hdr = join(work, 'hdr.mp4');
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'];
+  ff([...lavfi(size), ...x264, '-g', '30', phone]);
+  ff([...lavfi(size), ...x264, longGop]);
+  ff([...lavfi(hdrSize), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p10le', '-color_trc', 'arib-std-b67', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc', '-tag:v', 'hvc1', '-c:a', 'aac', '-shortest', hdr]);
+  const probeOf = async (path: string) => parseProbe(JSON.parse((await exec('ffprobe', probeArgs(path))).stdout), path);
+  const probe = await probeOf(phone);
   const ladder = planLadder(probe);
+  const hdrProbe = await probeOf(hdr);
 
-  // One ffmpeg per rung, in sequence: decodes the source once per rung.
-  const perRung = await timed(async () => {
+  // One ffmpeg per rung, in sequence: decodes the source once per rung (BENCH_PER_RUNG=1; about a minute more).
+  const perRung = process.env.BENCH_PER_RUNG !== '1' ? null : await timed(async () => {
     for (const rung of ladder.rungs) {
       const out = join(work, 'per', rung.name);
       await mkdir(out, { recursive: true });
       await exec('ffmpeg', [
-        '-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-vf', `scale=${rung.width}:${rung.height}`, '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', String(rung.videoBitrate),
+        '-hide_banner', '-loglevel', 'error', '-y', '-i', longGop, '-vf', `scale=${rung.width}:${rung.height}`, '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', String(rung.videoBitrate),
         '-maxrate', String(rung.maxrate), '-bufsize', String(rung.bufsize), '-g', String(rung.gopFrames), '-keyint_min', String(rung.gopFrames), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
         '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-f', 'hls', '-hls_time', String(ladder.segmentSeconds), '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4', join(out, 'index.m3u8'),
       ]);
     }
   });
 
-  // The same ladder as one ffmpeg command, the way the worker builds it, minus -progress.
-  const args = hlsCommand('software', { input: clip, outputDir: join(work, 'one'), probe, ladder }).args.filter((a, i, all) => a !== '-progress' && all[i - 1] !== '-progress');
-  const oneCommand = () => timed(async () => {
-    await rm(join(work, 'one'), { recursive: true, force: true });
-    await mkdir(join(work, 'one'));
-    await exec('ffmpeg', args);
-  });
+  // The HDR ladder as one ffmpeg command, the way the worker builds it, minus -progress.
+  const hdrArgs = hlsCommand('software', { input: hdr, outputDir: join(work, 'one'), probe: hdrProbe, ladder: planLadder(hdrProbe) }).args.filter(
+    (a, i, all) => a !== '-progress' && all[i - 1] !== '-progress',
+  );
+  const oneCommand = () =>
+    timed(async () => {
+      await rm(join(work, 'one'), { recursive: true, force: true });
+      await mkdir(join(work, 'one'));
+      await exec('ffmpeg', hdrArgs);
+    });
 
-  // Nebula, with `npm start`: the upload's job, then the same file's pipeline again by replaying
-  // its upload.completed event. Times come from the event log: media.queued → playable → ready.
   const stack = await startStack();
-  const one: number[] = [];
-  const job: number[] = [];
-  const firstPlayable: number[] = [];
+  const times = new Map<string, JobTimes>();
+  const uploadToPlayable: number[] = [];
+  const oneHdr: number[] = [];
+  const topRung = new Map<string, unknown>();
   try {
-    const nebulaJob = async (start: () => Promise<number>) => {
+    const eventsOf = async (fileId: string) => (await (await fetch(`${stack.url}/api/events?subject=file:${fileId}&limit=1000`)).json()) as NebulaEvent[];
+    /** Waits for the job that `start` queues (it returns the first event id of it) and records its times from the event log. */
+    const nebulaJob = async (name: string, fileId: () => string, start: () => Promise<number>) => {
       const after = await start();
       for (;;) {
-        const events = (await (await fetch(`${stack.url}/api/events?subject=file:${fileId}&limit=1000`)).json()) as NebulaEvent[];
-        const run = events.filter((e) => Number(e.id) >= after);
+        const run = (await eventsOf(fileId())).filter((e) => Number(e.id) >= after);
         const failed = run.find((e) => e.type === 'media.failed');
-        if (failed) throw new Error(`the job failed: ${JSON.stringify(failed.data)}`);
+        if (failed) throw new Error(`the ${name} job failed: ${JSON.stringify(failed.data)}`);
         const at = (type: string) => Date.parse(run.find((e) => e.type === type)!.time);
-        if (run.some((e) => e.type === 'media.ready')) {
-          job.push((at('media.ready') - at('media.queued')) / 1000);
-          firstPlayable.push((at('media.playable') - at('media.queued')) / 1000);
-          return;
+        const ready = run.find((e) => e.type === 'media.ready');
+        if (ready) {
+          const entry = times.get(name) ?? { job: [], playable: [] };
+          entry.job.push((at('media.ready') - at('media.queued')) / 1000);
+          entry.playable.push((at('media.playable') - at('media.queued')) / 1000);
+          times.set(name, entry);
+          // Each figure as it lands: a run cut short still leaves them.
+          console.log(`${name} job: ${entry.job.at(-1)!.toFixed(1)} s, first playable ${entry.playable.at(-1)!.toFixed(1)} s (${String((ready.data as { topRung?: unknown }).topRung)})`);
+          topRung.set(name, (ready.data as { topRung?: unknown }).topRung);
+          if (run.some((e) => e.type === 'upload.completed')) return (at('media.playable') - at('upload.completed')) / 1000;
+          return null;
         }
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, 500));
       }
     };
-    let fileId = '';
-    let uploadEvent = '';
-    // The first job follows the upload, as a user's does.
-    await nebulaJob(async () => {
-      await tusUpload(stack.url, clip, statSync(clip).size, 'clip.mp4');
-      fileId = ((await (await fetch(`${stack.url}/api/files/lookup?path=/clip.mp4`)).json()) as EntryDto).id;
-      const events = (await (await fetch(`${stack.url}/api/events?subject=file:${fileId}&limit=1000`)).json()) as NebulaEvent[];
-      uploadEvent = events.find((e) => e.type === 'upload.completed')!.id;
-      return Number(uploadEvent);
-    });
-    const replay = async () => {
-      const queued = (await (await fetch(`${stack.url}/api/events/${uploadEvent}/replay`, { method: 'POST' })).json()) as NebulaEvent;
-      return Number(queued.id);
-    };
-    // A large ffmpeg that starts after the machine sat idle for some seconds runs ~2 s slower on a
-    // VM that hands freed memory back to its host (here: 25.8 s against 23.5 s, with 3.8 s of
-    // system time instead of 0.5 s, for the same command). The job after the upload is such a
-    // run. So each side runs `rounds` times, the order alternating, and medians are compared.
-    one.push(await oneCommand());
+    const files = new Map<string, { id: string; uploadEvent: string }>();
+    const uploadJob = async (name: string, path: string) =>
+      nebulaJob(name, () => files.get(name)!.id, async () => {
+        await tusUpload(stack.url, path, statSync(path).size, `${name}.mp4`);
+        const id = ((await (await fetch(`${stack.url}/api/files/lookup?path=/${name}.mp4`)).json()) as EntryDto).id;
+        const uploaded = (await eventsOf(id)).find((e) => e.type === 'upload.completed')!;
+        files.set(name, { id, uploadEvent: uploaded.id });
+        return Number(uploaded.id);
+      });
+    const replayJob = (name: string) =>
+      nebulaJob(name, () => files.get(name)!.id, async () => {
+        // The gateway takes JSON bodies only (415 otherwise): without this the bench waited for a job never queued.
+        const response = await fetch(`${stack.url}/api/events/${files.get(name)!.uploadEvent}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        if (!response.ok) throw new Error(`replaying ${name}'s upload failed: ${response.status} ${await response.text()}`);
+        return Number(((await response.json()) as NebulaEvent).id);
+      });
+
+    // Round 1 follows the uploads, as a user's jobs do; then replays, the order alternating. A large
+    // ffmpeg that starts after the machine sat idle runs ~2 s slower on this VM, so no side always goes first.
+    const copied = await uploadJob('phone', phone);
+    if (copied !== null) uploadToPlayable.push(copied);
+    await uploadJob('long-gop', longGop);
+    await uploadJob('hdr', hdr);
+    oneHdr.push(await oneCommand());
+    console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
     for (let round = 1; round < rounds; round++) {
-      if (round % 2 === 1) {
-        await nebulaJob(replay);
-        one.push(await oneCommand());
-      } else {
-        one.push(await oneCommand());
-        await nebulaJob(replay);
+      const order = round % 2 === 1 ? ['long-gop', 'phone', 'hdr', 'one'] : ['one', 'hdr', 'phone', 'long-gop'];
+      for (const step of order) {
+        if (step === 'one') {
+          oneHdr.push(await oneCommand());
+          console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
+        }
+        else await replayJob(step);
       }
     }
   } finally {
@@ -119,11 +159,19 @@ async function main(): Promise<void> {
     return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
   const list = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
-  console.log(`\n${seconds} s ${size} clip → ${ladder.rungs.map((r) => r.name).join(' ')} (libx264 veryfast, fMP4 HLS), ${rounds} runs each, medians`);
-  console.log(`nebula job (queued → ready)           ${med(job).toFixed(1).padStart(6)} s   ratio ${(med(job) / med(one)).toFixed(2)}x the single command (target <= 1.05x)   [${list(job)}: after the upload, then replays]`);
-  console.log(`nebula: queued → first playable       ${med(firstPlayable).toFixed(1).padStart(6)} s   (target <= 8 s on 2 cores)   [${list(firstPlayable)}]`);
-  console.log(`one ffmpeg command, whole ladder      ${med(one).toFixed(1).padStart(6)} s   [${list(one)}]`);
-  console.log(`one ffmpeg per rung, in sequence      ${perRung.toFixed(1).padStart(6)} s   ratio ${(perRung / med(one)).toFixed(2)}x the single command`);
+  const copy = times.get('phone')!;
+  const full = times.get('long-gop')!;
+  const hdrJob = times.get('hdr')!;
+  const row = (label: string, values: number[], note = '') => console.log(`${label.padEnd(46)}${med(values).toFixed(1).padStart(6)} s   ${note}[${list(values)}]`);
+  console.log(`\n${seconds} s clips, ${rounds} runs each, medians; ladder ${ladder.rungs.map((r) => r.name).join(' ')} (libx264 veryfast, fMP4 HLS); machine: ${process.env.BENCH_NOTE ?? 'see the report'}`);
+  row(`4K H.264, top rung copied (${String(topRung.get('phone'))})`, copy.job, `ratio ${(med(copy.job) / med(full.job)).toFixed(2)}x the full encode (target <= 0.6x)   `);
+  row(`4K H.264, every rung encoded (${String(topRung.get('long-gop'))})`, full.job);
+  row('copy job: queued → first playable', copy.playable, '(target <= 3 s)   ');
+  if (uploadToPlayable.length) row('copy job: upload done → first playable', uploadToPlayable, '(target <= 3 s)   ');
+  row('full encode: queued → first playable', full.playable);
+  row(`HEVC 10-bit HLG ${hdrSize}: nebula job`, hdrJob.job, `ratio ${(med(hdrJob.job) / med(oneHdr)).toFixed(2)}x the single command (target <= 1.05x)   `);
+  row(`HEVC 10-bit HLG ${hdrSize}: one ffmpeg command`, oneHdr);
+  if (perRung !== null) console.log(`${'4K, one ffmpeg per rung, in sequence (once)'.padEnd(46)}${perRung.toFixed(1).padStart(6)} s`);
 }
 
 await main();

@@ -79,11 +79,14 @@ describe('the media pipeline, end to end (real gateway, worker, ffmpeg)', () => 
       }
     })().catch(() => undefined);
 
-    const file = await makeVideo(join(dir.path, 'talk.mp4'), clip('1280x720', 4));
+    // A keyframe a second, as phones record: its 720p is already the top rung, so it is copied, not encoded.
+    const file = await makeVideo(join(dir.path, 'talk.mp4'), clip('1280x720', 4, ['-g', '30']));
     await upload(nebula.url, file, 'talk.mp4');
     const entry = await lookup(nebula.url, 'talk.mp4');
     const media = await waitForMedia(nebula.url, entry.id, ['ready', 'failed']);
-    expect(media).toMatchObject({ status: 'ready', error: null, hls: `/hls/${entry.id}/master.m3u8`, poster: `/api/files/${entry.id}/poster.jpg` });
+    expect(media).toMatchObject({
+      status: 'ready', error: null, hls: `/hls/${entry.id}/master.m3u8`, poster: `/api/files/${entry.id}/poster.jpg`, storyboard: `/hls/${entry.id}/storyboard.vtt`,
+    });
     expect(media.attempts).toMatchObject([{ attempt: 1, status: 'succeeded', accelPath: 'software', steps: [{ path: 'software' }] }]);
     expect(media.probe).toMatchObject({ video: { width: 1280, height: 720 } });
 
@@ -91,6 +94,7 @@ describe('the media pipeline, end to end (real gateway, worker, ffmpeg)', () => 
     await expect.poll(types, { timeout: 10_000 }).toContain('media.ready');
     expect(types()).toEqual(expect.arrayContaining(['upload.completed', 'media.queued', 'media.started', 'media.progress', 'media.playable', 'media.ready']));
     expect(types().indexOf('media.playable')).toBeLessThan(types().indexOf('media.ready'));
+    expect(events.find((e) => e.type === 'media.ready' && e.subject === `file:${entry.id}`)!.data).toMatchObject({ topRung: 'copied', storyboard: `/hls/${entry.id}/storyboard.vtt` });
     const progress = events.filter((e) => e.type === 'media.progress' && e.subject === `file:${entry.id}`).at(-1)!;
     expect(progress.data).toMatchObject({ percent: 100, accelPath: 'software' });
     controller.abort();
@@ -111,6 +115,12 @@ describe('the media pipeline, end to end (real gateway, worker, ffmpeg)', () => 
       expect(Math.abs(Number(probe.format.duration) - 4)).toBeLessThan(0.5);
       expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
     }
+    // Seek previews, served beside the ladder: the WebVTT track and the sprite sheet its cues point into.
+    const track = await fetch(`${nebula.url}${media.storyboard}`);
+    expect(track.headers.get('content-type')).toBe('text/vtt; charset=utf-8');
+    const sheet = /^(\S+\.jpg)#xywh=/m.exec(await track.text())![1]!;
+    const sprite = await fetch(new URL(sheet, `${nebula.url}${media.storyboard}`));
+    expect([sprite.status, sprite.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
     const poster = await fetch(`${nebula.url}${media.poster}`);
     expect(poster.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await poster.arrayBuffer()).subarray(0, 2).toString('hex')).toBe('ffd8');

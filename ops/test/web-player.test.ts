@@ -20,7 +20,7 @@ const screenshots = join(root, 'test-results', 'screenshots');
 
 /**
  * The web player, in Debian's Chromium against the real gateway and worker: what Auto picks on a
- * phone, the keys, the quality menu by keyboard, and coming back to a video half watched.
+ * phone, the keys, the quality menu by keyboard, seek previews, and coming back to a video half watched.
  */
 describe('the web player', () => {
   let nebula: RunningNebula;
@@ -159,6 +159,30 @@ describe('the web player', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => menu.isVisible()).toBe(false);
     expect(await button.innerText()).toBe('Quality: 720p');
+    await page.close();
+  });
+
+  it('shows the thumbnail of the moment under the pointer above the seek bar', async () => {
+    const page = await openWatchPage();
+    const bar = page.getByRole('slider', { name: 'Seek' });
+    await expect.poll(() => bar.isVisible(), { timeout: 20_000 }).toBe(true);
+    // Over 5.5 s of the 8 s clip: the tile one thumbnail a second shows from 5 s on, the sixth of the sheet's first row.
+    const { width, height } = (await bar.boundingBox())!;
+    await bar.hover({ position: { x: (width * 5.5) / 8, y: height / 2 } });
+    const preview = page.locator('.seek-preview');
+    await expect.poll(() => preview.isVisible()).toBe(true);
+    const style = await preview.evaluate((element) => {
+      const css = getComputedStyle(element);
+      return { image: css.backgroundImage, position: css.backgroundPosition, width: css.width, height: css.height };
+    });
+    expect(style).toEqual({ image: expect.stringMatching(/\/hls\/[0-9a-f-]+\/r[0-9a-z]+-software(-copy)?\/storyboard\/sprite_000\.jpg"\)$/), position: '-800px 0px', width: '160px', height: '90px' });
+    expect(await preview.innerText()).toBe('0:05');
+    // The sheet it points at is there, and is a JPEG.
+    const sheet = await page.evaluate(async (url) => (await fetch(url)).headers.get('content-type'), /url\("(.+)"\)/.exec(style.image)![1]!);
+    expect(sheet).toBe('image/jpeg');
+    await shot(page, '23-player-seek-preview');
+    await page.getByRole('region', { name: 'Player: harbour.mp4' }).hover({ position: { x: 10, y: 10 } });
+    await expect.poll(() => preview.count()).toBe(0);
     await page.close();
   });
 

@@ -103,6 +103,8 @@ describe('HLS and posters through the gateway', () => {
       ['720p/index.m3u8', '#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n'],
       ['720p/init_0.mp4', 'init'],
       ['720p/seg_00001.m4s', 'segment'],
+      ['storyboard.vtt', 'WEBVTT\n'],
+      ['r1-software/storyboard/sprite_000.jpg', 'jpeg'],
     ] as const) {
       await storage.put(`hls/${id}/${name}`, Readable.from([Buffer.from(body)]));
     }
@@ -117,6 +119,9 @@ describe('HLS and posters through the gateway', () => {
     ['720p/index.m3u8', 'application/vnd.apple.mpegurl', 'no-cache'],
     ['720p/init_0.mp4', 'video/mp4', 'public, max-age=31536000, immutable'],
     ['720p/seg_00001.m4s', 'video/iso.segment', 'public, max-age=31536000, immutable'],
+    // Seek previews: a re-run rewrites the track (revalidated), never a sheet (new run, new folder).
+    ['storyboard.vtt', 'text/vtt; charset=utf-8', 'no-cache'],
+    ['r1-software/storyboard/sprite_000.jpg', 'image/jpeg', 'public, max-age=31536000, immutable'],
   ])('serves %s as %s with Cache-Control %s', async (name, type, cache) => {
     const res = await fetch(`${gw.url}/hls/${id}/${name}`);
     expect(res.status).toBe(200);

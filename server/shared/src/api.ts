@@ -211,6 +211,8 @@ export interface MediaDetails {
   /** The master playlist, once playable. */
   hls: string | null;
   poster: string | null;
+  /** The seek previews: a WebVTT track whose cues point at sprite-sheet tiles (`sprite_000.jpg#xywh=x,y,w,h`). */
+  storyboard: string | null;
   attempts: MediaAttemptDto[];
 }
 

@@ -6,5 +6,7 @@ export const storageKeys = {
   original: (fileId: string) => `originals/${fileId}`,
   renditionPrefix: (fileId: string) => `hls/${fileId}/`,
   rendition: (fileId: string, name: string) => `hls/${fileId}/${name}`,
+  /** The seek previews' WebVTT track, beside master.m3u8; its sprite sheets sit in the run's folder. */
+  storyboard: (fileId: string) => `hls/${fileId}/storyboard.vtt`,
   poster: (fileId: string) => `posters/${fileId}.jpg`,
 } as const;

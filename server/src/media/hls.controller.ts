@@ -15,15 +15,17 @@ const CONTENT_TYPES: Record<string, string> = {
   '.m4s': 'video/iso.segment',
   '.mp4': 'video/mp4',
   '.jpg': 'image/jpeg',
+  // Seek previews: the WebVTT track beside master.m3u8, its sprite sheets (.jpg) in the run's folder.
+  '.vtt': 'text/vtt; charset=utf-8',
 };
 
 /**
- * Segments and init files never change once written (a re-run writes under new names), so they
- * are cached for good. Playlists change while the ladder is being made (EVENT playlists grow), so
- * clients revalidate them every time.
+ * Segments, init files and sprite sheets never change once written (a re-run writes under new
+ * names), so they are cached for good. Playlists change while the ladder is being made (EVENT
+ * playlists grow), and a re-run rewrites them and the storyboard track, so clients revalidate those.
  */
 function cacheControl(ext: string): string {
-  return ext === '.m3u8' ? 'no-cache' : 'public, max-age=31536000, immutable';
+  return ext === '.m3u8' || ext === '.vtt' ? 'no-cache' : 'public, max-age=31536000, immutable';
 }
 
 @ApiTags('media')
@@ -32,7 +34,7 @@ export class HlsController {
   constructor(@Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage) {}
 
   @Get('hls/:fileId/*path')
-  @ApiOperation({ summary: 'HLS: master.m3u8, variant playlists, init segments and .m4s segments' })
+  @ApiOperation({ summary: 'HLS: master.m3u8, variant playlists, init segments, .m4s segments, and the seek previews (storyboard.vtt and its sprite sheets)' })
   async hls(@Param('fileId') fileId: string, @Param('path') path: string | string[], @Req() req: Request, @Res() res: Response): Promise<void> {
     const name = Array.isArray(path) ? path.join('/') : path;
     const ext = extname(name).toLowerCase();

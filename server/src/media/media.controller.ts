@@ -16,12 +16,13 @@ export class MediaController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'A file\u2019s media state: status, ffprobe result, HLS and poster URLs, and every job attempt' })
+  @ApiOperation({ summary: 'A file\u2019s media state: status, ffprobe result, HLS, poster and seek-preview URLs, and every job attempt' })
   async get(@Param('id') id: string): Promise<MediaDetails> {
     const file = await this.files.entryById(id);
-    const [master, poster, attempts] = await Promise.all([
+    const [master, poster, storyboard, attempts] = await Promise.all([
       this.storage.stat(storageKeys.rendition(file.id, 'master.m3u8')),
       this.storage.stat(storageKeys.poster(file.id)),
+      this.storage.stat(storageKeys.storyboard(file.id)),
       this.attempts.forFile(file.id),
     ]);
     return {
@@ -30,6 +31,7 @@ export class MediaController {
       probe: file.probe,
       hls: master ? `/hls/${file.id}/master.m3u8` : null,
       poster: poster ? `/api/files/${file.id}/poster.jpg` : null,
+      storyboard: storyboard ? `/${storageKeys.storyboard(file.id)}` : null,
       attempts,
     };
   }

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } f
 import { contentUrl } from '../api';
 import { QualityMenu, type Rung } from './quality-menu';
 import { formatPosition, positionToResume, rememberPosition } from './resume-position';
+import { SeekPreviewBar } from './seek-preview';
 
 /** Fatal network errors tried again (2 s, 4 s, … apart) before the player gives up and says so. */
 const NETWORK_RETRIES = 5;
@@ -20,7 +21,22 @@ type Source = ({ kind: 'hls'; url: string } | { kind: 'original' }) & { from: nu
  * original by byte range when there is no ladder yet. The ladder can be played while the worker is
  * still making it: its playlists grow under the player.
  */
-export function VideoPlayer({ fileId, hls, poster, name, playRequests = 0 }: { fileId: string; hls: string | null; poster: string | null; name: string; playRequests?: number }) {
+export function VideoPlayer({
+  fileId,
+  hls,
+  poster,
+  storyboard = null,
+  name,
+  playRequests = 0,
+}: {
+  fileId: string;
+  hls: string | null;
+  poster: string | null;
+  /** The seek previews' WebVTT track, when the worker made one. */
+  storyboard?: string | null;
+  name: string;
+  playRequests?: number;
+}) {
   const video = useRef<HTMLVideoElement>(null);
   const frame = useRef<HTMLDivElement>(null);
   const player = useRef<Hls | null>(null);
@@ -263,6 +279,7 @@ export function VideoPlayer({ fileId, hls, poster, name, playRequests = 0 }: { f
         }}
         onEnded={(e) => remember(e.currentTarget)}
       />
+      <SeekPreviewBar video={video} storyboard={storyboard} />
       <div className="player-bar">
         {source.kind === 'hls' && !nativeHls && rungs.length > 0 && <QualityMenu rungs={rungs} choice={choice} playing={playing} onChoose={chooseQuality} />}
         {source.kind === 'hls' && nativeHls && <span className="muted">Quality: chosen by the browser</span>}

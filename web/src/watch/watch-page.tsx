@@ -115,7 +115,7 @@ export function WatchPage({ id }: { id: string }) {
           <p>This page starts playing as soon as the upload is complete.</p>
         </div>
       ) : kind === 'video' ? (
-        <VideoPlayer key={entry.id} fileId={entry.id} name={entry.name} hls={media?.hls ?? null} poster={media?.poster ?? null} playRequests={playRequests} />
+        <VideoPlayer key={entry.id} fileId={entry.id} name={entry.name} hls={media?.hls ?? null} poster={media?.poster ?? null} storyboard={media?.storyboard ?? null} playRequests={playRequests} />
       ) : kind === 'audio' ? (
         <audio className="audio" controls preload="metadata" src={contentUrl(entry.id)} aria-label={`Audio: ${entry.name}`} />
       ) : kind === 'image' ? (

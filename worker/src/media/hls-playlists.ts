@@ -92,7 +92,7 @@ const ASSUMED_AUDIO_BITRATE = 128_000;
  * CODECS only. This completes each variant with what players use to choose one: BANDWIDTH as the
  * peak (maxrate), AVERAGE-BANDWIDTH, FRAME-RATE, and EXT-X-INDEPENDENT-SEGMENTS for the whole
  * master. CODECS stays ffmpeg's: it is read from the encoded stream (the profile and level x264 or
- * the GPU actually chose).
+ * the GPU actually chose); a copied rung, for which ffmpeg writes none, gets the source's.
  */
 export function completeMasterPlaylist(ffmpegMaster: string, ladder: Ladder): string {
   const lines = ffmpegMaster.replace(/\r\n/g, '\n').split('\n');
@@ -102,7 +102,7 @@ export function completeMasterPlaylist(ffmpegMaster: string, ladder: Ladder): st
     const uri = lines[i + 1]?.trim();
     const rung = uri ? ladder.rungs.find((r) => uri === hlsLayout.variantPlaylist(r.name)) : undefined;
     if (line.startsWith('#EXT-X-STREAM-INF:') && rung) {
-      out.push(`#EXT-X-STREAM-INF:${variantAttributes(line.slice('#EXT-X-STREAM-INF:'.length), rung, ladder.audio)}`);
+      out.push(`#EXT-X-STREAM-INF:${variantAttributes(line.slice('#EXT-X-STREAM-INF:'.length), rung, ladder.audio, audioCodecs(lines))}`);
     } else {
       out.push(line);
     }
@@ -111,7 +111,17 @@ export function completeMasterPlaylist(ffmpegMaster: string, ladder: Ladder): st
   return out.join('\n');
 }
 
-function variantAttributes(ffmpegAttributes: string, rung: Rung, audio: LadderAudio): string {
+/** The audio part of the CODECS ffmpeg wrote for the encoded rungs (every rung carries the same audio). */
+function audioCodecs(lines: string[]): string {
+  for (const line of lines) {
+    const codecs = /CODECS="([^"]*)"/.exec(line)?.[1];
+    const audio = codecs?.split(',').filter((c) => !c.startsWith('avc1.'));
+    if (audio?.length) return audio.join(',');
+  }
+  return 'mp4a.40.2';
+}
+
+function variantAttributes(ffmpegAttributes: string, rung: Rung, audio: LadderAudio, audioCodecsOfLadder: string): string {
   const given = new Map<string, string>();
   // Values may be quoted and hold commas: CODECS="avc1.640028,mp4a.40.2".
   for (const match of ffmpegAttributes.matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)) given.set(match[1]!, match[2]!);
@@ -123,8 +133,8 @@ function variantAttributes(ffmpegAttributes: string, rung: Rung, audio: LadderAu
     ['RESOLUTION', given.get('RESOLUTION') ?? `${rung.width}x${rung.height}`],
     ['FRAME-RATE', rung.frameRate.toFixed(3)],
   ]);
-  const codecs = given.get('CODECS');
-  if (codecs !== undefined) ordered.set('CODECS', codecs);
+  const codecs = given.get('CODECS') ?? (rung.videoCodecs && `"${[rung.videoCodecs, ...(audio.mode === 'none' ? [] : [audioCodecsOfLadder])].join(',')}"`);
+  if (codecs) ordered.set('CODECS', codecs);
   for (const [key, value] of given) if (!ordered.has(key)) ordered.set(key, value);
   return [...ordered].map(([key, value]) => `${key}=${value}`).join(',');
 }

@@ -12,6 +12,8 @@ export interface Rung {
   frameRate: number;
   /** Frames between keyframes: one keyframe at the start of every segment. */
   gopFrames: number;
+  /** The RFC 6381 string of a rung copied from the source (ffmpeg 5.1 writes no CODECS for a copied stream). */
+  videoCodecs?: string;
 }
 
 export type LadderAudio =

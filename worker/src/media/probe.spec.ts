@@ -29,8 +29,11 @@ describe('parseProbe on what ffprobe said about real files', () => {
         bitDepth: 8,
         ...sdr,
         bitRate: 60771280,
+        level: 51,
+        fieldOrder: 'progressive',
+        startSeconds: 0,
       },
-      audio: { codec: 'aac', channels: 2, sampleRate: 48000, bitRate: 127621 },
+      audio: { codec: 'aac', channels: 2, sampleRate: 48000, bitRate: 127621, startSeconds: 0 },
     });
   });
 
@@ -38,7 +41,7 @@ describe('parseProbe on what ffprobe said about real files', () => {
     const probe = parseProbe(probeOf('portrait-1080x1920'), 'story.mp4');
     expect(probe.durationSeconds).toBe(1.001);
     expect(probe.video).toMatchObject({ width: 1080, height: 1920, displayWidth: 1080, displayHeight: 1920, rotation: 0, frameRate: 29.97 });
-    expect(probe.audio).toEqual({ codec: 'aac', channels: 6, sampleRate: 48000, bitRate: 174383 });
+    expect(probe.audio).toEqual({ codec: 'aac', channels: 6, sampleRate: 48000, bitRate: 174383, startSeconds: 0 });
   });
 
   it('turns a phone clip stored landscape with a display matrix into its shown size', () => {
@@ -70,6 +73,9 @@ describe('parseProbe on what ffprobe said about real files', () => {
       colorSpace: 'bt2020nc',
       hdr: 'hlg',
       bitRate: 3573952,
+      level: 120,
+      fieldOrder: 'progressive',
+      startSeconds: 0,
     });
   });
 
@@ -95,7 +101,7 @@ describe('parseProbe on what ffprobe said about real files', () => {
       durationSeconds: 2,
       sizeBytes: 25616,
       bitRate: 102464,
-      audio: { codec: 'aac', channels: 1, sampleRate: 44100, bitRate: 96705 },
+      audio: { codec: 'aac', channels: 1, sampleRate: 44100, bitRate: 96705, startSeconds: 0 },
     });
   });
 

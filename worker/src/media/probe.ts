@@ -27,6 +27,12 @@ export interface VideoProbe {
   colorSpace: string | null;
   hdr: HdrTransfer | null;
   bitRate?: number;
+  /** H.264/HEVC level as ffprobe prints it (51 is level 5.1). */
+  level?: number;
+  /** 'progressive', 'tt', 'bb', ...; absent when ffprobe could not tell. */
+  fieldOrder?: string;
+  /** The first timestamp, in seconds. */
+  startSeconds?: number;
 }
 
 export interface AudioProbe {
@@ -34,6 +40,8 @@ export interface AudioProbe {
   channels: number;
   sampleRate: number;
   bitRate?: number;
+  /** The first timestamp, in seconds. */
+  startSeconds?: number;
 }
 
 export interface MediaProbe {
@@ -81,6 +89,9 @@ interface FfprobeStream {
   sample_rate?: string;
   bit_rate?: string;
   duration?: string;
+  level?: number;
+  field_order?: string;
+  start_time?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string>;
   side_data_list?: { side_data_type?: string; rotation?: number }[];
@@ -182,6 +193,10 @@ function parseVideo(s: FfprobeStream, fileName: string): VideoProbe {
   if (s.profile) video.profile = s.profile;
   const bitRate = number(s.bit_rate);
   if (bitRate !== undefined) video.bitRate = bitRate;
+  if (typeof s.level === 'number' && s.level > 0) video.level = s.level;
+  if (s.field_order && s.field_order !== 'unknown') video.fieldOrder = s.field_order;
+  const start = number(s.start_time);
+  if (start !== undefined) video.startSeconds = start;
   return video;
 }
 
@@ -189,6 +204,8 @@ function parseAudio(s: FfprobeStream): AudioProbe {
   const audio: AudioProbe = { codec: s.codec_name ?? 'unknown', channels: s.channels ?? 0, sampleRate: number(s.sample_rate) ?? 0 };
   const bitRate = number(s.bit_rate);
   if (bitRate !== undefined) audio.bitRate = bitRate;
+  const start = number(s.start_time);
+  if (start !== undefined) audio.startSeconds = start;
   return audio;
 }
 

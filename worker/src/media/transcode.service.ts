@@ -1,15 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { storageKeys, type AccelPath, type Config, type TranscodeJob, type TranscodeProgress } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
-import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback } from './ffmpeg/fallback';
+import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback, type FallbackResult } from './ffmpeg/fallback';
 import { posterArgs, posterRung, posterSeconds } from './ffmpeg/poster';
+import { planStoryboard, storyboardArgs, storyboardRung, storyboardSheet, storyboardVtt } from './ffmpeg/storyboard';
 import { FfmpegRunner } from './ffmpeg.runner';
 import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt, targetDurationSeconds, withTargetDuration } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';
@@ -17,6 +19,7 @@ import { planLadder, type Ladder } from './ladder';
 import { MediaRepository, type AttemptStep, type FileRow } from './media.repository';
 import { OriginalFiles, type LocalOriginal } from './original-file';
 import { explainProbeFailure, MediaProbeError, parseProbe, probeArgs, type MediaProbe } from './probe';
+import { copyRefusal, keyframeScanArgs, planTopRungCopy, readKeyframeScan, withCopiedTopRung, type TopRungCopy } from './top-rung-copy';
 import { workDirPrefix } from './work-folders';
 import { WorkerMetrics } from '../system/worker-metrics';
 import { ProgressReader } from './progress';
@@ -27,6 +30,8 @@ export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');
 const PUBLISH_INTERVAL_MS = 500;
 /** Progress goes to the job on every report, and to the event log at most this often. */
 const PROGRESS_EVENT_INTERVAL_MS = 2000;
+/** The step name of a run whose top rung is copied: `software-copy` is the folder hls/<id>/<run>-software-copy/. */
+const COPY_SUFFIX = '-copy';
 /** How often a running job asks whether its file still exists (a delete stops the job). */
 const DELETION_CHECK_INTERVAL_MS = 1000;
 
@@ -147,22 +152,44 @@ export class TranscodeService {
       const ladder = planLadder(probe);
       const order = fallbackOrder(this.capabilities.hwaccel.selected, probe);
       const input = original.path;
-      const outcome = await walkFallback(order, (path) => this.encode(job, path, input, join(work!, path), probe, ladder, runId, watch));
-      steps = outcome.steps;
+      const copy = await this.topRungCopy(input, probe, ladder, log);
+      let outcome: FallbackResult<string> | undefined;
+      if (copy) {
+        // The copy first; should every way of making it fail, the whole ladder is encoded as before.
+        try {
+          outcome = await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, withCopiedTopRung(ladder, copy), runId, watch, copy));
+        } catch (error) {
+          if (!(error instanceof FallbackExhaustedError) || watch.signal.aborted) throw error;
+          steps = error.steps;
+          log(`the top-rung copy failed, so every rung is encoded: ${error.message}`);
+        }
+      }
+      outcome ??= await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, ladder, runId, watch));
+      steps = [...steps, ...outcome.steps];
+      const stepName = outcome.result;
       await watch.check();
-      await this.poster(join(work, outcome.path), probe, ladder, fileId, work, watch.signal);
+      const outputDir = join(work, stepName);
+      await this.poster(outputDir, probe, ladder, fileId, work, watch.signal);
+      const storyboard = await this.storyboard(outputDir, probe, ladder, fileId, `${runId}-${stepName}`, work, watch.signal);
       // Everything is published by now: a delete from here on finds it all and removes it, and one
       // before is seen here (or by the conditional update below) and cleaned up after the job.
       await watch.check();
-      await this.removeOtherRuns(fileId, `${runId}-${outcome.path}`);
+      await this.removeOtherRuns(fileId, `${runId}-${stepName}`);
       const stillThere = await this.media.setState(fileId, 'ready', null, {
         type: 'media.ready',
-        data: { runId, accelPath: outcome.path, rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`), hls: `/hls/${fileId}/master.m3u8` },
+        data: {
+          runId,
+          accelPath: outcome.path,
+          rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`),
+          topRung: stepName.endsWith(COPY_SUFFIX) ? 'copied' : 'encoded',
+          hls: `/hls/${fileId}/master.m3u8`,
+          ...(storyboard ? { storyboard: `/${storageKeys.storyboard(fileId)}` } : {}),
+        },
         traceId,
       });
       if (!stillThere) throw new FileDeletedError(file.name);
       await this.media.finishAttempt(attemptId, { status: 'succeeded', accelPath: outcome.path, error: null, steps });
-      log(`ready (${outcome.path}, ${ladder.rungs.map((r) => r.name).join(' ')})`);
+      log(`ready (${stepName}, ${ladder.rungs.map((r) => r.name).join(' ')})`);
       this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: outcome.path });
       this.metrics.transcodeDuration.observe({ accel: outcome.path }, (Date.now() - started) / 1000);
       return { accelPath: outcome.path, runId };
@@ -227,20 +254,61 @@ export class TranscodeService {
     return parseProbe(JSON.parse(json), fileName);
   }
 
-  /** One fallback step: a single ffmpeg process for the whole ladder, published as it goes. */
-  private async encode(job: Job<TranscodeJob>, path: AccelPath, input: string, outputDir: string, probe: MediaProbe, ladder: Ladder, runId: string, watch: DeletionWatch): Promise<AccelPath> {
+  /**
+   * Whether the top rung can be the source's video as it is (see top-rung-copy.ts): the probe
+   * decides most cases; an H.264 source's keyframes are then listed by ffprobe. Any doubt: encode.
+   */
+  private async topRungCopy(input: string, probe: MediaProbe, ladder: Ladder, log: (line: string) => void): Promise<TopRungCopy | null> {
+    const refusal = copyRefusal(probe, ladder);
+    if (refusal) {
+      log(`every rung is encoded: ${refusal}`);
+      return null;
+    }
+    let plan: TopRungCopy | { refused: string };
+    try {
+      plan = planTopRungCopy(probe, ladder, readKeyframeScan(await this.ffmpeg.ffprobe(keyframeScanArgs(input))));
+    } catch (error) {
+      plan = { refused: `ffprobe could not list its keyframes (${error instanceof Error ? error.message : String(error)})` };
+    }
+    if ('refused' in plan) {
+      log(`every rung is encoded: ${plan.refused}`);
+      return null;
+    }
+    log(`the top rung is copied from the source (${plan.segmentSeconds.length} segments of at most ${plan.targetDurationSeconds} s)`);
+    return plan;
+  }
+
+  /**
+   * One fallback step: a single ffmpeg process for the whole ladder, published as it goes. Returns
+   * the step's name: its folder under `work` and, after the run id, under hls/<id>/.
+   */
+  private async encode(
+    job: Job<TranscodeJob>,
+    path: AccelPath,
+    input: string,
+    work: string,
+    probe: MediaProbe,
+    ladder: Ladder,
+    runId: string,
+    watch: DeletionWatch,
+    copy?: TopRungCopy,
+  ): Promise<string> {
     const { fileId, traceId } = job.data;
-    const stepRun = `${runId}-${path}`;
+    const stepName = copy ? `${path}${COPY_SUFFIX}` : path;
+    const stepRun = `${runId}-${stepName}`;
+    const outputDir = join(work, stepName);
     watch.signal.throwIfAborted();
     await rm(outputDir, { recursive: true, force: true });
-    const command = hlsCommand(path, { input, outputDir, probe, ladder }, { device: this.config.media.hwDevice });
+    const command = hlsCommand(path, { input, outputDir, probe, ladder, ...(copy ? { copyTopRung: copy } : {}) }, { device: this.config.media.hwDevice });
+    // A copied rung's segments follow the source's keyframes, and every rung is cut with it: the target covers the longest.
+    const target = copy ? copy.targetDurationSeconds : targetDurationSeconds(ladder);
     const publisher = new HlsPublisher(
       this.storage,
       outputDir,
       storageKeys.rendition(fileId, `${stepRun}/`),
       storageKeys.rendition(fileId, hlsLayout.master),
       stepRun,
-      { master: (text) => completeMasterPlaylist(text, ladder), variant: (text) => withTargetDuration(text, targetDurationSeconds(ladder)) },
+      { master: (text) => completeMasterPlaylist(text, ladder), variant: (text) => withTargetDuration(text, target) },
     );
     const reader = new ProgressReader(probe.durationSeconds);
     let lastEvent = 0;
@@ -279,9 +347,9 @@ export class TranscodeService {
       await writeFile(playlist, finalizeVariantPlaylist(await readFile(playlist, 'utf8')));
     }
     await publisher.sync();
-    if (!publisher.isMasterPublished) throw new Error(`the ${path} encode finished but its master playlist was never complete`);
+    if (!publisher.isMasterPublished) throw new Error(`the ${stepName} encode finished but its master playlist was never complete`);
     await report();
-    return path;
+    return stepName;
   }
 
   /** A JPEG from a few seconds in, cut from the finished ladder (see posterRung), not from the original. */
@@ -301,13 +369,39 @@ export class TranscodeService {
     }
   }
 
+  /**
+   * Seek previews from the smallest rung: sprite sheets in the run's folder (hls/<id>/<run>/storyboard/),
+   * the WebVTT track at hls/<id>/storyboard.vtt pointing at them. Cosmetic, like the poster: a failure
+   * is logged, and the previous run's track removed (its sheets go with its run).
+   */
+  private async storyboard(outputDir: string, probe: MediaProbe, ladder: Ladder, fileId: string, stepRun: string, work: string, signal: AbortSignal): Promise<boolean> {
+    const dir = join(work, 'storyboard');
+    try {
+      const board = planStoryboard(probe);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+      await this.ffmpeg.ffmpeg(storyboardArgs(join(outputDir, hlsLayout.variantPlaylist(storyboardRung(ladder))), dir, board), { signal });
+      for (let i = 0; i < board.sheets; i++) {
+        await this.storage.put(storageKeys.rendition(fileId, `${stepRun}/storyboard/${storyboardSheet(i)}`), createReadStream(join(dir, storyboardSheet(i))), { contentType: 'image/jpeg' });
+      }
+      const vtt = storyboardVtt(board, (i) => `${stepRun}/storyboard/${storyboardSheet(i)}`);
+      await this.storage.put(storageKeys.storyboard(fileId), Readable.from([Buffer.from(vtt)]), { contentType: 'text/vtt' });
+      return true;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.logger.warn(`no seek previews for ${fileId}: ${error instanceof Error ? error.message : String(error)}`);
+      await this.storage.delete(storageKeys.storyboard(fileId)).catch(() => undefined);
+      return false;
+    }
+  }
+
   /** Earlier runs (and failed steps of this one) under hls/<id>/ go, once the new master points at this run. */
   private async removeOtherRuns(fileId: string, keep: string): Promise<void> {
     const prefix = storageKeys.renditionPrefix(fileId);
     const stale = new Set<string>();
     for await (const object of this.storage.list(prefix)) {
       const run = object.key.slice(prefix.length).split('/')[0]!;
-      if (run !== keep && run !== hlsLayout.master) stale.add(run);
+      if (run !== keep && run !== hlsLayout.master && `${prefix}${run}` !== storageKeys.storyboard(fileId)) stale.add(run);
     }
     for (const run of stale) await this.storage.deletePrefix(`${prefix}${run}/`);
   }

@@ -3,6 +3,7 @@ import { jobFor, jobOf as job, probeOf } from '../__fixtures__/probes';
 import { QsvBuilder } from './qsv.builder';
 import { SoftwareBuilder } from './software.builder';
 import { VaapiBuilder } from './vaapi.builder';
+import { withCopiedTopRung, type TopRungCopy } from '../top-rung-copy';
 
 const head = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats'];
 const hlsTail = (streamMap: string) => [
@@ -90,6 +91,50 @@ describe('SoftwareBuilder', () => {
     expect(() => new SoftwareBuilder().command({ ...job('no-audio'), ladder: { ...job('no-audio').ladder, rungs: [] } })).toThrow('the ladder has no rungs: nothing to encode');
     const audioOnly = probeOf('audio-only');
     expect(() => new SoftwareBuilder().command({ ...job('no-audio'), probe: audioOnly })).toThrow('an HLS ladder needs a video stream: audio-only files are served as they are');
+  });
+});
+
+describe('a ladder whose top rung is copied from the source', () => {
+  // A 720p H.264 clip with a keyframe every 1.5 s: 720p copied, 480p and 360p encoded with keyframes at its cuts.
+  const copy: TopRungCopy = { cutSeconds: [1.5, 3, 4.5], segmentSeconds: [1.5, 1.5, 1.5, 0.5], gopFrames: 46, targetDurationSeconds: 2, peakBitrate: 7_000_000, averageBitrate: 6_000_000, codecs: 'avc1.42c01f' };
+  const copied = () => {
+    const base = job('no-audio');
+    return { ...base, ladder: withCopiedTopRung(base.ladder, copy), copyTopRung: copy };
+  };
+
+  it('software: stream 0 takes the source’s packets, every encoder option goes to streams 1 and 2 by index', () => {
+    expect(new SoftwareBuilder().command(copied()).args).toEqual([
+      ...head,
+      '-i', '/work/in/original',
+      '-filter_complex', '[0:v:0]split=2[s1][s2];[s1]scale=854:480[v1];[s2]scale=640:360[v2]',
+      '-map', '0:v:0', '-map', '[v1]', '-map', '[v2]',
+      '-c:v:0', 'copy',
+      '-c:v:1', 'libx264', '-preset:v:1', 'veryfast', '-profile:v:1', 'high', '-pix_fmt:v:1', 'yuv420p',
+      '-g:v:1', '46', '-keyint_min:v:1', '46', '-sc_threshold:v:1', '0', '-force_key_frames:v:1', '1.5,3,4.5',
+      '-c:v:2', 'libx264', '-preset:v:2', 'veryfast', '-profile:v:2', 'high', '-pix_fmt:v:2', 'yuv420p',
+      '-g:v:2', '46', '-keyint_min:v:2', '46', '-sc_threshold:v:2', '0', '-force_key_frames:v:2', '1.5,3,4.5',
+      '-b:v:1', '1482k', '-maxrate:v:1', '1586k', '-bufsize:v:1', '2223k',
+      '-b:v:2', '962k', '-maxrate:v:2', '1029k', '-bufsize:v:2', '1443k',
+      ...hlsTail('v:0,name:720p v:1,name:480p v:2,name:360p'),
+    ]);
+  });
+
+  it('VAAPI hardware decode: the same copy, the GPU encoder options per encoded stream', () => {
+    const args = new VaapiBuilder().hwDecode(copied()).args;
+    expect(args.slice(args.indexOf('-filter_complex'), args.indexOf('-b:v:1'))).toEqual([
+      '-filter_complex', '[0:v:0]split=2[s1][s2];[s1]scale_vaapi=w=854:h=480:format=nv12[v1];[s2]scale_vaapi=w=640:h=360:format=nv12[v2]',
+      '-map', '0:v:0', '-map', '[v1]', '-map', '[v2]',
+      '-c:v:0', 'copy',
+      '-c:v:1', 'h264_vaapi', '-profile:v:1', 'high', '-rc_mode:v:1', 'VBR', '-g:v:1', '46', '-force_key_frames:v:1', '1.5,3,4.5',
+      '-c:v:2', 'h264_vaapi', '-profile:v:2', 'high', '-rc_mode:v:2', 'VBR', '-g:v:2', '46', '-force_key_frames:v:2', '1.5,3,4.5',
+    ]);
+  });
+
+  it('a one-rung ladder is only a copy: no filters, no encoder', () => {
+    const base = job('no-audio');
+    const one = { ...base, ladder: { ...base.ladder, rungs: base.ladder.rungs.slice(0, 1) }, copyTopRung: { ...copy, cutSeconds: [] } };
+    const args = new SoftwareBuilder().command(one).args;
+    expect(args.slice(args.indexOf('-i'), args.indexOf('-f'))).toEqual(['-i', '/work/in/original', '-map', '0:v:0', '-c:v:0', 'copy']);
   });
 });
 

@@ -5,9 +5,11 @@
 import type { AccelPath } from '@nebula/shared';
 import type { Ladder, Rung } from '../ladder';
 import type { MediaProbe } from '../probe';
+import type { TopRungCopy } from '../top-rung-copy';
 import { COMMON_ARGS, DEFAULT_RENDER_NODE, describeSource, kbps, PROGRESS_ARGS, requireVideo, type EncoderKind } from './common';
 import { softwareToneMap, TRANSPOSE } from './filters';
-import { hlsMuxerArgs } from './hls-output';
+import { forceKeyFrames, hlsMuxerArgs } from './hls-output';
+import { forceKeyFramesList } from '../top-rung-copy';
 
 /** One transcode: an original on local disk, its probe and plan, and the folder ffmpeg writes into. */
 export interface HlsJob {
@@ -15,6 +17,8 @@ export interface HlsJob {
   outputDir: string;
   probe: MediaProbe;
   ladder: Ladder;
+  /** The top rung is the source's video as it is, cut where this says (see top-rung-copy.ts). */
+  copyTopRung?: TopRungCopy;
 }
 
 export interface HlsCommand {
@@ -49,15 +53,22 @@ export abstract class HlsCommandBuilder {
   /** The filter that makes one rung from its copy of the picture. */
   protected abstract scaleFilter(rung: Rung): string;
   protected abstract encoderArgs(): string[];
-  /** Keyframes at every segment boundary, the same frames in every rung. */
-  protected abstract keyframeArgs(gopFrames: number, segmentSeconds: number): string[];
+  /** Keyframes at every segment boundary (`forced`: -force_key_frames' value), the same frames in every rung. */
+  protected abstract keyframeArgs(gopFrames: number, forced: string | null): string[];
 
   protected assemble(name: AccelPath, job: HlsJob, decode: Decode): HlsCommand {
-    const { ladder } = job;
+    const { ladder, copyTopRung: copy } = job;
     const rungs = ladder.rungs;
     if (rungs.length === 0) throw new Error('the ladder has no rungs: nothing to encode');
     const hasAudio = ladder.audio.mode !== 'none';
     const dir = job.outputDir.replace(/\/+$/, '');
+    // Output video stream i is rung i; with a copied top rung, stream 0 takes the source's packets.
+    const encoded = rungs.map((_, i) => i).filter((i) => !copy || i > 0);
+    // planLadder gives every rung the same frame rate, so one GOP length serves them all.
+    const keyframes = copy
+      ? this.keyframeArgs(copy.gopFrames, copy.cutSeconds.length > 0 ? forceKeyFramesList(copy.cutSeconds) : null)
+      : this.keyframeArgs(rungs[0]!.gopFrames, forceKeyFrames(ladder.segmentSeconds));
+    const encoding = [...this.encoderArgs(), ...keyframes];
 
     return {
       name,
@@ -67,27 +78,28 @@ export abstract class HlsCommandBuilder {
         ...this.inputArgs(job, decode),
         '-i',
         job.input,
-        '-filter_complex',
-        this.filterGraph(job, decode),
-        ...rungs.flatMap((_, i) => (hasAudio ? ['-map', `[v${i}]`, '-map', '0:a:0'] : ['-map', `[v${i}]`])),
-        ...this.encoderArgs(),
-        // planLadder gives every rung the same frame rate, so one GOP length serves them all.
-        ...this.keyframeArgs(rungs[0]!.gopFrames, ladder.segmentSeconds),
-        ...rungs.flatMap((rung, i) => [`-b:v:${i}`, kbps(rung.videoBitrate), `-maxrate:v:${i}`, kbps(rung.maxrate), `-bufsize:v:${i}`, kbps(rung.bufsize)]),
+        ...(encoded.length > 0 ? ['-filter_complex', this.filterGraph(job, decode, encoded)] : []),
+        ...rungs.flatMap((_, i) => ['-map', copy && i === 0 ? '0:v:0' : `[v${i}]`, ...(hasAudio ? ['-map', '0:a:0'] : [])]),
+        // A copied stream refuses encoder options (-profile:v high fails on it), so each goes to the encoded streams by index.
+        ...(copy ? ['-c:v:0', 'copy', ...encoded.flatMap((i) => forStream(encoding, i))] : encoding),
+        ...encoded.flatMap((i) => {
+          const rung = rungs[i]!;
+          return [`-b:v:${i}`, kbps(rung.videoBitrate), `-maxrate:v:${i}`, kbps(rung.maxrate), `-bufsize:v:${i}`, kbps(rung.bufsize)];
+        }),
         ...audioArgs(ladder),
         ...hlsMuxerArgs(dir, ladder),
       ],
     };
   }
 
-  private filterGraph(job: HlsJob, decode: Decode): string {
+  private filterGraph(job: HlsJob, decode: Decode, encoded: number[]): string {
     const rungs = job.ladder.rungs;
     const video = requireVideo(job.probe);
     const top = rungs[0]!;
     const fps = video.frameRate > 0 && top.frameRate !== video.frameRate ? [`fps=${top.frameRate}`] : [];
-    const chain = [...this.sourceFilters(job, decode), ...fps, `split=${rungs.length}`].join(',');
-    const splits = rungs.map((_, i) => `[s${i}]`).join('');
-    const perRung = rungs.map((rung, i) => `[s${i}]${this.scaleFilter(rung)}[v${i}]`);
+    const chain = [...this.sourceFilters(job, decode), ...fps, `split=${encoded.length}`].join(',');
+    const splits = encoded.map((i) => `[s${i}]`).join('');
+    const perRung = encoded.map((i) => `[s${i}]${this.scaleFilter(rungs[i]!)}[v${i}]`);
     return [`[0:v:0]${chain}${splits}`, ...perRung].join(';');
   }
 }
@@ -125,6 +137,11 @@ export abstract class HardwareBuilder extends HlsCommandBuilder {
   protected rotation(job: HlsJob): string | null {
     return TRANSPOSE[requireVideo(job.probe).rotation];
   }
+}
+
+/** Option/value pairs made to apply to output video stream `index` only: `-c:v x` → `-c:v:2 x`, `-preset x` → `-preset:v:2 x`. */
+function forStream(pairs: string[], index: number): string[] {
+  return pairs.map((arg, i) => (i % 2 === 0 ? `${arg.replace(/:v$/, '')}:v:${index}` : arg));
 }
 
 function audioArgs(ladder: Ladder): string[] {

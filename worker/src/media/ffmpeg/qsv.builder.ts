@@ -2,7 +2,6 @@ import type { Rung } from '../ladder';
 import type { MediaProbe } from '../probe';
 import { requireVideo } from './common';
 import { HardwareBuilder, type Decode, type HlsJob } from './hls-command-builder';
-import { forceKeyFrames } from './hls-output';
 
 /** ffmpeg's QuickSync decoders, by the codec ffprobe names. */
 const QSV_DECODERS: Record<string, string> = {
@@ -49,8 +48,8 @@ export class QsvBuilder extends HardwareBuilder {
     return ['-c:v', 'h264_qsv', '-preset', 'veryfast', '-profile:v', 'high'];
   }
 
-  protected keyframeArgs(gop: number, segmentSeconds: number): string[] {
+  protected keyframeArgs(gop: number, forced: string | null): string[] {
     // forced_idr: a forced keyframe is an IDR frame, where a segment can start.
-    return ['-g', String(gop), '-forced_idr', '1', '-force_key_frames', forceKeyFrames(segmentSeconds)];
+    return ['-g', String(gop), '-forced_idr', '1', ...(forced ? ['-force_key_frames', forced] : [])];
   }
 }

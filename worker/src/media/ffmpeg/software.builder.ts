@@ -1,7 +1,6 @@
 import type { Rung } from '../ladder';
 import { HlsCommandBuilder, type HlsCommand, type HlsJob } from './hls-command-builder';
 import { softwareToneMap } from './filters';
-import { forceKeyFrames } from './hls-output';
 
 /** libx264 on the CPU: always works, the last step of every fallback order. */
 export class SoftwareBuilder extends HlsCommandBuilder {
@@ -27,8 +26,8 @@ export class SoftwareBuilder extends HlsCommandBuilder {
     return ['-c:v', 'libx264', '-preset', this.options.x264Preset ?? 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p'];
   }
 
-  protected keyframeArgs(gop: number, segmentSeconds: number): string[] {
+  protected keyframeArgs(gop: number, forced: string | null): string[] {
     // sc_threshold 0: no extra keyframes at scene cuts, so every rung's keyframes fall on the same frames.
-    return ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-force_key_frames', forceKeyFrames(segmentSeconds)];
+    return ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', ...(forced ? ['-force_key_frames', forced] : [])];
   }
 }

@@ -1,7 +1,6 @@
 import type { Rung } from '../ladder';
 import type { MediaProbe } from '../probe';
 import { HardwareBuilder, type Decode, type HlsJob } from './hls-command-builder';
-import { forceKeyFrames } from './hls-output';
 
 /** Codecs VAAPI drivers decode. */
 const VAAPI_DECODABLE = new Set(['h264', 'hevc', 'mpeg2video', 'vc1', 'vp8', 'vp9', 'av1']);
@@ -37,8 +36,8 @@ export class VaapiBuilder extends HardwareBuilder {
     return ['-c:v', 'h264_vaapi', '-profile:v', 'high', '-rc_mode', 'VBR'];
   }
 
-  protected keyframeArgs(gop: number, segmentSeconds: number): string[] {
+  protected keyframeArgs(gop: number, forced: string | null): string[] {
     // VAAPI has no scene-cut keyframes; forced keyframes become IDR frames (idr_interval 0).
-    return ['-g', String(gop), '-force_key_frames', forceKeyFrames(segmentSeconds)];
+    return ['-g', String(gop), ...(forced ? ['-force_key_frames', forced] : [])];
   }
 }

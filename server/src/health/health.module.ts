@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { WorkerPingClient } from '../queue/worker-ping.client';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { NodeDirectory } from './node-directory';
 
 @Module({
   controllers: [HealthController],
-  providers: [HealthService, WorkerPingClient],
+  providers: [HealthService, WorkerPingClient, NodeDirectory],
 })
 export class HealthModule {}

@@ -96,9 +96,7 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     // A short lock: a vanished node's job is handed on within seconds.
     nebula = await startNebula({ worker: false, env: { NEBULA_JOB_LOCK_SECONDS: '4' } });
     for (const node of Object.values(nodes)) await node.machine.create();
-    // The GPU machine first, so the others already see it when they start.
-    await startNode(nodes.gpu, { NEBULA_TEST_ADVERTISE_HWACCEL: 'vaapi' });
-    await Promise.all([startNode(nodes.desk), startNode(nodes.laptop)]);
+    await Promise.all([startNode(nodes.gpu, { NEBULA_TEST_ADVERTISE_HWACCEL: 'vaapi' }), startNode(nodes.desk), startNode(nodes.laptop)]);
   }, 180_000);
 
   afterAll(async () => {
@@ -123,12 +121,12 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
 
   it('spreads jobs over the nodes, loses none when one is killed and one is cut off, and gives the 4K job to the GPU node', async () => {
     const clips = await Promise.all([
-      makeClip(join(dir.path, 'a.mp4'), '1280x720', 6),
-      makeClip(join(dir.path, 'b.mp4'), '1280x720', 6),
-      makeClip(join(dir.path, 'c.mp4'), '640x360', 3),
-      makeClip(join(dir.path, 'd.mp4'), '640x360', 3),
-      makeClip(join(dir.path, 'e.mp4'), '640x360', 3),
-      makeClip(join(dir.path, 'uhd.mp4'), '3840x2160', 1, 10),
+      makeClip(join(dir.path, 'a.mp4'), '640x360', 3),
+      makeClip(join(dir.path, 'b.mp4'), '640x360', 3),
+      makeClip(join(dir.path, 'c.mp4'), '640x360', 2),
+      makeClip(join(dir.path, 'd.mp4'), '640x360', 2),
+      // Five frames: 4K is what counts for placement, and a 4K ladder in software is slow.
+      makeClip(join(dir.path, 'uhd.mp4'), '3840x2160', 1, 5),
     ]);
     for (const clip of clips) await upload(nebula.url, clip, clip.split('/').at(-1)!);
     const files = await Promise.all(clips.map(async (clip) => getJson<EntryDto>(`${nebula.url}/api/files/lookup?path=/${clip.split('/').at(-1)!}`)));
@@ -153,7 +151,8 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     const winners = all.map((d) => d.attempts.filter((a) => a.status === 'succeeded').at(-1)!.workerId!.split(':')[0]);
     // The 4K job ran on the GPU node, whoever took it from the queue first.
     expect(winners.at(-1)).toBe('gpu');
-    expect(new Set(winners).size).toBeGreaterThan(1);
+    // Each node took jobs from the shared queue (desk and laptop before they were lost).
+    expect(new Set(all.flatMap((d) => d.attempts.map((a) => a.workerId!.split(':')[0]))).size).toBe(3);
     // The dead node's and the cut-off node's attempts are closed as failed, not left running.
     const attempts = all.flatMap((d) => d.attempts);
     expect(attempts.filter((a) => a.status === 'running')).toEqual([]);

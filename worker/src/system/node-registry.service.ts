@@ -72,6 +72,12 @@ export class NodeRegistry implements OnApplicationBootstrap, OnApplicationShutdo
     return this.nodes.filter((n) => n.id !== this.id);
   }
 
+  /** The other nodes as the registry has them now (not as of the last heartbeat), for decisions that matter. */
+  async othersNow(): Promise<NodeAdvert[]> {
+    this.nodes = await readNodes(this.redis);
+    return this.others();
+  }
+
   /** Called after every heartbeat with every node up (this one included). */
   onNodes(listener: (nodes: NodeAdvert[]) => void): void {
     this.listeners.push(listener);

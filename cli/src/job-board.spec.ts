@@ -21,7 +21,7 @@ describe('JobBoard', () => {
     expect(board.get('f1')).toMatchObject({ status: 'processing', percent: 0, attempt: 1, node: 'desk' });
     expect(describeJob(board.get('f1')!)).toBe('0%  on desk');
     board.apply(event('media.progress', 'f1', { percent: 45.5, fps: 120.4, speed: 4.02, etaSeconds: 12 }));
-    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s');
+    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s  on desk');
     board.apply(event('media.playable', 'f1', { hls: '/hls/f1/master.m3u8' }));
     expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s  playable');
     board.apply(event('media.ready', 'f1', { rungs: ['640x360'] }));

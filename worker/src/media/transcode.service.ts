@@ -154,7 +154,12 @@ export class TranscodeService {
     // Losing the job stops ffmpeg as a delete does; the catch below tells the two apart.
     const onLost = () => watch.abort(new LostJobError(`${job.data.fileName}: this node lost the job's lock; another node runs it`));
     lease.signal.addEventListener('abort', onLost, { once: true });
-    const fence = () => this.fence(job, lease, attemptId);
+    // A lost job also stops the watch: the fallback walk must not try the next step with it.
+    const fence = () =>
+      this.fence(job, lease, attemptId).catch((error: unknown) => {
+        if (error instanceof LostJobError) watch.abort(error);
+        throw error;
+      });
     let original: LocalOriginal | undefined;
     let work: string | undefined;
     let steps: AttemptStep[] = [];

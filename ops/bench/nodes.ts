@@ -49,7 +49,7 @@ try {
   // The second node: the same worker, pointed at the stack's Redis and Postgres.
   const file = JSON.parse(readFileSync(join(stack.dataDir, 'run', 'stack.json'), 'utf8')) as StackFile;
   const secrets = JSON.parse(readFileSync(join(stack.dataDir, 'embedded-secrets.json'), 'utf8')) as { postgresPassword: string };
-  second.child = spawn(process.execPath, ['worker/dist/main.js'], {
+  second.child = spawn(process.execPath, ['--conditions=production', 'worker/dist/main.js'], {
     cwd: root,
     env: {
       ...process.env,
@@ -63,7 +63,10 @@ try {
     },
     stdio: 'ignore',
   });
+  let exited = '';
+  second.child.on('exit', (code) => (exited = `the second worker exited (${code}) before joining`));
   for (;;) {
+    if (exited) throw new Error(exited);
     const health = (await (await fetch(`${stack.url}/api/health`)).json()) as { nodes?: { name: string }[] };
     if (health.nodes?.some((n) => n.name === 'second')) break;
     await new Promise((r) => setTimeout(r, 200));

@@ -134,13 +134,16 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     // desk dies mid-job (SIGKILL, as a power cut); laptop loses its network mid-job.
     await expect.poll(async () => (await advert('desk'))?.jobs.length ?? 0, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
     nodes.desk.child!.kill('SIGKILL');
-    await expect.poll(async () => (await advert('laptop'))?.jobs.length ?? 0, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
-    const cutJob = (await advert('laptop'))!.jobs[0]!;
-    await nodes.laptop.machine.cut();
+    let cutJob: NodeAdvert['jobs'][number] | undefined;
+    await waitFor('a job on laptop', async () => {
+      cutJob = (await advert('laptop'))?.jobs[0];
+      if (cutJob) await nodes.laptop.machine.cut();
+      return cutJob !== undefined;
+    }, 60_000, 100);
 
     // The cut-off node's job is taken over and finished elsewhere, while the node is still away.
     const details = (id: string) => getJson<MediaDetails>(`${nebula.url}/api/files/${id}/media`);
-    await expect.poll(async () => (await details(cutJob.fileId)).status, { timeout: 120_000, interval: 250 }).toBe('ready');
+    await expect.poll(async () => (await details(cutJob!.fileId)).status, { timeout: 120_000, interval: 250 }).toBe('ready');
     await nodes.laptop.machine.reconnect();
 
     for (const file of files) {
@@ -157,7 +160,7 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     const attempts = all.flatMap((d) => d.attempts);
     expect(attempts.filter((a) => a.status === 'running')).toEqual([]);
     expect(attempts.some((a) => a.workerId?.startsWith('desk:') && a.status === 'failed')).toBe(true);
-    const lost = all[files.findIndex((f) => f.id === cutJob.fileId)]!.attempts.find((a) => a.workerId?.startsWith('laptop:'))!;
+    const lost = all[files.findIndex((f) => f.id === cutJob!.fileId)]!.attempts.find((a) => a.workerId?.startsWith('laptop:'))!;
     expect(lost.status).toBe('failed');
 
     // Only the run the master points at is left in storage: no stale run of the cut-off node.

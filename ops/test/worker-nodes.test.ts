@@ -145,6 +145,8 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     const details = (id: string) => getJson<MediaDetails>(`${nebula.url}/api/files/${id}/media`);
     await expect.poll(async () => (await details(cutJob!.fileId)).status, { timeout: 120_000, interval: 250 }).toBe('ready');
     await nodes.laptop.machine.reconnect();
+    // Back on the network, the laptop finds its job gone and ends its stale run (before anything is checked).
+    await expect.poll(async () => (await advert('laptop'))?.jobs.some((j) => j.jobId === cutJob!.jobId) ?? true, { timeout: 120_000, interval: 250 }).toBe(false);
 
     for (const file of files) {
       await expect.poll(async () => (await details(file.id)).status, { timeout: 180_000, interval: 250, message: `${file.name} never became ready:\n${output}` }).toBe('ready');

@@ -17,12 +17,13 @@ const queued: MediaJobDto = { fileId: 'f1', path: '/films/clip.mp4', status: 'qu
 describe('JobBoard', () => {
   it('follows a job from queued through progress to ready', () => {
     const board = new JobBoard([queued]);
-    board.apply(event('media.started', 'f1', { attempt: 1, runId: 'r1' }));
-    expect(board.get('f1')).toMatchObject({ status: 'processing', percent: 0, attempt: 1 });
+    board.apply(event('media.started', 'f1', { attempt: 1, runId: 'r1', workerId: 'desk:4242' }));
+    expect(board.get('f1')).toMatchObject({ status: 'processing', percent: 0, attempt: 1, node: 'desk' });
+    expect(describeJob(board.get('f1')!)).toBe('0%  on desk');
     board.apply(event('media.progress', 'f1', { percent: 45.5, fps: 120.4, speed: 4.02, etaSeconds: 12 }));
-    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s');
+    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s  on desk');
     board.apply(event('media.playable', 'f1', { hls: '/hls/f1/master.m3u8' }));
-    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s  playable');
+    expect(describeJob(board.get('f1')!)).toBe('45%  120 fps  4.0x  ETA 12s  playable  on desk');
     board.apply(event('media.ready', 'f1', { rungs: ['640x360'] }));
     expect(board.get('f1')).toMatchObject({ path: '/films/clip.mp4', status: 'ready', percent: 100, playable: true, error: null });
     expect(describeJob(board.get('f1')!)).toBe('ready');

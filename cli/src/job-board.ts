@@ -14,6 +14,8 @@ export interface JobView {
   etaSeconds: number | null;
   error: string | null;
   attempt: number;
+  /** The worker node that runs (or last ran) the job; null when none did yet. */
+  node: string | null;
   /** The master playlist is published: players can start while the rest is encoded. */
   playable: boolean;
   updatedAt: string;
@@ -32,6 +34,7 @@ export function jobFromDto(dto: MediaJobDto): JobView {
     etaSeconds: dto.progress?.etaSeconds ?? null,
     error: dto.error,
     attempt: dto.attempt,
+    node: dto.node ?? null,
     playable: dto.status === 'ready',
     updatedAt: dto.updatedAt,
   };
@@ -91,7 +94,17 @@ export class JobBoard {
         Object.assign(job, { status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: str(data.reason), playable: false });
         break;
       case 'media.started':
-        Object.assign(job, { status: 'processing', percent: 0, fps: null, speed: null, etaSeconds: null, error: null, attempt: num(data.attempt) ?? job.attempt + 1 });
+        Object.assign(job, {
+          status: 'processing',
+          percent: 0,
+          fps: null,
+          speed: null,
+          etaSeconds: null,
+          error: null,
+          attempt: num(data.attempt) ?? job.attempt + 1,
+          // workerId is `<node name>:<pid>`.
+          node: str(data.workerId)?.replace(/:\d+$/, '') ?? job.node,
+        });
         break;
       case 'media.progress':
         Object.assign(job, { status: 'processing', percent: num(data.percent) ?? job.percent, fps: num(data.fps), speed: num(data.speed), etaSeconds: num(data.etaSeconds) });
@@ -133,7 +146,7 @@ export class JobBoard {
   }
 
   private blank(fileId: string, time: string): JobView {
-    return { fileId, path: '', status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: null, attempt: 0, playable: false, updatedAt: time };
+    return { fileId, path: '', status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: null, attempt: 0, node: null, playable: false, updatedAt: time };
   }
 }
 
@@ -161,6 +174,7 @@ export function describeJob(job: JobView): string {
       if (job.speed !== null) parts.push(`${job.speed.toFixed(1)}x`);
       if (job.etaSeconds !== null) parts.push(`ETA ${formatDuration(job.etaSeconds)}`);
       if (job.playable) parts.push('playable');
+      if (job.node) parts.push(`on ${job.node}`);
       return parts.join('  ');
     }
     case 'queued':

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { deploy } from './commands/deploy';
 import { deploys } from './commands/deploys';
+import { nodes } from './commands/nodes';
 import { events } from './commands/events';
 import { get } from './commands/get';
 import { login } from './commands/login';
@@ -192,6 +193,12 @@ export function buildProgram(): Command {
         deploys({ remote: options.remote === true ? 'server' : options.remote || undefined, runtime: options.runtime, limit: wholeNumber('--limit', 1, 500)(options.limit) }, context),
       ),
     );
+
+  program
+    .command('nodes')
+    .description('worker nodes: name, capabilities (software, VAAPI/QSV), current job, last heartbeat, version')
+    .addOption(jsonOption())
+    .action(action((context) => nodes(context)));
 
   program
     .command('rollback')

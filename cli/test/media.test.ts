@@ -78,7 +78,12 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
   it('status lists the job; with a path and --watch it ends when the job has', { timeout: 60_000 }, async () => {
     const all = await runCli(env, ['status']);
     expect(all.code).toBe(0);
-    expect(jobsOf(all.events, CLIP)).toEqual([expect.objectContaining({ status: 'ready', attempt: 1 })]);
+    // Which node ran it: the worker's host name (NEBULA_NODE_NAME unset), as `nebula nodes` lists it.
+    const nodes = await runCli(env, ['nodes']);
+    expect(nodes.code).toBe(0);
+    const node = nodes.events.filter(byEvent('node')) as unknown as { name: string }[];
+    expect(node).toEqual([expect.objectContaining({ version: '0.1.0', jobs: [], capabilities: expect.objectContaining({ software: true, hardware: null }) })]);
+    expect(jobsOf(all.events, CLIP)).toEqual([expect.objectContaining({ status: 'ready', attempt: 1, node: node[0]!.name })]);
 
     const one = await runCli(env, ['status', CLIP, '--watch']);
     expect(one.stderr).toBe('');

@@ -27,7 +27,7 @@ export interface RunningNebula {
  * on the test run's Postgres, a fresh Redis and a fresh data folder. Needs ops/test-support/build-once.ts
  * as a globalSetup of the project.
  */
-export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record<string, string> } = {}): Promise<RunningNebula> {
+export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record<string, string>; /** false: the gateway alone (workers of the test's own) */ worker?: boolean } = {}): Promise<RunningNebula> {
   const [db, redis, dir, port, gatewayMetricsPort, workerMetricsPort] = await Promise.all([
     createTestDatabase(),
     startRedis(),
@@ -86,7 +86,7 @@ export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record
   };
 
   await startGateway();
-  await startWorker();
+  if (options.worker !== false) await startWorker();
   return {
     url,
     dataDir: dir.path,

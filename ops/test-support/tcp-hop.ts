@@ -12,10 +12,14 @@ export class TcpHop {
   private frozen = false;
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly target: { host?: string; port: number }) {}
+  /** listenHost: 127.0.0.1, or an address the test itself made (a veth end, for network-namespace tests). */
+  constructor(
+    private readonly target: { host?: string; port: number },
+    private readonly listenHost = '127.0.0.1',
+  ) {}
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.listenHost}:${this.port}`;
   }
 
   async open(): Promise<this> {
@@ -35,7 +39,7 @@ export class TcpHop {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(this.port, this.listenHost, resolve));
     this.port = (this.server!.address() as { port: number }).port;
     return this;
   }

@@ -4,11 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, exitWithSupervisor, PinoNestLogger, runMain } from '@nebula/shared/runtime';
 import { FfmpegRunner } from './media/ffmpeg.runner';
+import { assertMayJoin } from './system/join-check';
 import { WorkerModule } from './worker.module';
 
 void runMain('nebula worker', async () => {
   const config = loadConfig();
   await assertDependenciesReachable(config);
+  await assertMayJoin(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new PinoNestLogger(createLogger('worker', config.logLevel)) });
   const logger = new Logger('worker');
 

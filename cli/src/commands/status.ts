@@ -139,7 +139,7 @@ async function snapshot(client: NebulaClient, entry: EntryDto | null, recent: nu
   return {
     jobs: [
       ...jobs,
-      { fileId: entry.id, path: entry.path, status: details.status, error: details.error, progress: null, attempt: last?.attempt ?? 0, updatedAt: last?.finishedAt ?? last?.startedAt ?? entry.updatedAt },
+      { fileId: entry.id, path: entry.path, status: details.status, error: details.error, progress: null, attempt: last?.attempt ?? 0, node: last?.workerId?.replace(/:\d+$/, '') ?? null, updatedAt: last?.finishedAt ?? last?.startedAt ?? entry.updatedAt },
     ],
     more,
   };

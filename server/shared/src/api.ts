@@ -199,6 +199,8 @@ export interface MediaJobDto {
   progress: { percent: number; fps: number | null; speed: number | null; etaSeconds: number | null } | null;
   /** The attempt running or last run (1-based); 0 before the first starts. */
   attempt: number;
+  /** The worker node (its name, as `nebula nodes` lists it) that runs or last ran it; null before any did. */
+  node?: string | null;
   updatedAt: string;
 }
 

@@ -124,6 +124,8 @@ const envObject = z.object({
     NEBULA_JOB_LOCK_SECONDS: positiveInt(30),
     NEBULA_MEDIA_RECHECK_SECONDS: positiveInt(60),
     NEBULA_WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/nebula-worker-heartbeat'),
+    NEBULA_NODE_NAME: z.string().regex(/^[\w.-]{1,63}$/, 'expected a name of letters, digits, dots, dashes or underscores').optional(),
+    NEBULA_TEST_ADVERTISE_HWACCEL: z.enum(['vaapi', 'qsv'], { error: 'expected vaapi or qsv (a test double; leave empty)' }).optional(),
     NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
     NEBULA_MIGRATE_ON_START: flag(true),
     NEBULA_UPLOAD_EXPIRY_HOURS: positiveInt(24),
@@ -177,7 +179,11 @@ export interface Config {
    * lockSeconds: how long a job's lock lasts without renewal; a worker that dies (SIGKILL, power
    * cut) leaves its job to be picked up again about this long after.
    */
-  worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string; lockSeconds: number };
+  /**
+   * nodeName: shown in the node registry. advertiseHwaccel: a test double (see .env.example) that
+   * advertises a hardware encoder this node does not have.
+   */
+  worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string; lockSeconds: number; nodeName?: string; advertiseHwaccel?: 'vaapi' | 'qsv' };
   /**
    * How often the gateway re-checks videos that are `queued` or `processing` without a job in the
    * queue (Redis was down at upload, lost its data, or a job failed unrecorded): see MediaReconciler.
@@ -263,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       shutdownGraceSeconds: e.NEBULA_WORKER_SHUTDOWN_GRACE_SECONDS,
       heartbeatFile: e.NEBULA_WORKER_HEARTBEAT_FILE,
       lockSeconds: e.NEBULA_JOB_LOCK_SECONDS,
+      nodeName: e.NEBULA_NODE_NAME,
+      advertiseHwaccel: e.NEBULA_TEST_ADVERTISE_HWACCEL,
     },
     mediaRecheckSeconds: e.NEBULA_MEDIA_RECHECK_SECONDS,
     logLevel: e.NEBULA_LOG_LEVEL,

@@ -1,3 +1,4 @@
+import type { NodeAdvert } from './nodes';
 import type { DependencyState } from './queues';
 
 /** The body of GET /api/health. */
@@ -12,6 +13,8 @@ export interface HealthReport {
     ffmpeg: HealthCheck & { version?: string };
     hwaccel: HealthCheck & { selected?: 'vaapi' | 'qsv' | 'software'; devices?: string[] };
   };
+  /** Every worker node whose heartbeat is current (the node registry in Redis), by name. */
+  nodes: NodeAdvert[];
 }
 
 export interface HealthCheck {

@@ -36,6 +36,24 @@ export {
   type TranscodeProgress,
 } from './media';
 export { MEDIA_QUEUE, PING_JOB, SYSTEM_QUEUE, type DependencyState, type HwaccelReport, type PingJob, type WorkerReport } from './queues';
+export {
+  hardwareFits,
+  isHeavyJob,
+  joinRefusal,
+  MAX_CLOCK_SKEW_MS,
+  MEDIA_HW_QUEUE,
+  NEBULA_VERSION,
+  NODE_HEARTBEAT_MS,
+  NODE_TTL_MS,
+  nodeKeys,
+  placeMediaJob,
+  readNodes,
+  type NodeRegistryReader,
+  type HardwareEncoder,
+  type NodeAdvert,
+  type NodeCapabilities,
+  type PlacementProbe,
+} from './nodes';
 export { redisOptionsFromUrl, type RedisConnectionOptions } from './redis-url';
 export { SAMPLE_BLOCK, SAMPLE_BLOCKS, sampleDigest, sampleHash, sampleRanges } from './sample-hash';
 export { storageKeys } from './storage-keys';

@@ -1,4 +1,4 @@
-import type { HealthCheck, HealthReport, WorkerReport } from '@nebula/shared';
+import type { HealthCheck, HealthReport, NodeAdvert, WorkerReport } from '@nebula/shared';
 
 export type CheckOutcome<T = void> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -8,6 +8,7 @@ export function buildHealthReport(input: {
   redis: CheckOutcome;
   storage: CheckOutcome & { driver: 'fs' | 's3'; endpoint?: string };
   worker: CheckOutcome<{ report: WorkerReport; latencyMs: number }>;
+  nodes?: NodeAdvert[];
 }): HealthReport {
   const simple = (o: CheckOutcome<unknown>): HealthCheck => (o.ok ? { state: 'ok' } : { state: 'down', detail: o.error });
   const worker = input.worker;
@@ -41,5 +42,5 @@ export function buildHealthReport(input: {
     checks.worker = { ...checks.worker, state: 'down', detail: 'the worker answered but cannot reach Postgres' };
   }
   const status = Object.values(checks).every((c) => c.state === 'ok') ? 'ok' : 'degraded';
-  return { status, checks };
+  return { status, checks, nodes: input.nodes ?? [] };
 }

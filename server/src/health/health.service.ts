@@ -7,6 +7,7 @@ import { RedisClient } from '../queue/redis.client';
 import { WorkerPingClient } from '../queue/worker-ping.client';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { buildHealthReport, type CheckOutcome } from './health-report';
+import { NodeDirectory } from './node-directory';
 
 /** How long one dependency may take to answer before it counts as down. */
 const PROBE_TIMEOUT_MS = 3000;
@@ -18,10 +19,11 @@ export class HealthService {
     private readonly redis: RedisClient,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly workerPing: WorkerPingClient,
+    private readonly nodeDirectory: NodeDirectory,
   ) {}
 
   async report(): Promise<HealthReport> {
-    const [postgres, redis, storage, worker] = await Promise.all([
+    const [postgres, redis, storage, worker, nodes] = await Promise.all([
       outcome(async () => {
         await this.db.query('SELECT 1');
       }),
@@ -30,8 +32,9 @@ export class HealthService {
       outcome(() => this.workerPing.ping(PROBE_TIMEOUT_MS), (error) =>
         /timed out|timeout/i.test(error) ? `no worker answered a ping within ${PROBE_TIMEOUT_MS / 1000} s: is the worker running?` : error,
       ),
+      outcome(() => this.nodeDirectory.list()),
     ]);
-    return buildHealthReport({ postgres, redis, storage: { ...storage, driver: this.storage.driver, endpoint: this.storage.endpoint }, worker });
+    return buildHealthReport({ postgres, redis, storage: { ...storage, driver: this.storage.driver, endpoint: this.storage.endpoint }, worker, nodes: nodes.ok ? nodes.value : [] });
   }
 }
 

@@ -11,8 +11,14 @@ interface JobRow {
   updated_at: Date;
   progress: { percent?: number; fps?: number | null; speed?: number | null; etaSeconds?: number | null } | null;
   attempt: number | null;
+  worker_id: string | null;
   /** On queued and processing rows: how many there are in all (before the limit); pg returns int8 as a string. */
   in_flight: string | null;
+}
+
+/** A worker id is `<node name>:<pid>`: the name is what `nebula nodes` lists. */
+export function nodeName(workerId: string | null): string | null {
+  return workerId ? workerId.replace(/:\d+$/, '') : null;
 }
 
 export interface MediaJobQuery {
@@ -64,6 +70,7 @@ export class MediaJobListRepository {
        )
        SELECT p.id, up.names, p.media_status, p.media_error, p.updated_at, p.in_flight,
               (SELECT max(a.attempt) FROM media_attempts a WHERE a.file_id = p.id) AS attempt,
+              (SELECT a.worker_id FROM media_attempts a WHERE a.file_id = p.id ORDER BY a.id DESC LIMIT 1) AS worker_id,
               CASE WHEN p.media_status = 'processing' THEN (
                 -- Progress of this attempt only: nothing reported before its media.started.
                 SELECT ev.data FROM events ev
@@ -86,6 +93,7 @@ export class MediaJobListRepository {
           ? { percent: row.progress.percent ?? 0, fps: row.progress.fps ?? null, speed: row.progress.speed ?? null, etaSeconds: row.progress.etaSeconds ?? null }
           : null,
         attempt: row.attempt ?? 0,
+        node: nodeName(row.worker_id),
         updatedAt: row.updated_at.toISOString(),
       })),
       more: inFlight.length ? Number(inFlight[0]!.in_flight) - inFlight.length : 0,

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob } from '@nebula/shared';
+import { MEDIA_HW_QUEUE, MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob } from '@nebula/shared';
 
 /**
  * How long an enqueue may wait for Redis. BullMQ waits for its connection without limit, so with
@@ -25,7 +25,11 @@ export interface FailedTranscode {
 export class MediaJobs {
   private readonly logger = new Logger('media');
 
-  constructor(@InjectQueue(MEDIA_QUEUE) private readonly queue: Queue<TranscodeJob>) {}
+  constructor(
+    @InjectQueue(MEDIA_QUEUE) private readonly queue: Queue<TranscodeJob>,
+    // Heavy jobs a worker node moved aside for a hardware node (worker/src/media/media-placement.ts).
+    @InjectQueue(MEDIA_HW_QUEUE) private readonly hardwareQueue: Queue<TranscodeJob>,
+  ) {}
 
   /**
    * Queues a transcode. Resolves false, without throwing, when Redis does not take it within
@@ -58,13 +62,13 @@ export class MediaJobs {
 
   /** The files that have a transcode job waiting, delayed or running. */
   async filesWithLiveJobs(): Promise<Set<string>> {
-    const jobs = await this.queue.getJobs([...LIVE_STATES]);
+    const jobs = (await Promise.all([this.queue, this.hardwareQueue].map((q) => q.getJobs([...LIVE_STATES])))).flat();
     return new Set(jobs.filter(isTranscode).map((job) => job.data.fileId));
   }
 
   /** The newest failed transcode of each file, among the latest failed jobs. */
   async latestFailures(): Promise<Map<string, FailedTranscode>> {
-    const jobs = await this.queue.getJobs(['failed'], 0, FAILED_LOOKBACK - 1);
+    const jobs = (await Promise.all([this.queue, this.hardwareQueue].map((q) => q.getJobs(['failed'], 0, FAILED_LOOKBACK - 1)))).flat();
     const latest = new Map<string, FailedTranscode>();
     for (const job of jobs.filter(isTranscode)) {
       const finishedAt = job.finishedOn ?? job.timestamp;

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { MEDIA_QUEUE, redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { MEDIA_HW_QUEUE, MEDIA_QUEUE, redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { RedisClient } from './redis.client';
 
@@ -11,7 +11,7 @@ import { RedisClient } from './redis.client';
       inject: [CONFIG],
       useFactory: (config: Config) => ({ connection: redisOptionsFromUrl(config.redisUrl) }),
     }),
-    BullModule.registerQueue({ name: SYSTEM_QUEUE }, { name: MEDIA_QUEUE }),
+    BullModule.registerQueue({ name: SYSTEM_QUEUE }, { name: MEDIA_QUEUE }, { name: MEDIA_HW_QUEUE }),
   ],
   providers: [RedisClient],
   exports: [BullModule, RedisClient],

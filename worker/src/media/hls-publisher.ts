@@ -36,6 +36,11 @@ export function prefixMasterPlaylist(text: string, prefix: string): string {
 export interface PlaylistCompletion {
   master?: (text: string) => string;
   variant?: (text: string) => string;
+  /**
+   * Throws when this run may no longer point the file at itself (another node took the job over):
+   * asked right before the master playlist goes up.
+   */
+  fence?: () => Promise<void>;
 }
 
 /**
@@ -107,6 +112,7 @@ export class HlsPublisher {
     if (!master) return;
     const variants = playlistReferences(master).filter((r) => r.endsWith('.m3u8'));
     if (variants.length > 0 && variants.every((v) => ready.has(posix.normalize(v)))) {
+      await this.complete.fence?.();
       await this.storage.put(this.masterKey, Readable.from([Buffer.from(prefixMasterPlaylist(this.complete.master?.(master) ?? master, this.runId))]));
       this.masterPublished = true;
     }

@@ -50,6 +50,12 @@ export class MediaRepository {
     return finishAttempt(this.db, id, result);
   }
 
+  /** Whether an attempt still runs: a node that takes a lost job over marks the old attempt failed. */
+  async attemptRunning(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM media_attempts WHERE id = $1 AND status = 'running'`, [id]);
+    return rows.length > 0;
+  }
+
   /** Attempts a killed worker left 'running': they ended when it died. */
   abandonRunningAttempts(fileId: string, jobId: string): Promise<void> {
     return abandonRunningAttempts(this.db, fileId, jobId);

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { storageKeys, type AccelPath, type Config, type TranscodeJob, type TranscodeProgress } from '@nebula/shared';
+import { MEDIA_HW_QUEUE, storageKeys, type AccelPath, type Config, type TranscodeJob, type TranscodeProgress } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
+import { NodeRegistry } from '../system/node-registry.service';
+import { MediaPlacement } from './media-placement';
 import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback, type FallbackResult } from './ffmpeg/fallback';
 import { posterArgs, posterRung, posterSeconds } from './ffmpeg/poster';
 import { planStoryboard, storyboardArgs, storyboardRung, storyboardSheet, storyboardVtt } from './ffmpeg/storyboard';
@@ -43,6 +45,21 @@ export class FileDeletedError extends Error {
   }
 }
 
+/**
+ * This run no longer holds its job: the lock lapsed (the node was cut off, or stalled) and another
+ * node may run it now. Nothing more of this run may be published or recorded as the file's state.
+ */
+export class LostJobError extends Error {
+  override readonly name = 'LostJobError';
+}
+
+/** What the queue gave this run: the lock's token, its cancellation, and how long a renewal lasts. */
+export interface JobLease {
+  token: string;
+  signal: AbortSignal;
+  lockMs: number;
+}
+
 /** The original's bytes are not in storage: no retry brings them back. */
 export class OriginalMissingError extends Error {
   override readonly name = 'OriginalMissingError';
@@ -68,10 +85,15 @@ export class DeletionWatch {
     return this.controller.signal;
   }
 
-  /** Throws FileDeletedError when the file is gone now (or was seen gone). */
+  /** Throws FileDeletedError when the file is gone now (or was seen gone), or why the run was stopped. */
   async check(): Promise<void> {
     if (!this.signal.aborted && !(await this.exists().catch(() => true))) this.controller.abort(new FileDeletedError(this.fileName));
-    if (this.signal.aborted) throw new FileDeletedError(this.fileName);
+    if (this.signal.aborted) throw this.signal.reason instanceof LostJobError ? this.signal.reason : new FileDeletedError(this.fileName);
+  }
+
+  /** Stops the run for another reason than a delete (the job was lost to another node). */
+  abort(reason: Error): void {
+    if (!this.signal.aborted) this.controller.abort(reason);
   }
 
   stop(): void {
@@ -112,9 +134,11 @@ export class TranscodeService {
     private readonly ffmpeg: FfmpegRunner,
     private readonly capabilities: CapabilitiesService,
     private readonly metrics: WorkerMetrics,
+    private readonly registry: NodeRegistry,
+    private readonly placement: MediaPlacement,
   ) {}
 
-  async run(job: Job<TranscodeJob>): Promise<{ accelPath: AccelPath | null; runId: string }> {
+  async run(job: Job<TranscodeJob>, lease: JobLease): Promise<{ accelPath: AccelPath | null; runId: string; movedTo?: string }> {
     const { fileId, traceId } = job.data;
     // The trace id is on every line already (MediaWorker runs the job inside its trace).
     const file = await this.media.file(fileId);
@@ -132,6 +156,15 @@ export class TranscodeService {
     const started = Date.now();
 
     const watch = new DeletionWatch(() => this.media.exists(fileId), file.name);
+    // Losing the job stops ffmpeg as a delete does; the catch below tells the two apart.
+    const onLost = () => watch.abort(new LostJobError(`${file.name}: this node lost the job's lock; another node runs it`));
+    lease.signal.addEventListener('abort', onLost, { once: true });
+    // A lost job also stops the watch: the fallback walk must not try the next step with it.
+    const fence = () =>
+      this.fence(job, file.name, lease, attemptId).catch((error: unknown) => {
+        if (error instanceof LostJobError) watch.abort(error);
+        throw error;
+      });
     let original: LocalOriginal | undefined;
     let work: string | undefined;
     let steps: AttemptStep[] = [];
@@ -141,6 +174,13 @@ export class TranscodeService {
       const probe = await this.probe(original.path, file.name);
       await watch.check();
       await this.media.saveProbe(fileId, probe);
+      const movedTo = await this.placement.place(job, probe, this.registry);
+      if (movedTo) {
+        await this.media.finishAttempt(attemptId, { status: 'failed', accelPath: null, error: `handed to ${movedTo}`, steps });
+        await this.media.setState(fileId, 'queued', null, { type: 'media.queued', data: { handedTo: MEDIA_HW_QUEUE, reason: `handed to ${movedTo}` }, traceId });
+        log(`handed to ${movedTo}`);
+        return { accelPath: null, runId, movedTo: MEDIA_HW_QUEUE };
+      }
       if (!probe.video) {
         // Audio is streamed from the original by range; there is no picture to make a ladder of.
         await this.media.setState(fileId, 'none', null, { type: 'media.ready', data: { runId, audioOnly: true, rungs: [] }, traceId });
@@ -157,14 +197,14 @@ export class TranscodeService {
       if (copy) {
         // The copy first; should every way of making it fail, the whole ladder is encoded as before.
         try {
-          outcome = await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, withCopiedTopRung(ladder, copy), runId, watch, copy));
+          outcome = await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, withCopiedTopRung(ladder, copy), runId, watch, fence, copy));
         } catch (error) {
           if (!(error instanceof FallbackExhaustedError) || watch.signal.aborted) throw error;
           steps = error.steps;
           log(`the top-rung copy failed, so every rung is encoded: ${error.message}`);
         }
       }
-      outcome ??= await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, ladder, runId, watch));
+      outcome ??= await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, ladder, runId, watch, fence));
       steps = [...steps, ...outcome.steps];
       const stepName = outcome.result;
       await watch.check();
@@ -174,6 +214,7 @@ export class TranscodeService {
       // Everything is published by now: a delete from here on finds it all and removes it, and one
       // before is seen here (or by the conditional update below) and cleaned up after the job.
       await watch.check();
+      await fence();
       await this.removeOtherRuns(fileId, `${runId}-${stepName}`);
       const stillThere = await this.media.setState(fileId, 'ready', null, {
         type: 'media.ready',
@@ -194,6 +235,15 @@ export class TranscodeService {
       this.metrics.transcodeDuration.observe({ accel: outcome.path }, (Date.now() - started) / 1000);
       return { accelPath: outcome.path, runId };
     } catch (error) {
+      const lost = lease.signal.aborted || error instanceof LostJobError || watch.signal.reason instanceof LostJobError;
+      if (lost) {
+        // Stale work: another node owns the job now. What this run published goes (the master never
+        // pointed at it: the fence comes first), and neither the file's state nor the job is touched.
+        await this.storage.deletePrefix(storageKeys.rendition(fileId, `${runId}-`)).catch(() => undefined);
+        await this.media.finishAttempt(attemptId, { status: 'failed', accelPath: null, error: 'this node lost the job (cut off or stalled); another node runs it', steps }).catch(() => undefined);
+        log('lost the job to another node: this run is discarded');
+        throw error instanceof LostJobError ? error : new LostJobError(`${file.name}: this node lost the job's lock`, { cause: error });
+      }
       // A delete removes the original first, so a job can fail of it before the watch notices: ask.
       const deleted = error instanceof FileDeletedError || watch.signal.aborted || !(await this.media.exists(fileId).catch(() => true));
       if (deleted) {
@@ -218,6 +268,7 @@ export class TranscodeService {
       // Bad media (or a lost original) will not get better with retries; the file's row stays.
       throw permanent ? new UnrecoverableError(reason) : error;
     } finally {
+      lease.signal.removeEventListener('abort', onLost);
       watch.stop();
       await original?.release();
       if (work) await rm(work, { recursive: true, force: true });
@@ -291,6 +342,7 @@ export class TranscodeService {
     ladder: Ladder,
     runId: string,
     watch: DeletionWatch,
+    fence: () => Promise<void>,
     copy?: TopRungCopy,
   ): Promise<string> {
     const { fileId, traceId } = job.data;
@@ -308,7 +360,7 @@ export class TranscodeService {
       storageKeys.rendition(fileId, `${stepRun}/`),
       storageKeys.rendition(fileId, hlsLayout.master),
       stepRun,
-      { master: (text) => completeMasterPlaylist(text, ladder), variant: (text) => withTargetDuration(text, target) },
+      { master: (text) => completeMasterPlaylist(text, ladder), variant: (text) => withTargetDuration(text, target), fence },
     );
     const reader = new ProgressReader(probe.durationSeconds);
     let lastEvent = 0;
@@ -350,6 +402,19 @@ export class TranscodeService {
     if (!publisher.isMasterPublished) throw new Error(`the ${stepName} encode finished but its master playlist was never complete`);
     await report();
     return stepName;
+  }
+
+  /**
+   * Throws LostJobError unless this run still holds its job: the lock is renewed (BullMQ's
+   * extendLock answers 0 when another holder has it, and fails when Redis cannot be reached), and
+   * the attempt is still running (a node that took the job over marks it failed first).
+   */
+  private async fence(job: Job<TranscodeJob>, fileName: string, lease: JobLease, attemptId: string): Promise<void> {
+    const lost = (why: string) => new LostJobError(`${fileName}: ${why}; another node runs it`);
+    if (lease.signal.aborted) throw lost('the lock was lost');
+    const renewed = await job.extendLock(lease.token, lease.lockMs).catch(() => 0);
+    if (!renewed) throw lost('the job lock could not be renewed');
+    if (!(await this.media.attemptRunning(attemptId).catch(() => false))) throw lost('the attempt was taken over');
   }
 
   /** A JPEG from a few seconds in, cut from the finished ladder (see posterRung), not from the original. */

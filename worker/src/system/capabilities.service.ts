@@ -15,14 +15,18 @@ import { deviceToProve, findRenderNodes, planHwaccel } from '../media/hwaccel-de
 @Injectable()
 export class CapabilitiesService implements OnModuleInit {
   private readonly logger = new Logger('capabilities');
-  readonly workerId = `${hostname()}:${process.pid}`;
+  /** This node's name and process: what the node registry and the attempts journal call it. */
+  readonly workerId: string;
   ffmpeg: { version: string } | { error: string } = { error: 'not probed yet' };
-  hwaccel!: HwaccelReport;
+  // A ping can be answered while the probe still runs (BullMQ's processors start alongside onModuleInit).
+  hwaccel: HwaccelReport = { requested: 'auto', devices: [], selected: 'software', detail: 'not probed yet' };
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     private readonly runner: FfmpegRunner,
-  ) {}
+  ) {
+    this.workerId = `${config.worker.nodeName ?? hostname()}:${process.pid}`;
+  }
 
   async onModuleInit(): Promise<void> {
     this.ffmpeg = await readFfmpegVersion(this.config.media.ffmpegPath);

@@ -1,0 +1,134 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { availableParallelism, hostname } from 'node:os';
+import {
+  NEBULA_VERSION,
+  NODE_HEARTBEAT_MS,
+  NODE_TTL_MS,
+  nodeKeys,
+  readNodes,
+  redisOptionsFromUrl,
+  type Config,
+  type HardwareEncoder,
+  type HwaccelReport,
+  type NodeAdvert,
+  type NodeCapabilities,
+} from '@nebula/shared';
+import { CONFIG } from '../config';
+import { CapabilitiesService } from './capabilities.service';
+
+/**
+ * What a proven hardware encoder is advertised as. VAAPI and QuickSync on the GPUs of the last
+ * years encode H.264 up to 4096x4096 (the H.264 level 5.1/5.2 limit most drivers report); the
+ * ladder's codec is H.264, so that is what placement needs to know.
+ */
+export function advertisedHardware(hwaccel: HwaccelReport, simulated?: 'vaapi' | 'qsv'): HardwareEncoder | null {
+  if (simulated) return { kind: simulated, codecs: ['h264'], maxWidth: 4096, maxHeight: 4096, simulated: true };
+  if (hwaccel.selected === 'software') return null;
+  return { kind: hwaccel.selected, codecs: ['h264'], maxWidth: 4096, maxHeight: 4096 };
+}
+
+/**
+ * This worker's entry in the node registry: a JSON advert under nebula:node:<id> in Redis, renewed
+ * every NODE_HEARTBEAT_MS with a TTL, so a node that vanishes (power cut, network cut) drops out
+ * of `nebula nodes` and of placement by itself. Also keeps the latest list of the other nodes.
+ */
+@Injectable()
+export class NodeRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('nodes');
+  private readonly redis: Redis;
+  private readonly jobs = new Map<string, { jobId: string; fileId: string; queue: string }>();
+  private readonly startedAt = new Date().toISOString();
+  private readonly listeners: ((nodes: NodeAdvert[]) => void)[] = [];
+  private timer?: NodeJS.Timeout;
+  private nodes: NodeAdvert[] = [];
+  private found?: NodeCapabilities;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly self: CapabilitiesService,
+  ) {
+    // A heartbeat must fail fast while Redis is away (the TTL then does its work), not queue up.
+    this.redis = new Redis({ ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    this.redis.on('error', () => undefined);
+  }
+
+  get id(): string {
+    return this.self.workerId;
+  }
+
+  /** Known once CapabilitiesService has probed (onModuleInit, before any bootstrap hook). */
+  get capabilities(): NodeCapabilities {
+    this.found ??= { software: true, hardware: advertisedHardware(this.self.hwaccel, this.config.worker.advertiseHwaccel), cores: availableParallelism() };
+    return this.found;
+  }
+
+  get name(): string {
+    return this.config.worker.nodeName ?? hostname();
+  }
+
+  /** The other nodes seen at the last heartbeat (this one excluded). */
+  others(): NodeAdvert[] {
+    return this.nodes.filter((n) => n.id !== this.id);
+  }
+
+  /** The other nodes as the registry has them now (not as of the last heartbeat), for decisions that matter. */
+  async othersNow(): Promise<NodeAdvert[]> {
+    this.nodes = await readNodes(this.redis);
+    return this.others();
+  }
+
+  /** Called after every heartbeat with every node up (this one included). */
+  onNodes(listener: (nodes: NodeAdvert[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  jobStarted(job: { jobId: string; fileId: string; queue: string }): void {
+    this.jobs.set(job.jobId, job);
+    void this.beat();
+  }
+
+  jobEnded(jobId: string): void {
+    this.jobs.delete(jobId);
+    void this.beat();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.capabilities.hardware?.simulated) this.logger.warn(`NEBULA_TEST_ADVERTISE_HWACCEL: advertising ${this.capabilities.hardware.kind} while encoding in software (a test double)`);
+    await this.redis.connect().catch(() => undefined);
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), NODE_HEARTBEAT_MS);
+    this.timer.unref();
+    this.logger.log(`node ${this.name} (${this.id}) joined: ${describeCapabilities(this.capabilities)}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.redis.del(nodeKeys.node(this.id)).catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  private async beat(): Promise<void> {
+    const advert: NodeAdvert = {
+      id: this.id,
+      name: this.name,
+      version: NEBULA_VERSION,
+      capabilities: this.capabilities,
+      jobs: [...this.jobs.values()],
+      startedAt: this.startedAt,
+      lastHeartbeat: new Date().toISOString(),
+    };
+    try {
+      await this.redis.set(nodeKeys.node(this.id), JSON.stringify(advert), 'PX', NODE_TTL_MS);
+      this.nodes = await readNodes(this.redis);
+      for (const listener of this.listeners) listener(this.nodes);
+    } catch (error) {
+      this.logger.warn(`heartbeat not sent: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+export function describeCapabilities(c: NodeCapabilities): string {
+  const hw = c.hardware ? `${c.hardware.kind}${c.hardware.simulated ? ' (simulated)' : ''} ${c.hardware.codecs.join('/')} up to ${c.hardware.maxWidth}x${c.hardware.maxHeight}` : 'no hardware encoder';
+  return `software, ${hw}, ${c.cores} cores`;
+}

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MediaJobDto, MeDto, MoveRequest, NebulaEvent } from '@nebula/shared';
+import type { DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MediaJobDto, MeDto, MoveRequest, NebulaEvent } from '@nebula/contract';
 import { ApiError, networkFailure, UnreachableError } from './errors';
 
 export interface ContentResponse {
@@ -135,9 +135,9 @@ export class NebulaClient {
   }
 
   /** POST /api/events/{id}/replay: the event it appended (media.queued for upload.completed). */
-  replay(id: string): Promise<NebulaEvent> {
+  replay(id: string): Promise<NebulaEvent<'media.queued'>> {
     // An empty JSON body: the gateway takes state changes as JSON only (a cross-site form cannot send that).
-    return this.json<NebulaEvent>('POST', `/api/events/${encodeURIComponent(id)}/replay`, `replaying event ${id}`, {});
+    return this.json<NebulaEvent<'media.queued'>>('POST', `/api/events/${encodeURIComponent(id)}/replay`, `replaying event ${id}`, {});
   }
 
   deploys(limit: number): Promise<DeployRecord[]> {

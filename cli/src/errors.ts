@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from '@nebula/shared';
+import type { ApiErrorBody } from '@nebula/contract';
 
 /** Exit codes, so scripts can tell "the server is down" from "that file does not exist". */
 export const EXIT = {

@@ -1,6 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { DetailedError, Upload } from 'tus-js-client';
-import { UPLOAD_METADATA } from '@nebula/shared';
+import { UPLOAD_METADATA } from '@nebula/contract';
 import { ApiError, CliError, networkFailure, parseErrorBody, UnreachableError } from './errors';
 import type { ResumeStore } from './resume-store';
 

@@ -12,7 +12,7 @@ import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { EntryDto, NebulaEvent } from '@nebula/shared';
+import type { EntryDto, NebulaEvent } from '@nebula/contract';
 import { hlsCommand } from '../../worker/src/media/ffmpeg/fallback';
 import { planLadder } from '../../worker/src/media/ladder';
 import { parseProbe, probeArgs } from '../../worker/src/media/probe';

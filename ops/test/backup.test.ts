@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails, NebulaEvent } from '@nebula/shared';
+import type { EntryDto, MediaDetails, NebulaEvent } from '@nebula/contract';
 import { PostgresServer } from '../embedded/postgres-server';
 import type { StackFile } from '../embedded/supervisor';
 import { freePort } from '../embedded/processes';

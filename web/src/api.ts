@@ -1,4 +1,4 @@
-import type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, MediaDetails, MoveRequest, UnfinishedUpload } from './shared';
+import type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, MediaDetails, MoveRequest, UnfinishedUpload } from '@nebula/contract';
 
 /** An answer from the gateway that was not a success, with the server's own sentence. */
 export class ApiError extends Error {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { EVENT_TYPES, type NebulaEvent } from './shared';
+import { EVENT_TYPES, type NebulaEvent } from '@nebula/contract';
 
 type Listener = (event: NebulaEvent) => void;
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -103,9 +103,4 @@ export function useConnection(): Connection {
     (listener) => events.watchConnection(listener),
     () => events.connection,
   );
-}
-
-/** `file:<id>` → the id. */
-export function subjectId(event: NebulaEvent): string {
-  return event.subject.slice(event.subject.indexOf(':') + 1);
 }

@@ -30,15 +30,6 @@ export function folderUrl(path: string): string {
 
 export const watchUrl = (id: string) => `/watch/${encodeURIComponent(id)}`;
 
-export function parentOf(path: string): string {
-  const cut = path.lastIndexOf('/');
-  return cut <= 0 ? '/' : path.slice(0, cut);
-}
-
-export function joinPath(folder: string, name: string): string {
-  return folder === '/' ? `/${name}` : `${folder}/${name}`;
-}
-
 const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((listener) => listener());
 

@@ -1,36 +1,8 @@
 // Named re-exports, not `export *`: ES modules (the CLI, the ops scripts) import this CommonJS
 // package, and Node can only see names that are listed.
-export {
-  UPLOAD_METADATA,
-  UPLOADS_PATH,
-  type ApiErrorBody,
-  type CreateFolderRequest,
-  type DeployRecord,
-  type EntryDto,
-  type EntryKind,
-  type FileStatus,
-  type FolderListing,
-  type MediaAttemptDto,
-  type MediaDetails,
-  type MediaJobDto,
-  type MediaState,
-  type MeDto,
-  type MoveRequest,
-  type UnfinishedUpload,
-  type UploadInProgressError,
-} from './api';
+// Node-side code only (config, storage, logging, runtime). What the parts say to each other (API
+// types, events, job payloads, path rules, errors) lives in @nebula/contract.
 export { CONFIG_VARIABLES, ConfigError, loadConfig, redactUrl, type Config, type StorageConfig } from './config';
-export { EVENT_TYPES, type EventType, type NebulaEvent } from './events';
-export type { HealthCheck, HealthReport } from './health';
-export {
-  ACCEL_PATHS,
-  TRANSCODE_JOB,
-  type AccelPath,
-  type MediaStatus,
-  type TranscodeJob,
-  type TranscodeProgress,
-} from './media';
-export { MEDIA_QUEUE, PING_JOB, SYSTEM_QUEUE, type DependencyState, type HwaccelReport, type PingJob, type WorkerReport } from './queues';
 export { redisOptionsFromUrl, type RedisConnectionOptions } from './redis-url';
 export { storageKeys } from './storage-keys';
 export { traceIdFrom } from './trace';

@@ -1,9 +1,9 @@
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { EVENT_TYPES, type NebulaEvent } from '@nebula/shared';
+import { EVENT_TYPES, fileIdOf, fileSubject, type NebulaEvent } from '@nebula/contract';
 import { EntriesRepository } from '../files/entries.repository';
-import { formatPath } from '../files/names';
+import { formatPath } from '@nebula/contract';
 import { wholeNumber } from '../http/query';
 import { TraceId } from '../http/request-context';
 import { MediaJobs } from '../media/media-jobs';
@@ -80,20 +80,20 @@ export class EventsController {
   @Post(':id/replay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Replay an event: replaying upload.completed re-runs that file\u2019s media pipeline' })
-  async replay(@Param('id') id: string, @TraceId() traceId: string): Promise<NebulaEvent> {
+  async replay(@Param('id') id: string, @TraceId() traceId: string): Promise<NebulaEvent<'media.queued'>> {
     const event = await this.events.findById(id);
     if (!event) throw new NotFoundException({ code: 'not_found', message: `no event ${id}` });
     if (event.type !== 'upload.completed') {
       throw new ConflictException({ code: 'not_replayable', message: `${event.type} events cannot be replayed; upload.completed can (it re-runs the file's pipeline)` });
     }
-    const fileId = event.subject.replace(/^file:/, '');
-    const file = await this.entries.findById(fileId);
+    const fileId = fileIdOf(event.subject);
+    const file = fileId ? await this.entries.findById(fileId) : null;
     if (!file || file.status !== 'ready') throw new ConflictException({ code: 'gone', message: `the file of event ${id} no longer exists` });
     if (!isVideo(file.mime, file.name)) throw new ConflictException({ code: 'not_replayable', message: `${file.name} is not a video: its pipeline has nothing to run` });
     const path = formatPath(await this.entries.segmentsOf(file.id));
     const queued = await this.entries.transaction(async (tx) => {
       await this.entries.update(file.id, { mediaStatus: 'queued', mediaError: null }, tx);
-      return this.events.append({ type: 'media.queued', subject: `file:${file.id}`, data: { path, replayOf: event.id }, traceId }, tx);
+      return this.events.append({ type: 'media.queued', subject: fileSubject(file.id), data: { path, replayOf: event.id }, traceId }, tx);
     });
     await this.mediaJobs.enqueue(file, traceId);
     return queued;

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { EventType, NebulaEvent } from '@nebula/shared';
+import type { EventPayload, EventType, NebulaEvent } from '@nebula/contract';
 import { EventRecord } from './event.entity';
 
-export interface NewEvent {
-  type: EventType;
+/** An event to append: its type with that type's data (see EventDataMap), and what it is about. */
+export type NewEvent<K extends EventType = EventType> = EventPayload<K> & {
   subject: string;
-  data?: Record<string, unknown>;
   traceId?: string | null;
-}
+};
 
 /** The largest event id there can be: ids are bigserial, PostgreSQL's int8. */
 export const MAX_EVENT_ID = 2n ** 63n - 1n;
@@ -24,10 +23,10 @@ export function isEventId(value: string): boolean {
 export class EventsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async append(event: NewEvent, manager?: EntityManager): Promise<NebulaEvent> {
+  async append<K extends EventType>(event: NewEvent<K>, manager?: EntityManager): Promise<NebulaEvent<K>> {
     const repo = (manager ?? this.db.manager).getRepository(EventRecord);
-    const saved = await repo.save(repo.create({ type: event.type, subject: event.subject, data: event.data ?? {}, traceId: event.traceId ?? null }));
-    return toEvent(saved);
+    const saved = await repo.save(repo.create({ type: event.type, subject: event.subject, data: event.data as object as Record<string, unknown>, traceId: event.traceId ?? null }));
+    return toEvent(saved) as NebulaEvent<K>;
   }
 
   async findById(id: string): Promise<NebulaEvent | null> {
@@ -51,6 +50,7 @@ export class EventsRepository {
   }
 }
 
+/** A stored event as the API shows it. Rows were written through EventDataMap's types (here or by the worker), so their data is trusted. */
 export function toEvent(record: EventRecord): NebulaEvent {
   return {
     id: String(record.id),
@@ -59,5 +59,5 @@ export function toEvent(record: EventRecord): NebulaEvent {
     data: record.data,
     traceId: record.traceId,
     time: record.createdAt.toISOString(),
-  };
+  } as NebulaEvent;
 }

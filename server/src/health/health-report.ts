@@ -1,4 +1,4 @@
-import type { HealthCheck, HealthReport, WorkerReport } from '@nebula/shared';
+import type { HealthCheck, HealthReport, WorkerReport } from '@nebula/contract';
 
 export type CheckOutcome<T = void> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { MEDIA_QUEUE, storageKeys, TRANSCODE_JOB, type TranscodeJob } from '@nebula/shared';
+import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob } from '@nebula/contract';
+import { storageKeys } from '@nebula/shared';
 
 /**
  * How long an enqueue may wait for Redis. BullMQ waits for its connection without limit, so with

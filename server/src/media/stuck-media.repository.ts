@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { fileSubject, type EventPayload } from '@nebula/contract';
 
 const VERSION = `(extract(epoch FROM updated_at) * 1000000)::bigint::text`;
 
@@ -35,7 +36,7 @@ export class StuckMediaRepository {
    * Moves a video from `from` to `to` with its event, in one transaction, unless its state moved
    * meanwhile (a worker took it up): false then, and nothing is written.
    */
-  async settle(video: StuckVideo, to: 'queued' | 'failed', error: string | null, event: { type: 'media.queued' | 'media.failed'; data: Record<string, unknown>; traceId: string }): Promise<boolean> {
+  async settle(video: StuckVideo, to: 'queued' | 'failed', error: string | null, event: EventPayload<'media.queued' | 'media.failed'> & { traceId: string }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // As a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of the rows.
       const rows: unknown[] = await tx.query(
@@ -46,7 +47,7 @@ export class StuckMediaRepository {
         [video.id, to, error, video.mediaStatus, video.version],
       );
       if (rows.length === 0) return false;
-      await tx.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4)`, [event.type, `file:${video.id}`, event.data, event.traceId]);
+      await tx.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4)`, [event.type, fileSubject(video.id), event.data, event.traceId]);
       return true;
     });
   }

@@ -1,5 +1,5 @@
 import { ERRORS } from '@tus/utils';
-import type { ApiErrorBody } from '@nebula/shared';
+import type { ApiErrorBody } from '@nebula/contract';
 
 /** @tus/server's plain-text refusals, by body text: our stable code and a sentence that says what to do. */
 const KNOWN: Record<string, { code: string; message: string }> = {

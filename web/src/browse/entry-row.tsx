@@ -3,7 +3,7 @@ import { posterUrl } from '../api';
 import { formatBytes, formatDate, formatPercent, KIND_LABEL, kindOf, type Kind } from '../format';
 import { Link } from '../link';
 import { folderUrl, watchUrl } from '../routes';
-import type { EntryDto } from '../shared';
+import type { EntryDto } from '@nebula/contract';
 
 export type EntryAction = 'rename' | 'move' | 'delete' | 'discard';
 

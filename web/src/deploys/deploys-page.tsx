@@ -3,7 +3,7 @@ import { api, ApiError } from '../api';
 import { useNebulaEvents } from '../events';
 import { formatDate } from '../format';
 import { useTitle } from '../routes';
-import type { DeployRecord } from '../shared';
+import type { DeployRecord } from '@nebula/contract';
 
 const RESULT_LABEL: Record<DeployRecord['result'], string> = { success: 'Deployed', rolled_back: 'Rolled back', failed: 'Failed' };
 

@@ -1,7 +1,6 @@
 import { DetailedError, Upload } from 'tus-js-client';
 import { api, ApiError, errorFromBody, UNREACHABLE } from '../api';
-import { joinPath } from '../routes';
-import { UPLOAD_METADATA, UPLOADS_PATH } from '../shared';
+import { joinPath, UPLOAD_METADATA, UPLOADS_PATH } from '@nebula/contract';
 import type { FileToUpload } from './dropped-files';
 import { sha256File } from './hash';
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import { MEDIA_QUEUE, redisOptionsFromUrl, TRANSCODE_JOB, type Config, type TranscodeJob } from '@nebula/shared';
+import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob } from '@nebula/contract';
+import { redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { bootTraceId, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
 import { TranscodeService } from './transcode.service';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { EventType, MediaState } from '@nebula/shared';
+import { fileSubject, type EventDataMap, type EventPayload, type EventType, type MediaState } from '@nebula/contract';
 
 export interface FileRow {
   id: string;
@@ -36,7 +36,7 @@ export class MediaRepository {
    * Sets the state (and its error) and appends the event that says so, in one transaction. False
    * (and no event) when the file is gone: it was deleted meanwhile.
    */
-  async setState(fileId: string, state: MediaState, error: string | null, event?: { type: EventType; data: Record<string, unknown>; traceId?: string }): Promise<boolean> {
+  async setState(fileId: string, state: MediaState, error: string | null, event?: EventPayload & { traceId?: string }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // As a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of the rows.
       const rows: { id: string }[] = await tx.query(
@@ -44,7 +44,7 @@ export class MediaRepository {
         [fileId, state, error],
       );
       if (rows.length === 0) return false;
-      if (event) await tx.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4)`, [event.type, `file:${fileId}`, event.data, event.traceId ?? null]);
+      if (event) await tx.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4)`, [event.type, fileSubject(fileId), event.data, event.traceId ?? null]);
       return true;
     });
   }
@@ -59,8 +59,8 @@ export class MediaRepository {
     await this.db.query(`UPDATE entries SET probe = $2 WHERE id = $1`, [fileId, probe]);
   }
 
-  async appendEvent(type: EventType, fileId: string, data: Record<string, unknown>, traceId?: string): Promise<void> {
-    await this.db.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4)`, [type, `file:${fileId}`, data, traceId ?? null]);
+  async appendEvent<K extends EventType>(type: K, fileId: string, data: EventDataMap[K], traceId?: string): Promise<void> {
+    await this.db.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4)`, [type, fileSubject(fileId), data, traceId ?? null]);
   }
 
   async startAttempt(a: { fileId: string; jobId: string; attempt: number; runId: string; traceId?: string; workerId: string }): Promise<string> {

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
-import { storageKeys, type AccelPath, type Config, type TranscodeJob, type TranscodeProgress } from '@nebula/shared';
+import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress } from '@nebula/contract';
+import { storageKeys, type Config } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
@@ -157,7 +158,7 @@ export class TranscodeService {
       await this.removeOtherRuns(fileId, `${runId}-${outcome.path}`);
       const stillThere = await this.media.setState(fileId, 'ready', null, {
         type: 'media.ready',
-        data: { runId, accelPath: outcome.path, rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`), hls: `/hls/${fileId}/master.m3u8` },
+        data: { runId, accelPath: outcome.path, rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`), hls: hlsMaster(fileId) },
         traceId,
       });
       if (!stillThere) throw new FileDeletedError(job.data.fileName);
@@ -248,7 +249,7 @@ export class TranscodeService {
     const report = async () => {
       if (!playable && publisher.isMasterPublished) {
         playable = true;
-        await this.media.appendEvent('media.playable', fileId, { hls: `/hls/${fileId}/master.m3u8`, accelPath: path }, traceId);
+        await this.media.appendEvent('media.playable', fileId, { hls: hlsMaster(fileId), accelPath: path }, traceId);
       }
     };
     const timer = setInterval(() => void publisher.sync().then(report).catch((e: Error) => this.logger.warn(`publishing ${stepRun}: ${e.message}`)), PUBLISH_INTERVAL_MS);

@@ -136,7 +136,7 @@ export class ApiClient {
    * partial copy came from: if the file changed since, the server answers 200 with all of it. The
    * body is left to stream; 416 is an answer, not an error.
    */
-  async content(id: string, options: { from?: number; ifRange?: string } = {}): Promise<Response> {
+  async openContent(id: string, options: { from?: number; ifRange?: string } = {}): Promise<Response> {
     // The bytes as stored: a compressed answer would make the range offsets meaningless.
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     if (options.from) {
@@ -152,7 +152,7 @@ export class ApiClient {
    * GET /api/events/stream (Server-Sent Events), from after `lastEventId` when given. Resolves once
    * the server answered; the body is the stream.
    */
-  async eventStream(lastEventId: string | null, signal: AbortSignal): Promise<Response> {
+  async openEventStream(lastEventId: string | null, signal: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
     const response = await this.send('GET', API_ROUTES.eventStream, 'the event stream', undefined, headers, signal);

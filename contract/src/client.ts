@@ -1,8 +1,9 @@
 /**
- * The one client of the gateway's HTTP API, for the CLI and the web UI alike (uploads go through
- * tus, not this). Plain fetch: the web UI passes the browser's, the CLI passes undici's with its own
- * timeouts. What differs between them is injected: the base URL, extra headers, and the error for
- * "nobody answered".
+ * The one client of the gateway's JSON API, for the CLI and the web UI alike (uploads go through
+ * tus; the web UI plays and downloads by URL, see API_ROUTES; the CLI streams downloads and the
+ * event stream itself). Plain fetch: the web UI passes the browser's, the CLI a fetch over undici
+ * with its own timeouts. What differs between them is injected: the base URL, extra headers, and
+ * the error for "nobody answered".
  */
 import type { DeployRecord, EntryDto, FolderListing, MediaDetails, MediaJobDto, MeDto, MoveRequest } from './api';
 import { ApiError } from './errors';
@@ -131,35 +132,6 @@ export class ApiClient {
     return this.json('GET', withQuery(API_ROUTES.deploys, { limit }), 'listing deploys');
   }
 
-  /**
-   * GET /api/files/{id}/content, from byte `from` on when given. `ifRange` is the ETag the caller's
-   * partial copy came from: if the file changed since, the server answers 200 with all of it. The
-   * body is left to stream; 416 is an answer, not an error.
-   */
-  async openContent(id: string, options: { from?: number; ifRange?: string } = {}): Promise<Response> {
-    // The bytes as stored: a compressed answer would make the range offsets meaningless.
-    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-    if (options.from) {
-      headers.range = `bytes=${options.from}-`;
-      if (options.ifRange) headers['if-range'] = options.ifRange;
-    }
-    const response = await this.send('GET', API_ROUTES.content(id), 'the download', undefined, headers);
-    if (response.status >= 400 && response.status !== 416) throw ApiError.fromResponse(response.status, await response.text(), 'the download');
-    return response;
-  }
-
-  /**
-   * GET /api/events/stream (Server-Sent Events), from after `lastEventId` when given. Resolves once
-   * the server answered; the body is the stream.
-   */
-  async openEventStream(lastEventId: string | null, signal: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
-    if (lastEventId) headers['last-event-id'] = lastEventId;
-    const response = await this.send('GET', API_ROUTES.eventStream, 'the event stream', undefined, headers, signal);
-    if (!response.ok) throw ApiError.fromResponse(response.status, await response.text(), 'the event stream');
-    return response;
-  }
-
   /** A JSON request whose answer is JSON. */
   protected async json<T>(method: string, path: string, doing: string, body?: unknown): Promise<T> {
     return this.parse<T>(await this.ok(method, path, doing, body), doing);
@@ -181,7 +153,7 @@ export class ApiClient {
     }
   }
 
-  protected async send(method: string, path: string, doing: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  protected async send(method: string, path: string, doing: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     const json: Record<string, string> = body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
     try {
       return await this.options.fetch(`${this.options.baseUrl}${path}`, {
@@ -189,7 +161,6 @@ export class ApiClient {
         method,
         headers: { ...json, ...this.options.headers, ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
       });
     } catch (error) {
       throw this.options.unreachable(error, doing);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { fileSubject, type MediaJobDto, type MediaState } from '@nebula/contract';
+import { fileSubject, type EventDataMap, type MediaJobDto, type MediaState } from '@nebula/contract';
 
 /** A file's event subject, as SQL text to append the id to: 'file:' (fileSubject's format). */
 const FILE_SUBJECT_PREFIX = `'${fileSubject('')}'`;
@@ -12,7 +12,8 @@ interface JobRow {
   media_status: MediaState;
   media_error: string | null;
   updated_at: Date;
-  progress: { percent?: number; fps?: number | null; speed?: number | null; etaSeconds?: number | null } | null;
+  /** The latest media.progress event's data, read back from the log. */
+  progress: Partial<EventDataMap['media.progress']> | null;
   attempt: number | null;
   /** On queued and processing rows: how many there are in all (before the limit); pg returns int8 as a string. */
   in_flight: string | null;

@@ -26,6 +26,7 @@ export const API_ROUTES = {
   eventStream: '/api/events/stream',
   replay: (eventId: string) => `/api/events/${id(eventId)}/replay`,
   deploys: '/api/deploys',
+  deployLog: (deployId: string) => `/api/deploys/${id(deployId)}/log`,
 } as const;
 
 /** HLS is served outside /api: players fetch the master playlist, then its playlists and segments. */

@@ -13,4 +13,12 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
     },
   },
+  {
+    // The contract package is imported by the browser too: no Node module may creep in.
+    files: ['contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'contract/ is browser-safe: no Node modules (keep Node code in server/shared).' }, { group: ['@nebula/shared', '@nebula/shared/*'], message: 'contract/ imports nothing Node-side.' }] }],
+      'no-restricted-globals': ['error', { name: 'Buffer', message: 'contract/ is browser-safe: use TextEncoder / Uint8Array.' }, { name: 'process', message: 'contract/ is browser-safe: take settings as arguments.' }],
+    },
+  },
 );

@@ -15,6 +15,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        // The contract package's pure rules (paths, subjects, errors, the API client): no services.
+        test: { name: 'contract', include: ['contract/src/**/*.spec.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'shared', include: ['server/shared/src/**/*.spec.ts', 'server/shared/test/**/*.test.ts'], globalSetup: ['ops/test-support/rgw-setup.ts'] },
       },
       {

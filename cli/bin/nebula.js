@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `nebula` command. The CLI is TypeScript run as-is: Node gets tsx's loaders (both, because
-// @nebula/shared is CommonJS TypeScript and the CLI is ESM); Bun runs TypeScript itself.
+// @nebula/contract and @nebula/shared are CommonJS TypeScript and the CLI is ESM); Bun runs TypeScript itself.
 import { fileURLToPath } from 'node:url';
 
 // https://no-color.org. Ink and the table draw with chalk, which does not read NO_COLOR but

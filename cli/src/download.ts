@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { EntryDto } from '@nebula/shared';
+import type { EntryDto } from '@nebula/contract';
 import type { NebulaClient } from './api-client';
 import { CliError } from './errors';
 import { hashFileInto } from './hash';

@@ -4,7 +4,7 @@ import { ApiError, describeError, EXIT, networkFailure, UnreachableError } from 
 describe('errors', () => {
   it('take the server message and code from its JSON body', () => {
     const error = ApiError.fromResponse(400, JSON.stringify({ statusCode: 400, code: 'invalid_name', message: 'a name cannot contain "/"' }), 'the upload');
-    expect([error.status, error.code, error.message, error.exitCode]).toEqual([400, 'invalid_name', 'a name cannot contain "/"', EXIT.failed]);
+    expect([error.status, error.code, error.message, describeError(error).exitCode]).toEqual([400, 'invalid_name', 'a name cannot contain "/"', EXIT.failed]);
   });
 
   it('fold a body that is not JSON into one line', () => {
@@ -16,8 +16,8 @@ describe('errors', () => {
   it('say what a 403 means here, with its own exit code', () => {
     const error = ApiError.fromResponse(403, JSON.stringify({ statusCode: 403, code: 'forbidden', message: '203.0.113.9 is not on the tailnet' }), 'listing /');
     expect(error.message).toBe('the server refused listing /: 203.0.113.9 is not on the tailnet (only machines of your tailnet may use Nebula)');
-    expect(error.exitCode).toBe(EXIT.forbidden);
-    expect(ApiError.fromResponse(404, '{}', 'x').exitCode).toBe(EXIT.notFound);
+    expect(describeError(error)).toEqual({ message: error.message, exitCode: EXIT.forbidden, code: 'forbidden' });
+    expect(describeError(ApiError.fromResponse(404, '{}', 'x')).exitCode).toBe(EXIT.notFound);
   });
 
   it('find the network reason inside wrapped errors', () => {

@@ -1,4 +1,8 @@
-import type { ApiErrorBody } from '@nebula/shared';
+import { ApiError } from '@nebula/contract';
+
+// The API's one error class (the server answered with an error), from the contract; the commands
+// import it from here with the CLI's own errors.
+export { ApiError, parseErrorBody } from '@nebula/contract';
 
 /** Exit codes, so scripts can tell "the server is down" from "that file does not exist". */
 export const EXIT = {
@@ -26,26 +30,9 @@ export class CliError extends Error {
   }
 }
 
-/** The server answered with an error status; `code` is its stable code (ApiErrorBody). */
-export class ApiError extends CliError {
-  constructor(
-    readonly status: number,
-    code: string,
-    message: string,
-  ) {
-    super(message, status === 404 ? EXIT.notFound : status === 403 ? EXIT.forbidden : EXIT.failed, code);
-    this.name = 'ApiError';
-  }
-
-  /** Builds the error from a response body, which is ApiErrorBody JSON unless a proxy answered. */
-  static fromResponse(status: number, body: string, what: string): ApiError {
-    const parsed = parseErrorBody(body);
-    const code = parsed?.code ?? defaultCode(status);
-    const text = body.replace(/\s+/g, ' ').trim().slice(0, 200);
-    let message = parsed?.message ?? `the server answered ${status}${text ? `: ${text}` : ''}`;
-    if (status === 403) message = `the server refused ${what}: ${message} (only machines of your tailnet may use Nebula)`;
-    return new ApiError(status, code, message);
-  }
+/** The exit code for an error answer: scripts can tell a missing file and a refusal from other failures. */
+export function exitCodeFor(error: ApiError): number {
+  return error.status === 404 ? EXIT.notFound : error.status === 403 ? EXIT.forbidden : EXIT.failed;
 }
 
 export class UnreachableError extends CliError {
@@ -53,26 +40,6 @@ export class UnreachableError extends CliError {
     super(`cannot reach the Nebula server at ${server}: ${reason} (is it running? nebula login <url>)`, EXIT.unreachable, 'unreachable');
     this.name = 'UnreachableError';
   }
-}
-
-export function parseErrorBody(body: string): Partial<ApiErrorBody> | null {
-  try {
-    const value: unknown = JSON.parse(body);
-    if (value && typeof value === 'object') {
-      const { code, message } = value as Record<string, unknown>;
-      return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : undefined };
-    }
-  } catch {
-    // not JSON: a proxy or something else answered
-  }
-  return null;
-}
-
-function defaultCode(status: number): string {
-  if (status === 404) return 'not_found';
-  if (status === 403) return 'forbidden';
-  if (status === 409) return 'conflict';
-  return status >= 500 ? 'server_error' : 'bad_request';
 }
 
 /** Node's system error codes for "nobody answered", as undici and node:http surface them. */
@@ -106,6 +73,7 @@ export function networkFailure(error: unknown): string | null {
 /** One line for any error: ours as they are, system errors with what they were about. */
 export function describeError(error: unknown): { message: string; exitCode: number; code: string } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode, code: error.code };
+  if (error instanceof ApiError) return { message: error.message, exitCode: exitCodeFor(error), code: error.code };
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
   const path = (error as NodeJS.ErrnoException | undefined)?.path;
   if (errno === 'ENOENT' && path) return { message: `no such file or directory: ${path}`, exitCode: EXIT.notFound, code: 'not_found' };

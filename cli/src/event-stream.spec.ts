@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { NebulaEvent } from '@nebula/shared';
+import type { NebulaEvent } from '@nebula/contract';
 import { followEvents, SseParser } from './event-stream';
 
 const message = (id: string) => `id: ${id}\nevent: media.progress\ndata: ${JSON.stringify({ id, type: 'media.progress', subject: 'file:f1', data: {}, traceId: null, time: '2026-03-01T12:00:00.000Z' })}\n\n`;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { NebulaEvent } from '@nebula/shared';
+import type { NebulaEvent } from '@nebula/contract';
 import type { NebulaClient } from './api-client';
 import { ApiError } from './errors';
 

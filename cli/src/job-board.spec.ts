@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { EventType, MediaJobDto, NebulaEvent } from '@nebula/shared';
+import { fileSubject, type EventDataMap, type EventType, type MediaJobDto, type NebulaEvent } from '@nebula/contract';
 import { describeJob, fitJobs, inScope, JobBoard } from './job-board';
 
 let nextId = 100;
-const event = (type: EventType, fileId: string, data: Record<string, unknown> = {}): NebulaEvent => ({
-  id: String(nextId++),
-  type,
-  subject: `file:${fileId}`,
-  data,
-  traceId: null,
-  time: '2026-03-01T12:00:00.000Z',
-});
+// Only the fields a test is about; the board must cope with the rest missing.
+const event = <K extends EventType>(type: K, fileId: string, data: Partial<EventDataMap[K]> = {}): NebulaEvent =>
+  ({
+    id: String(nextId++),
+    type,
+    subject: fileSubject(fileId),
+    data,
+    traceId: null,
+    time: '2026-03-01T12:00:00.000Z',
+  }) as NebulaEvent;
 
 const queued: MediaJobDto = { fileId: 'f1', path: '/films/clip.mp4', status: 'queued', error: null, progress: null, attempt: 0, updatedAt: '2026-03-01T11:59:00.000Z' };
 

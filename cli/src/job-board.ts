@@ -1,4 +1,4 @@
-import type { MediaJobDto, MediaState, NebulaEvent } from '@nebula/shared';
+import { fileIdOf, isWithin, type EventType, type MediaJobDto, type MediaState, type NebulaEvent } from '@nebula/contract';
 import { formatDuration } from './format';
 
 /** One file's media job as `nebula status` shows it. */
@@ -40,8 +40,8 @@ export function jobFromDto(dto: MediaJobDto): JobView {
   };
 }
 
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+type MediaEventType = Extract<EventType, `media.${string}`>;
+const isMediaEvent = (event: NebulaEvent): event is NebulaEvent<MediaEventType> => event.type.startsWith('media.');
 
 /**
  * The media jobs of `nebula status --watch`: a snapshot from GET /api/media/jobs, kept current by
@@ -73,12 +73,11 @@ export class JobBoard {
   /** Applies one event; returns the job it changed (null if none), or `removed` for a deleted file. */
   apply(event: NebulaEvent): { job: JobView } | { removed: string } | null {
     if (event.type === 'file.moved') return this.moved(event);
-    const fileId = /^file:(.+)$/.exec(event.subject)?.[1];
+    const fileId = fileIdOf(event.subject);
     if (!fileId) return null;
     if (event.type === 'file.deleted') return this.jobs.delete(fileId) ? { removed: fileId } : null;
-    if (!event.type.startsWith('media.')) return null;
+    if (!isMediaEvent(event)) return null;
 
-    const data = event.data;
     const known = this.jobs.get(fileId);
     // The worker sends progress without waiting for it to be stored, so one can land after the
     // job's media.ready or media.failed, or after a retry was queued: only a running job (or one
@@ -86,12 +85,11 @@ export class JobBoard {
     if (known && event.type === 'media.progress' && known.status !== 'processing') return null;
     const job = known ?? this.blank(fileId, event.time);
     job.updatedAt = event.time;
-    const path = str(data.path);
-    if (path) job.path = path;
     switch (event.type) {
       case 'media.queued':
+        if (event.data.path) job.path = event.data.path;
         // A retry is queued with the reason the last attempt failed.
-        Object.assign(job, { status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: str(data.reason), playable: false });
+        Object.assign(job, { status: 'queued', percent: null, fps: null, speed: null, etaSeconds: null, error: event.data.reason ?? null, playable: false });
         break;
       case 'media.started':
         Object.assign(job, {
@@ -101,19 +99,19 @@ export class JobBoard {
           speed: null,
           etaSeconds: null,
           error: null,
-          attempt: num(data.attempt) ?? job.attempt + 1,
+          attempt: event.data.attempt,
           // workerId is `<node name>:<pid>`.
-          node: str(data.workerId)?.replace(/:\d+$/, '') ?? job.node,
+          node: event.data.workerId?.replace(/:\d+$/, '') ?? job.node,
         });
         break;
       case 'media.progress':
-        Object.assign(job, { status: 'processing', percent: num(data.percent) ?? job.percent, fps: num(data.fps), speed: num(data.speed), etaSeconds: num(data.etaSeconds) });
+        Object.assign(job, { status: 'processing', percent: event.data.percent, fps: event.data.fps, speed: event.data.speed, etaSeconds: event.data.etaSeconds });
         break;
       case 'media.playable':
         job.playable = true;
         break;
       case 'media.ready':
-        if (data.audioOnly === true) {
+        if (event.data.audioOnly) {
           // The worker's word for an audio file: state 'none' after a look (attempt >= 1), no ladder to play.
           Object.assign(job, { status: 'none', percent: null, fps: null, speed: null, etaSeconds: null, error: null, playable: false, attempt: Math.max(job.attempt, 1) });
         } else {
@@ -121,24 +119,20 @@ export class JobBoard {
         }
         break;
       case 'media.failed':
-        Object.assign(job, { status: 'failed', error: str(data.reason) ?? 'failed', etaSeconds: null });
+        Object.assign(job, { status: 'failed', error: event.data.reason, etaSeconds: null });
         break;
-      default:
-        return null;
     }
     this.jobs.set(fileId, job);
     return { job };
   }
 
   /** A moved file takes its new path; a moved folder takes the jobs below it along. */
-  private moved(event: NebulaEvent): { job: JobView } | null {
-    const from = str(event.data.from);
-    const to = str(event.data.to);
-    if (!from || !to) return null;
+  private moved(event: NebulaEvent<'file.moved'>): { job: JobView } | null {
+    const { from, to } = event.data;
     let changed: JobView | null = null;
     for (const job of this.jobs.values()) {
       if (job.path === from) job.path = to;
-      else if (job.path.startsWith(`${from}/`)) job.path = `${to}${job.path.slice(from.length)}`;
+      else if (isWithin(job.path, from)) job.path = `${to}${job.path.slice(from.length)}`;
       else continue;
       changed = job;
     }
@@ -161,9 +155,7 @@ export function fitJobs(jobs: readonly JobView[], lines: number, more = 0): { sh
 }
 
 /** Whether a job's path is the watched file or lies in the watched folder ('/' takes all). */
-export function inScope(path: string, scope: string): boolean {
-  return scope === '/' || path === scope || path.startsWith(`${scope}/`);
-}
+export const inScope = (path: string, scope: string): boolean => isWithin(path, scope);
 
 /** "45% 120 fps 4.0x ETA 12s", "queued", "ready", "failed: <reason>": what a job's row says after its name. */
 export function describeJob(job: JobView): string {

@@ -1,17 +1,17 @@
+import { baseName, InvalidPathError, normalizeTypedPath, parentOf } from '@nebula/contract';
 import { CliError, EXIT } from './errors';
 
 /**
- * Paths on the server: absolute, slash-separated, no trailing slash, "/" is the root (see
- * @nebula/shared's api.ts). Users may type them relative ("videos/a.mp4") or with a trailing slash.
+ * Paths on the server as the user types them ("videos/a.mp4", "videos/"): made normal by the
+ * contract's rules (@nebula/contract's paths.ts); a ".." is a usage error here.
  */
 export function normaliseRemotePath(input: string): string {
-  const segments: string[] = [];
-  for (const segment of input.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') throw new CliError(`a Nebula path cannot contain "..": ${input}`, EXIT.usage, 'usage');
-    segments.push(segment);
+  try {
+    return normalizeTypedPath(input);
+  } catch (error) {
+    if (error instanceof InvalidPathError) throw new CliError(`a Nebula path cannot contain "..": ${input}`, EXIT.usage, 'usage');
+    throw error;
   }
-  return `/${segments.join('/')}`;
 }
 
 export function joinRemote(folder: string, ...names: string[]): string {
@@ -19,12 +19,9 @@ export function joinRemote(folder: string, ...names: string[]): string {
 }
 
 export function remoteDirname(path: string): string {
-  const normal = normaliseRemotePath(path);
-  const cut = normal.lastIndexOf('/');
-  return cut <= 0 ? '/' : normal.slice(0, cut);
+  return parentOf(normaliseRemotePath(path));
 }
 
 export function remoteBasename(path: string): string {
-  const normal = normaliseRemotePath(path);
-  return normal.slice(normal.lastIndexOf('/') + 1);
+  return baseName(normaliseRemotePath(path));
 }

@@ -1,7 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DetailedError, Upload } from 'tus-js-client';
-import { UPLOAD_METADATA, UPLOAD_SHA256_HEADER } from '@nebula/shared';
+import { UPLOAD_METADATA, UPLOAD_SHA256_HEADER } from '@nebula/contract';
 import { ApiError, CliError, networkFailure, parseErrorBody, UnreachableError } from './errors';
 import { HashWhileSending } from './hash';
 import type { ResumeStore } from './resume-store';

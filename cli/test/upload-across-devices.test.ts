@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto } from '@nebula/shared';
+import type { EntryDto } from '@nebula/contract';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
 import { byEvent, cliHome, runCli, sha256Of, type CliEnvironment } from './cli-process';

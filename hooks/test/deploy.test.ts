@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DeployRecord } from '@nebula/shared';
+import type { DeployRecord } from '@nebula/contract';
 
 const hooksDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixturesDir = path.join(hooksDir, 'test', 'fixtures');

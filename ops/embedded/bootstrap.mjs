@@ -47,7 +47,7 @@ function ensureSystemPrograms() {
 
 ensureNpmDependencies();
 ensureSystemPrograms();
-// Both hooks: the supervisor is an ES module, @nebula/shared is CommonJS TypeScript.
+// Both hooks: the supervisor is an ES module, @nebula/contract and @nebula/shared are CommonJS TypeScript.
 (await import('tsx/cjs/api')).register();
 (await import('tsx/esm/api')).register();
 const { main } = await import('./supervisor.ts');

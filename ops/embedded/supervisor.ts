@@ -92,7 +92,7 @@ export class Supervisor {
     say(storage.driver === 's3' ? `storage   s3 ${redactUrl(storage.endpoint).replace(/\/$/, '')} bucket ${storage.bucket}` : `storage   fs ${storage.root}`);
 
     say('building the gateway and the worker');
-    await run('npm', ['run', 'build', '--silent', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });
+    await run('npm', ['run', 'build', '--silent', '-w', '@nebula/contract', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });
     if (await webBuildIsStale(this.root)) {
       say('building the web UI');
       await buildWeb(this.root);

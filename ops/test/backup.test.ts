@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails, NebulaEvent } from '@nebula/shared';
+import { fileSubject, type EntryDto, type MediaDetails, type NebulaEvent } from '@nebula/contract';
 import { PostgresServer } from '../embedded/postgres-server';
 import type { StackFile } from '../embedded/supervisor';
 import { freePort } from '../embedded/processes';
@@ -315,7 +315,7 @@ describe('ops/backup and ops/restore on the embedded stack (real gateway, worker
       try {
         await client.query(`UPDATE entries SET media_status = 'processing' WHERE name = 'beach.mp4'`);
         const { rows } = await client.query(UNFINISHED_MEDIA_SQL);
-        const completed = (before.events as NebulaEvent[]).find((e) => e.type === 'upload.completed' && e.subject === `file:${files[0]!.id}`);
+        const completed = (before.events as NebulaEvent[]).find((e) => e.type === 'upload.completed' && e.subject === fileSubject(files[0]!.id));
         expect(rows.map((r: Record<string, unknown>) => Object.values(r).map(String))).toEqual([[completed!.id, '/beach.mp4']]);
       } finally {
         await client.end();

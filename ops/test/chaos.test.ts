@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails } from '@nebula/shared';
+import type { EntryDto, MediaDetails } from '@nebula/contract';
 import { freePort, isAlive } from '../embedded/processes';
 import { isHealthy, npmStart, postmasterPid, stackFile, stopStack, waitForOutput, type NpmStart } from '../test-support/npm-start';
 import { makeRandomFile, tempDir } from '../test-support/services';

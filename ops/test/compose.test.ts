@@ -367,6 +367,16 @@ describe('the Dockerfiles that compose builds', () => {
     );
   });
 
+  it('copies every workspace manifest before `npm ci`, in both stages, and the contract\'s build into the image', () => {
+    // npm ci refuses a lock file whose workspaces are missing; the runtime stage runs it again.
+    const workspaces = (JSON.parse(repoFile('package.json')) as { workspaces: string[] }).workspaces;
+    for (const { dockerfile } of images) {
+      const text = repoFile(dockerfile);
+      for (const workspace of workspaces) expect(text.match(new RegExp(`^COPY ${workspace}/package.json ${workspace}/$`, 'gm')), `${dockerfile}: ${workspace}`).toHaveLength(2);
+      expect(text).toMatch(/^COPY --from=build \/app\/contract\/dist contract\/dist$/m);
+    }
+  });
+
   it('keeps server state and secrets out of the build context', () => {
     const ignored = repoFile('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['data', '.env', '.env.*', '.git', '**/node_modules', '**/dist']));

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthReport } from '@nebula/shared';
+import type { HealthReport } from '@nebula/contract';
 import { freePort } from '../embedded/processes';
 import { s3Client, startS3, type TestBucket } from '../test-support/s3-server';
 import { tempDir } from '../test-support/services';

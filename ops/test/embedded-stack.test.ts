@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthReport } from '@nebula/shared';
+import type { HealthReport } from '@nebula/contract';
 import type { StackFile } from '../embedded/supervisor';
 import { freePort, isAlive, isListening } from '../embedded/processes';
 import { RedisServer } from '../embedded/redis-server';

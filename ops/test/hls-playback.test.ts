@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails } from '@nebula/shared';
+import type { EntryDto, MediaDetails } from '@nebula/contract';
 import { launchChromium } from '../test-support/browser';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails, NebulaEvent } from '@nebula/shared';
+import { fileSubject, type EntryDto, type MediaDetails, type NebulaEvent } from '@nebula/contract';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';
 
@@ -94,7 +94,7 @@ describe('no stuck jobs, no orphans (real gateway, worker and ffmpeg processes)'
     expect(existsSync(join(objects(), 'posters', `${entry.id}.jpg`))).toBe(false);
     expect(existsSync(join(objects(), 'originals', entry.id))).toBe(false);
     expect((await fetch(`${nebula.url}/hls/${entry.id}/master.m3u8`)).status).toBe(404);
-    const events = await json<NebulaEvent[]>(`${nebula.url}/api/events?subject=file:${entry.id}&limit=1000`);
+    const events = await json<NebulaEvent[]>(`${nebula.url}/api/events?subject=${fileSubject(entry.id)}&limit=1000`);
     expect(events.map((e) => e.type)).not.toContain('media.ready');
   }, 120_000);
 

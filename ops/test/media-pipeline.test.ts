@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails, NebulaEvent } from '@nebula/shared';
+import { fileSubject, type EntryDto, type MediaDetails, type NebulaEvent } from '@nebula/contract';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';
 
@@ -90,12 +90,12 @@ describe('the media pipeline, end to end (real gateway, worker, ffmpeg)', () => 
     expect(media.attempts).toMatchObject([{ attempt: 1, status: 'succeeded', accelPath: 'software', steps: [{ path: 'software' }] }]);
     expect(media.probe).toMatchObject({ video: { width: 1280, height: 720 } });
 
-    const types = () => events.filter((e) => e.subject === `file:${entry.id}`).map((e) => e.type);
+    const types = () => events.filter((e) => e.subject === fileSubject(entry.id)).map((e) => e.type);
     await expect.poll(types, { timeout: 10_000 }).toContain('media.ready');
     expect(types()).toEqual(expect.arrayContaining(['upload.completed', 'media.queued', 'media.started', 'media.progress', 'media.playable', 'media.ready']));
     expect(types().indexOf('media.playable')).toBeLessThan(types().indexOf('media.ready'));
-    expect(events.find((e) => e.type === 'media.ready' && e.subject === `file:${entry.id}`)!.data).toMatchObject({ topRung: 'copied', storyboard: `/hls/${entry.id}/storyboard.vtt` });
-    const progress = events.filter((e) => e.type === 'media.progress' && e.subject === `file:${entry.id}`).at(-1)!;
+    expect(events.find((e) => e.type === 'media.ready' && e.subject === fileSubject(entry.id))!.data).toMatchObject({ topRung: 'copied', storyboard: `/hls/${entry.id}/storyboard.vtt` });
+    const progress = events.filter((e) => e.type === 'media.progress' && e.subject === fileSubject(entry.id)).at(-1)!;
     expect(progress.data).toMatchObject({ percent: 100, accelPath: 'software' });
     controller.abort();
 
@@ -183,7 +183,7 @@ describe('the media pipeline, end to end (real gateway, worker, ffmpeg)', () => 
   it('replays upload.completed: the pipeline runs again and replaces the previous output', async () => {
     const entry = await lookup(nebula.url, 'talk.mp4');
     const before = await (await fetch(`${nebula.url}/hls/${entry.id}/master.m3u8`)).text();
-    const [completed] = (await (await fetch(`${nebula.url}/api/events?type=upload.completed&subject=file:${entry.id}`)).json()) as NebulaEvent[];
+    const [completed] = (await (await fetch(`${nebula.url}/api/events?type=upload.completed&subject=${fileSubject(entry.id)}`)).json()) as NebulaEvent[];
     expect((await fetch(`${nebula.url}/api/events/${completed!.id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(202);
     await expect.poll(async () => ((await (await fetch(`${nebula.url}/api/files/${entry.id}/media`)).json()) as MediaDetails).attempts.length, { timeout: 60_000 }).toBe(2);
     const media = await waitForMedia(nebula.url, entry.id, ['ready', 'failed']);

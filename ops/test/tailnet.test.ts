@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, FolderListing } from '@nebula/shared';
+import type { EntryDto, FolderListing } from '@nebula/contract';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';
 

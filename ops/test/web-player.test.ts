@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import * as tus from 'tus-js-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails } from '@nebula/shared';
+import type { EntryDto, MediaDetails } from '@nebula/contract';
 import { waitFor } from '../embedded/processes';
 import { buildWeb, webBuildIsStale } from '../embedded/web-build';
 import { launchChromium } from '../test-support/browser';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeployRecord, EntryDto, FolderListing, MediaDetails } from '@nebula/shared';
+import type { DeployRecord, EntryDto, FolderListing, MediaDetails } from '@nebula/contract';
 import { buildWeb, webBuildIsStale } from '../embedded/web-build';
 import { launchChromium } from '../test-support/browser';
 import { makeRandomFile } from '../test-support/random-file';

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeKeys, type EntryDto, type HealthReport, type MediaDetails, type NodeAdvert } from '@nebula/shared';
+import { nodeKeys, type NodeAdvert, type EntryDto, type HealthReport, type MediaDetails } from '@nebula/contract';
 import { waitFor } from '../embedded/processes';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { NetnsMachine, whyNoNamespaces } from '../test-support/netns';

@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, NebulaEvent } from '@nebula/shared';
+import type { EntryDto, NebulaEvent } from '@nebula/contract';
 import { startTestGateway, type TestGateway } from './gateway';
 import { raw, type RawResponse } from './raw-http';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FolderListing } from '@nebula/shared';
+import type { FolderListing } from '@nebula/contract';
 import { startTestGateway, type TestGateway } from './gateway';
 import { raw } from './raw-http';
 

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_QUEUE, redisOptionsFromUrl, type FolderListing, type NebulaEvent } from '@nebula/shared';
+import { MEDIA_QUEUE, type FolderListing, type NebulaEvent } from '@nebula/contract';
+import { redisOptionsFromUrl } from '@nebula/shared';
 import { createObjectStorage } from '@nebula/shared/storage';
 import { startTestGateway, type TestGateway } from './gateway';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleHash, UPLOAD_SHA256_HEADER, type EntryDto, type FolderListing, type NebulaEvent } from '@nebula/shared';
+import { fileSubject, UPLOAD_SHA256_HEADER, type EntryDto, type FolderListing, type NebulaEvent } from '@nebula/contract';
+import { sampleHash } from '@nebula/shared';
 import { createObjectStorage } from '@nebula/shared/storage';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
 import { UPLOAD_RECORDS } from '../src/uploads/tus-store.factory';
@@ -231,7 +232,7 @@ for (const driver of ['fs', 's3'] as const) {
       );
       expect(moved.path).toBe('/a/b/renamed.bin');
       uploaded = moved;
-      const events = await gw.app.get((await import('../src/events/events.repository')).EventsRepository).list({ limit: 100, subject: `file:${uploaded.id}` });
+      const events = await gw.app.get((await import('../src/events/events.repository')).EventsRepository).list({ limit: 100, subject: fileSubject(uploaded.id) });
       expect(events.map((e: NebulaEvent) => e.type)).toEqual(['upload.completed', 'file.moved']);
       expect(events[1]!.data).toEqual({ from: '/videos/2026/Überraschung 🎬.bin', to: '/a/b/renamed.bin' });
     });

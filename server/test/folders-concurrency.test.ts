@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tus from 'tus-js-client';
 import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, FolderListing, NebulaEvent } from '@nebula/shared';
+import type { EntryDto, FolderListing, NebulaEvent } from '@nebula/contract';
 import { tempDir } from '../../ops/test-support/services';
 import { startTestGateway, type TestGateway } from './gateway';
 

@@ -7,7 +7,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig, redisOptionsFromUrl, SYSTEM_QUEUE, type Config, type HealthReport } from '@nebula/shared';
+import { SYSTEM_QUEUE, type HealthReport } from '@nebula/contract';
+import { loadConfig, redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { createS3User, removeBucket, s3Client } from '../../ops/test-support/s3-server';
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
 // The real worker, in this process: the health check's ping travels gateway → Redis → worker → back.

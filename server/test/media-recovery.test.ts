@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, MEDIA_QUEUE, redisOptionsFromUrl, TRANSCODE_JOB, type EntryDto, type MediaDetails, type NebulaEvent, type TranscodeJob } from '@nebula/shared';
+import { fileSubject, MEDIA_QUEUE, TRANSCODE_JOB, type EntryDto, type MediaDetails, type NebulaEvent, type TranscodeJob } from '@nebula/contract';
+import { loadConfig, redisOptionsFromUrl } from '@nebula/shared';
 import { createLogger } from '@nebula/shared/runtime';
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
 import { createGateway } from '../src/gateway';
@@ -88,7 +89,7 @@ describe('videos never wait forever for a queue (real gateway, Postgres and Redi
     await lost!.remove();
     await backdate(entry.id, 'queued');
     await expect.poll(async () => (await jobsFor(entry.id)).length, { timeout: 60_000, interval: 500 }).toBe(1);
-    const events = await json<NebulaEvent[]>(`${url}/api/events?subject=file:${entry.id}&type=media.queued`);
+    const events = await json<NebulaEvent[]>(`${url}/api/events?subject=${fileSubject(entry.id)}&type=media.queued`);
     expect(events.map((e) => e.data)).toEqual([{ path: '/lost.mp4' }, { recovered: true, was: 'queued' }]);
     expect((await json<MediaDetails>(`${url}/api/files/${entry.id}/media`)).status).toBe('queued');
     // Queued once: the next passes see the job.
@@ -114,7 +115,7 @@ describe('videos never wait forever for a queue (real gateway, Postgres and Redi
     }
     const media = await json<MediaDetails>(`${url}/api/files/${entry.id}/media`);
     expect(media.error).toBe('the transcode failed and the worker could not record why at the time: connect ECONNREFUSED <internal address>');
-    const failedEvents = await json<NebulaEvent[]>(`${url}/api/events?subject=file:${entry.id}&type=media.failed`);
+    const failedEvents = await json<NebulaEvent[]>(`${url}/api/events?subject=${fileSubject(entry.id)}&type=media.failed`);
     expect(failedEvents.map((e) => e.data)).toEqual([{ reason: media.error, recovered: true }]);
     expect(await jobsFor(entry.id)).toHaveLength(0);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiErrorBody, EntryDto, FolderListing, SearchResults, VersionDto } from '@nebula/shared';
+import { type ApiErrorBody, type EntryDto, type FolderListing, type SearchResults, type VersionDto } from '@nebula/contract';
 import { startTestGateway, type TestGateway } from './gateway';
 
 /**

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, FolderListing, UploadInProgressError } from '@nebula/shared';
+import type { EntryDto, FolderListing, UploadInProgressError } from '@nebula/contract';
 import { startTestGateway, type TestGateway } from './gateway';
 
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto } from '@nebula/shared';
+import { fileSubject, type EntryDto } from '@nebula/contract';
 import { startTestGateway, type TestGateway } from './gateway';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -50,7 +50,7 @@ describe('an upload whose last PATCH could not finish it (found by ops/test/chao
     const entry = (await (await fetch(`${gw.url}/api/files/lookup?path=/late.txt`)).json()) as EntryDto;
     expect(entry.status).toBe('ready');
     expect(Buffer.from(await (await fetch(`${gw.url}/api/files/${entry.id}/content`)).arrayBuffer()).toString()).toBe(bytes.toString());
-    const completed = (await (await fetch(`${gw.url}/api/events?type=upload.completed&subject=file:${entry.id}`)).json()) as unknown[];
+    const completed = (await (await fetch(`${gw.url}/api/events?type=upload.completed&subject=${fileSubject(entry.id)}`)).json()) as unknown[];
     expect(completed).toHaveLength(1);
   });
 });

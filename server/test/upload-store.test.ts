@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { UPLOADS_PATH, type EntryDto } from '@nebula/shared';
+import { UPLOADS_PATH, type EntryDto } from '@nebula/contract';
 import { createObjectStorage } from '@nebula/shared/storage';
 import { createS3User, removeBucket, s3Client, unfinishedUploads } from '../../ops/test-support/s3-server';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FolderListing, NebulaEvent } from '@nebula/shared';
+import { fileSubject, type FolderListing, type NebulaEvent } from '@nebula/contract';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { startTestGateway, type TestGateway } from './gateway';
 
@@ -46,7 +46,7 @@ async function listing(gw: TestGateway, path = '/'): Promise<FolderListing> {
 }
 
 async function eventsOf(gw: TestGateway, id: string): Promise<string[]> {
-  const events = (await (await fetch(`${gw.url}/api/events?subject=file:${id}`)).json()) as NebulaEvent[];
+  const events = (await (await fetch(`${gw.url}/api/events?subject=${fileSubject(id)}`)).json()) as NebulaEvent[];
   return events.map((e) => e.type);
 }
 

@@ -1,108 +1,56 @@
-import type { ApiErrorBody, DeployRecord, EntryDto, FolderListing, HealthReport, MediaDetails, MoveRequest, SearchResults, UnfinishedUpload, VersionDto } from './shared';
+import { API_ROUTES, ApiClient, ApiError, type EntryDto, type HealthReport, type UnfinishedUpload } from '@nebula/contract';
 
-/** An answer from the gateway that was not a success, with the server's own sentence. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The gateway's error body says what happened; fall back to the status line when there is none. */
-export function errorFromBody(status: number, body: string, doing: string): ApiError {
-  try {
-    const parsed = JSON.parse(body) as Partial<ApiErrorBody>;
-    if (typeof parsed.message === 'string') return new ApiError(status, parsed.code ?? `http_${status}`, parsed.message);
-  } catch {
-    // Not JSON: a proxy's page, or nothing.
-  }
-  return new ApiError(status, `http_${status}`, `${doing} failed: the server answered ${status}`);
-}
+/** The API's one error class (from the contract): the gateway's status, stable code and sentence. */
+export { ApiError };
 
 export const UNREACHABLE = 'Nebula is not answering. Check that the server is running and that this device is on your tailnet, then try again.';
 
-async function request<T>(method: string, url: string, doing: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'unreachable', UNREACHABLE);
-  }
-  if (!res.ok) throw errorFromBody(res.status, await res.text(), doing);
-  if (res.status === 204) return undefined as T;
-  try {
-    return (await res.json()) as T;
-  } catch {
-    throw new ApiError(res.status, 'bad_response', `${doing} failed: the answer was not Nebula's (is a proxy or a login page in between?)`);
-  }
-}
+/** The contract's API client on the browser's fetch, same origin. */
+const client = new ApiClient({
+  baseUrl: '',
+  fetch: (url, init) => fetch(url, init),
+  unreachable: () => new ApiError(0, 'unreachable', UNREACHABLE),
+});
 
 export const api = {
-  list: (path: string) => request<FolderListing>('GET', `/api/files?${new URLSearchParams({ path })}`, `Opening ${path}`),
-  lookup: (path: string) => request<EntryDto>('GET', `/api/files/lookup?${new URLSearchParams({ path })}`, `Looking up ${path}`),
-  entry: (id: string) => request<EntryDto>('GET', `/api/files/${encodeURIComponent(id)}`, 'Loading the file'),
-  media: (id: string) => request<MediaDetails>('GET', `/api/files/${encodeURIComponent(id)}/media`, 'Loading the media state'),
-  createFolder: (path: string) => request<EntryDto>('POST', '/api/folders', `Creating ${path}`, { path }),
-  move: (id: string, change: MoveRequest) => request<EntryDto>('PATCH', `/api/files/${encodeURIComponent(id)}`, 'The move', change),
-  remove: (id: string, recursive: boolean) => request<void>('DELETE', `/api/files/${encodeURIComponent(id)}${recursive ? '?recursive=true' : ''}`, 'Deleting'),
+  list: (path: string) => client.listFolder(path),
+  lookup: (path: string) => client.lookup(path),
+  entry: (id: string) => client.entry(id),
+  media: (id: string) => client.media(id),
+  createFolder: (path: string) => client.createFolder(path),
+  move: client.move.bind(client),
+  remove: (id: string, recursive: boolean) => client.remove(id, recursive),
   /**
    * Gives up an unfinished upload (tus termination at its URL, /api/uploads/<id>). One already gone
    * is fine. The gateway frees the name just after it answers: this waits for that too (a few
    * seconds at most), so an upload of the same name right after does not hear 409.
    */
   discardUpload: async (entry: EntryDto & { upload: UnfinishedUpload }): Promise<void> => {
-    let res: Response;
-    try {
-      res = await fetch(entry.upload.url, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } });
-    } catch {
-      throw new ApiError(0, 'unreachable', UNREACHABLE);
-    }
-    if (!res.ok && res.status !== 404 && res.status !== 410) throw errorFromBody(res.status, await res.text(), 'Discarding the upload');
+    await client.terminateUpload(entry.upload.url);
     for (let wait = 50; wait <= 3200; wait *= 2) {
-      const now = await fetch(`/api/files/${encodeURIComponent(entry.id)}`, { headers: { Accept: 'application/json' } }).catch(() => null);
-      if (now?.status === 404) return;
+      const gone = await client.entry(entry.id).then(
+        () => false,
+        (error: unknown) => error instanceof ApiError && error.status === 404,
+      );
+      if (gone) return;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   },
-  deploys: () => request<DeployRecord[]>('GET', '/api/deploys?limit=50', 'Loading the deploys'),
-  search: (q: string, offset = 0) => request<SearchResults>('GET', `/api/search?${new URLSearchParams({ q, offset: String(offset) })}`, 'The search'),
-  version: () => request<VersionDto>('GET', '/api/version', 'Asking for the version'),
+  deploys: () => client.deploys(50),
+  search: (q: string, offset = 0) => client.search(q, { offset }),
+  version: () => client.version(),
   /** GET /api/health answers 503 with the same report when a part is down: both are answers here. */
   health: async (): Promise<HealthReport> => {
-    let res: Response;
-    try {
-      res = await fetch('/api/health', { headers: { Accept: 'application/json' } });
-    } catch {
-      throw new ApiError(0, 'unreachable', UNREACHABLE);
-    }
-    const body = await res.text();
-    if (res.status !== 200 && res.status !== 503) throw errorFromBody(res.status, body, 'The health check');
-    try {
-      return JSON.parse(body) as HealthReport;
-    } catch {
-      throw new ApiError(res.status, 'bad_response', 'The health check failed: the answer was not Nebula\u2019s');
-    }
+    const { status, report } = await client.health();
+    if (!report) throw new ApiError(status, 'bad_response', 'The health check failed: the answer was not Nebula\u2019s');
+    return report;
   },
   /** Who the tailnet says we are; null when the gateway does not know (or has no /api/me). Asked once per page load. */
-  me: (): Promise<string | null> => (myself ??= askWhoIAm()),
+  me: (): Promise<string | null> => (myself ??= client.me().then((me) => (typeof me.user === 'string' ? me.user : null), () => null)),
 };
 
 let myself: Promise<string | null> | undefined;
 
-const askWhoIAm = async (): Promise<string | null> => {
-    const res = await fetch('/api/me', { headers: { Accept: 'application/json' } }).catch(() => null);
-    if (!res?.ok) return null;
-    const body = (await res.json().catch(() => null)) as { user?: unknown } | null;
-    return typeof body?.user === 'string' ? body.user : null;
-};
-
-export const contentUrl = (id: string) => `/api/files/${encodeURIComponent(id)}/content`;
+export const contentUrl = (id: string) => API_ROUTES.content(id);
 export const downloadUrl = (id: string) => `${contentUrl(id)}?download=1`;
-export const posterUrl = (id: string) => `/api/files/${encodeURIComponent(id)}/poster.jpg`;
+export const posterUrl = (id: string) => API_ROUTES.poster(id);

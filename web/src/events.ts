@@ -1,5 +1,5 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { EVENT_TYPES, type NebulaEvent } from './shared';
+import { API_ROUTES, EVENT_TYPES, withQuery, type NebulaEvent } from '@nebula/contract';
 
 type Listener = (event: NebulaEvent) => void;
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -40,7 +40,7 @@ class EventHub {
 
   private open(): void {
     if (this.source) return;
-    const source = new EventSource(`/api/events/stream${this.lastId ? `?after=${encodeURIComponent(this.lastId)}` : ''}`);
+    const source = new EventSource(withQuery(API_ROUTES.eventStream, { after: this.lastId || undefined }));
     const deliver = (message: MessageEvent<string>) => {
       let event: NebulaEvent;
       try {
@@ -103,9 +103,4 @@ export function useConnection(): Connection {
     (listener) => events.watchConnection(listener),
     () => events.connection,
   );
-}
-
-/** `file:<id>` → the id. */
-export function subjectId(event: NebulaEvent): string {
-  return event.subject.slice(event.subject.indexOf(':') + 1);
 }

@@ -1,4 +1,4 @@
-import type { EntryDto } from './shared';
+import type { EntryDto } from '@nebula/contract';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 

@@ -46,15 +46,6 @@ export const watchUrl = (id: string) => `/watch/${encodeURIComponent(id)}`;
 
 export const searchUrl = (q: string) => `/search?${new URLSearchParams({ q })}`;
 
-export function parentOf(path: string): string {
-  const cut = path.lastIndexOf('/');
-  return cut <= 0 ? '/' : path.slice(0, cut);
-}
-
-export function joinPath(folder: string, name: string): string {
-  return folder === '/' ? `/${name}` : `${folder}/${name}`;
-}
-
 const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((listener) => listener());
 

@@ -1,7 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MEDIA_HW_QUEUE, redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { SYSTEM_QUEUE, MEDIA_HW_QUEUE } from '@nebula/contract';
+import { redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { countFailures } from '@nebula/shared/runtime';
 import { createObjectStorage, ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from './config';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccelPath } from '@nebula/shared';
+import type { AccelPath } from '@nebula/contract';
 import { tempDir } from '../../ops/test-support/services';
 import { fallbackOrder, hlsCommand, walkFallback } from '../src/media/ffmpeg/fallback';
 import type { HlsJob } from '../src/media/ffmpeg/hls-command-builder';

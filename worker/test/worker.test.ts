@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PING_JOB, redisOptionsFromUrl, SYSTEM_QUEUE, type Config, type PingJob, type WorkerReport } from '@nebula/shared';
+import { PING_JOB, SYSTEM_QUEUE, type PingJob, type WorkerReport } from '@nebula/contract';
+import { loadConfig, redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
 import { WorkerModule } from '../src/worker.module';
 

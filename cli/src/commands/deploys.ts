@@ -1,4 +1,4 @@
-import type { DeployRecord } from '@nebula/shared';
+import type { DeployRecord } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { describeResult, parseDeployRecords, runningRecord } from '../deploy/deploy-records';

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type NebulaEvent } from '@nebula/shared';
+import { EVENT_TYPES, isEventType, type EventType, type NebulaEvent } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { followEvents } from '../event-stream';
@@ -12,19 +12,18 @@ export interface EventsOptions {
 
 /** "12  2026-03-01 14:05  media.ready  /films/clip.mp4  accelPath=software rungs=…" */
 export function eventLine(event: NebulaEvent): string {
-  const data = { ...event.data };
-  const path = typeof data.path === 'string' ? data.path : null;
-  delete data.path;
+  // Every type's data, printed whole: read as plain fields here, not through EventDataMap.
+  const { path, ...data } = event.data as Record<string, unknown>;
   const details = Object.entries(data)
     .filter(([, value]) => value !== null && value !== undefined)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
-  return [event.id.padStart(6), formatTime(event.time), event.type.padEnd(16), path ?? event.subject, details].filter(Boolean).join('  ');
+  return [event.id.padStart(6), formatTime(event.time), event.type.padEnd(16), typeof path === 'string' ? path : event.subject, details].filter(Boolean).join('  ');
 }
 
-export function parseEventType(type: string | undefined): string | undefined {
+export function parseEventType(type: string | undefined): EventType | undefined {
   if (type === undefined) return undefined;
-  if (!(EVENT_TYPES as readonly string[]).includes(type)) throw new CliError(`unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}`, EXIT.usage, 'usage');
+  if (!isEventType(type)) throw new CliError(`unknown event type "${type}"; one of ${EVENT_TYPES.join(', ')}`, EXIT.usage, 'usage');
   return type;
 }
 

@@ -1,4 +1,4 @@
-import type { EntryDto } from '@nebula/shared';
+import type { EntryDto } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { ApiError } from '../errors';
 import { normaliseRemotePath } from '../remote-path';

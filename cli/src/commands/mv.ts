@@ -1,4 +1,4 @@
-import type { MoveRequest } from '@nebula/shared';
+import type { MoveRequest } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { normaliseRemotePath, remoteBasename, remoteDirname } from '../remote-path';

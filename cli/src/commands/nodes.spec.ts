@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeAdvert } from '@nebula/shared';
+import { type NodeAdvert } from '@nebula/contract';
 import { nodeRow } from './nodes';
 
 const node: NodeAdvert = {

@@ -1,4 +1,4 @@
-import type { NodeAdvert } from '@nebula/shared';
+import { type NodeAdvert } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 

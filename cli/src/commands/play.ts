@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { API_ROUTES } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { findOnPath, mpvFfmpegMajor, PLAYERS, playerFailed, playerLaunch, runPlayer } from '../player';
@@ -17,7 +18,7 @@ export async function play(path: string, options: { open?: boolean; start?: numb
   if (entry.status !== 'ready') throw new CliError(`${entry.path} is still being uploaded; try again when it is done`, EXIT.failed, 'not_ready');
   const media = await client.media(entry.id);
   const hls = media.hls ? `${client.server}${media.hls}` : null;
-  const original = `${client.server}/api/files/${encodeURIComponent(entry.id)}/content`;
+  const original = `${client.server}${API_ROUTES.content(entry.id)}`;
   const waiting =
     media.status === 'failed'
       ? `no HLS: its media job failed (${media.error ?? 'no reason given'}); the original plays as it is`

@@ -12,7 +12,7 @@ export async function replay(id: string, context: CommandContext): Promise<void>
     if (error instanceof ApiError && error.status === 404) throw new ApiError(404, error.code, `no event ${id} (nebula events lists them)`);
     throw error;
   }
-  const path = typeof queued.data.path === 'string' ? queued.data.path : queued.subject;
+  const path = queued.data.path ?? queued.subject;
   context.output.line(`replayed event ${id}: ${path} is queued for its media pipeline again (event ${queued.id}, ${queued.type}); nebula status ${path} --watch follows it`, {
     event: 'replayed',
     replayOf: id,

@@ -1,4 +1,4 @@
-import { SEARCH_LIMIT, type EntryDto } from '@nebula/shared';
+import { SEARCH_LIMIT, type EntryDto } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 

@@ -1,4 +1,4 @@
-import type { EntryDto, MediaJobDto, NebulaEvent } from '@nebula/shared';
+import type { EntryDto, MediaJobDto, NebulaEvent } from '@nebula/contract';
 import type { NebulaClient } from '../api-client';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';

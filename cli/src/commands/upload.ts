@@ -1,4 +1,4 @@
-import type { EntryDto } from '@nebula/shared';
+import type { EntryDto } from '@nebula/contract';
 import type { NebulaClient } from '../api-client';
 import { uploadStateFile } from '../config';
 import type { CommandContext } from '../context';

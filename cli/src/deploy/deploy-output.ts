@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { DeployRecord } from '@nebula/shared';
+import type { DeployRecord } from '@nebula/contract';
 
 /**
  * What the server's hooks say at the end of a deploy (hooks/deploy-lib.sh, print_record), read back

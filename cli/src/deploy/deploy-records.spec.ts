@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeployRecord } from '@nebula/shared';
+import type { DeployRecord } from '@nebula/contract';
 import { describeResult, parseDeployRecords, runningRecord } from './deploy-records';
 
 const record = (id: string, commit: string, result: DeployRecord['result'], reason?: string): DeployRecord => ({

@@ -1,4 +1,4 @@
-import type { DeployRecord } from '@nebula/shared';
+import type { DeployRecord } from '@nebula/contract';
 
 /**
  * The deploy records in the text of history/deploys.jsonl, newest first; lines that are not a

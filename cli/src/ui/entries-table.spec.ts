@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EntryDto } from '@nebula/shared';
+import type { EntryDto } from '@nebula/contract';
 import { entryRows, searchRow } from './entries-table';
 
 const entry = (name: string, owner: string | null): EntryDto => ({

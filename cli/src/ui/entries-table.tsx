@@ -1,6 +1,6 @@
 import { Table } from '@alcalzone/ink-table';
 import { Box, render, Text } from 'ink';
-import type { EntryDto } from '@nebula/shared';
+import type { EntryDto } from '@nebula/contract';
 import { formatBytes, formatDuration, formatTime } from '../format';
 import { closeScreen } from './unmount';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { joinRefusal, NEBULA_VERSION, placeMediaJob, type NodeAdvert, type NodeCapabilities } from './nodes';
+import { joinRefusal, NEBULA_VERSION, placeMediaJob, type NodeAdvert, type NodeCapabilities } from '@nebula/contract';
 
 const software: NodeCapabilities = { software: true, hardware: null, cores: 2 };
 const vaapi: NodeCapabilities = { software: true, hardware: { kind: 'vaapi', codecs: ['h264', 'hevc'], maxWidth: 4096, maxHeight: 4096 }, cores: 8 };

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { MeDto } from '@nebula/shared';
+import type { MeDto } from '@nebula/contract';
 import { AddressRanges } from './address-ranges';
 import type { ClientAddress } from './client-address';
 import { serveUser } from './serve-headers';

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { hostname } from 'node:os';
-import { UPLOADS_PATH, type ApiErrorBody, type Config } from '@nebula/shared';
+import { UPLOADS_PATH, type ApiErrorBody } from '@nebula/contract';
+import { type Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { hasAcceptableBodyType, HostAllowList, isSafeMethod, isSameOrigin } from './site-policy';
 

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { MeDto } from '@nebula/shared';
+import type { MeDto } from '@nebula/contract';
 import type { Caller } from './caller-identity';
 import { CurrentCaller } from './current-caller';
 

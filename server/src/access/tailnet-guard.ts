@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import type { ApiErrorBody, Config } from '@nebula/shared';
+import type { ApiErrorBody } from '@nebula/contract';
+import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { AddressRanges } from './address-ranges';
 import { CallerIdentity } from './caller-identity';

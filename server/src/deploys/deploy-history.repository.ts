@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Config, DeployRecord } from '@nebula/shared';
+import type { DeployRecord } from '@nebula/contract';
+import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 
 /** The deploy hook's history files, read-only: deploys.jsonl and the per-deploy logs. */

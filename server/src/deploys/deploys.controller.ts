@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { DeployRecord } from '@nebula/shared';
+import type { DeployRecord } from '@nebula/contract';
 import { DeployHistoryRepository } from './deploy-history.repository';
 import { NotFoundError } from '../errors/domain-errors';
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import type { Config, NebulaEvent } from '@nebula/shared';
+import type { NebulaEvent } from '@nebula/contract';
+import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { EventsRepository } from './events.repository';
 

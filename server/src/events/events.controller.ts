@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { EVENT_TYPES, type NebulaEvent } from '@nebula/shared';
+import { EVENT_TYPES, type NebulaEvent } from '@nebula/contract';
 import { wholeNumber } from '../http/query';
 import { TraceId } from '../http/request-context';
 import { MediaPipeline } from '../media/media-pipeline.service';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { NebulaEvent } from '@nebula/shared';
+import type { EventType, NebulaEvent } from '@nebula/contract';
 import { appendEvent, findEvent, listEvents, type NewEvent } from '@nebula/shared/db';
 
 export { isEventId, MAX_EVENT_ID, type NewEvent } from '@nebula/shared/db';
@@ -11,7 +11,7 @@ export { isEventId, MAX_EVENT_ID, type NewEvent } from '@nebula/shared/db';
 export class EventsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  append(event: NewEvent, manager?: EntityManager): Promise<NebulaEvent> {
+  append<K extends EventType>(event: NewEvent<K>, manager?: EntityManager): Promise<NebulaEvent<K>> {
     return appendEvent(manager ?? this.db, event);
   }
 

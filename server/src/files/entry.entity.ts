@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { EntryKind, FileStatus, MediaState } from '@nebula/shared';
+import type { EntryKind, FileStatus, MediaState } from '@nebula/contract';
 
 /** bigint columns come back from pg as strings; sizes fit in a JS number up to 8 PiB. */
 const bigintAsNumber = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };

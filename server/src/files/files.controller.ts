@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { SEARCH_LIMIT, type EntryDto, type FolderListing, type SearchResults } from '@nebula/shared';
+import { SEARCH_LIMIT, type EntryDto, type FolderListing, type SearchResults } from '@nebula/contract';
 import type { Caller } from '../access/caller-identity';
 import { CurrentCaller } from '../access/current-caller';
 import { wholeNumber } from '../http/query';

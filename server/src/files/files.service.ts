@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { storageKeys, type EntryDto, type FolderListing, type SearchResults, type UnfinishedUpload, type UploadInProgressError } from '@nebula/shared';
+import { entrySubject, folderSubject, type EntryDto, type FolderListing, type SearchResults, type UnfinishedUpload, type UploadInProgressError } from '@nebula/contract';
+import { storageKeys } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { EventsRepository } from '../events/events.repository';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { EntriesRepository, NameTakenError } from './entries.repository';
 import type { Entry } from './entry.entity';
-import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, validateName } from './names';
+import { formatPath, InvalidNameError, InvalidPathError, joinPath, parsePath, validateName } from '@nebula/contract';
 import { UPLOAD_RECORDS } from '../uploads/tus-store.factory';
 import { UploadProgress } from './upload-progress';
 import { ConflictError, InvalidError, NotFoundError } from '../errors/domain-errors';
@@ -123,7 +124,7 @@ export class FilesService {
           if (made.entry.kind !== 'folder') throw new ConflictError('not_a_folder', `${here} is a file, not a folder`);
           if (isLast && !options.parents) throw new ConflictError('already_exists', `${here} already exists`);
         } else {
-          await this.events.append({ type: 'folder.created', subject: `folder:${made.entry.id}`, data: { path: here }, traceId: options.traceId }, tx);
+          await this.events.append({ type: 'folder.created', subject: folderSubject(made.entry.id), data: { path: here }, traceId: options.traceId }, tx);
         }
         parent = made.entry;
       }
@@ -151,7 +152,7 @@ export class FilesService {
     const to = joinPath(formatPath(folderSegments), name);
     await this.entries.transaction(async (tx) => {
       await this.entries.update(entry.id, { name, parentId }, tx).catch(conflictOn(to));
-      await this.events.append({ type: 'file.moved', subject: `${entry.kind}:${entry.id}`, data: { from, to }, traceId }, tx);
+      await this.events.append({ type: 'file.moved', subject: entrySubject(entry.kind, entry.id), data: { from, to }, traceId }, tx);
     });
     // At once, not when the event comes back from the log: the next request must see the new name.
     this.readyFiles.forget(entry.id);
@@ -174,7 +175,7 @@ export class FilesService {
     // unreferenced bytes, never a listed file whose bytes are gone.
     await this.entries.transaction(async (tx) => {
       await this.entries.delete(entry.id, tx);
-      await this.events.append({ type: 'file.deleted', subject: `${entry.kind}:${entry.id}`, data: { path, files: files.length }, traceId: options.traceId }, tx);
+      await this.events.append({ type: 'file.deleted', subject: entrySubject(entry.kind, entry.id), data: { path, files: files.length }, traceId: options.traceId }, tx);
     });
     this.readyFiles.onEvent({ type: 'file.deleted', subject: `${entry.kind}:${entry.id}` });
     for (const file of files) await this.deleteBytes(file);

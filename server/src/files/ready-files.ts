@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { NebulaEvent } from '@nebula/shared';
+import { type NebulaEvent } from '@nebula/contract';
 import type { Entry } from './entry.entity';
 
 /** What serving a file's content needs to know about it: the fields of a ready file that never change but its name. */

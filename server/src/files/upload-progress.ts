@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataStore } from '@tus/utils';
-import { UPLOAD_METADATA, UPLOADS_PATH, type Config, type UnfinishedUpload } from '@nebula/shared';
+import { UPLOAD_METADATA, UPLOADS_PATH, type UnfinishedUpload } from '@nebula/contract';
+import { type Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { createTusStore } from '../uploads/tus-store.factory';
 

@@ -1,4 +1,4 @@
-import type { HealthCheck, HealthReport, NodeAdvert, WorkerReport } from '@nebula/shared';
+import { type HealthCheck, type HealthReport, type WorkerReport, type NodeAdvert } from '@nebula/contract';
 
 export type CheckOutcome<T = void> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { HealthReport } from '@nebula/shared';
+import type { HealthReport } from '@nebula/contract';
 import { HealthService } from './health.service';
 
 @ApiTags('health')

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { HealthReport } from '@nebula/shared';
+import type { HealthReport } from '@nebula/contract';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { RedisClient } from '../queue/redis.client';
 import { WorkerPingClient } from '../queue/worker-ping.client';

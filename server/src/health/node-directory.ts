@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { NEBULA_VERSION, nodeKeys, readNodes, type NodeAdvert } from '@nebula/shared';
+import { NEBULA_VERSION, nodeKeys, readNodes, type NodeAdvert } from '@nebula/contract';
 import { RedisClient } from '../queue/redis.client';
 
 /**

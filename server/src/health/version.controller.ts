@@ -2,7 +2,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config, VersionDto } from '@nebula/shared';
+import { type VersionDto } from '@nebula/contract';
+import { type Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 
 /** server/package.json: two folders up from this file both in src/ (tests) and in dist/ (the image). */

@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from '@nebula/shared';
+import { type ApiErrorBody } from '@nebula/contract';
 import type { DomainError } from '../errors/domain-errors';
 
 /** The one mapping of domain errors to HTTP: the status of each kind. */

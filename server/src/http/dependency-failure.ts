@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from '@nebula/shared';
+import type { ApiErrorBody } from '@nebula/contract';
 
 /**
  * Whether an unexpected error is one of Nebula's dependencies failing (Postgres, Redis, object

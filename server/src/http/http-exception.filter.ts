@@ -1,31 +1,14 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { codeForStatus, type ApiErrorBody } from '@nebula/contract';
 import { DomainError } from '../errors/domain-errors';
 import { apiErrorOf } from './api-error';
 import { dependencyFailure } from './dependency-failure';
 
-/** The shape of every error the API sends: a stable `code` for programs and a sentence for people. */
-export interface ApiError {
-  statusCode: number;
-  code: string;
-  message: string;
-}
-
-const codeForStatus: Record<number, string> = {
-  400: 'bad_request',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'too_large',
-  415: 'unsupported_media_type',
-  416: 'range_not_satisfiable',
-  503: 'unavailable',
-};
-
 /**
- * Errors leave as JSON with a stable code: a service's DomainError through apiErrorOf (the one HTTP
- * mapping), Nest's own HttpExceptions (routing, pipes) as they are; anything unexpected is logged
- * here and never leaks a stack.
+ * Errors leave as JSON with a stable code (the contract's ApiErrorBody): a service's DomainError
+ * through apiErrorOf (the one HTTP mapping), Nest's own HttpExceptions (routing, pipes) as they
+ * are; anything unexpected is logged here and never leaks a stack.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -33,15 +16,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    let body: ApiError;
+    let body: ApiErrorBody;
     if (exception instanceof DomainError) {
       body = apiErrorOf(exception);
     } else if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const raw = exception.getResponse();
-      const given = typeof raw === 'object' && raw !== null ? (raw as Partial<ApiError> & { message?: unknown }) : {};
+      const given = typeof raw === 'object' && raw !== null ? (raw as Partial<ApiErrorBody> & { message?: unknown }) : {};
       const message = Array.isArray(given.message) ? given.message.join('; ') : String(given.message ?? exception.message);
-      body = { statusCode: status, code: given.code ?? codeForStatus[status] ?? `http_${status}`, message };
+      body = { statusCode: status, code: given.code ?? codeForStatus(status), message };
     } else {
       const failure = dependencyFailure(exception);
       const reason = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { MediaAttemptDto } from '@nebula/shared';
+import type { MediaAttemptDto } from '@nebula/contract';
 import { attemptsOf } from '@nebula/shared/db';
 
 /** Reads the media job journal the worker writes (table media_attempts, SQL in @nebula/shared/db). */

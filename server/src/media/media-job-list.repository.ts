@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { MediaJobDto, MediaState } from '@nebula/shared';
+import { fileSubject, type EventDataMap, type MediaJobDto, type MediaState } from '@nebula/contract';
+
+/** A file's event subject, as SQL text to append the id to: 'file:' (fileSubject's format). */
+const FILE_SUBJECT_PREFIX = `'${fileSubject('')}'`;
 
 interface JobRow {
   id: string;
@@ -9,7 +12,8 @@ interface JobRow {
   media_status: MediaState;
   media_error: string | null;
   updated_at: Date;
-  progress: { percent?: number; fps?: number | null; speed?: number | null; etaSeconds?: number | null } | null;
+  /** The latest media.progress event's data, read back from the log. */
+  progress: Partial<EventDataMap['media.progress']> | null;
   attempt: number | null;
   worker_id: string | null;
   /** On queued and processing rows: how many there are in all (before the limit); pg returns int8 as a string. */
@@ -74,8 +78,8 @@ export class MediaJobListRepository {
               CASE WHEN p.media_status = 'processing' THEN (
                 -- Progress of this attempt only: nothing reported before its media.started.
                 SELECT ev.data FROM events ev
-                 WHERE ev.subject = 'file:' || p.id AND ev.type = 'media.progress'
-                   AND ev.id > coalesce((SELECT max(s.id) FROM events s WHERE s.subject = 'file:' || p.id AND s.type = 'media.started'), 0)
+                 WHERE ev.subject = ${FILE_SUBJECT_PREFIX} || p.id AND ev.type = 'media.progress'
+                   AND ev.id > coalesce((SELECT max(s.id) FROM events s WHERE s.subject = ${FILE_SUBJECT_PREFIX} || p.id AND s.type = 'media.started'), 0)
                  ORDER BY ev.id DESC LIMIT 1
               ) END AS progress
          FROM picked p JOIN up ON up.file_id = p.id AND up.parent_id IS NULL

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { MediaJobDto } from '@nebula/shared';
+import type { MediaJobDto } from '@nebula/contract';
 import { FilesService } from '../files/files.service';
 import { wholeNumber } from '../http/query';
 import { MediaJobListRepository } from './media-job-list.repository';

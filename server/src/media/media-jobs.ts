@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { MEDIA_HW_QUEUE, MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob } from '@nebula/shared';
+import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob, MEDIA_HW_QUEUE } from '@nebula/contract';
 
 /**
  * How long an enqueue may wait for Redis. BullMQ waits for its connection without limit, so with

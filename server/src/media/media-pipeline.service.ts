@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { NebulaEvent } from '@nebula/shared';
+import { fileIdOf, fileSubject, formatPath, type NebulaEvent } from '@nebula/contract';
 import { EventsRepository } from '../events/events.repository';
 import { EntriesRepository } from '../files/entries.repository';
-import { formatPath } from '../files/names';
 import { isVideo } from '../uploads/media-kind';
 import { MediaJobs, type FailedTranscode } from './media-jobs';
 import { MediaStateRepository, type StuckVideo } from './media-state.repository';
@@ -31,7 +30,7 @@ export class MediaPipeline {
    */
   async recordQueued(fileId: string, data: Record<string, unknown>, traceId: string, tx: EntityManager): Promise<NebulaEvent> {
     await this.videos.markQueued(fileId, tx);
-    return this.events.append({ type: 'media.queued', subject: `file:${fileId}`, data, traceId }, tx);
+    return this.events.append({ type: 'media.queued', subject: fileSubject(fileId), data, traceId }, tx);
   }
 
   /** Hands a recorded file to the queue; false when Redis did not take it (the reconciler will). */
@@ -46,8 +45,8 @@ export class MediaPipeline {
     if (event.type !== 'upload.completed') {
       throw new ConflictError('not_replayable', `${event.type} events cannot be replayed; upload.completed can (it re-runs the file's pipeline)`);
     }
-    const fileId = event.subject.replace(/^file:/, '');
-    const file = await this.entries.findById(fileId);
+    const fileId = fileIdOf(event.subject);
+    const file = fileId ? await this.entries.findById(fileId) : null;
     if (!file || file.status !== 'ready') throw new ConflictError('gone', `the file of event ${eventId} no longer exists`);
     if (!isVideo(file.mime, file.name)) throw new ConflictError('not_replayable', `${file.name} is not a video: its pipeline has nothing to run`);
     const path = formatPath(await this.entries.segmentsOf(file.id));

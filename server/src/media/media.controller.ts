@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { storageKeys, type MediaDetails } from '@nebula/shared';
+import { hlsMaster, type MediaDetails } from '@nebula/contract';
+import { storageKeys } from '@nebula/shared';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { FilesService } from '../files/files.service';
 import { OBJECT_STORAGE } from '../storage/storage.module';
@@ -29,7 +30,7 @@ export class MediaController {
       status: file.mediaStatus,
       error: file.mediaError,
       probe: file.probe,
-      hls: master ? `/hls/${file.id}/master.m3u8` : null,
+      hls: master ? hlsMaster(file.id) : null,
       poster: poster ? `/api/files/${file.id}/poster.jpg` : null,
       storyboard: storyboard ? `/${storageKeys.storyboard(file.id)}` : null,
       attempts,

@@ -2,7 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { MEDIA_QUEUE, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { MEDIA_QUEUE, SYSTEM_QUEUE } from '@nebula/contract';
+import { type Config } from '@nebula/shared';
 import { createMetricsRegistry, MetricsListener, storageErrorCounter } from '@nebula/shared/runtime';
 import { CONFIG } from '../config/config.module';
 

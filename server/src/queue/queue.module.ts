@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { MEDIA_HW_QUEUE, MEDIA_QUEUE, redisOptionsFromUrl, SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { MEDIA_QUEUE, SYSTEM_QUEUE, MEDIA_HW_QUEUE } from '@nebula/contract';
+import { redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { RedisClient } from './redis.client';
 

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
-import { PING_JOB, SYSTEM_QUEUE, type PingJob, type WorkerReport } from '@nebula/shared';
+import { PING_JOB, SYSTEM_QUEUE, type PingJob, type WorkerReport } from '@nebula/contract';
 
 /**
  * Sends a ping job through the real queue and waits for a worker to answer: this proves the whole

@@ -1,5 +1,5 @@
 import { ERRORS } from '@tus/utils';
-import type { ApiErrorBody } from '@nebula/shared';
+import type { ApiErrorBody } from '@nebula/contract';
 import type { DomainError } from '../errors/domain-errors';
 import { apiErrorOf } from '../http/api-error';
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { lookup as mimeLookup } from 'mime-types';
 import { buffer } from 'node:stream/consumers';
-import { sampleHash, UPLOAD_METADATA, UPLOAD_SHA256_HEADER, UPLOADS_PATH, type ApiErrorBody, type Config } from '@nebula/shared';
+import { fileSubject, UPLOAD_METADATA, UPLOAD_SHA256_HEADER, UPLOADS_PATH, type ApiErrorBody } from '@nebula/contract';
+import { sampleHash, type Config } from '@nebula/shared';
 import { currentTraceId } from '@nebula/shared/runtime';
 import type { ObjectStorage } from '@nebula/shared/storage';
 import { callerOf } from '../access/current-caller';
@@ -15,7 +16,7 @@ import { CONFIG } from '../config/config.module';
 import { EventsRepository } from '../events/events.repository';
 import { EntriesRepository, NameTakenError } from '../files/entries.repository';
 import { FilesService, isUuid, validName } from '../files/files.service';
-import { formatPath, InvalidPathError, joinPath, parsePath } from '../files/names';
+import { formatPath, InvalidPathError, joinPath, parsePath } from '@nebula/contract';
 import { MediaPipeline } from '../media/media-pipeline.service';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
@@ -367,7 +368,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
       await this.records.forget(upload.id);
       await this.entries.transaction(async (tx) => {
         await this.entries.delete(id, tx);
-        await this.events.append({ type: 'upload.rejected', subject: `file:${id}`, data: { path, size, declared, actual: sha256 }, traceId }, tx);
+        await this.events.append({ type: 'upload.rejected', subject: fileSubject(id), data: { path, size, declared, actual: sha256 }, traceId }, tx);
       });
       this.logger.warn(`refused ${path}: sha256 ${sha256} is not the declared ${declared}`);
       // 460 is tus' "Checksum Mismatch".
@@ -379,7 +380,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const video = isVideo(entry.mime, entry.name);
     await this.entries.transaction(async (tx) => {
       await this.entries.update(id, { status: 'ready', size, sha256, sampleHash: sample }, tx);
-      await this.events.append({ type: 'upload.completed', subject: `file:${id}`, data: { path, size, sha256, mime: entry.mime }, traceId }, tx);
+      await this.events.append({ type: 'upload.completed', subject: fileSubject(id), data: { path, size, sha256, mime: entry.mime }, traceId }, tx);
       if (video) await this.pipeline.recordQueued(id, { path }, traceId, tx);
     });
     if (video) await this.pipeline.dispatch(id, traceId);

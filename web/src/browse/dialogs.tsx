@@ -1,7 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api';
-import { joinPath, parentOf } from '../routes';
-import type { EntryDto } from '../shared';
+import { joinPath, parentOf, type EntryDto } from '@nebula/contract';
 
 /**
  * A modal <dialog>: the browser traps focus and Escape closes it. Focus goes back to where it was

@@ -1,7 +1,6 @@
 import { api } from '../api';
 import { formatDate } from '../format';
-import { joinPath } from '../routes';
-import type { EntryDto } from '../shared';
+import { joinPath, type EntryDto } from '@nebula/contract';
 import { ConfirmDialog, MoveDialog, PromptDialog } from './dialogs';
 import type { EntryAction } from './entry-row';
 

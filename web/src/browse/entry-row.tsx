@@ -3,7 +3,7 @@ import { posterUrl } from '../api';
 import { formatBytes, formatDate, formatLength, formatPercent, KIND_LABEL, kindOf, mediaFacts, type Kind } from '../format';
 import { Link } from '../link';
 import { folderUrl, watchUrl } from '../routes';
-import type { EntryDto } from '../shared';
+import type { EntryDto } from '@nebula/contract';
 import type { View } from './view-mode';
 
 export type EntryAction = 'rename' | 'move' | 'delete' | 'discard';

@@ -1,7 +1,8 @@
 import type { ApiError } from '../api';
 import { Link } from '../link';
-import { folderUrl, parentOf } from '../routes';
-import type { EntryDto } from '../shared';
+import { parentOf } from '@nebula/contract';
+import { folderUrl } from '../routes';
+import type { EntryDto } from '@nebula/contract';
 import { EntryRow, type EntryAction } from './entry-row';
 import type { View } from './view-mode';
 

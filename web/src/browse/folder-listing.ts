@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
-import { subjectId, useNebulaEvents, useResync } from '../events';
-import type { FolderListing } from '../shared';
+import { useNebulaEvents, useResync } from '../events';
+import { subjectId, type FolderListing } from '@nebula/contract';
 import { uploads } from '../uploads/upload-store';
 import { listingImpact, PROGRESS_ENDS } from './listing-events';
 
@@ -90,10 +90,10 @@ export function useFolderListing(path: string): FolderListingState {
   }, [path, refreshSoon]);
 
   useNebulaEvents((event) => {
-    const id = subjectId(event);
+    const id = subjectId(event.subject) ?? '';
     if (event.type === 'media.progress') {
-      const percent = Number((event.data as { percent?: unknown }).percent);
-      if (!listedIds.current.has(id) || !Number.isFinite(percent)) return;
+      const percent = event.data.percent;
+      if (!listedIds.current.has(id)) return;
       setProgress((p) => ({ ...p, [id]: percent }));
       // A file that was queued when the page loaded is now processing: show it.
       if (listing?.entries.some((e) => e.id === id && e.media?.status !== 'processing')) refreshSoon();

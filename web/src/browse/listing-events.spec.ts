@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NebulaEvent } from '../shared';
+import type { NebulaEvent } from '@nebula/contract';
 import { listingImpact } from './listing-events';
 
 const event = (type: string, subject: string, data: Record<string, unknown> = {}) => ({ id: '1', type, subject, data, traceId: null, time: '' }) as NebulaEvent;

@@ -1,4 +1,4 @@
-import type { EntryDto } from '../shared';
+import type { EntryDto } from '@nebula/contract';
 
 export type SortKey = 'name' | 'date' | 'size';
 export interface Sort {

@@ -1,5 +1,5 @@
 import { kindOf } from '../format';
-import type { EntryDto } from '../shared';
+import type { EntryDto } from '@nebula/contract';
 
 /** How a folder that holds videos is shown: a poster grid, or the list every other folder gets. */
 export type View = 'grid' | 'list';

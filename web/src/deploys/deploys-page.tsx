@@ -3,7 +3,7 @@ import { api, ApiError } from '../api';
 import { useNebulaEvents } from '../events';
 import { formatDate } from '../format';
 import { useTitle } from '../routes';
-import type { DeployRecord } from '../shared';
+import { API_ROUTES, type DeployRecord } from '@nebula/contract';
 
 const RESULT_LABEL: Record<DeployRecord['result'], string> = { success: 'Deployed', rolled_back: 'Rolled back', failed: 'Failed' };
 
@@ -63,7 +63,7 @@ export function DeploysPage() {
                 </div>
                 {deploy.reason && <p className="error deploy-reason">{deploy.reason}</p>}
               </div>
-              <a className="button small" href={`/api/deploys/${encodeURIComponent(deploy.id)}/log`} aria-label={`Log of the deploy of ${deploy.commit.slice(0, 7)}`}>
+              <a className="button small" href={API_ROUTES.deployLog(deploy.id)} aria-label={`Log of the deploy of ${deploy.commit.slice(0, 7)}`}>
                 Log
               </a>
             </li>

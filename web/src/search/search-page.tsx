@@ -3,8 +3,8 @@ import { api, ApiError } from '../api';
 import { Status, Thumbnail } from '../browse/entry-row';
 import { formatBytes, formatDate, KIND_LABEL, kindOf, mediaFacts } from '../format';
 import { Link } from '../link';
-import { folderUrl, parentOf, useTitle, watchUrl } from '../routes';
-import type { EntryDto, SearchResults } from '../shared';
+import { folderUrl, useTitle, watchUrl } from '../routes';
+import { parentOf, type EntryDto, type SearchResults } from '@nebula/contract';
 
 /** What a search found in every folder, best first, each with the folder it is in; more on demand. */
 export function SearchPage({ q }: { q: string }) {

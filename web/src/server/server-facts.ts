@@ -1,4 +1,4 @@
-import type { HealthReport, VersionDto } from '../shared';
+import type { HealthReport, VersionDto } from '@nebula/contract';
 
 /** The parts GET /api/health checks, in the words the page uses. */
 export const PART_LABEL: Record<keyof HealthReport['checks'], string> = {

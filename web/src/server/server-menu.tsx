@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { api } from '../api';
 import { Link } from '../link';
-import type { HealthReport, VersionDto } from '../shared';
+import type { HealthReport, VersionDto } from '@nebula/contract';
 import { healthSummary, versionSummary } from './server-facts';
 
 /**

@@ -3,7 +3,7 @@ import { api, ApiError } from '../api';
 import { formatDate } from '../format';
 import { Link } from '../link';
 import { useTitle } from '../routes';
-import type { HealthReport, VersionDto } from '../shared';
+import type { HealthReport, VersionDto } from '@nebula/contract';
 import { healthSummary, PART_LABEL } from './server-facts';
 
 /** The server's health, part by part, and what version runs: the details behind the Server menu. */

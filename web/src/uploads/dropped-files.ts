@@ -1,4 +1,4 @@
-import { joinPath } from '../routes';
+import { joinPath } from '@nebula/contract';
 
 export interface FileToUpload {
   file: File;

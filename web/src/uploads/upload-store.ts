@@ -1,7 +1,6 @@
 import { DetailedError, Upload } from 'tus-js-client';
-import { api, ApiError, errorFromBody, UNREACHABLE } from '../api';
-import { joinPath } from '../routes';
-import { UPLOAD_METADATA, UPLOADS_PATH } from '../shared';
+import { api, ApiError, UNREACHABLE } from '../api';
+import { joinPath, UPLOAD_METADATA, UPLOADS_PATH } from '@nebula/contract';
 import type { FileToUpload } from './dropped-files';
 import { sha256File } from './hash';
 
@@ -234,7 +233,7 @@ class UploadStore {
 function explain(error: unknown): string {
   if (error instanceof DetailedError) {
     const response = error.originalResponse;
-    if (response && response.getStatus() > 0) return errorFromBody(response.getStatus(), response.getBody(), 'The upload').message;
+    if (response && response.getStatus() > 0) return ApiError.fromResponse(response.getStatus(), response.getBody(), 'the upload').message;
     return UNREACHABLE;
   }
   if (error instanceof Error) return error.message;

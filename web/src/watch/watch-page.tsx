@@ -2,11 +2,11 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, contentUrl, downloadUrl } from '../api';
 import { Breadcrumbs } from '../browse/breadcrumbs';
 import { Status } from '../browse/entry-row';
-import { subjectId, useNebulaEvents, useResync } from '../events';
+import { useNebulaEvents, useResync } from '../events';
 import { formatBytes, formatDate, formatPercent, KIND_LABEL, kindOf } from '../format';
 import { Link } from '../link';
-import { folderUrl, navigate, parentOf, useTitle } from '../routes';
-import type { EntryDto, MediaDetails } from '../shared';
+import { folderUrl, navigate, useTitle } from '../routes';
+import { parentOf, subjectId, type EntryDto, type MediaDetails } from '@nebula/contract';
 import { VideoPlayer } from './video-player';
 
 export function WatchPage({ id }: { id: string }) {
@@ -42,10 +42,9 @@ export function WatchPage({ id }: { id: string }) {
   }, [load]);
 
   useNebulaEvents((event) => {
-    if (subjectId(event) !== id) return;
+    if (subjectId(event.subject) !== id) return;
     if (event.type === 'media.progress') {
-      const percent = Number((event.data as { percent?: unknown }).percent);
-      if (Number.isFinite(percent)) setProgress(percent);
+      setProgress(event.data.percent);
       if (entry?.media?.status !== 'processing') void load();
       return;
     }

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import type { HwaccelReport } from '@nebula/shared';
+import type { HwaccelReport } from '@nebula/contract';
 
 /** Render nodes under /dev/dri: where VAAPI and QuickSync devices appear on Linux. */
 export async function findRenderNodes(dir = '/dev/dri'): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { isHeavyJob, MEDIA_HW_QUEUE, MEDIA_QUEUE, placeMediaJob, type NodeAdvert, type NodeCapabilities, type TranscodeJob } from '@nebula/shared';
+import { isHeavyJob, MEDIA_HW_QUEUE, placeMediaJob, type NodeAdvert, type NodeCapabilities, MEDIA_QUEUE, type TranscodeJob } from '@nebula/contract';
 import type { MediaProbe } from './probe';
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
-import { MEDIA_HW_QUEUE, MEDIA_QUEUE, redisOptionsFromUrl, TRANSCODE_JOB, type Config, type NodeAdvert, type TranscodeJob } from '@nebula/shared';
+import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob, MEDIA_HW_QUEUE, type NodeAdvert } from '@nebula/contract';
+import { redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { bootTraceId, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
 import { NodeRegistry } from '../system/node-registry.service';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { EventType, MediaState } from '@nebula/shared';
+import { fileSubject, type EventDataMap, type EventType, type MediaState } from '@nebula/contract';
 import { abandonRunningAttempts, appendEvent, finishAttempt, mediaFile, mediaFileExists, recordMediaState, saveProbe, startAttempt, type AttemptStep, type MediaFile, type StateEvent } from '@nebula/shared/db';
 
 export type { AttemptStep };
@@ -38,8 +38,8 @@ export class MediaRepository {
     return saveProbe(this.db, fileId, probe);
   }
 
-  async appendEvent(type: EventType, fileId: string, data: Record<string, unknown>, traceId?: string): Promise<void> {
-    await appendEvent(this.db, { type, subject: `file:${fileId}`, data, traceId: traceId ?? null });
+  async appendEvent<K extends EventType>(type: K, fileId: string, data: EventDataMap[K], traceId?: string): Promise<void> {
+    await appendEvent(this.db, { type, subject: fileSubject(fileId), data, traceId: traceId ?? null } as Parameters<typeof appendEvent>[1]);
   }
 
   startAttempt(a: { fileId: string; jobId: string; attempt: number; runId: string; traceId?: string; workerId: string }): Promise<string> {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { MEDIA_HW_QUEUE, storageKeys, type AccelPath, type Config, type TranscodeJob, type TranscodeProgress } from '@nebula/shared';
+import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress, MEDIA_HW_QUEUE } from '@nebula/contract';
+import { storageKeys, type Config } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
@@ -223,7 +224,7 @@ export class TranscodeService {
           accelPath: outcome.path,
           rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`),
           topRung: stepName.endsWith(COPY_SUFFIX) ? 'copied' : 'encoded',
-          hls: `/hls/${fileId}/master.m3u8`,
+          hls: hlsMaster(fileId),
           ...(storyboard ? { storyboard: `/${storageKeys.storyboard(fileId)}` } : {}),
         },
         traceId,
@@ -368,7 +369,7 @@ export class TranscodeService {
     const report = async () => {
       if (!playable && publisher.isMasterPublished) {
         playable = true;
-        await this.media.appendEvent('media.playable', fileId, { hls: `/hls/${fileId}/master.m3u8`, accelPath: path }, traceId);
+        await this.media.appendEvent('media.playable', fileId, { hls: hlsMaster(fileId), accelPath: path }, traceId);
       }
     };
     const timer = setInterval(() => void publisher.sync().then(report).catch((e: Error) => this.logger.warn(`publishing ${stepRun}: ${e.message}`)), PUBLISH_INTERVAL_MS);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { hostname } from 'node:os';
-import type { Config, HwaccelReport } from '@nebula/shared';
+import type { HwaccelReport } from '@nebula/contract';
+import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config';
 import type { EncoderKind } from '../media/ffmpeg/common';
 import { testEncodeArgs } from '../media/ffmpeg/test-encode';

@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { rm, writeFile } from 'node:fs/promises';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { SYSTEM_QUEUE, type Config } from '@nebula/shared';
+import { SYSTEM_QUEUE } from '@nebula/contract';
+import { type Config } from '@nebula/shared';
 import { CONFIG } from '../config';
 
 const INTERVAL_MS = 10_000;

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { joinRefusal, NEBULA_VERSION, nodeKeys, redisOptionsFromUrl, type Config } from '@nebula/shared';
+import { redisOptionsFromUrl, type Config } from '@nebula/shared';
+import { joinRefusal, NEBULA_VERSION, nodeKeys } from '@nebula/contract';
 import { PreflightError } from '@nebula/shared/runtime';
 
 /**

@@ -1,19 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { availableParallelism, hostname } from 'node:os';
-import {
-  NEBULA_VERSION,
-  NODE_HEARTBEAT_MS,
-  NODE_TTL_MS,
-  nodeKeys,
-  readNodes,
-  redisOptionsFromUrl,
-  type Config,
-  type HardwareEncoder,
-  type HwaccelReport,
-  type NodeAdvert,
-  type NodeCapabilities,
-} from '@nebula/shared';
+import { redisOptionsFromUrl, type Config } from '@nebula/shared';
+import { NEBULA_VERSION, NODE_HEARTBEAT_MS, NODE_TTL_MS, nodeKeys, readNodes, type HardwareEncoder, type NodeAdvert, type NodeCapabilities, type HwaccelReport } from '@nebula/contract';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from './capabilities.service';
 

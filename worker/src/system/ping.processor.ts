@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { SYSTEM_QUEUE, type PingJob, type WorkerReport } from '@nebula/shared';
+import { SYSTEM_QUEUE, type PingJob, type WorkerReport } from '@nebula/contract';
 import { CapabilitiesService } from './capabilities.service';
 
 /** Answers the gateway's health pings with what this worker sees. Its own queue, so a long transcode never delays it. */

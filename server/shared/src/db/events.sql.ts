@@ -1,14 +1,13 @@
-import type { EventType, NebulaEvent } from '../events';
+import type { EventPayload, EventType, NebulaEvent } from '@nebula/contract';
 import { json, type Sql } from './sql';
 
 /** The `events` table: every writer of the event log (gateway and worker) goes through here. */
 
-export interface NewEvent {
-  type: EventType;
+/** An event to append: its type with that type's data (see the contract's EventDataMap), and what it is about. */
+export type NewEvent<K extends EventType = EventType> = EventPayload<K> & {
   subject: string;
-  data?: Record<string, unknown>;
   traceId?: string | null;
-}
+};
 
 interface EventRow {
   id: string;
@@ -33,14 +32,14 @@ export function isEventId(value: string): boolean {
  * Appends an event. Pass the transaction of the change it records, so both commit or neither does.
  * Live clients hear of it from the row's NOTIFY trigger (the notify-events migration), not from here.
  */
-export async function appendEvent(sql: Sql, event: NewEvent): Promise<NebulaEvent> {
+export async function appendEvent<K extends EventType>(sql: Sql, event: NewEvent<K>): Promise<NebulaEvent<K>> {
   const rows: EventRow[] = await sql.query(`INSERT INTO events (type, subject, data, trace_id) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`, [
     event.type,
     event.subject,
     json(event.data ?? {}),
     event.traceId ?? null,
   ]);
-  return toEvent(rows[0]!);
+  return toEvent(rows[0]!) as NebulaEvent<K>;
 }
 
 export async function findEvent(sql: Sql, id: string): Promise<NebulaEvent | null> {
@@ -70,5 +69,6 @@ export async function listEvents(sql: Sql, options: { after?: string; subject?: 
 }
 
 function toEvent(row: EventRow): NebulaEvent {
-  return { id: String(row.id), type: row.type as EventType, subject: row.subject, data: row.data, traceId: row.trace_id, time: row.created_at.toISOString() };
+  // Rows were written through the contract's EventDataMap (by the gateway or the worker): their data is trusted.
+  return { id: String(row.id), type: row.type as EventType, subject: row.subject, data: row.data, traceId: row.trace_id, time: row.created_at.toISOString() } as NebulaEvent;
 }

@@ -1,4 +1,4 @@
-import type { MediaAttemptDto } from '../api';
+import type { MediaAttemptDto } from '@nebula/contract';
 import { json, type Sql } from './sql';
 
 /** The `media_attempts` table, the journal of media jobs: the worker writes it, the gateway shows it. */

@@ -1,5 +1,4 @@
-import type { MediaState } from '../api';
-import type { EventType } from '../events';
+import { fileSubject, type EventPayload, type EventType, type MediaState } from '@nebula/contract';
 import { storageKeys } from '../storage-keys';
 import { appendEvent } from './events.sql';
 import { json, type Database, type Sql } from './sql';
@@ -38,11 +37,8 @@ export interface StateGuard {
 }
 
 /** The event that says why the state changed, written in the same transaction. */
-export interface StateEvent {
-  type: EventType;
-  data: Record<string, unknown>;
-  traceId?: string | null;
-}
+/** The event a state change appends: a type with that type's data (the contract's EventDataMap). */
+export type StateEvent<K extends EventType = EventType> = EventPayload<K> & { traceId?: string | null };
 
 const VERSION = `(extract(epoch FROM updated_at) * 1000000)::bigint::text`;
 
@@ -86,7 +82,7 @@ export async function setMediaState(sql: Sql, fileId: string, state: MediaState,
 export function recordMediaState(db: Database, fileId: string, state: MediaState, error: string | null, event: StateEvent, guard?: StateGuard): Promise<boolean> {
   return db.transaction(async (tx) => {
     if (!(await setMediaState(tx, fileId, state, error, guard))) return false;
-    await appendEvent(tx, { type: event.type, subject: `file:${fileId}`, data: event.data, traceId: event.traceId ?? null });
+    await appendEvent(tx, { ...event, subject: fileSubject(fileId), traceId: event.traceId ?? null });
     return true;
   });
 }

@@ -1,5 +1,5 @@
 /** The fallback order a job walks down when an encoding step fails: hardware first, software last. */
-import type { AccelPath } from '@nebula/shared';
+import type { AccelPath } from '@nebula/contract';
 import type { MediaProbe } from '../probe';
 import type { EncoderKind } from './common';
 import type { BuilderOptions, HlsCommand, HlsJob } from './hls-command-builder';

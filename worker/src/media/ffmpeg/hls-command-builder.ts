@@ -2,7 +2,7 @@
  * Hardware acceleration is a family: one builder per encoder (software, VAAPI, QuickSync) sharing
  * the HLS parts below, each hardware builder with a hardware-decode and a software-decode variant.
  */
-import type { AccelPath } from '@nebula/shared';
+import type { AccelPath } from '@nebula/contract';
 import type { Ladder, Rung } from '../ladder';
 import type { MediaProbe } from '../probe';
 import type { TopRungCopy } from '../top-rung-copy';

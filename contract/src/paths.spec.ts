@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidNameError, InvalidPathError, joinPath, normalizePath, parsePath, validateName } from './names';
+import { baseName, InvalidNameError, InvalidPathError, isWithin, joinPath, normalizePath, normalizeTypedPath, parentOf, parsePath, validateName } from './paths';
 
 describe('validateName', () => {
   it('accepts any Unicode and stores it in NFC', () => {
@@ -49,5 +49,34 @@ describe('paths', () => {
   it('joins a folder and a name', () => {
     expect(joinPath('/', 'a')).toBe('/a');
     expect(joinPath('/a', 'b')).toBe('/a/b');
+  });
+});
+
+describe('paths as people type them', () => {
+  it('are made absolute without a trailing slash; "." and empty segments are dropped', () => {
+    expect(normalizeTypedPath('videos/2026/')).toBe('/videos/2026');
+    expect(normalizeTypedPath('//videos//./a.mp4')).toBe('/videos/a.mp4');
+    expect(normalizeTypedPath('')).toBe('/');
+  });
+
+  it('refuse ".." instead of guessing', () => {
+    expect(() => normalizeTypedPath('/videos/../etc')).toThrow(new InvalidPathError('/videos/../etc', 'a path cannot contain ".." segments'));
+  });
+});
+
+describe('parent, name and scope of a path', () => {
+  it('split a path into its folder and its name', () => {
+    expect(parentOf('/a/b.mp4')).toBe('/a');
+    expect(parentOf('/b.mp4')).toBe('/');
+    expect(parentOf('/')).toBe('/');
+    expect(baseName('/a/b.mp4')).toBe('b.mp4');
+    expect(baseName('/')).toBe('');
+  });
+
+  it('tell whether a path lies in a folder', () => {
+    expect(isWithin('/a/b', '/a')).toBe(true);
+    expect(isWithin('/a', '/a')).toBe(true);
+    expect(isWithin('/ab', '/a')).toBe(false);
+    expect(isWithin('/x', '/')).toBe(true);
   });
 });

@@ -1,3 +1,5 @@
+import type { ApiErrorBody } from './errors';
+
 /**
  * The HTTP API's shapes, as the gateway sends them and the CLI and web UI read them.
  * Paths are absolute, slash-separated, without a trailing slash ("/" is the root folder).
@@ -139,15 +141,6 @@ export const UPLOAD_METADATA = {
  * in this header (hex), instead of in the metadata at creation; the gateway checks it the same way.
  */
 export const UPLOAD_SHA256_HEADER = 'Upload-Sha256';
-
-export const UPLOADS_PATH = '/api/uploads';
-
-/** Every error the API sends: a stable `code` for programs and a sentence for people. */
-export interface ApiErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-}
 
 /**
  * One deploy, as the post-receive hook records it in history/deploys.jsonl (see hooks/README.md)

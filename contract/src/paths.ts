@@ -1,5 +1,7 @@
 /**
- * Names and paths of the file tree. Any Unicode is welcome in a name (stored in NFC, so a name typed
+ * Names and paths of the file tree, the one home of their rules: the gateway validates with them,
+ * the CLI and the web UI build and split paths with them. A path is absolute, slash-separated,
+ * without a trailing slash; "/" is the root folder. Any Unicode is welcome in a name (stored in NFC, so a name typed
  * on a Mac and on Linux is the same name); what would break paths, URLs or file systems is refused
  * with the rule that was broken.
  */
@@ -27,6 +29,8 @@ export class InvalidPathError extends Error {
   }
 }
 
+const utf8 = new TextEncoder();
+
 // C0 and C1 control characters and DEL.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -39,7 +43,7 @@ export function validateName(raw: string): string {
   if (name.includes('/')) throw new InvalidNameError(raw, 'a name cannot contain "/"');
   if (name.includes('\0')) throw new InvalidNameError(raw, 'a name cannot contain a NUL character');
   if (CONTROL.test(name)) throw new InvalidNameError(raw, 'a name cannot contain control characters');
-  const bytes = Buffer.byteLength(name, 'utf8');
+  const bytes = utf8.encode(name).length;
   if (bytes > MAX_NAME_BYTES) throw new InvalidNameError(raw, `a name can be at most ${MAX_NAME_BYTES} bytes in UTF-8 (this one is ${bytes})`);
   return name;
 }
@@ -70,8 +74,40 @@ export function normalizePath(raw: string): string {
   return formatPath(parsePath(raw));
 }
 
+/** The path of `name` in `folder` (both already normal: this only joins). */
 export function joinPath(folder: string, name: string): string {
   return folder === '/' ? `/${name}` : `${folder}/${name}`;
+}
+
+/** The folder a normal path lies in ("/" for the root and what lies in it). */
+export function parentOf(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.slice(0, cut);
+}
+
+/** The last segment of a normal path ("" for the root). */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Whether `path` is `folder` itself or lies anywhere below it ("/" holds everything). */
+export function isWithin(path: string, folder: string): boolean {
+  return folder === '/' || path === folder || path.startsWith(`${folder}/`);
+}
+
+/**
+ * A path as a person types it ("videos/2026/", "./a.mp4", "//x"): made absolute and normal. "." and
+ * empty segments are dropped; ".." is refused rather than guessed at. Names are not judged here:
+ * the gateway does that, with the rule, when the path reaches it.
+ */
+export function normalizeTypedPath(raw: string): string {
+  const segments: string[] = [];
+  for (const segment of raw.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') throw new InvalidPathError(raw, 'a path cannot contain ".." segments');
+    segments.push(segment);
+  }
+  return formatPath(segments);
 }
 
 /** Control characters shown as \uXXXX so an error message stays one readable line. */

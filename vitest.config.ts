@@ -9,6 +9,10 @@ export default defineConfig({
   test: {
     // Real Postgres, Redis, S3 (Ceph RGW: ops/test-support/rgw-setup.ts), ffmpeg and child processes: generous timeouts, no wall-clock assertions.
     testTimeout: 60_000,
+    // Two test files at a time, even on CI's 2 cores (vitest's default there is one): most files
+    // spend their time waiting on processes (Postgres, ffmpeg, Chromium, Docker), and one at a time
+    // took the suite past 18 minutes. Every file already makes its own stack on free ports.
+    maxWorkers: 2,
     // The JSON report feeds .ci/run's one-line summary.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 120_000,

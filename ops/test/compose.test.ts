@@ -183,6 +183,9 @@ describe('docker-compose.yml: the server stack', () => {
       NEBULA_ALLOWED_HOSTS: '',
       NEBULA_ALLOWED_ORIGINS: '',
       NEBULA_MAX_UPLOAD_SIZE: '',
+      // What the deploy hook exports for GET /api/version (empty under a plain `docker compose up`).
+      NEBULA_COMMIT: '',
+      NEBULA_RELEASE: '',
     });
     expect(service('worker').environment).toEqual({
       ...shared,

@@ -169,7 +169,8 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     await expect.poll(() => {
       const runs = files.map((f) => {
         const folder = join(nebula.dataDir, 'objects', 'hls', f.id);
-        const stored = (readdirSync(folder, { recursive: true }) as string[]).filter((p) => statSync(join(folder, p)).isFile() && p !== 'master.m3u8');
+        // A run is a folder; the master playlist and the seek previews' storyboard.vtt sit beside them.
+        const stored = (readdirSync(folder, { recursive: true }) as string[]).filter((p) => statSync(join(folder, p)).isFile() && p.includes('/'));
         return new Set(stored.map((p) => p.split('/')[0]));
       });
       return runs.every((r) => r.size === 1);

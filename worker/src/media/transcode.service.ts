@@ -163,7 +163,7 @@ export class TranscodeService {
     // A lost job also stops the watch: the fallback walk must not try the next step with it.
     const fence = () =>
       this.fence(job, file.name, lease, attemptId).catch((error: unknown) => {
-        if (error instanceof LostJobError) watch.abort(error);
+        if (error instanceof LostJobError || error instanceof FileDeletedError) watch.abort(error);
         throw error;
       });
     let original: LocalOriginal | undefined;
@@ -415,7 +415,11 @@ export class TranscodeService {
     if (lease.signal.aborted) throw lost('the lock was lost');
     const renewed = await job.extendLock(lease.token, lease.lockMs).catch(() => 0);
     if (!renewed) throw lost('the job lock could not be renewed');
-    if (!(await this.media.attemptRunning(attemptId).catch(() => false))) throw lost('the attempt was taken over');
+    if (!(await this.media.attemptRunning(attemptId).catch(() => false))) {
+      // A delete removes the file's attempts with it: that is a delete, not another node's takeover.
+      if (!(await this.media.exists(job.data.fileId).catch(() => true))) throw new FileDeletedError(fileName);
+      throw lost('the attempt was taken over');
+    }
   }
 
   /** A JPEG from a few seconds in, cut from the finished ladder (see posterRung), not from the original. */

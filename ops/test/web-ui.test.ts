@@ -82,9 +82,12 @@ describe('the web UI in a real browser', () => {
     await writeFile(join(history, 'deploys.jsonl'), [deployed, rolledBack].map((record) => `${JSON.stringify(record)}\n`).join(''));
     await writeFile(join(history, deployed.log), 'building\nDEPLOYED 1a2b3c4\n');
     nebula = await startNebula({ env: { NEBULA_DEPLOY_HISTORY_DIR: history, NEBULA_COMMIT: deployed.commit, NEBULA_RELEASE: deployed.release } });
-    // A short 480p clip with sound: the ladder gets two rungs (480p and 360p) to choose between.
+    // A short 480p clip with sound: the ladder gets two rungs (480p and 360p) to choose between. A
+    // keyframe every second, as a phone records: the top rung is then a copy of the source, cut at
+    // its keyframes, and the player has segment boundaries to switch rungs at (with x264's default
+    // of one keyframe per 250 frames this clip would be one 6 s segment, and no switch could show).
     video = join(dir.path, 'beach walk.mp4');
-    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=25:duration=6', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
+    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=25:duration=6', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
     browser = await launchChromium();
   });
 

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSubject, type EntryDto, type MediaDetails, type NebulaEvent } from '@nebula/contract';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';
+import { tusUpload as upload } from '../test-support/tus-upload';
 
 const exec = promisify(execFile);
 
@@ -20,14 +20,6 @@ async function makeClip(path: string, seconds: number): Promise<string> {
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
   ]);
   return path;
-}
-
-function upload(url: string, file: string, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    new tus.Upload(createReadStream(file), {
-      endpoint: `${url}/api/uploads`, uploadSize: statSync(file).size, chunkSize: 64 * 1024 * 1024, metadata: { filename: name }, onError: reject, onSuccess: () => resolve(),
-    }).start();
-  });
 }
 
 async function json<T>(url: string): Promise<T> {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { createReadStream, statSync, writeFileSync, truncateSync, copyFileSync } from 'node:fs';
+import { statSync, writeFileSync, truncateSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSubject, type EntryDto, type MediaDetails, type NebulaEvent } from '@nebula/contract';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';
+import { tusUpload as upload } from '../test-support/tus-upload';
 
 const exec = promisify(execFile);
 
@@ -21,14 +21,6 @@ const clip = (size: string, seconds = 2, extra: string[] = []) => [
   '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
   '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', ...extra,
 ];
-
-function upload(url: string, file: string, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    new tus.Upload(createReadStream(file), {
-      endpoint: `${url}/api/uploads`, uploadSize: statSync(file).size, chunkSize: 64 * 1024 * 1024, metadata: { filename: name }, onError: reject, onSuccess: () => resolve(),
-    }).start();
-  });
-}
 
 async function lookup(url: string, name: string): Promise<EntryDto> {
   return (await (await fetch(`${url}/api/files/lookup?path=/${encodeURIComponent(name)}`)).json()) as EntryDto;

@@ -6,7 +6,7 @@
 // on a unix socket that answers the LocalAPI's /localapi/v0/whois the way tailscaled does (Host
 // check, ip:port lookup, UserProfile.LoginName/DisplayName, 404 for strangers). The gateway reaches
 // it through NEBULA_TAILSCALE_SOCKET exactly as it would reach the real socket.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -15,19 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, FolderListing } from '@nebula/contract';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';
+import { whyNoNamespaces } from '../test-support/netns';
 
 const run = promisify(execFile);
 
-function whyNoNamespaces(): string | null {
-  if (process.platform !== 'linux') return 'network namespaces are Linux only';
-  if (process.getuid?.() !== 0) return 'creating network namespaces needs root (CI runs as root)';
-  try {
-    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return '`ip netns` is not available (install iproute2)';
-  }
-}
 const skipReason = whyNoNamespaces();
 if (skipReason) console.warn(`tailnet.test.ts skipped: ${skipReason}`);
 

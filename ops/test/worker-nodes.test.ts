@@ -4,17 +4,17 @@
 // while it encodes in software (there is no GPU here).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeKeys, type NodeAdvert, type EntryDto, type HealthReport, type MediaDetails } from '@nebula/contract';
 import { waitFor } from '../embedded/processes';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { NetnsMachine, whyNoNamespaces } from '../test-support/netns';
 import { tempDir } from '../test-support/services';
+import { tusUpload as upload } from '../test-support/tus-upload';
 
 const exec = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -29,14 +29,6 @@ async function makeClip(path: string, size: string, seconds: number, rate = 30):
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path,
   ]);
   return path;
-}
-
-function upload(url: string, file: string, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    new tus.Upload(createReadStream(file), {
-      endpoint: `${url}/api/uploads`, uploadSize: statSync(file).size, chunkSize: 64 * 1024 * 1024, metadata: { filename: name }, onError: reject, onSuccess: () => resolve(),
-    }).start();
-  });
 }
 
 const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;

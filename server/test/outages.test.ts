@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, tempDir } from '../../ops/test-support/services';
 import { startTestGateway, type TestGateway } from './gateway';
 import { TcpHop } from '../../ops/test-support/tcp-hop';
+import pg from 'pg';
 
 const TUS = { 'Tus-Resumable': '1.0.0' };
 const MiB = 1024 * 1024;
@@ -60,6 +61,30 @@ describe('Postgres unreachable: 503 with a code, never the driver, host or port'
 
     await cable.open();
     await expect.poll(async () => (await fetch(`${gw.url}/api/files?path=/`)).status, { timeout: 20_000 }).toBe(200);
+  });
+
+  it('hands live listeners the events committed while its own connection was down, once it is back', async () => {
+    // A live event stream: its events come from the gateway's one LISTEN connection (the event feed).
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const res = await fetch(`${gw.url}/api/events/stream`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+    void (async () => {
+      for await (const chunk of res.body!) for (const match of Buffer.from(chunk).toString().matchAll(/"path":"([^"]+)"/g)) seen.push(match[1]!);
+    })().catch(() => undefined);
+    const mkdir = (path: string) => fetch(`${gw.url}/api/folders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path }) });
+    expect((await mkdir('/before')).status).toBe(201);
+    await expect.poll(() => seen, { timeout: 10_000 }).toContain('/before');
+
+    // The gateway's connections die; another writer (a second gateway, the worker) goes on.
+    await cable.cut();
+    const direct = new pg.Client({ connectionString: db.url });
+    await direct.connect();
+    await direct.query(`INSERT INTO events (type, subject, data) VALUES ('folder.created', 'folder:00000000-0000-4000-8000-000000000001', '{"path":"/during"}')`);
+    await direct.end();
+    await cable.open();
+
+    await expect.poll(() => seen, { timeout: 20_000 }).toContain('/during');
+    controller.abort();
   });
 });
 

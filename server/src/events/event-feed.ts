@@ -21,7 +21,8 @@ export class EventFeed implements BeforeApplicationShutdown, OnApplicationShutdo
   private readonly streams = new Set<() => void>();
   private client?: pg.Client;
   private connecting?: Promise<void>;
-  private lastId = '0';
+  /** The newest event handed to listeners; null until the first connection reads where the log stands. */
+  private lastId: string | null = null;
   private reading = Promise.resolve();
   private closed = false;
 
@@ -53,8 +54,9 @@ export class EventFeed implements BeforeApplicationShutdown, OnApplicationShutdo
 
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
-      const latest = await this.events.list({ limit: 1, newest: true });
-      this.lastId = latest[0]?.id ?? '0';
+      // Listeners hear what comes after they subscribed. A reconnect keeps its place, so what was
+      // committed while the connection was down (by the worker, another gateway) is read below.
+      if (this.lastId === null) this.lastId = (await this.events.list({ limit: 1, newest: true }))[0]?.id ?? '0';
       const client = new pg.Client({ connectionString: this.config.databaseUrl });
       client.on('notification', () => this.readNew());
       client.on('error', (error) => this.reconnect(error));
@@ -82,10 +84,14 @@ export class EventFeed implements BeforeApplicationShutdown, OnApplicationShutdo
   /** Serialised: notifications can arrive faster than one read finishes. */
   private readNew(): void {
     this.reading = this.reading.then(async () => {
-      const fresh = await this.events.list({ after: this.lastId, limit: 1000 });
-      for (const event of fresh) {
-        this.lastId = event.id;
-        for (const listener of this.listeners) listener(event);
+      // Pages of 1000 until the log is read: after an outage there may be more than one page.
+      for (let page = 1000; page === 1000; ) {
+        const fresh = await this.events.list({ after: this.lastId ?? '0', limit: 1000 });
+        page = fresh.length;
+        for (const event of fresh) {
+          this.lastId = event.id;
+          for (const listener of this.listeners) listener(event);
+        }
       }
     }).catch((error: Error) => this.logger.error(`reading new events failed: ${error.message}`));
   }

@@ -18,7 +18,6 @@ export class ReadyFilesFeed implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    this.readyFiles.enabled = false;
     void this.feed.subscribe((event) => this.readyFiles.onEvent(event)).then(
       (unsubscribe) => {
         this.unsubscribe = unsubscribe;

@@ -7,6 +7,7 @@ const entry = (id: string, name = `${id}.mp4`) => ({ id, name, mime: 'video/mp4'
 describe('ReadyFiles', () => {
   it('keeps only what serving needs, and at most `limit` files, dropping the least recently used', () => {
     const files = new ReadyFiles();
+    files.enabled = true;
     files.limit = 2;
     expect(files.remember(entry('a'))).toEqual({ id: 'a', name: 'a.mp4', mime: 'video/mp4', size: 10, sha256: 'ab', storageKey: 'originals/a', createdAt: new Date(0) });
     files.remember(entry('b'));
@@ -20,6 +21,7 @@ describe('ReadyFiles', () => {
 
   it('forgets a file moved, deleted or uploaded anew, and everything when a folder is deleted', () => {
     const files = new ReadyFiles();
+    files.enabled = true;
     for (const id of ['a', 'b', 'c', 'd']) files.remember(entry(id));
     files.onEvent({ type: 'file.moved', subject: 'file:a' });
     files.onEvent({ type: 'file.deleted', subject: 'file:b' });
@@ -33,8 +35,7 @@ describe('ReadyFiles', () => {
   });
 
   it('remembers nothing while it cannot follow the event log', () => {
-    const files = new ReadyFiles();
-    files.enabled = false;
+    const files = new ReadyFiles(); // off, as before the event feed is followed
     files.remember(entry('a'));
     expect(files.get('a')).toBeUndefined();
     expect(files.size).toBe(0);

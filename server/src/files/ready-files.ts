@@ -21,7 +21,7 @@ export class ReadyFiles {
   private readonly files = new Map<string, ReadyFile>();
   limit = READY_FILES_LIMIT;
   /** Off until the event log is followed (see ReadyFilesFeed): without it, a change elsewhere would go unseen. */
-  enabled = true;
+  enabled = false;
 
   get size(): number {
     return this.files.size;

@@ -30,13 +30,13 @@ const map4 = 'v:0,a:0,name:1080p v:1,a:1,name:720p v:2,a:2,name:480p v:3,a:3,nam
 const toneMapSw = 'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv';
 
 describe('SoftwareBuilder', () => {
-  it('encodes a 720p clip without audio to three rungs in one ffmpeg process', () => {
+  it('encodes a 720p clip without audio to three rungs in one ffmpeg process, each rung scaled from the one above', () => {
     expect(new SoftwareBuilder().command(job('no-audio'))).toEqual({
       name: 'software',
       args: [
         '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats',
         '-i', '/work/in/original',
-        '-filter_complex', '[0:v:0]split=3[s0][s1][s2];[s0]scale=1280:720[v0];[s1]scale=854:480[v1];[s2]scale=640:360[v2]',
+        '-filter_complex', '[0:v:0]scale=1280:720,split=2[v0][c0];[c0]scale=854:480,split=2[v1][c1];[c1]scale=640:360[v2]',
         '-map', '[v0]', '-map', '[v1]', '-map', '[v2]',
         '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
         '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))',
@@ -55,7 +55,7 @@ describe('SoftwareBuilder', () => {
     expect(new SoftwareBuilder().command(job('hevc-10bit-hlg')).args).toEqual([
       ...head,
       '-i', '/work/in/original',
-      '-filter_complex', `[0:v:0]${toneMapSw},format=yuv420p,split=4[s0][s1][s2][s3];[s0]scale=1920:1080[v0];[s1]scale=1280:720[v1];[s2]scale=854:480[v2];[s3]scale=640:360[v3]`,
+      '-filter_complex', `[0:v:0]${toneMapSw},format=yuv420p,scale=1920:1080,split=2[v0][c0];[c0]scale=1280:720,split=2[v1][c1];[c1]scale=854:480,split=2[v2][c2];[c2]scale=640:360[v3]`,
       ...mapsWithAudio(4),
       ...x264,
       ...hlgRates,
@@ -68,7 +68,7 @@ describe('SoftwareBuilder', () => {
     const args = new SoftwareBuilder().command(job('portrait-1080x1920')).args;
     expect(args.slice(args.indexOf('-filter_complex'), args.indexOf('-filter_complex') + 2)).toEqual([
       '-filter_complex',
-      '[0:v:0]split=4[s0][s1][s2][s3];[s0]scale=1080:1920[v0];[s1]scale=720:1280[v1];[s2]scale=480:854[v2];[s3]scale=360:640[v3]',
+      '[0:v:0]scale=1080:1920,split=2[v0][c0];[c0]scale=720:1280,split=2[v1][c1];[c1]scale=480:854,split=2[v2][c2];[c2]scale=360:640[v3]',
     ]);
     expect(args.slice(args.indexOf('-c:a'), args.indexOf('-f'))).toEqual(['-c:a', 'aac', '-b:a', '128k', '-ac', '2']);
   });
@@ -77,7 +77,7 @@ describe('SoftwareBuilder', () => {
     const probe = probeOf('no-audio');
     const fast = { ...probe, video: { ...probe.video!, frameRate: 120 } };
     const args = new SoftwareBuilder().command(jobFor(fast)).args;
-    expect(args[args.indexOf('-filter_complex') + 1]).toBe('[0:v:0]fps=60,split=3[s0][s1][s2];[s0]scale=1280:720[v0];[s1]scale=854:480[v1];[s2]scale=640:360[v2]');
+    expect(args[args.indexOf('-filter_complex') + 1]).toBe('[0:v:0]fps=60,scale=1280:720,split=2[v0][c0];[c0]scale=854:480,split=2[v1][c1];[c1]scale=640:360[v2]');
     expect(args.slice(args.indexOf('-g'), args.indexOf('-g') + 2)).toEqual(['-g', '240']);
   });
 
@@ -106,7 +106,7 @@ describe('a ladder whose top rung is copied from the source', () => {
     expect(new SoftwareBuilder().command(copied()).args).toEqual([
       ...head,
       '-i', '/work/in/original',
-      '-filter_complex', '[0:v:0]split=2[s1][s2];[s1]scale=854:480[v1];[s2]scale=640:360[v2]',
+      '-filter_complex', '[0:v:0]scale=854:480,split=2[v1][c1];[c1]scale=640:360[v2]',
       '-map', '0:v:0', '-map', '[v1]', '-map', '[v2]',
       '-c:v:0', 'copy',
       '-c:v:1', 'libx264', '-preset:v:1', 'veryfast', '-profile:v:1', 'high', '-pix_fmt:v:1', 'yuv420p',

@@ -92,12 +92,33 @@ export abstract class HlsCommandBuilder {
     };
   }
 
+  /**
+   * Whether each rung is scaled from the next larger rung's picture rather than from the source.
+   * On the CPU a scaler's cost grows with its input: five scalers each reading a 4K frame cost
+   * about twice the 4K decode, and ffmpeg 5.1 runs the whole filter graph on one thread, ahead of
+   * every encoder. A chain (2160p → 1440p → 1080p → ...) reads the 4K frame once; every step is a
+   * downscale of at most 1.5×, so the lower rungs lose nothing visible (SSIM 0.999 against a direct
+   * scale on a 4K test card). GPU scalers are cheap and keep the direct way.
+   */
+  protected readonly cascadeScaling: boolean = false;
+
   private filterGraph(job: HlsJob, decode: Decode, encoded: number[]): string {
     const rungs = job.ladder.rungs;
     const video = requireVideo(job.probe);
     const top = rungs[0]!;
     const fps = video.frameRate > 0 && top.frameRate !== video.frameRate ? [`fps=${top.frameRate}`] : [];
-    const chain = [...this.sourceFilters(job, decode), ...fps, `split=${encoded.length}`].join(',');
+    const source = [...this.sourceFilters(job, decode), ...fps];
+    if (this.cascadeScaling) {
+      // [0:v:0]<source>,scale(a),split=2[va][ca];[ca]scale(b),split=2[vb][cb];...;[cy]scale(z)[vz]
+      return encoded
+        .map((i, k) => {
+          const from = k === 0 ? `[0:v:0]${source.map((f) => `${f},`).join('')}` : `[c${encoded[k - 1]}]`;
+          const last = k === encoded.length - 1;
+          return `${from}${this.scaleFilter(rungs[i]!)}${last ? `[v${i}]` : `,split=2[v${i}][c${i}]`}`;
+        })
+        .join(';');
+    }
+    const chain = [...source, `split=${encoded.length}`].join(',');
     const splits = encoded.map((i) => `[s${i}]`).join('');
     const perRung = encoded.map((i) => `[s${i}]${this.scaleFilter(rungs[i]!)}[v${i}]`);
     return [`[0:v:0]${chain}${splits}`, ...perRung].join(';');

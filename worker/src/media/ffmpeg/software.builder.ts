@@ -5,6 +5,7 @@ import { softwareToneMap } from './filters';
 /** libx264 on the CPU: always works, the last step of every fallback order. */
 export class SoftwareBuilder extends HlsCommandBuilder {
   readonly kind = 'software';
+  protected override readonly cascadeScaling = true;
 
   command(job: HlsJob): HlsCommand {
     return this.assemble('software', job, 'sw');

@@ -57,6 +57,8 @@ export class HlsPublisher {
   private masterPublished = false;
   private closed = false;
   private syncing: Promise<void> = Promise.resolve();
+  /** The pass queued behind the one running, not started yet. */
+  private waiting: Promise<void> | null = null;
 
   constructor(
     private readonly storage: ObjectStorage,
@@ -73,10 +75,19 @@ export class HlsPublisher {
     return this.masterPublished;
   }
 
-  /** One pass; passes never overlap. */
+  /**
+   * One pass; passes never overlap, and a sync asked for while one is already waiting to start
+   * joins it (a pass sees everything on disk when it starts), so a slow store never piles them up.
+   */
   sync(): Promise<void> {
-    this.syncing = this.syncing.then(() => this.pass());
-    return this.syncing;
+    if (this.waiting) return this.waiting;
+    const next = this.syncing.then(() => {
+      this.waiting = null;
+      return this.pass();
+    });
+    this.waiting = next;
+    this.syncing = next;
+    return next;
   }
 
   /**

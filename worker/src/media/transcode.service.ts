@@ -29,7 +29,11 @@ import { ProgressReader } from './progress';
 
 export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');
 
-/** How often the output folder is checked for new segments while ffmpeg writes. */
+/**
+ * How often the output folder is checked for new segments while ffmpeg writes: often until the
+ * master is up (each tick saved is time to first playable), then at a segment's pace.
+ */
+const FIRST_PUBLISH_INTERVAL_MS = 100;
 const PUBLISH_INTERVAL_MS = 500;
 /** Progress goes to the job on every report, and to the event log at most this often. */
 const PROGRESS_EVENT_INTERVAL_MS = 2000;
@@ -210,8 +214,14 @@ export class TranscodeService {
       const stepName = outcome.result;
       await watch.check();
       const outputDir = join(work, stepName);
-      await this.poster(outputDir, probe, ladder, fileId, work, watch.signal);
-      const storyboard = await this.storyboard(outputDir, probe, ladder, fileId, `${runId}-${stepName}`, work, watch.signal);
+      // Poster and seek previews are two small ffmpeg runs on finished rungs: side by side, not one after the other.
+      const [posterDone, storyboardDone] = await Promise.allSettled([
+        this.poster(outputDir, probe, ladder, fileId, work, watch.signal),
+        this.storyboard(outputDir, probe, ladder, fileId, `${runId}-${stepName}`, work, watch.signal),
+      ]);
+      if (posterDone.status === 'rejected') throw posterDone.reason;
+      if (storyboardDone.status === 'rejected') throw storyboardDone.reason;
+      const storyboard = storyboardDone.value;
       // Everything is published by now: a delete from here on finds it all and removes it, and one
       // before is seen here (or by the conditional update below) and cleaned up after the job.
       await watch.check();
@@ -372,7 +382,12 @@ export class TranscodeService {
         await this.media.appendEvent('media.playable', fileId, { hls: hlsMaster(fileId), accelPath: path }, traceId);
       }
     };
-    const timer = setInterval(() => void publisher.sync().then(report).catch((e: Error) => this.logger.warn(`publishing ${stepRun}: ${e.message}`)), PUBLISH_INTERVAL_MS);
+    let lastSync = 0;
+    const timer = setInterval(() => {
+      if (publisher.isMasterPublished && Date.now() - lastSync < PUBLISH_INTERVAL_MS) return;
+      lastSync = Date.now();
+      void publisher.sync().then(report).catch((e: Error) => this.logger.warn(`publishing ${stepRun}: ${e.message}`));
+    }, FIRST_PUBLISH_INTERVAL_MS);
     try {
       await this.ffmpeg.ffmpeg(command.args, {
         signal: watch.signal,

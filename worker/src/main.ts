@@ -5,13 +5,14 @@ import { loadConfig } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, exitWithSupervisor, PinoNestLogger, runMain } from '@nebula/shared/runtime';
 import { FfmpegRunner } from './media/ffmpeg.runner';
 import { assertMayJoin } from './system/join-check';
-import { joinedEnvironment, requestJoin, withCommandLine } from './system/join-server';
+import { assertKnowsItsServer, joinedEnvironment, requestJoin, withCommandLine } from './system/join-server';
 import { WorkerModule } from './worker.module';
 
 void runMain('nebula worker', async () => {
   // With --server/--token (or NEBULA_SERVER_URL + NEBULA_JOIN_TOKEN) the server says where the
   // queue, the database and the store are; without, the environment does, as always.
   let env = withCommandLine(process.argv.slice(2), process.env);
+  assertKnowsItsServer(env);
   const join = loadConfig({ DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused', NEBULA_SERVER_URL: env.NEBULA_SERVER_URL, NEBULA_JOIN_TOKEN: env.NEBULA_JOIN_TOKEN }).join;
   if (join) env = joinedEnvironment(env, await requestJoin(join.server, join.token, env.NEBULA_NODE_NAME));
   const config = loadConfig(env);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@nebula/shared';
-import { joinedEnvironment, withCommandLine } from './join-server';
+import { assertKnowsItsServer, joinedEnvironment, withCommandLine } from './join-server';
 
 const token = `nbt_${'a'.repeat(43)}`;
 
@@ -13,6 +13,12 @@ describe('joining a server: the worker environment', () => {
     });
     expect(withCommandLine([], { NEBULA_SERVER_URL: 'http://a:1' })).toEqual({ NEBULA_SERVER_URL: 'http://a:1' });
     expect(() => withCommandLine(['--sever', 'x'], {})).toThrow(/Unknown option '--sever'.*the worker takes --server <url> --token <token>/);
+  });
+
+  it('says both ways to name a server when it was given neither (a docker-compose.worker.yml .env left empty)', () => {
+    expect(() => assertKnowsItsServer({ REDIS_URL: '', DATABASE_URL: '', NEBULA_SERVER_URL: '' })).toThrow(/^no server to work for: start it with --server <url> --token <token>/);
+    expect(() => assertKnowsItsServer({ NEBULA_SERVER_URL: 'http://a:1' })).not.toThrow();
+    expect(() => assertKnowsItsServer({ REDIS_URL: 'redis://a:1' })).not.toThrow();
   });
 
   it("puts the server's answer over the worker's own queue, database and store settings, for an fs server (objects through the gateway)", () => {

@@ -23,6 +23,14 @@ export function withCommandLine(argv: string[], env: NodeJS.ProcessEnv): NodeJS.
   return { ...env, ...(values.server ? { NEBULA_SERVER_URL: values.server } : {}), ...(values.token ? { NEBULA_JOIN_TOKEN: values.token } : {}) };
 }
 
+/** A worker given neither a server to join nor the queue and database: one line saying both ways. */
+export function assertKnowsItsServer(env: NodeJS.ProcessEnv): void {
+  if (env.NEBULA_SERVER_URL || env.REDIS_URL || env.DATABASE_URL) return;
+  throw new PreflightError(
+    'no server to work for: start it with --server <url> --token <token> (`nebula node token` on the server prints them; NEBULA_SERVER_URL and NEBULA_JOIN_TOKEN with docker-compose.worker.yml), or give REDIS_URL and DATABASE_URL',
+  );
+}
+
 /** What the join replaces: the server's answer decides these, whatever the environment said. */
 const JOINED = ['REDIS_URL', 'DATABASE_URL', 'NEBULA_STORAGE_DRIVER', 'NEBULA_OBJECTS_DIR', 'S3_ENDPOINT', 'S3_REGION', 'S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'];
 

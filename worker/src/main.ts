@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@nebula/shared';
+import { loadConfig, loadJoin } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, exitWithSupervisor, PinoNestLogger, runMain } from '@nebula/shared/runtime';
 import { FfmpegRunner } from './media/ffmpeg.runner';
 import { assertMayJoin } from './system/join-check';
@@ -13,7 +13,7 @@ void runMain('nebula worker', async () => {
   // queue, the database and the store are; without, the environment does, as always.
   let env = withCommandLine(process.argv.slice(2), process.env);
   assertKnowsItsServer(env);
-  const join = loadConfig({ DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused', NEBULA_SERVER_URL: env.NEBULA_SERVER_URL, NEBULA_JOIN_TOKEN: env.NEBULA_JOIN_TOKEN }).join;
+  const join = loadJoin(env);
   if (join) env = joinedEnvironment(env, await requestJoin(join.server, join.token, env.NEBULA_NODE_NAME));
   const config = loadConfig(env);
   await assertDependenciesReachable(config);

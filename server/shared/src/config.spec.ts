@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, loadJoin } from './config';
 
 const base = { DATABASE_URL: 'postgres://nebula:pw@127.0.0.1:5432/nebula', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -52,6 +52,9 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...base, NEBULA_STORAGE_DRIVER: 'gateway' })).toContain('NEBULA_SERVER_URL: required when NEBULA_STORAGE_DRIVER=gateway (objects go through that server)');
     // A token is never echoed in an error.
     expect(problemsOf({ ...base, NEBULA_SERVER_URL: 'http://a:1', NEBULA_JOIN_TOKEN: 'short secret' })).toEqual(['NEBULA_JOIN_TOKEN: expected the token `nebula node token` printed']);
+    // Before joining, only the two join variables are read: the join supplies the rest.
+    expect(loadJoin({ NEBULA_SERVER_URL: 'http://100.101.1.1:8080', NEBULA_JOIN_TOKEN: token, NEBULA_STORAGE_DRIVER: 's3' })).toEqual({ server: 'http://100.101.1.1:8080', token });
+    expect(loadJoin({})).toBeUndefined();
     expect(loadConfig({ ...base, NEBULA_NODE_REDIS_URL: 'redis://:p@100.101.1.1:6379' }).nodeFacing).toEqual({ redisUrl: 'redis://:p@100.101.1.1:6379' });
   });
 

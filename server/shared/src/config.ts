@@ -315,6 +315,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
 }
 
+/**
+ * Only what a worker node joins with (NEBULA_SERVER_URL, NEBULA_JOIN_TOKEN), validated, before the
+ * rest of its configuration exists: the join is what supplies REDIS_URL and DATABASE_URL.
+ */
+export function loadJoin(env: NodeJS.ProcessEnv = process.env): Config['join'] {
+  return loadConfig({ DATABASE_URL: 'postgres://joining', REDIS_URL: 'redis://joining', NEBULA_SERVER_URL: env.NEBULA_SERVER_URL, NEBULA_JOIN_TOKEN: env.NEBULA_JOIN_TOKEN }).join;
+}
+
 /** A URL with its password replaced, safe to print in a log line or an error. */
 export function redactUrl(value: string): string {
   try {

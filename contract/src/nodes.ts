@@ -178,13 +178,15 @@ export const nodeStorageObjectPath = (key: string) => `${NODE_STORAGE_PATH}/${ke
 /**
  * What a node may do with which keys through the gateway (what worker/src/media needs): read
  * originals; read, write, list and delete renditions (hls/<file>/: playlists, segments, the
- * storyboard) and posters. Never a whole prefix at once (all of hls/), never an original written
- * or deleted, nothing else in the store (unfinished uploads, their records).
+ * storyboard) and posters. Lists and deletes by prefix stay inside one file's renditions
+ * (hls/<file>/...), never an original is written or deleted, and nothing else in the store
+ * (unfinished uploads, their records) is reachable.
  */
 export const NODE_READ_PREFIXES = ['originals/'] as const;
 export const NODE_WRITE_PREFIXES = ['hls/', 'posters/'] as const;
 
-export function nodeMay(operation: 'read' | 'write', keyOrPrefix: string): boolean {
+export function nodeMay(operation: 'read' | 'write' | 'list', keyOrPrefix: string): boolean {
+  if (operation === 'list') return /^hls\/[^/]+\//.test(keyOrPrefix);
   const prefixes: readonly string[] = operation === 'read' ? [...NODE_READ_PREFIXES, ...NODE_WRITE_PREFIXES] : NODE_WRITE_PREFIXES;
   return prefixes.some((p) => keyOrPrefix.startsWith(p) && keyOrPrefix.length > p.length);
 }

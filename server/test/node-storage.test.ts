@@ -154,6 +154,8 @@ describe('worker nodes: join tokens and the object store through the gateway (fs
     expect(await refused(storage.get('.partial/x'))).toEqual(forbidden);
     expect(await refused(storage.deletePrefix('hls/'))).toEqual(forbidden);
     expect(await refused(storage.deletePrefix(''))).toEqual(forbidden);
+    expect(await refused(storage.deletePrefix('hls/f'))).toEqual(forbidden);
+    expect(await refused(collect(storage.list('posters/')))).toEqual(forbidden);
     expect(await refused(collect(storage.list('originals/')))).toEqual(forbidden);
     // Raw requests that climb out of the store are not keys at all.
     const climb = await api('/api/nodes/storage/hls/..%2F..%2Fetc/passwd', { headers: { authorization: `Bearer ${made.token}` } });

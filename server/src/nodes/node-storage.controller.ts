@@ -120,12 +120,16 @@ function allowedPrefix(prefix: unknown): string {
   } catch (error) {
     throw new InvalidError('bad_request', (error as Error).message);
   }
-  if (!nodeMay('write', prefix)) throw notAllowed('write', prefix);
+  if (!nodeMay('list', prefix)) throw notAllowed('list', prefix);
   return prefix;
 }
 
-function notAllowed(operation: 'read' | 'write', key: string): ForbiddenError {
-  const what = operation === 'read' ? 'read originals, renditions (hls/<file>/) and posters' : 'change renditions (hls/<file>/) and posters';
+function notAllowed(operation: 'read' | 'write' | 'list', key: string): ForbiddenError {
+  const what = {
+    read: 'read originals, renditions (hls/<file>/) and posters',
+    write: 'change renditions (hls/<file>/) and posters',
+    list: 'list or delete by prefix within the renditions of one file (hls/<file>/)',
+  }[operation];
   return new ForbiddenError('key_not_allowed', `a worker node may only ${what}, not "${key.slice(0, 200)}"`);
 }
 

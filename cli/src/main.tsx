@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { deploy } from './commands/deploy';
 import { deploys } from './commands/deploys';
+import { nodeToken } from './commands/node-token';
 import { nodes } from './commands/nodes';
 import { events } from './commands/events';
 import { get } from './commands/get';
@@ -200,6 +201,16 @@ export function buildProgram(): Command {
     .addOption(jsonOption())
     .action(action((context) => nodes(context)));
 
+  const node = program.command('node').description('worker nodes on other machines: join tokens (README "Adding a machine")');
+  node
+    .command('token')
+    .description('make a join token and print the one command that makes another machine a worker node')
+    .option('--name <name>', 'what to call the token (e.g. the machine it is for)')
+    .option('--list', 'list the join tokens (never the tokens themselves): id, name, when made, last join')
+    .option('--revoke <id>', 'take a join token back: nodes using it are refused from their next request on')
+    .addOption(jsonOption())
+    .action(action((context, options: { name?: string; list?: boolean; revoke?: string }) => nodeToken(options, context)));
+
   program
     .command('rollback')
     .description('redeploy a release the server still keeps (runs ~/nebula/bin/rollback.sh on it over ssh)')
@@ -210,7 +221,7 @@ export function buildProgram(): Command {
     .addOption(jsonOption())
     .action(action((context, sha: string | undefined, options: { remote: string; runtime?: string; list?: boolean }) => rollback(sha, options, context)));
 
-  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: (text, write) => write(`nebula: ${text.replace(/^error: /, '')}`) });
+  for (const command of [...program.commands, ...node.commands]) command.exitOverride().configureOutput({ outputError: (text, write) => write(`nebula: ${text.replace(/^error: /, '')}`) });
   return program;
 }
 

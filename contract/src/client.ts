@@ -9,6 +9,7 @@ import type { DeployRecord, EntryDto, FolderListing, MediaDetails, MediaJobDto, 
 import { ApiError } from './errors';
 import type { EventType, NebulaEvent } from './events';
 import type { HealthReport } from './health';
+import type { NewNodeTokenDto, NodeTokenDto } from './nodes';
 import { API_ROUTES, withQuery } from './routes';
 
 type Fetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -140,6 +141,20 @@ export class ApiClient {
 
   deploys(limit: number): Promise<DeployRecord[]> {
     return this.json('GET', withQuery(API_ROUTES.deploys, { limit }), 'listing deploys');
+  }
+
+  /** POST /api/nodes/tokens: a new join token for a worker node; the answer is the only time it is shown. */
+  createNodeToken(name?: string): Promise<NewNodeTokenDto> {
+    return this.json('POST', API_ROUTES.nodeTokens, 'making a join token', name ? { name } : {});
+  }
+
+  nodeTokens(): Promise<NodeTokenDto[]> {
+    return this.json('GET', API_ROUTES.nodeTokens, 'listing join tokens');
+  }
+
+  async revokeNodeToken(id: string): Promise<void> {
+    const response = await this.ok('DELETE', API_ROUTES.nodeToken(id), `revoking join token ${id}`);
+    await response.text();
   }
 
   /** A JSON request whose answer is JSON. */

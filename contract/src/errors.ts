@@ -54,6 +54,12 @@ export const ERROR_CODES = [
   'queue_unavailable',
   'storage_unavailable',
   'dependency_unavailable',
+  // Worker nodes (README "Adding a machine"): no join token, or one the gateway does not know
+  // (wrong, or revoked); a key outside what a node may touch.
+  'unauthorized',
+  'join_token_required',
+  'join_token_invalid',
+  'key_not_allowed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -63,6 +69,8 @@ export function codeForStatus(status: number): string {
   switch (status) {
     case 400:
       return 'bad_request';
+    case 401:
+      return 'unauthorized';
     case 403:
       return 'forbidden';
     case 404:

@@ -118,3 +118,75 @@ export async function readNodes(redis: NodeRegistryReader): Promise<NodeAdvert[]
   const values = await redis.mget(...keys);
   return values.flatMap((v) => (v ? [JSON.parse(v) as NodeAdvert] : [])).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
+
+/**
+ * Join tokens (`nebula node token`): a worker node on another machine presents one to the gateway
+ * (`Authorization: Bearer <token>`, never in a URL) to learn where the queue, the database and the
+ * object store are, and, when the server keeps objects on its own disk, on every request to the
+ * gateway's node storage endpoints. The gateway keeps only a hash: a token is shown once.
+ */
+export interface NodeTokenDto {
+  /** Short, for `nebula node token --revoke <id>`; not a secret. */
+  id: string;
+  /** What the person who made it called it (e.g. the machine it is for). */
+  name: string | null;
+  createdAt: string;
+  /** The tailnet user who made it, when known. */
+  createdBy: string | null;
+  /** The last time a node joined with it, and that node's name. */
+  lastUsedAt: string | null;
+  lastUsedBy: string | null;
+}
+
+/** The answer to POST /api/nodes/tokens: the token itself, this once. */
+export interface NewNodeTokenDto extends NodeTokenDto {
+  token: string;
+}
+
+export interface CreateNodeTokenRequest {
+  name?: string;
+}
+
+export interface NodeJoinRequest {
+  /** The node's name (NEBULA_NODE_NAME or its host name), recorded as the token's last user. */
+  name?: string;
+}
+
+/**
+ * How a joined node reaches the object store: the S3 service itself (its endpoint as the node sees
+ * it, and the keys), or, when the server keeps objects on its own disk, only through the gateway's
+ * node storage endpoints (NODE_STORAGE_PATH), with the join token.
+ */
+export type NodeStorageSettings =
+  | { driver: 's3'; endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string }
+  | { driver: 'gateway' };
+
+/** The answer to POST /api/nodes/join: everything a node needs beyond the server's address and its token. */
+export interface NodeJoinDto {
+  version: string;
+  redisUrl: string;
+  databaseUrl: string;
+  storage: NodeStorageSettings;
+}
+
+/** Where a joined node reads and writes objects when the server uses the fs driver. */
+export const NODE_STORAGE_PATH = '/api/nodes/storage';
+
+/** An object under NODE_STORAGE_PATH: each part of the key encoded, the slashes kept. */
+export const nodeStorageObjectPath = (key: string) => `${NODE_STORAGE_PATH}/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+/**
+ * What a node may do with which keys through the gateway (what worker/src/media needs): read
+ * originals; read, write, list and delete renditions (hls/<file>/: playlists, segments, the
+ * storyboard) and posters. Lists and deletes by prefix stay inside one file's renditions
+ * (hls/<file>/...), never an original is written or deleted, and nothing else in the store
+ * (unfinished uploads, their records) is reachable.
+ */
+export const NODE_READ_PREFIXES = ['originals/'] as const;
+export const NODE_WRITE_PREFIXES = ['hls/', 'posters/'] as const;
+
+export function nodeMay(operation: 'read' | 'write' | 'list', keyOrPrefix: string): boolean {
+  if (operation === 'list') return /^hls\/[^/]+\//.test(keyOrPrefix);
+  const prefixes: readonly string[] = operation === 'read' ? [...NODE_READ_PREFIXES, ...NODE_WRITE_PREFIXES] : NODE_WRITE_PREFIXES;
+  return prefixes.some((p) => keyOrPrefix.startsWith(p) && keyOrPrefix.length > p.length);
+}

@@ -31,6 +31,14 @@ export const API_ROUTES = {
   replay: (eventId: string) => `/api/events/${id(eventId)}/replay`,
   deploys: '/api/deploys',
   deployLog: (deployId: string) => `/api/deploys/${id(deployId)}/log`,
+  /** GET lists the join tokens, POST CreateNodeTokenRequest makes one (README "Adding a machine"). */
+  nodeTokens: '/api/nodes/tokens',
+  /** DELETE revokes a join token. */
+  nodeToken: (tokenId: string) => `/api/nodes/tokens/${id(tokenId)}`,
+  /** POST NodeJoinRequest with the join token as a bearer: a node's settings (NodeJoinDto). */
+  nodeJoin: '/api/nodes/join',
+  /** GET with a join token: 204 when the gateway's object store works (a joined node's start-up check). */
+  nodeStorageCheck: '/api/nodes/storage-check',
 } as const;
 
 /** HLS is served outside /api: players fetch the master playlist, then its playlists and segments. */

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadConfig, redactUrl, type Config } from '@nebula/shared';
+import { ConfigError, loadConfig, redactUrl, type Config } from '@nebula/shared';
 import { describeStartupError, PreflightError } from '@nebula/shared/runtime';
 import { PostgresServer } from './postgres-server';
 import { assertPortFree, commandLine, freePort, isAlive, run, waitFor, waitForExit } from './processes';
@@ -89,7 +89,8 @@ export class Supervisor {
     // Object storage as configured: fs under the data folder by default, or NEBULA_STORAGE_DRIVER=s3
     // with the S3_* variables (a NAS's MinIO, RGW, any S3 service), which the children inherit.
     const storage = this.config.storage;
-    say(storage.driver === 's3' ? `storage   s3 ${redactUrl(storage.endpoint).replace(/\/$/, '')} bucket ${storage.bucket}` : `storage   fs ${storage.root}`);
+    if (storage.driver === 's3') say(`storage   s3 ${redactUrl(storage.endpoint).replace(/\/$/, '')} bucket ${storage.bucket}`);
+    if (storage.driver === 'fs') say(`storage   fs ${storage.root}`);
 
     say('building the gateway and the worker');
     await run('npm', ['run', 'build', '--silent', '-w', '@nebula/contract', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });
@@ -321,6 +322,9 @@ export async function main(root: string): Promise<void> {
     // Database and Redis URLs are this supervisor's to decide; everything else is checked now,
     // before anything starts, so NEBULA_PORT=abc fails in the first second.
     config = loadConfig({ ...process.env, DATABASE_URL: 'postgres://embedded@127.0.0.1/nebula', REDIS_URL: 'redis://127.0.0.1' }, root);
+    if (config.storage.driver === 'gateway') {
+      throw new ConfigError(['NEBULA_STORAGE_DRIVER: gateway is for worker nodes that joined a server (npm run worker -- --server <url> --token <token>), not for npm start']);
+    }
   } catch (error) {
     process.stderr.write(`nebula: ${describeStartupError(error)}\n`);
     process.exit(1);

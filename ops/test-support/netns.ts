@@ -49,10 +49,16 @@ export class NetnsMachine {
     return this;
   }
 
-  /** `url` (on 127.0.0.1 here) as this machine reaches it: through a hop on hostAddress. */
-  async reach(url: string): Promise<string> {
+  /**
+   * `url` (on 127.0.0.1 here) as this machine reaches it: through a hop on hostAddress. `samePort`:
+   * the hop listens on the service's own port, as a server publishing it on its tailnet address
+   * would, so the service's URL with only the host changed works from inside.
+   */
+  async reach(url: string, options: { samePort?: boolean } = {}): Promise<string> {
     const u = new URL(url);
-    const hop = await new TcpHop({ host: u.hostname, port: Number(u.port) }, this.hostAddress).open();
+    const hop = new TcpHop({ host: u.hostname, port: Number(u.port) }, this.hostAddress);
+    if (options.samePort) hop.port = Number(u.port);
+    await hop.open();
     this.hops.push(hop);
     u.hostname = this.hostAddress;
     u.port = String(hop.port);

@@ -1,8 +1,12 @@
-// docker-compose.worker.yml, checked as a file (no Docker engine in the ops project): parsed as
-// YAML, with ${VAR} forms resolved by the small stand-in below (a test double for Compose's
-// interpolation from `.env`, as in compose.test.ts).
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// docker-compose.worker.yml and docker-compose.nodes.yml, checked as files (no Docker engine in the
+// ops project): parsed as YAML, with ${VAR} forms resolved by the small stand-in below (a test
+// double for Compose's interpolation from `.env`, as in compose.test.ts). Where the `docker compose`
+// client is installed, `docker compose config` (no engine needed) checks the override for real.
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -17,6 +21,16 @@ interface Service {
 const read = (path: string) => readFileSync(resolve(import.meta.dirname, '../..', path), 'utf8');
 const node = parse(read('docker-compose.worker.yml')) as { name: string; services: Record<string, Service> };
 const hwaccel = parse(read('docker-compose.hwaccel.yml')) as { services: Record<string, unknown> };
+const nodes = parse(read('docker-compose.nodes.yml')) as { services: Record<string, Service & { command?: string[] }> };
+
+function composeClient(): string | null {
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'the `docker compose` client is not installed';
+  }
+}
 
 function interpolate(value: string, env: Record<string, string>): string {
   return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, op: string | undefined, arg: string) => {
@@ -57,13 +71,52 @@ describe('docker-compose.worker.yml: a worker node on another machine', () => {
       S3_SECRET_KEY: 'minio',
       NEBULA_NODE_NAME: 'desk',
     });
-    expect(() => interpolate(node.services.worker!.environment!.REDIS_URL!, {})).toThrow(
-      "required variable NEBULA_NODE_REDIS_URL is missing a value: set NEBULA_NODE_REDIS_URL in .env to the server's Redis on its tailnet address",
-    );
+  });
+
+  it('joins with NEBULA_SERVER_URL and NEBULA_JOIN_TOKEN alone (the server then says where everything is)', () => {
+    const join = { NEBULA_SERVER_URL: 'http://100.101.1.1:8080', NEBULA_JOIN_TOKEN: `nbt_${'t'.repeat(43)}`, NEBULA_NODE_NAME: 'desk' };
+    const environment = Object.fromEntries(Object.entries(node.services.worker!.environment!).map(([k, v]) => [k, interpolate(String(v), join)]));
+    expect(environment).toMatchObject({ NEBULA_SERVER_URL: join.NEBULA_SERVER_URL, NEBULA_JOIN_TOKEN: join.NEBULA_JOIN_TOKEN, REDIS_URL: '', DATABASE_URL: '', S3_ENDPOINT: '' });
   });
 
   it('takes the GPU override as the main worker does (same service name)', () => {
     expect(Object.keys(hwaccel.services)).toEqual(['worker']);
     expect(read('docker-compose.worker.yml')).toContain('docker compose -f docker-compose.worker.yml -f docker-compose.hwaccel.yml up -d --build');
+  });
+});
+
+describe('docker-compose.nodes.yml: Redis, Postgres and MinIO for worker nodes, on the tailnet address only', () => {
+  const env = { NEBULA_TAILNET_ADDRESS: '100.101.1.1', NEBULA_REDIS_PASSWORD: 'abc123' };
+
+  it('publishes the three ports bound to NEBULA_TAILNET_ADDRESS, and refuses to start without it', () => {
+    expect(Object.fromEntries(['redis', 'postgres', 'minio'].map((name) => [name, nodes.services[name]!.ports!.map((p) => interpolate(p, env))]))).toEqual({
+      redis: ['100.101.1.1:6379:6379'],
+      postgres: ['100.101.1.1:5432:5432'],
+      minio: ['100.101.1.1:9000:9000'],
+    });
+    for (const name of ['redis', 'postgres', 'minio']) {
+      expect(() => interpolate(nodes.services[name]!.ports![0]!, { NEBULA_REDIS_PASSWORD: 'x' }), name).toThrow(/required variable NEBULA_TAILNET_ADDRESS/);
+    }
+  });
+
+  it('puts a password on Redis, for its healthcheck and for the gateway and worker', () => {
+    expect(nodes.services.redis!.command!.map((part) => interpolate(part, env))).toEqual(['redis-server', '--appendonly', 'yes', '--requirepass', 'abc123']);
+    expect(interpolate(nodes.services.redis!.environment!.REDISCLI_AUTH!, env)).toBe('abc123');
+    for (const name of ['gateway', 'worker']) expect(interpolate(nodes.services[name]!.environment!.REDIS_URL!, env)).toBe('redis://:abc123@redis:6379');
+  });
+
+  it.skipIf(composeClient() !== null)('passes `docker compose -f docker-compose.yml -f docker-compose.nodes.yml config`', async () => {
+    const envFile = join(tmpdir(), `nebula-nodes-${process.pid}.env`);
+    writeFileSync(envFile, 'POSTGRES_PASSWORD=pg\nMINIO_ROOT_USER=admin\nMINIO_ROOT_PASSWORD=minio-secret\nNEBULA_TAILNET_ADDRESS=100.101.1.1\nNEBULA_REDIS_PASSWORD=abc123\n');
+    const { stdout } = await promisify(execFile)('docker', ['compose', '--env-file', envFile, '-f', 'docker-compose.yml', '-f', 'docker-compose.nodes.yml', 'config', '--format', 'json'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+    }).finally(() => rmSync(envFile, { force: true }));
+    const config = JSON.parse(stdout) as { services: Record<string, { ports?: { host_ip?: string; published?: string }[]; environment?: Record<string, string> }> };
+    for (const [name, port] of [['redis', '6379'], ['postgres', '5432'], ['minio', '9000']] as const) {
+      expect(config.services[name]!.ports, name).toEqual([expect.objectContaining({ host_ip: '100.101.1.1', published: port })]);
+    }
+    expect(config.services.gateway!.environment!.REDIS_URL).toBe('redis://:abc123@redis:6379');
+    // The gateway's own port is still the edge's, on 127.0.0.1 by default.
+    expect(config.services.edge!.ports).toEqual([expect.objectContaining({ host_ip: '127.0.0.1' })]);
   });
 });

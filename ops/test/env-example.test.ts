@@ -36,7 +36,7 @@ describe('.env.example', () => {
   });
 
   it('lists every variable docker-compose.yml interpolates', () => {
-    const compose = ['docker-compose.yml', 'docker-compose.hwaccel.yml']
+    const compose = ['docker-compose.yml', 'docker-compose.hwaccel.yml', 'docker-compose.nodes.yml']
       .map((f) => readFileSync(join(root, f), 'utf8'))
       .join('\n')
       .split('\n')

@@ -1,10 +1,12 @@
 // Worker nodes on other machines: three real worker processes, each in a network namespace of its
 // own with its own address (veth pairs), sharing the gateway's queue, database and store. One of
 // them is a test double for a GPU machine: NEBULA_TEST_ADVERTISE_HWACCEL makes it ADVERTISE VAAPI
-// while it encodes in software (there is no GPU here).
+// while it encodes in software (there is no GPU here). Another, the laptop, is a slow machine: its
+// ffmpeg is a wrapper that waits 2 s first (a test double), so the job it is cut off in is still
+// running when the link goes down (on a quiet machine a 2 s clip transcodes in under 1 s).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -88,7 +90,9 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     // A short lock: a vanished node's job is handed on within seconds.
     nebula = await startNebula({ worker: false, env: { NEBULA_JOB_LOCK_SECONDS: '4' } });
     for (const node of Object.values(nodes)) await node.machine.create();
-    await Promise.all([startNode(nodes.gpu, { NEBULA_TEST_ADVERTISE_HWACCEL: 'vaapi' }), startNode(nodes.desk), startNode(nodes.laptop)]);
+    const slowFfmpeg = join(dir.path, 'slow-ffmpeg');
+    writeFileSync(slowFfmpeg, '#!/bin/sh\nsleep 2\nexec ffmpeg "$@"\n', { mode: 0o755 });
+    await Promise.all([startNode(nodes.gpu, { NEBULA_TEST_ADVERTISE_HWACCEL: 'vaapi' }), startNode(nodes.desk), startNode(nodes.laptop, { NEBULA_FFMPEG_PATH: slowFfmpeg })]);
   }, 180_000);
 
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { MediaModule } from './media/media.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NodesModule } from './nodes/nodes.module';
 import { QueueModule } from './queue/queue.module';
 import { StorageModule } from './storage/storage.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -19,7 +20,7 @@ export class AppModule {
   static forRoot(config: Config): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule, AccessModule, DatabaseModule, QueueModule, StorageModule, HealthModule, FilesModule, UploadsModule, DeploysModule, EventsModule, MediaModule, WebModule],
+      imports: [ConfigModule.forRoot(config), MetricsModule, AccessModule, DatabaseModule, QueueModule, StorageModule, HealthModule, FilesModule, UploadsModule, DeploysModule, EventsModule, MediaModule, NodesModule, WebModule],
     };
   }
 }

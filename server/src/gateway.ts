@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Config } from '@nebula/shared';
+import { ConfigError, type Config } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, PinoNestLogger } from '@nebula/shared/runtime';
 import type { Logger } from 'pino';
 import { CrossSiteGuard } from './access/cross-site-guard';
@@ -14,6 +14,9 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 
 /** The gateway app, ready to listen: what main.ts runs and what the integration tests start. */
 export async function createGateway(config: Config, log: Logger = createLogger('gateway', config.logLevel)): Promise<INestApplication> {
+  if (config.storage.driver === 'gateway') {
+    throw new ConfigError(['NEBULA_STORAGE_DRIVER: gateway is for worker nodes that joined a server; the gateway itself keeps objects with fs or s3']);
+  }
   await assertDependenciesReachable(config);
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: new PinoNestLogger(log) });
   // First of all middleware: every request's log lines carry its trace id, and it is measured.

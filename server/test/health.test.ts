@@ -81,7 +81,7 @@ describe('GET /api/health against real Postgres, Redis, storage and worker', () 
     const { rows } = await client.query(`SELECT name FROM migrations ORDER BY id`);
     const { rowCount } = await client.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events'`);
     await client.end();
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(['CreateEvents1763800000000', 'CreateEntries1763800100000', 'NotifyEvents1763800200000', 'CreateMediaAttempts1763800300000', 'SearchNames1763800400000', 'EntriesSampleHash1763800517000']);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(['CreateEvents1763800000000', 'CreateEntries1763800100000', 'NotifyEvents1763800200000', 'CreateMediaAttempts1763800300000', 'SearchNames1763800400000', 'EntriesSampleHash1763800517000', 'CreateNodeTokens1763800600000']);
     expect(rowCount).toBe(1);
   });
 

@@ -48,6 +48,7 @@ for (const driver of ['fs', 's3'] as const) {
         }
         return [...(await unfinishedUploads(storage.bucket, `originals/${id}`)).map((key) => `unfinished ${key}`), ...objects];
       }
+      if (storage.driver === 'gateway') throw new Error('a gateway never runs on the gateway driver');
       const names = async (folder: string) => (await readdir(folder).catch(() => [] as string[])).filter((n) => n.startsWith(id)).map((n) => join(folder, n));
       return [...(await names(join(storage.root, 'originals'))), ...(await names(join(gw.config.dataDir, 'uploads', 'originals')))];
     }

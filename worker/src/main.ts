@@ -1,14 +1,21 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@nebula/shared';
+import { loadConfig, loadJoin } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, exitWithSupervisor, PinoNestLogger, runMain } from '@nebula/shared/runtime';
 import { FfmpegRunner } from './media/ffmpeg.runner';
 import { assertMayJoin } from './system/join-check';
+import { assertKnowsItsServer, joinedEnvironment, requestJoin, withCommandLine } from './system/join-server';
 import { WorkerModule } from './worker.module';
 
 void runMain('nebula worker', async () => {
-  const config = loadConfig();
+  // With --server/--token (or NEBULA_SERVER_URL + NEBULA_JOIN_TOKEN) the server says where the
+  // queue, the database and the store are; without, the environment does, as always.
+  let env = withCommandLine(process.argv.slice(2), process.env);
+  assertKnowsItsServer(env);
+  const join = loadJoin(env);
+  if (join) env = joinedEnvironment(env, await requestJoin(join.server, join.token, env.NEBULA_NODE_NAME));
+  const config = loadConfig(env);
   await assertDependenciesReachable(config);
   await assertMayJoin(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new PinoNestLogger(createLogger('worker', config.logLevel)) });
@@ -34,5 +41,6 @@ void runMain('nebula worker', async () => {
   process.on('SIGINT', () => stop('SIGINT'));
   exitWithSupervisor(() => stop('supervisor gone'));
   await app.init();
-  logger.log(`nebula worker ready (${config.media.ffmpegPath}, hwaccel ${config.media.hwaccel})`);
+  const joined = config.join ? `, joined ${new URL(config.join.server).origin}, objects ${config.storage.driver === 'gateway' ? 'through its gateway' : 'in s3'}` : '';
+  logger.log(`nebula worker ready (${config.media.ffmpegPath}, hwaccel ${config.media.hwaccel}${joined})`);
 });

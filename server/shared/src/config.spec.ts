@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, loadJoin } from './config';
 
 const base = { DATABASE_URL: 'postgres://nebula:pw@127.0.0.1:5432/nebula', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       databaseUrl: base.DATABASE_URL,
       redisUrl: base.REDIS_URL,
       storage: { driver: 'fs', root: '/srv/nebula/data/objects' },
+      nodeFacing: {},
       media: { hwaccel: 'auto', hwDevice: undefined, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' },
       worker: { concurrency: 1, shutdownGraceSeconds: 30, heartbeatFile: '/tmp/nebula-worker-heartbeat', lockSeconds: 30 },
       mediaRecheckSeconds: 60,
@@ -38,6 +39,23 @@ describe('loadConfig', () => {
       },
       metrics: { port: 9464, host: '127.0.0.1' },
     });
+  });
+
+  it('joins a server with both its URL and a join token, and takes objects through it only then', () => {
+    const token = `nbt_${'x'.repeat(43)}`;
+    const joined = loadConfig({ ...base, NEBULA_SERVER_URL: 'http://100.101.1.1:8080', NEBULA_JOIN_TOKEN: token, NEBULA_STORAGE_DRIVER: 'gateway' });
+    expect(joined.join).toEqual({ server: 'http://100.101.1.1:8080', token });
+    expect(joined.storage).toEqual({ driver: 'gateway', server: 'http://100.101.1.1:8080', token, requestTimeoutMs: 60_000 });
+    expect(problemsOf({ ...base, NEBULA_SERVER_URL: 'http://100.101.1.1:8080' })).toEqual([
+      'NEBULA_JOIN_TOKEN: a worker node joins with both the server URL and a join token (`nebula node token` prints them)',
+    ]);
+    expect(problemsOf({ ...base, NEBULA_STORAGE_DRIVER: 'gateway' })).toContain('NEBULA_SERVER_URL: required when NEBULA_STORAGE_DRIVER=gateway (objects go through that server)');
+    // A token is never echoed in an error.
+    expect(problemsOf({ ...base, NEBULA_SERVER_URL: 'http://a:1', NEBULA_JOIN_TOKEN: 'short secret' })).toEqual(['NEBULA_JOIN_TOKEN: expected the token `nebula node token` printed']);
+    // Before joining, only the two join variables are read: the join supplies the rest.
+    expect(loadJoin({ NEBULA_SERVER_URL: 'http://100.101.1.1:8080', NEBULA_JOIN_TOKEN: token, NEBULA_STORAGE_DRIVER: 's3' })).toEqual({ server: 'http://100.101.1.1:8080', token });
+    expect(loadJoin({})).toBeUndefined();
+    expect(loadConfig({ ...base, NEBULA_NODE_REDIS_URL: 'redis://:p@100.101.1.1:6379' }).nodeFacing).toEqual({ redisUrl: 'redis://:p@100.101.1.1:6379' });
   });
 
   it('reads address lists and names a malformed range', () => {

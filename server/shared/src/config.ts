@@ -107,7 +107,7 @@ const envObject = z.object({
     NEBULA_DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user:password@127.0.0.1:5432/nebula'),
     REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
-    NEBULA_STORAGE_DRIVER: z.enum(['fs', 's3'], { error: 'expected fs or s3' }).default('fs'),
+    NEBULA_STORAGE_DRIVER: z.enum(['fs', 's3', 'gateway'], { error: 'expected fs or s3 (or gateway, on a worker node that joined a server)' }).default('fs'),
     NEBULA_OBJECTS_DIR: z.string().min(1).optional(),
     S3_ENDPOINT: url(['http:', 'https:'], 'http://minio:9000').optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),
@@ -124,6 +124,11 @@ const envObject = z.object({
     NEBULA_JOB_LOCK_SECONDS: positiveInt(30),
     NEBULA_MEDIA_RECHECK_SECONDS: positiveInt(60),
     NEBULA_WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/nebula-worker-heartbeat'),
+    NEBULA_SERVER_URL: url(['http:', 'https:'], 'http://100.101.102.103:8080').optional(),
+    NEBULA_JOIN_TOKEN: z.string().regex(/^[\w-]{16,200}$/, 'expected the token `nebula node token` printed').optional(),
+    NEBULA_NODE_REDIS_URL: url(['redis:', 'rediss:'], 'redis://:password@100.101.102.103:6379').optional(),
+    NEBULA_NODE_DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://nebula:password@100.101.102.103:5432/nebula').optional(),
+    NEBULA_NODE_S3_ENDPOINT: url(['http:', 'https:'], 'http://100.101.102.103:9000').optional(),
     NEBULA_NODE_NAME: z.string().regex(/^[\w.-]{1,63}$/, 'expected a name of letters, digits, dots, dashes or underscores').optional(),
     NEBULA_TEST_ADVERTISE_HWACCEL: z.enum(['vaapi', 'qsv'], { error: 'expected vaapi or qsv (a test double; leave empty)' }).optional(),
     NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
@@ -147,6 +152,13 @@ const envObject = z.object({
 });
 
 const envSchema = envObject.superRefine((env, ctx) => {
+  if (Boolean(env.NEBULA_SERVER_URL) !== Boolean(env.NEBULA_JOIN_TOKEN)) {
+    const missing = env.NEBULA_SERVER_URL ? 'NEBULA_JOIN_TOKEN' : 'NEBULA_SERVER_URL';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'a worker node joins with both the server URL and a join token (`nebula node token` prints them)' });
+  }
+  if (env.NEBULA_STORAGE_DRIVER === 'gateway' && !env.NEBULA_SERVER_URL) {
+    ctx.addIssue({ code: 'custom', path: ['NEBULA_SERVER_URL'], message: 'required when NEBULA_STORAGE_DRIVER=gateway (objects go through that server)' });
+  }
   if (env.NEBULA_STORAGE_DRIVER !== 's3') return;
   for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
     if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when NEBULA_STORAGE_DRIVER=s3' });
@@ -161,7 +173,9 @@ export const CONFIG_VARIABLES = Object.keys(envObject.shape);
 
 export type StorageConfig =
   | { driver: 'fs'; root: string }
-  | { driver: 's3'; endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string; requestTimeoutMs?: number };
+  | { driver: 's3'; endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string; requestTimeoutMs?: number }
+  /** A worker node without the server's disk: objects through the gateway's node endpoints, with the join token. */
+  | { driver: 'gateway'; server: string; token: string; requestTimeoutMs?: number };
 
 export interface Config {
   http: { port: number; host: string };
@@ -183,6 +197,13 @@ export interface Config {
    * nodeName: shown in the node registry. advertiseHwaccel: a test double (see .env.example) that
    * advertises a hardware encoder this node does not have.
    */
+  /** A worker node that joined a server (NEBULA_SERVER_URL + NEBULA_JOIN_TOKEN, or --server/--token). */
+  join?: { server: string; token: string };
+  /**
+   * The gateway's answer to a joining node: Redis, Postgres and S3 as nodes reach them. Unset: the
+   * gateway's own URLs with the host name the node used to reach the gateway (its tailnet address).
+   */
+  nodeFacing: { redisUrl?: string; databaseUrl?: string; s3Endpoint?: string };
   worker: { concurrency: number; shutdownGraceSeconds: number; heartbeatFile: string; lockSeconds: number; nodeName?: string; advertiseHwaccel?: 'vaapi' | 'qsv' };
   /**
    * How often the gateway re-checks videos that are `queued` or `processing` without a job in the
@@ -233,7 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const value = present[name];
-        const shown = value === undefined || /KEY|PASSWORD|SECRET/.test(name) ? '' : ` (got "${redactUrl(value)}")`;
+        const shown = value === undefined || /KEY|PASSWORD|SECRET|TOKEN/.test(name) ? '' : ` (got "${redactUrl(value)}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -251,13 +272,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
           secretKey: e.S3_SECRET_KEY!,
           requestTimeoutMs: e.S3_REQUEST_TIMEOUT_SECONDS * 1000,
         }
-      : { driver: 'fs', root: resolve(dataDir, e.NEBULA_OBJECTS_DIR ?? 'objects') };
+      : e.NEBULA_STORAGE_DRIVER === 'gateway'
+        ? { driver: 'gateway', server: e.NEBULA_SERVER_URL!, token: e.NEBULA_JOIN_TOKEN!, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_SECONDS * 1000 }
+        : { driver: 'fs', root: resolve(dataDir, e.NEBULA_OBJECTS_DIR ?? 'objects') };
   return {
     http: { port: e.NEBULA_PORT, host: e.NEBULA_HOST },
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     storage,
+    ...(e.NEBULA_SERVER_URL && e.NEBULA_JOIN_TOKEN ? { join: { server: e.NEBULA_SERVER_URL, token: e.NEBULA_JOIN_TOKEN } } : {}),
+    nodeFacing: { redisUrl: e.NEBULA_NODE_REDIS_URL, databaseUrl: e.NEBULA_NODE_DATABASE_URL, s3Endpoint: e.NEBULA_NODE_S3_ENDPOINT },
     media: {
       hwaccel: e.NEBULA_HWACCEL,
       hwDevice: e.NEBULA_HW_DEVICE,
@@ -288,6 +313,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     metrics: { port: e.NEBULA_METRICS_PORT, host: e.NEBULA_METRICS_HOST },
   };
+}
+
+/**
+ * Only what a worker node joins with (NEBULA_SERVER_URL, NEBULA_JOIN_TOKEN), validated, before the
+ * rest of its configuration exists: the join is what supplies REDIS_URL and DATABASE_URL.
+ */
+export function loadJoin(env: NodeJS.ProcessEnv = process.env): Config['join'] {
+  return loadConfig({ DATABASE_URL: 'postgres://joining', REDIS_URL: 'redis://joining', NEBULA_SERVER_URL: env.NEBULA_SERVER_URL, NEBULA_JOIN_TOKEN: env.NEBULA_JOIN_TOKEN }).join;
 }
 
 /** A URL with its password replaced, safe to print in a log line or an error. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { hostname } from 'node:os';
-import { UPLOADS_PATH, type ApiErrorBody } from '@nebula/contract';
+import { NODE_STORAGE_PATH, UPLOADS_PATH, type ApiErrorBody } from '@nebula/contract';
 import { type Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
 import { hasAcceptableBodyType, HostAllowList, isSafeMethod, isSameOrigin } from './site-policy';
@@ -64,7 +64,10 @@ export class CrossSiteGuard {
       }
     }
 
-    if (!tus && !isSafeMethod(req.method) && !hasAcceptableBodyType(req.method, req.headers['content-type'])) {
+    // A worker node streams objects to its storage endpoints, each request with its join token as
+    // a bearer header, which no form or no-cors fetch of a foreign page can send.
+    const nodeStorage = req.path.startsWith(`${NODE_STORAGE_PATH}/`);
+    if (!tus && !nodeStorage && !isSafeMethod(req.method) && !hasAcceptableBodyType(req.method, req.headers['content-type'])) {
       refuse(res, 415, 'unsupported_media_type', `${req.method} ${req.path.slice(0, 200)} takes a JSON body: send Content-Type: application/json (even with an empty body, {})`);
       return;
     }

@@ -6,9 +6,10 @@ import { NotifyEvents1763800200000 } from './migrations/1763800200000-notify-eve
 import { CreateMediaAttempts1763800300000 } from './migrations/1763800300000-create-media-attempts';
 import { SearchNames1763800400000 } from './migrations/1763800400000-search-names';
 import { EntriesSampleHash1763800517000 } from './migrations/1763800517000-entries-sample-hash';
+import { CreateNodeTokens1763800600000 } from './migrations/1763800600000-create-node-tokens';
 
 export const entities = [Entry];
-export const migrations = [CreateEvents1763800000000, CreateEntries1763800100000, NotifyEvents1763800200000, CreateMediaAttempts1763800300000, SearchNames1763800400000, EntriesSampleHash1763800517000];
+export const migrations = [CreateEvents1763800000000, CreateEntries1763800100000, NotifyEvents1763800200000, CreateMediaAttempts1763800300000, SearchNames1763800400000, EntriesSampleHash1763800517000, CreateNodeTokens1763800600000];
 
 /** One description of the database for the app, the migrate script and the tests. */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -6,7 +6,7 @@
  * by the tus refusals (uploads/tus-errors.ts).
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'not_found' | 'conflict' | 'invalid' | 'unavailable' | 'too_large';
+  abstract readonly kind: 'not_found' | 'conflict' | 'invalid' | 'unavailable' | 'too_large' | 'unauthorized' | 'forbidden';
 
   constructor(
     readonly code: string,
@@ -46,4 +46,16 @@ export class UnavailableError extends DomainError {
 export class TooLargeError extends DomainError {
   readonly kind = 'too_large';
   override readonly name = 'TooLargeError';
+}
+
+/** The request needs credentials it did not bring, or brought ones nobody knows (a worker node's join token). */
+export class UnauthorizedError extends DomainError {
+  readonly kind = 'unauthorized';
+  override readonly name = 'UnauthorizedError';
+}
+
+/** The caller is known, but may not do this (a worker node asking for a key outside its reach). */
+export class ForbiddenError extends DomainError {
+  readonly kind = 'forbidden';
+  override readonly name = 'ForbiddenError';
 }

@@ -34,7 +34,7 @@ export class HealthService {
       ),
       outcome(() => this.nodeDirectory.list()),
     ]);
-    return buildHealthReport({ postgres, redis, storage: { ...storage, driver: this.storage.driver, endpoint: this.storage.endpoint }, worker, nodes: nodes.ok ? nodes.value : [] });
+    return buildHealthReport({ postgres, redis, storage: { ...storage, driver: this.storage.driver === 's3' ? 's3' : 'fs', endpoint: this.storage.endpoint }, worker, nodes: nodes.ok ? nodes.value : [] });
   }
 }
 

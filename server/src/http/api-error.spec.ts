@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, InvalidError, NotFoundError, TooLargeError, UnavailableError } from '../errors/domain-errors';
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, TooLargeError, UnauthorizedError, UnavailableError } from '../errors/domain-errors';
 import { apiErrorOf } from './api-error';
 
 describe('apiErrorOf: the one HTTP mapping of domain errors', () => {
@@ -9,6 +9,8 @@ describe('apiErrorOf: the one HTTP mapping of domain errors', () => {
     expect(apiErrorOf(new InvalidError('invalid_path', 'bad path'))).toEqual({ statusCode: 400, code: 'invalid_path', message: 'bad path' });
     expect(apiErrorOf(new UnavailableError('redis_down', 'Redis is down'))).toEqual({ statusCode: 503, code: 'redis_down', message: 'Redis is down' });
     expect(apiErrorOf(new TooLargeError('too_large', 'at most 10 bytes'))).toEqual({ statusCode: 413, code: 'too_large', message: 'at most 10 bytes' });
+    expect(apiErrorOf(new UnauthorizedError('join_token_invalid', 'unknown token'))).toEqual({ statusCode: 401, code: 'join_token_invalid', message: 'unknown token' });
+    expect(apiErrorOf(new ForbiddenError('key_not_allowed', 'not yours'))).toEqual({ statusCode: 403, code: 'key_not_allowed', message: 'not yours' });
   });
 
   it('carries the fields a conflict names, beside code and message', () => {

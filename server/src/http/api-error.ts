@@ -8,6 +8,8 @@ const STATUS: Record<DomainError['kind'], number> = {
   invalid: 400,
   unavailable: 503,
   too_large: 413,
+  unauthorized: 401,
+  forbidden: 403,
 };
 
 /** The JSON answer for a domain error, as the exception filter sends it and tus refusals carry it. */

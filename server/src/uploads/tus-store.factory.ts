@@ -28,6 +28,7 @@ export function createTusStore(config: Config, expirationMs: number): DataStore 
     mkdirSync(join(storage.root, 'originals'), { recursive: true });
     return new FileStore({ directory: storage.root, configstore: new FileKvStore(records), expirationPeriodInMilliseconds: expirationMs });
   }
+  if (storage.driver === 'gateway') throw new Error('the gateway keeps uploads in fs or s3 storage; the gateway driver is for worker nodes');
   return new ExplainedS3Store(storage, storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS, {
     partSize: 16 * 1024 * 1024,
     expirationPeriodInMilliseconds: expirationMs,

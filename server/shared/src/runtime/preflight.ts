@@ -75,7 +75,7 @@ async function checkStorage(config: Pick<Config, 'storage'>): Promise<string | n
     await createObjectStorage(config.storage).check();
     return null;
   } catch (error) {
-    const variable = config.storage.driver === 's3' ? 'S3_ENDPOINT' : 'NEBULA_DATA_DIR';
+    const variable = { s3: 'S3_ENDPOINT', gateway: 'NEBULA_SERVER_URL', fs: 'NEBULA_DATA_DIR' }[config.storage.driver];
     return `${variable}: object storage is not usable: ${reason(error)}`;
   }
 }

@@ -18,8 +18,8 @@ export interface ObjectStat {
  * Keys are never also folders of other keys ("a" beside "a/b"): S3 allows it, plain files cannot.
  */
 export interface ObjectStorage {
-  readonly driver: 'fs' | 's3';
-  /** Where the s3 driver's server is (no credentials), for /api/health and error messages; fs has none. */
+  readonly driver: 'fs' | 's3' | 'gateway';
+  /** Where the s3 driver's server (or a node's gateway) is, no credentials, for /api/health and error messages; fs has none. */
   readonly endpoint?: string;
   /** Writes a whole object from a stream; the object appears only once every byte has arrived. */
   put(key: string, body: Readable, options?: { contentType?: string }): Promise<ObjectStat>;

@@ -53,6 +53,7 @@ export { API_ROUTES, hlsMaster, UPLOADS_PATH, withQuery } from './routes';
 export { entrySubject, fileIdOf, fileSubject, folderSubject, parseSubject, subjectId, type SubjectKind } from './subjects';
 export {
   hardwareFits,
+  LADDER_CODEC,
   isHeavyJob,
   NODE_READ_PREFIXES,
   NODE_STORAGE_PATH,

@@ -23,13 +23,21 @@ export const NODE_TTL_MS = 3 * NODE_HEARTBEAT_MS;
 /** Beyond this difference between a node's clock and Redis's, heartbeats and locks cannot be trusted. */
 export const MAX_CLOCK_SKEW_MS = 10_000;
 
+/** The codec every rung of the ladder is encoded in: all a node needs to encode, whatever the source's codec. */
+export const LADDER_CODEC = 'h264';
+
 export interface HardwareEncoder {
   kind: 'vaapi' | 'qsv';
-  /** Encoders this device runs, as ffmpeg names the codec (h264, hevc). */
+  /** Encoders this device runs, as ffmpeg names the codec (h264, hevc, av1, vp9). */
   codecs: string[];
-  /** The largest frame the device encodes. */
+  /** The largest picture the device's H.264 encoder takes (the ladder's codec). */
   maxWidth: number;
   maxHeight: number;
+  /**
+   * Where the codecs and the size come from: the device itself (`vainfo --all` at the worker's
+   * start), or `assumed` (H.264 up to 4096x4096) when vainfo is missing, fails, or leaves one out.
+   */
+  limitsFrom: 'vainfo' | 'assumed';
   /**
    * Test double: NEBULA_TEST_ADVERTISE_HWACCEL makes a node advertise hardware it does not have
    * (it still encodes in software). Shown, so nobody mistakes it for a GPU.
@@ -70,8 +78,12 @@ export function isHeavyJob(video: PlacementProbe): boolean {
   return pixels >= 3840 * 2160 * 0.9 || (video.codec === 'hevc' && video.bitDepth >= 10);
 }
 
-/** Whether a hardware node could take this video (its size within the device's limit). */
+/**
+ * Whether a hardware node could take this video: its device encodes the ladder's codec (a 10-bit
+ * HEVC source is decoded there, but only H.264 is encoded), and the video is within its size.
+ */
 export function hardwareFits(hw: HardwareEncoder, video: PlacementProbe): boolean {
+  if (!hw.codecs.includes(LADDER_CODEC)) return false;
   const long = Math.max(video.width, video.height);
   const short = Math.min(video.width, video.height);
   return long <= Math.max(hw.maxWidth, hw.maxHeight) && short <= Math.min(hw.maxWidth, hw.maxHeight);

@@ -106,7 +106,7 @@ describe.skipIf(skipReason !== null)('worker nodes on other machines (network na
     const listed = (await health()).nodes;
     expect(listed.map((n) => n.name)).toEqual(['desk', 'gpu', 'laptop']);
     const gpu = listed.find((n) => n.name === 'gpu')!;
-    expect(gpu.capabilities.hardware).toEqual({ kind: 'vaapi', codecs: ['h264'], maxWidth: 4096, maxHeight: 4096, simulated: true });
+    expect(gpu.capabilities.hardware).toEqual({ kind: 'vaapi', codecs: ['h264'], maxWidth: 4096, maxHeight: 4096, limitsFrom: 'assumed', simulated: true });
     expect(listed.find((n) => n.name === 'desk')!.capabilities).toMatchObject({ software: true, hardware: null });
     for (const node of listed) {
       expect(node.version).toBe('0.1.0');

@@ -5,7 +5,8 @@ import { CliError, EXIT } from '../errors';
 /** One node as a table row: what `nebula nodes` prints. Pure, for the tests. */
 export function nodeRow(node: NodeAdvert, now: number): Record<string, string> {
   const hw = node.capabilities.hardware;
-  const hardware = hw ? `${hw.kind}${hw.simulated ? ' (simulated)' : ''} ${hw.codecs.join('/')} ≤${hw.maxWidth}x${hw.maxHeight}` : 'none';
+  // `assumed`: the worker could not read its device's limits with vainfo.
+  const hardware = hw ? `${hw.kind}${hw.simulated ? ' (simulated)' : ''} ${hw.codecs.join('/')} ≤${hw.maxWidth}x${hw.maxHeight}${hw.limitsFrom === 'assumed' ? ' (assumed)' : ''}` : 'none';
   const seconds = Math.max(0, Math.round((now - Date.parse(node.lastHeartbeat)) / 1000));
   return {
     name: node.name,

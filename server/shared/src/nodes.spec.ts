@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { joinRefusal, NEBULA_VERSION, placeMediaJob, type NodeAdvert, type NodeCapabilities } from '@nebula/contract';
 
 const software: NodeCapabilities = { software: true, hardware: null, cores: 2 };
-const vaapi: NodeCapabilities = { software: true, hardware: { kind: 'vaapi', codecs: ['h264', 'hevc'], maxWidth: 4096, maxHeight: 4096 }, cores: 8 };
+const vaapi: NodeCapabilities = { software: true, hardware: { kind: 'vaapi', codecs: ['h264', 'hevc'], maxWidth: 4096, maxHeight: 4096, limitsFrom: 'vainfo' }, cores: 8 };
 const node = (id: string, capabilities: NodeCapabilities): NodeAdvert => ({ id, name: id, version: NEBULA_VERSION, capabilities, jobs: [], startedAt: '', lastHeartbeat: '' });
 
 const uhd = { width: 3840, height: 2160, codec: 'h264', bitDepth: 8 };
@@ -16,6 +16,14 @@ describe('placeMediaJob', () => {
     expect(placeMediaJob(uhd, software, [node('desk', vaapi)])).toBe('hardware');
     expect(placeMediaJob({ ...uhd, width: 2160, height: 3840 }, software, [node('desk', vaapi)])).toBe('hardware');
     expect(placeMediaJob(hevc10, software, [node('desk', vaapi)])).toBe('hardware');
+  });
+
+  it('needs only an H.264 encoder for a 10-bit HEVC source: it is decoded there, the ladder is H.264', () => {
+    const h264Only = { ...vaapi, hardware: { ...vaapi.hardware!, codecs: ['h264'] } };
+    expect(placeMediaJob(hevc10, software, [node('nuc', h264Only)])).toBe('hardware');
+    const noH264 = { ...vaapi, hardware: { ...vaapi.hardware!, codecs: ['hevc', 'av1'] } };
+    expect(placeMediaJob(hevc10, software, [node('arc', noH264)])).toBe('here');
+    expect(placeMediaJob(uhd, software, [node('arc', noH264)])).toBe('here');
   });
 
   it('keeps it in software when no hardware node is up, or none fits it', () => {

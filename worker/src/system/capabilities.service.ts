@@ -8,6 +8,7 @@ import { testEncodeArgs } from '../media/ffmpeg/test-encode';
 import { FfmpegRunner } from '../media/ffmpeg.runner';
 import { readFfmpegVersion } from '../media/ffmpeg-version';
 import { deviceToProve, findRenderNodes, planHwaccel } from '../media/hwaccel-detect';
+import { readEncoderLimits, type EncoderLimits } from '../media/vainfo';
 
 /**
  * What this worker can do, found once at start: ffmpeg, and which hardware encoder works. A render
@@ -21,6 +22,8 @@ export class CapabilitiesService implements OnModuleInit {
   ffmpeg: { version: string } | { error: string } = { error: 'not probed yet' };
   // A ping can be answered while the probe still runs (BullMQ's processors start alongside onModuleInit).
   hwaccel: HwaccelReport = { requested: 'auto', devices: [], selected: 'software', detail: 'not probed yet' };
+  /** What the proven device encodes, read with vainfo; null on a software node. */
+  encoderLimits: EncoderLimits | null = null;
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -35,6 +38,14 @@ export class CapabilitiesService implements OnModuleInit {
     const plan = planHwaccel(this.config.media.hwaccel, devices, this.config.media.hwDevice);
     this.hwaccel = 'version' in this.ffmpeg ? await this.proveDevice(plan) : plan;
     this.logger.log(`hardware acceleration: ${this.hwaccel.selected} (${this.hwaccel.detail})`);
+    const device = deviceToProve(plan, this.config.media.hwDevice);
+    if (this.hwaccel.selected !== 'software' && device) {
+      const limits = await readEncoderLimits(device);
+      const line = `encoder limits: ${limits.codecs.join('/')} up to ${limits.maxWidth}x${limits.maxHeight} (${limits.detail})`;
+      if (limits.limitsFrom === 'vainfo') this.logger.log(line);
+      else this.logger.warn(line);
+      this.encoderLimits = limits;
+    }
   }
 
   private async proveDevice(plan: HwaccelReport): Promise<HwaccelReport> {

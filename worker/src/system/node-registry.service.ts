@@ -4,17 +4,19 @@ import { availableParallelism, hostname } from 'node:os';
 import { redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { NEBULA_VERSION, NODE_HEARTBEAT_MS, NODE_TTL_MS, nodeKeys, readNodes, type HardwareEncoder, type NodeAdvert, type NodeCapabilities, type HwaccelReport } from '@nebula/contract';
 import { CONFIG } from '../config';
+import { ASSUMED_LIMITS, type EncoderLimits } from '../media/vainfo';
 import { CapabilitiesService } from './capabilities.service';
 
 /**
- * What a proven hardware encoder is advertised as. VAAPI and QuickSync on the GPUs of the last
- * years encode H.264 up to 4096x4096 (the H.264 level 5.1/5.2 limit most drivers report); the
- * ladder's codec is H.264, so that is what placement needs to know.
+ * What a proven hardware encoder is advertised as: the codecs and the largest H.264 picture its
+ * device reports (read with vainfo at start), or the assumed H.264 up to 4096x4096 when they could
+ * not be read. The ladder's codec is H.264, so that is what placement needs to know.
  */
-export function advertisedHardware(hwaccel: HwaccelReport, simulated?: 'vaapi' | 'qsv'): HardwareEncoder | null {
-  if (simulated) return { kind: simulated, codecs: ['h264'], maxWidth: 4096, maxHeight: 4096, simulated: true };
+export function advertisedHardware(hwaccel: HwaccelReport, limits: EncoderLimits | null, simulated?: 'vaapi' | 'qsv'): HardwareEncoder | null {
+  if (simulated) return { kind: simulated, ...ASSUMED_LIMITS, codecs: [...ASSUMED_LIMITS.codecs], simulated: true };
   if (hwaccel.selected === 'software') return null;
-  return { kind: hwaccel.selected, codecs: ['h264'], maxWidth: 4096, maxHeight: 4096 };
+  const { codecs, maxWidth, maxHeight, limitsFrom } = limits ?? ASSUMED_LIMITS;
+  return { kind: hwaccel.selected, codecs: [...codecs], maxWidth, maxHeight, limitsFrom };
 }
 
 /**
@@ -48,7 +50,7 @@ export class NodeRegistry implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Known once CapabilitiesService has probed (onModuleInit, before any bootstrap hook). */
   get capabilities(): NodeCapabilities {
-    this.found ??= { software: true, hardware: advertisedHardware(this.self.hwaccel, this.config.worker.advertiseHwaccel), cores: availableParallelism() };
+    this.found ??= { software: true, hardware: advertisedHardware(this.self.hwaccel, this.self.encoderLimits, this.config.worker.advertiseHwaccel), cores: availableParallelism() };
     return this.found;
   }
 
@@ -118,6 +120,8 @@ export class NodeRegistry implements OnApplicationBootstrap, OnApplicationShutdo
 }
 
 export function describeCapabilities(c: NodeCapabilities): string {
-  const hw = c.hardware ? `${c.hardware.kind}${c.hardware.simulated ? ' (simulated)' : ''} ${c.hardware.codecs.join('/')} up to ${c.hardware.maxWidth}x${c.hardware.maxHeight}` : 'no hardware encoder';
+  const hw = c.hardware
+    ? `${c.hardware.kind}${c.hardware.simulated ? ' (simulated)' : ''} ${c.hardware.codecs.join('/')} up to ${c.hardware.maxWidth}x${c.hardware.maxHeight}${c.hardware.limitsFrom === 'assumed' ? ' (assumed)' : ''}`
+    : 'no hardware encoder';
   return `software, ${hw}, ${c.cores} cores`;
 }

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FolderListing } from '@nebula/contract';
 import { freePort } from '../embedded/processes';
-import { benchDriver, makeFile, MiB, peakRssMb, startStack, tusUpload } from './stack';
+import { benchDriver, makeFile, MiB, peakRssMb, resetPeakRss, startStack, tusUpload } from './stack';
 
 const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
@@ -81,6 +81,8 @@ http { access_log off; sendfile on; tcp_nopush on;
       baselineName = 'nginx';
     }
 
+    // The peaks below are the reads' own, not the upload's before them.
+    const rssBefore = await resetPeakRss(stack.gatewayPid()).then(() => peakRssMb(stack.gatewayPid()));
     const gateway = wrk(`${stack.url}/api/files/${id}/content`);
     const rss = await peakRssMb(stack.gatewayPid());
     const baseline = wrk(baselineUrl);
@@ -89,8 +91,9 @@ http { access_log off; sendfile on; tcp_nopush on;
     console.log(row('nebula', gateway));
     console.log(row(baselineName, baseline));
     console.log(`ratio (nebula / ${baselineName}): throughput ${(gateway.mbPerSec / baseline.mbPerSec).toFixed(2)}x, p99 ${(gateway.p99ms / baseline.p99ms).toFixed(2)}x  (target: ${stack.s3 ? 'throughput >= 0.8x' : 'throughput >= 0.7x, p99 <= 1.5x'})`);
-    console.log(`gateway peak RSS: ${rss.toFixed(0)} MB`);
+    console.log(`gateway peak RSS: ${rss.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the reads)`);
     if (readers > 0) {
+      await resetPeakRss(stack.gatewayPid());
       const many = wrk(`${stack.url}/api/files/${id}/content`, readers, readersSeconds);
       const manyRss = await peakRssMb(stack.gatewayPid());
       console.log(`\n${readers} concurrent readers for ${readersSeconds} s on the gateway (target: 0 errors, RSS <= 250 MB)`);

@@ -89,6 +89,16 @@ export async function peakRssMb(pid: number): Promise<number> {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/**
+ * Starts a new peak for peakRssMb (Linux: writing 5 to clear_refs resets VmHWM to the current RSS),
+ * so a phase's peak is its own and not the upload's before it. Without the right to, the peak stays
+ * the process's whole-life one.
+ */
+export async function resetPeakRss(pid: number): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(`/proc/${pid}/clear_refs`, '5').catch(() => undefined);
+}
+
 function s3Client(s3: Omit<BenchS3, 'client'>): Client {
   const url = new URL(s3.endpoint);
   return new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, pathStyle: true });

@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createObjectStorage } from '../src/storage';
+import { Readable, Writable } from 'node:stream';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createObjectStorage, FsObjectStorage, ObjectNotFoundError } from '../src/storage';
 import { objectStorageContract } from './object-storage.contract';
 
 const roots: string[] = [];
@@ -37,4 +37,70 @@ describe('fs driver', () => {
     expect(await storage.stat('posters/f1.jpg')).toMatchObject({ size: 4 });
     expect(await readdir(join(root, '.partial'))).toEqual([]);
   });
+
+  describe('sendTo, the fast path for serving reads', () => {
+    const MiB = 1024 * 1024;
+    const size = 3 * MiB + 5;
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = Math.imul(i, 2654435761) >>> 24;
+
+    async function stored(): Promise<FsObjectStorage> {
+      const root = await mkdtemp(join(tmpdir(), 'nebula-fs-storage-'));
+      roots.push(root);
+      const storage = new FsObjectStorage(root);
+      await storage.put('originals/f1', Readable.from([bytes]));
+      return storage;
+    }
+
+    /** A destination that takes one write at a time, and says when its bytes are taken only after a turn of the event loop, as a socket does. */
+    function collector(): Writable & { received: () => Buffer } {
+      const chunks: Buffer[] = [];
+      const sink = new Writable({
+        highWaterMark: 1,
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(Buffer.from(chunk)); // a copy: the buffer goes back to the pool after done()
+          setImmediate(done);
+        },
+      });
+      return Object.assign(sink, { received: () => Buffer.concat(chunks) });
+    }
+
+    it('writes exactly the bytes asked for: the whole object, single bytes, a range across read buffers, the end', async () => {
+      const storage = await stored();
+      for (const range of [undefined, { start: 0, end: 0 }, { start: MiB - 1, end: 2 * MiB + 1 }, { start: size - 3, end: size - 1 }]) {
+        const to = collector();
+        await storage.sendTo('originals/f1', range, to);
+        expect(to.writableEnded).toBe(true);
+        expect(to.received().equals(range ? bytes.subarray(range.start, range.end + 1) : bytes), JSON.stringify(range)).toBe(true);
+      }
+    });
+
+    it('reuses its read buffers: reading the same 3 MiB again and again allocates no new ones, and readers in parallel get their own', async () => {
+      const storage = await stored();
+      const allocated = vi.spyOn(Buffer, 'allocUnsafeSlow');
+      try {
+        for (let i = 0; i < 5; i++) await storage.sendTo('originals/f1', undefined, collector());
+        expect(allocated.mock.calls.length).toBeLessThanOrEqual(2);
+        const readers = [collector(), collector(), collector()];
+        await Promise.all(readers.map((to) => storage.sendTo('originals/f1', { start: 1, end: size - 2 }, to)));
+        for (const to of readers) expect(to.received().equals(bytes.subarray(1, size - 1))).toBe(true);
+      } finally {
+        allocated.mockRestore();
+      }
+    });
+
+    it('rejects a missing object with ObjectNotFoundError before writing anything, and stops quietly when the reader leaves', async () => {
+      const storage = await stored();
+      const untouched = collector();
+      await expect(storage.sendTo('originals/none', undefined, untouched)).rejects.toBeInstanceOf(ObjectNotFoundError);
+      expect(untouched.received().length).toBe(0);
+
+      const leaving = collector();
+      const sending = storage.sendTo('originals/f1', undefined, leaving);
+      setImmediate(() => leaving.destroy());
+      await expect(sending).resolves.toBeUndefined();
+      expect(leaving.received().length).toBeLessThan(size);
+    });
+  });
 });
+

@@ -1,10 +1,10 @@
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { Client } from 'minio';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createS3User, s3Client, startS3, unfinishedUploads, type TestBucket } from '../../../ops/test-support/s3-server';
-import { createObjectStorage, S3ObjectStorage, type S3ObjectStorageOptions } from '../src/storage';
+import { createObjectStorage, ObjectNotFoundError, S3ObjectStorage, type S3ObjectStorageOptions } from '../src/storage';
 import { objectStorageContract } from './object-storage.contract';
 
 /**
@@ -196,6 +196,56 @@ describe('s3 driver', () => {
     });
   });
 
+  it('ranged reads share one kept-alive connection, and a reader that leaves half way does not spoil the next read', async () => {
+    const s3 = await freshBucket();
+    const counter = await new ConnectionCounter(Number(new URL(s3.endpoint).port)).open();
+    try {
+      const storage = new S3ObjectStorage({ ...s3, endpoint: counter.endpoint });
+      await storage.check();
+      const size = 4 * MiB;
+      const body = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 4) body.writeUInt32BE(i, i);
+      await storage.put('reads/big.bin', Readable.from([body]));
+      const before = counter.connections;
+
+      for (let i = 0; i < 10; i++) {
+        const start = i * 300_001;
+        const bytes = await readAll(await storage.get('reads/big.bin', { start, end: start + 65_535 }));
+        expect(bytes.equals(body.subarray(start, start + 65_536))).toBe(true);
+      }
+      // Not one per read: the pool may open a second while the first is being handed back.
+      expect(counter.connections - before).toBeLessThanOrEqual(2);
+
+      // A player that seeks away: the read is dropped after its first chunk.
+      const abandoned = await storage.get('reads/big.bin');
+      await new Promise((resolve) => abandoned.once('data', resolve));
+      abandoned.destroy();
+      expect((await readAll(await storage.get('reads/big.bin', { start: size - 10, end: size - 1 }))).equals(body.subarray(size - 10))).toBe(true);
+    } finally {
+      await counter.close();
+    }
+  });
+
+  it('a read refused by the server keeps its S3 code and kind: wrong credentials, and a missing object', async () => {
+    const s3 = await freshBucket();
+    const good = new S3ObjectStorage(s3);
+    await good.check();
+    await good.put('refused/one.bin', Readable.from([Buffer.from('x')]));
+    const error = await failureOf(new S3ObjectStorage({ ...s3, secretKey: 'wrong-secret-d41e' }).get('refused/one.bin', { start: 0, end: 0 }));
+    expect(error.message).toBe(`object storage at ${s3.endpoint} refused the credentials (SignatureDoesNotMatch) when trying to read "refused/one.bin": check S3_ACCESS_KEY and S3_SECRET_KEY`);
+    expect(inspect(error, { depth: 10 })).not.toContain('wrong-secret-d41e');
+    await expect(good.get('refused/none.bin', { start: 0, end: 0 })).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('a read from a server that stops answering fails after the request timeout instead of hanging', async () => {
+    await withSilentServer(async (endpoint) => {
+      const storage = new S3ObjectStorage({ endpoint, region: 'us-east-1', bucket: 'nebula', accessKey: 'nebula', secretKey: 'secret-never-shown', requestTimeoutMs: 500 });
+      await expect(storage.get('stalled/movie.mkv', { start: 0, end: 99 })).rejects.toThrow(
+        `object storage at ${endpoint} did not answer within 0.5 s when trying to read "stalled/movie.mkv" (ETIMEDOUT): is the S3 service (minio in compose) up, and is S3_ENDPOINT right?`,
+      );
+    });
+  });
+
   it('refuses an endpoint with a path, and never echoes credentials in the URL', () => {
     const make = (endpoint: string) => () => new S3ObjectStorage({ endpoint, region: 'us-east-1', bucket: 'nebula', accessKey: 'a', secretKey: 'b' });
     expect(make('http://minio:9000/nebula')).toThrow('S3_ENDPOINT "http://minio:9000/nebula" has a path: give only scheme, host and port');
@@ -240,4 +290,44 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A TCP hop to the S3 server that counts the connections made through it. */
+class ConnectionCounter {
+  connections = 0;
+  private server = createServer();
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly port: number) {}
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  async open(): Promise<this> {
+    this.server.on('connection', (client) => {
+      this.connections++;
+      const upstream = connect(this.port, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise((resolve) => this.server.close(resolve));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
 }

@@ -85,10 +85,22 @@ export class ContentController {
       res.end();
       return;
     }
-    let body;
     try {
-      body = await this.storage.get(storageKey, range);
+      if (this.storage.sendTo) {
+        await this.storage.sendTo(storageKey, range, res);
+        return;
+      }
+      const body = await this.storage.get(storageKey, range);
+      // pipeline keeps backpressure and destroys the storage read when the client goes away.
+      await pipeline(body, res).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') res.destroy(error);
+      });
     } catch (error) {
+      // Failing part way, with the answer begun: all the client can be told is a cut connection.
+      if (res.headersSent) {
+        res.destroy(error as Error);
+        return;
+      }
       // Deleted by another gateway process whose event has not arrived yet: the database knows.
       if (!(error instanceof ObjectNotFoundError)) throw error;
       this.readyFiles.forget(id);
@@ -96,10 +108,6 @@ export class ContentController {
       await this.files.entryById(id);
       throw error;
     }
-    // pipeline keeps backpressure and destroys the storage read when the client goes away.
-    await pipeline(body, res).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') res.destroy(error);
-    });
   }
 }
 

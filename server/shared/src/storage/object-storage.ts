@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** A byte range, both ends inclusive, as HTTP Range headers count. */
 export interface ByteRange {
@@ -25,6 +25,12 @@ export interface ObjectStorage {
   put(key: string, body: Readable, options?: { contentType?: string }): Promise<ObjectStat>;
   /** Reads an object, or one range of it. Rejects with ObjectNotFoundError when it does not exist. */
   get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Optional, where a driver can serve reads faster than get() + pipeline: writes the object (or one
+   * range) into `to` with backpressure and ends it. Rejects with ObjectNotFoundError, before
+   * writing anything, when the object does not exist; stops quietly when `to` is destroyed.
+   */
+  sendTo?(key: string, range: ByteRange | undefined, to: Writable): Promise<void>;
   /** Size and time of an object, or null when it does not exist. */
   stat(key: string): Promise<ObjectStat | null>;
   delete(key: string): Promise<void>;

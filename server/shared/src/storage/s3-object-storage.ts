@@ -3,6 +3,7 @@ import http, { type ClientRequest, type IncomingMessage, type RequestOptions } f
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
+import { Pool } from 'undici';
 import { redactUrl } from '../config';
 import { S3StorageError } from './s3-errors';
 import {
@@ -48,9 +49,13 @@ const MAX_PARTS = 10_000;
 const MAX_DELETE_BATCH = 1000;
 
 const MISSING = new Set(['NoSuchKey', 'NotFound']);
+/** A read's signature is used at once; it need not outlive the request by much. */
+const PRESIGN_SECONDS = 15 * 60;
+/** More than any S3 error document: the rest of a stray large body is not read. */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
- * Objects in one S3 bucket (MinIO in compose, or any S3 service), through the `minio` client.
+ * Objects in one S3 bucket (MinIO in compose, or any S3 service), through the `minio` client, except reads (see get()).
  *
  * Puts do not use minio's `putObject` for streams: with an unknown size it always goes multipart and
  * first calls ListMultipartUploads to resume any unfinished upload of the same key, which would let
@@ -63,6 +68,8 @@ export class S3ObjectStorage implements ObjectStorage {
   /** The endpoint as errors and /api/health show it: never with credentials. */
   readonly endpoint: string;
   private readonly client: Client;
+  /** Reads go through undici rather than minio: see get(). */
+  private readonly reads: Pool;
   private readonly bucket: string;
   private readonly region: string;
   private readonly partSize: number;
@@ -107,11 +114,13 @@ export class S3ObjectStorage implements ObjectStorage {
       // MinIO and most self-hosted S3 services have no per-bucket DNS names.
       pathStyle: true,
       transport: timedTransport(url.protocol === 'https:' ? https : http, this.requestTimeoutMs),
-      // Every ranged read a player makes is one GET: kept-alive connections spare each a TCP (and
-      // TLS) handshake. Our own pool, so a burst of readers cannot starve the other S3 calls of a
-      // process-wide one, and at most 64 at once per gateway: more readers queue for a connection.
-      transportAgent: new (url.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' }),
     });
+    // Every ranged read a player makes is one GET: kept-alive connections spare each a TCP (and TLS)
+    // handshake. A pool of its own, so a burst of readers cannot starve the other S3 calls, and at
+    // most 64 connections per gateway: more readers wait for one. headersTimeout is the same
+    // inactivity limit as timedTransport's; once the answer has begun there is none (bodyTimeout 0),
+    // so a slow reader of a long object (a player on a weak link) is never cut off.
+    this.reads = new Pool(url.origin, { connections: 64, headersTimeout: this.requestTimeoutMs, bodyTimeout: 0, connect: { timeout: this.requestTimeoutMs } });
     // minio sends every body with its Content-Length and no aws-chunked trailers, so unlike the AWS
     // SDK (server/src/uploads/tus-store.factory.ts) it needs no checksum setting for RGW or older MinIO.
   }
@@ -182,16 +191,31 @@ export class S3ObjectStorage implements ObjectStorage {
     }
   }
 
+  /**
+   * One GET, presigned by minio (computed locally, no round trip) and sent through undici's keep-alive
+   * pool: per read, minio's own request path cost about half the gateway's throughput of proxied
+   * ranged reads (ops/bench/range.ts, BENCH_DRIVER=s3). The body is handed on as it arrives, with
+   * backpressure; only an error answer (a few hundred bytes of XML) is read whole.
+   */
   async get(key: string, range?: ByteRange): Promise<Readable> {
     assertValidKey(key);
-    return this.call(
-      `read "${key}"`,
-      () =>
-        range
-          ? this.client.getPartialObject(this.bucket, key, range.start, range.end - range.start + 1)
-          : this.client.getObject(this.bucket, key),
-      key,
-    );
+    const action = `read "${key}"`;
+    const signed = new URL(await this.call(action, () => this.client.presignedGetObject(this.bucket, key, PRESIGN_SECONDS)));
+    let answer;
+    try {
+      answer = await this.reads.request({
+        method: 'GET',
+        path: `${signed.pathname}${signed.search}`,
+        headers: range ? { range: `bytes=${range.start}-${range.end}` } : {},
+      });
+    } catch (error) {
+      throw this.explain(networkFailure(error), action);
+    }
+    const { statusCode, body } = answer;
+    if (statusCode === 206 || (statusCode === 200 && !range)) return body;
+    const failure = await s3ErrorOf(body, statusCode);
+    if (MISSING.has(failure.code ?? '')) throw new ObjectNotFoundError(key);
+    throw this.explain(failure, action);
   }
 
   async stat(key: string): Promise<ObjectStat | null> {
@@ -327,6 +351,33 @@ export class S3ObjectStorage implements ObjectStorage {
     const status = (error as { statusCode?: number } | null)?.statusCode;
     return new S3StorageError(this.endpoint, this.bucket, action, code, detail, status, { cause: error, timeoutMs: code === 'ETIMEDOUT' ? this.requestTimeoutMs : undefined });
   }
+}
+
+/** undici's own codes for the network failures minio's transport reports as ETIMEDOUT or a socket error. */
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function networkFailure(error: unknown): unknown {
+  const code = codeOf(error);
+  return code && UNDICI_TIMEOUTS.has(code) ? Object.assign(new Error((error as Error).message, { cause: error }), { code: 'ETIMEDOUT' }) : error;
+}
+
+/** What an S3 error answer says: its `<Code>` and `<Message>` (a HEAD-like answer with no body has neither), and the status. */
+async function s3ErrorOf(body: Readable, statusCode: number): Promise<{ code?: string; message?: string; statusCode: number }> {
+  let text = '';
+  try {
+    for await (const chunk of body) {
+      text += String(chunk);
+      if (text.length >= ERROR_BODY_LIMIT) break;
+    }
+  } catch {
+    // The status alone still says what kind of failure it was.
+  } finally {
+    body.destroy();
+  }
+  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
+  const code = field('Code') ?? (statusCode === 404 ? 'NotFound' : statusCode === 200 ? 'RangeIgnored' : undefined);
+  const message = statusCode === 200 ? 'the server answered a ranged read with the whole object' : field('Message');
+  return { code, ...(message ? { message } : {}), statusCode };
 }
 
 function codeOf(error: unknown): string | undefined {

@@ -10,7 +10,7 @@
 // the sides interleaved, order alternating; medians and their ratios are printed.
 //
 //   npx tsx ops/bench/transcode.ts
-//   (BENCH_SECONDS=10 BENCH_SIZE=3840x2160 BENCH_HDR_SIZE=1920x1080 BENCH_ROUNDS=3 by default)
+//   (BENCH_SECONDS=10 BENCH_SIZE=3840x2160 BENCH_HDR_SIZE=1920x1080 BENCH_ROUNDS=3 BENCH_PARTS=copy,hdr by default)
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
@@ -28,6 +28,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const size = process.env.BENCH_SIZE ?? '3840x2160';
 const hdrSize = process.env.BENCH_HDR_SIZE ?? '1920x1080';
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/** BENCH_PARTS=copy or hdr runs one side only (more rounds of it in the same time); both by default. */
+const parts = new Set((process.env.BENCH_PARTS ?? 'copy,hdr').split(','));
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
@@ -132,14 +134,20 @@ async function main(): Promise<void> {
 
     // Round 1 follows the uploads, as a user's jobs do; then replays, the order alternating. A large
     // ffmpeg that starts after the machine sat idle runs ~2 s slower on this VM, so no side always goes first.
-    const copied = await uploadJob('phone', phone);
-    if (copied !== null) uploadToPlayable.push(copied);
-    await uploadJob('long-gop', longGop);
-    await uploadJob('hdr', hdr);
-    oneHdr.push(await oneCommand());
-    console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
+    if (parts.has('copy')) {
+      const copied = await uploadJob('phone', phone);
+      if (copied !== null) uploadToPlayable.push(copied);
+      await uploadJob('long-gop', longGop);
+    }
+    if (parts.has('hdr')) {
+      await uploadJob('hdr', hdr);
+      oneHdr.push(await oneCommand());
+      console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
+    }
     for (let round = 1; round < rounds; round++) {
-      const order = round % 2 === 1 ? ['long-gop', 'phone', 'hdr', 'one'] : ['one', 'hdr', 'phone', 'long-gop'];
+      const order = (round % 2 === 1 ? ['long-gop', 'phone', 'hdr', 'one'] : ['one', 'hdr', 'phone', 'long-gop']).filter((step) =>
+        parts.has(step === 'one' || step === 'hdr' ? 'hdr' : 'copy'),
+      );
       for (const step of order) {
         if (step === 'one') {
           oneHdr.push(await oneCommand());
@@ -159,18 +167,22 @@ async function main(): Promise<void> {
     return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
   const list = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
-  const copy = times.get('phone')!;
-  const full = times.get('long-gop')!;
-  const hdrJob = times.get('hdr')!;
+  const copy = times.get('phone');
+  const full = times.get('long-gop');
+  const hdrJob = times.get('hdr');
   const row = (label: string, values: number[], note = '') => console.log(`${label.padEnd(46)}${med(values).toFixed(1).padStart(6)} s   ${note}[${list(values)}]`);
   console.log(`\n${seconds} s clips, ${rounds} runs each, medians; ladder ${ladder.rungs.map((r) => r.name).join(' ')} (libx264 veryfast, fMP4 HLS); machine: ${process.env.BENCH_NOTE ?? 'see the report'}`);
-  row(`4K H.264, top rung copied (${String(topRung.get('phone'))})`, copy.job, `ratio ${(med(copy.job) / med(full.job)).toFixed(2)}x the full encode (target <= 0.6x)   `);
-  row(`4K H.264, every rung encoded (${String(topRung.get('long-gop'))})`, full.job);
-  row('copy job: queued → first playable', copy.playable, '(target <= 3 s)   ');
-  if (uploadToPlayable.length) row('copy job: upload done → first playable', uploadToPlayable, '(target <= 3 s)   ');
-  row('full encode: queued → first playable', full.playable);
-  row(`HEVC 10-bit HLG ${hdrSize}: nebula job`, hdrJob.job, `ratio ${(med(hdrJob.job) / med(oneHdr)).toFixed(2)}x the single command (target <= 1.05x)   `);
-  row(`HEVC 10-bit HLG ${hdrSize}: one ffmpeg command`, oneHdr);
+  if (copy && full) {
+    row(`4K H.264, top rung copied (${String(topRung.get('phone'))})`, copy.job, `ratio ${(med(copy.job) / med(full.job)).toFixed(2)}x the full encode (target <= 0.6x)   `);
+    row(`4K H.264, every rung encoded (${String(topRung.get('long-gop'))})`, full.job);
+    row('copy job: queued → first playable', copy.playable, '(target <= 3 s)   ');
+    if (uploadToPlayable.length) row('copy job: upload done → first playable', uploadToPlayable, '(target <= 3 s)   ');
+    row('full encode: queued → first playable', full.playable);
+  }
+  if (hdrJob) {
+    row(`HEVC 10-bit HLG ${hdrSize}: nebula job`, hdrJob.job, `ratio ${(med(hdrJob.job) / med(oneHdr)).toFixed(2)}x the single command (target <= 1.05x)   `);
+    row(`HEVC 10-bit HLG ${hdrSize}: one ffmpeg command`, oneHdr);
+  }
   if (perRung !== null) console.log(`${'4K, one ffmpeg per rung, in sequence (once)'.padEnd(46)}${perRung.toFixed(1).padStart(6)} s`);
 }
 

@@ -54,5 +54,18 @@ export function useMenuButton<Item extends HTMLElement>(count: number, options: 
     if (event.key !== 'Tab') event.preventDefault();
   };
 
-  return { open, setOpen, active, button, items, menuId, close, toggle, onButtonKey, onMenuKey };
+  /** What the trigger button carries (spread it on the <button>): its ref, type, ARIA state and handlers. */
+  const buttonProps = {
+    ref: button,
+    type: 'button' as const,
+    'aria-haspopup': 'menu' as const,
+    'aria-expanded': open,
+    'aria-controls': menuId,
+    onClick: toggle,
+    onKeyDown: onButtonKey,
+  };
+  /** What the open menu's list carries: its id (the button's aria-controls), role and keys. */
+  const menuProps = { id: menuId, role: 'menu', onKeyDown: onMenuKey };
+
+  return { open, setOpen, active, items, close, buttonProps, menuProps };
 }

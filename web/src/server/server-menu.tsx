@@ -26,7 +26,7 @@ export function ServerMenu() {
     activate: (position) => menu.items.current[position]?.click(),
     enterActivates: false,
   });
-  const { open, setOpen, active, button, items, menuId } = menu;
+  const { open, setOpen, active, items } = menu;
 
   useEffect(() => {
     if (!open) return;
@@ -36,20 +36,11 @@ export function ServerMenu() {
 
   return (
     <div className="server-menu">
-      <button
-        ref={button}
-        type="button"
-        className="small"
-        aria-haspopup="menu"
-        aria-expanded={open}
-        aria-controls={menuId}
-        onClick={menu.toggle}
-        onKeyDown={menu.onButtonKey}
-      >
+      <button className="small" {...menu.buttonProps}>
         Server
       </button>
       {open && (
-        <ul id={menuId} role="menu" aria-label="Server" onKeyDown={menu.onMenuKey}>
+        <ul {...menu.menuProps} aria-label="Server" className="menu-popover">
           {entries.map((entry, position) => (
             <li key={entry.label} role="none">
               <Link

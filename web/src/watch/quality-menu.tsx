@@ -21,7 +21,7 @@ export function QualityMenu({ rungs, choice, playing, onChoose }: { rungs: Rung[
     activate: (position) => pick(options[position]!.index),
     enterActivates: true,
   });
-  const { open, active, button, items, menuId } = menu;
+  const { open, active, items } = menu;
   function pick(index: number) {
     onChoose(index);
     menu.close();
@@ -29,20 +29,11 @@ export function QualityMenu({ rungs, choice, playing, onChoose }: { rungs: Rung[
 
   return (
     <div className="quality">
-      <button
-        ref={button}
-        type="button"
-        className="small"
-        aria-haspopup="menu"
-        aria-expanded={open}
-        aria-controls={menuId}
-        onClick={menu.toggle}
-        onKeyDown={menu.onButtonKey}
-      >
+      <button className="small" {...menu.buttonProps}>
         Quality: {summary}
       </button>
       {open && (
-        <ul id={menuId} role="menu" aria-label="Quality" className="quality-menu" onKeyDown={menu.onMenuKey}>
+        <ul {...menu.menuProps} aria-label="Quality" className="menu-popover quality-menu">
           {options.map((option, position) => (
             <li
               key={option.index}

@@ -57,6 +57,14 @@ describe('where a copied rung is cut', () => {
     expect(ladder.rungs.slice(1)).toEqual(planLadder(probe).rungs.slice(1));
   });
 
+  it('plans a two-hour video (216,000 packets) as it plans a short one', () => {
+    const probe = { ...probeOf('4k-h264-aac'), durationSeconds: 7200 };
+    const plan = planTopRungCopy(probe, planLadder(probe), packets(7200, 30)) as TopRungCopy;
+    expect(plan.cutSeconds).toHaveLength(7199);
+    expect(plan.segmentSeconds.at(-1)).toBe(1);
+    expect(plan.targetDurationSeconds).toBe(1);
+  });
+
   it('takes the peak over runs of segments lasting 0.5 to 1.5 target durations (RFC 8216 §4.3.4.2)', () => {
     const probe = probeOf('4k-h264-aac');
     const burst = packets(6, 45).map((p) => (p.pts >= 3 && p.pts < 4.5 ? { ...p, size: 40_000 } : p));

@@ -145,9 +145,15 @@ export function planTopRungCopy(probe: MediaProbe, ladder: Ladder, packets: read
   const refusal = copyRefusal(probe, ladder);
   if (refusal) return { refused: refusal };
   if (packets.length === 0) return { refused: 'ffprobe listed no video packets' };
-  const start = Math.min(...packets.map((p) => p.pts));
-  const end = Math.max(...packets.map((p) => p.pts + p.duration)) - start;
-  const first = packets.reduce((a, b) => (b.pts < a.pts ? b : a));
+  // One pass, not Math.min(...all): spreading an hour of packets (100k+) overflows the call stack.
+  let first = packets[0]!;
+  let last = -Infinity;
+  for (const p of packets) {
+    if (p.pts < first.pts) first = p;
+    last = Math.max(last, p.pts + p.duration);
+  }
+  const start = first.pts;
+  const end = last - start;
   if (!first.key) return { refused: 'the video does not start with a keyframe' };
   const keyframes = packets
     .filter((p) => p.key)
@@ -156,7 +162,7 @@ export function planTopRungCopy(probe: MediaProbe, ladder: Ladder, packets: read
   const cutSeconds = hlsCuts(keyframes);
   const bounds = [0, ...cutSeconds, end];
   const segmentSeconds = bounds.slice(1).map((b, i) => round(b - bounds[i]!));
-  const longest = Math.max(...segmentSeconds);
+  const longest = segmentSeconds.reduce((a, b) => Math.max(a, b), 0);
   if (longest > MAX_COPY_SEGMENT_SECONDS + 1e-3) {
     return { refused: `keyframes too far apart: a ${longest.toFixed(1)} s segment (at most ${MAX_COPY_SEGMENT_SECONDS} s)` };
   }

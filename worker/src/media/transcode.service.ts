@@ -326,12 +326,14 @@ export class TranscodeService {
       log(`every rung is encoded: ${refusal}`);
       return null;
     }
-    let plan: TopRungCopy | { refused: string };
+    let scan: string;
     try {
-      plan = planTopRungCopy(probe, ladder, readKeyframeScan(await this.ffmpeg.ffprobe(keyframeScanArgs(input))));
+      scan = await this.ffmpeg.ffprobe(keyframeScanArgs(input));
     } catch (error) {
-      plan = { refused: `ffprobe could not list its keyframes (${error instanceof Error ? error.message : String(error)})` };
+      log(`every rung is encoded: ffprobe could not list its keyframes (${error instanceof Error ? error.message : String(error)})`);
+      return null;
     }
+    const plan = planTopRungCopy(probe, ladder, readKeyframeScan(scan));
     if ('refused' in plan) {
       log(`every rung is encoded: ${plan.refused}`);
       return null;

@@ -15,7 +15,11 @@ describe('isStaleWorkFolder', () => {
     expect(isStaleWorkFolder('nebula-hls-999999-aB3dEf', isAlive, 0)).toBe(true);
     expect(isStaleWorkFolder('nebula-original-999999-aB3dEf', isAlive, 0)).toBe(true);
     expect(isStaleWorkFolder('nebula-hls-1234-aB3dEf', isAlive, 10 * HOUR)).toBe(false);
-    expect(isStaleWorkFolder(`nebula-hls-${process.pid}-aB3dEf`, () => false, 10 * HOUR)).toBe(false);
+    expect(isStaleWorkFolder(`nebula-hls-${process.pid}-aB3dEf`, () => false, 1000, 60_000)).toBe(false);
+  });
+
+  it('removes a folder named with this pid but older than this process: a restarted container reuses its pid', () => {
+    expect(isStaleWorkFolder(`nebula-original-${process.pid}-aB3dEf`, () => true, 10 * HOUR, 60_000)).toBe(true);
   });
 
   it('leaves folders without a pid alone unless untouched for an hour (a test, another tool), and ignores the rest', () => {

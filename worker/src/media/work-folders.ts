@@ -21,11 +21,14 @@ const UNOWNED_MAX_AGE_MS = 60 * 60 * 1000;
  * What a folder under tmp is to a starting worker: kept (its worker is alive, or it is not ours),
  * or stale (left by a worker that died: SIGKILL, OOM, power cut). Pure, for the tests.
  */
-export function isStaleWorkFolder(name: string, isAlive: (pid: number) => boolean, ageMs: number): boolean {
+export function isStaleWorkFolder(name: string, isAlive: (pid: number) => boolean, ageMs: number, ownUptimeMs = process.uptime() * 1000): boolean {
   const prefix = Object.values(PREFIXES).find((p) => name.startsWith(p));
   if (!prefix) return false;
   const pid = /^(\d+)-/.exec(name.slice(prefix.length))?.[1];
-  if (pid) return Number(pid) !== process.pid && !isAlive(Number(pid));
+  // This pid, but older than this process: a previous process that had the same pid (a container
+  // restarted after a kill -9 or an OOM runs its worker under the same pid every time).
+  if (Number(pid) === process.pid) return ageMs > ownUptimeMs;
+  if (pid) return !isAlive(Number(pid));
   return ageMs > UNOWNED_MAX_AGE_MS;
 }
 

@@ -78,6 +78,9 @@ describe('searching the library by name', () => {
     expect(await paths('q=_')).toEqual(['/Work/100%_done.txt']);
     expect(await paths(`q=${encodeURIComponent('%')}`)).toEqual(['/Work/100%_done.txt']);
     expect(await paths(`q=${encodeURIComponent('k\\s')}`)).toEqual(['/Work/back\\slash.txt']);
+    // Full-width ％ and ＿ fold to % and _ (unaccent): still the characters, never wildcards.
+    expect(await paths(`q=${encodeURIComponent('％')}`)).toEqual(['/Work/100%_done.txt']);
+    expect(await paths(`q=${encodeURIComponent('0％＿d')}`)).toEqual(['/Work/100%_done.txt']);
   });
 
   it('pages with limit and offset', async () => {

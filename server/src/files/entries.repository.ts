@@ -63,16 +63,15 @@ export class EntriesRepository {
    * its full path's segments.
    */
   async searchNames(fragment: string, page: { limit: number; offset: number }): Promise<{ total: number; hits: { entry: Entry; segments: string[] }[] }> {
-    const pattern = `%${escapeLike(fragment)}%`;
-    const [{ total }] = (await this.db.query(`SELECT count(*)::int AS total FROM entries WHERE nebula_fold(name) LIKE nebula_fold($1)`, [pattern])) as [{ total: number }];
+    const [{ total }] = (await this.db.query(`SELECT count(*)::int AS total FROM entries WHERE nebula_fold(name) LIKE '%' || ${FOLDED_LITERAL('$1')} || '%'`, [fragment])) as [{ total: number }];
     if (total === 0 || page.offset >= total) return { total, hits: [] };
     const rows: { id: string; names: string[] }[] = await this.db.query(
       `WITH RECURSIVE hits AS (
          SELECT id, row_number() OVER (
-                  ORDER BY nebula_fold(regexp_replace(name, '\\.[^.]+$', '')) = nebula_fold($2) DESC, nebula_fold(name) LIKE nebula_fold($3) DESC, name, id
+                  ORDER BY nebula_fold(regexp_replace(name, '\\.[^.]+$', '')) = nebula_fold($1) DESC, nebula_fold(name) LIKE ${FOLDED_LITERAL('$1')} || '%' DESC, name, id
                 ) AS rank
-         FROM entries WHERE nebula_fold(name) LIKE nebula_fold($1)
-         ORDER BY rank LIMIT $4 OFFSET $5
+         FROM entries WHERE nebula_fold(name) LIKE '%' || ${FOLDED_LITERAL('$1')} || '%'
+         ORDER BY rank LIMIT $2 OFFSET $3
        ), up AS (
          SELECT h.id AS hit, e.parent_id, e.name, 0 AS depth FROM hits h JOIN entries e ON e.id = h.id
          UNION ALL
@@ -80,7 +79,7 @@ export class EntriesRepository {
        )
        SELECT hits.id, array_agg(up.name ORDER BY up.depth DESC) AS names
        FROM hits JOIN up ON up.hit = hits.id GROUP BY hits.id, hits.rank ORDER BY hits.rank`,
-      [pattern, fragment, `${escapeLike(fragment)}%`, page.limit, page.offset],
+      [fragment, page.limit, page.offset],
     );
     const entries = rows.length ? await this.repo().createQueryBuilder('e').whereInIds(rows.map((r) => r.id)).getMany() : [];
     const byId = new Map(entries.map((e) => [e.id, e]));
@@ -188,10 +187,13 @@ export class EntriesRepository {
   }
 }
 
-/** LIKE's wildcards and its escape character (backslash, the default) taken literally. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
+/**
+ * SQL for a search text folded (nebula_fold) and then made literal for LIKE. In that order:
+ * unaccent folds full-width ％ ＿ ＼ into % _ \, so text escaped before folding would get its
+ * wildcards back. nebula_fold is immutable, so with the text known Postgres still plans the
+ * trigram index.
+ */
+const FOLDED_LITERAL = (param: string) => `replace(replace(replace(nebula_fold(${param}), '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
 
 function translateUniqueViolation(error: unknown): unknown {
   if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') return new NameTakenError();

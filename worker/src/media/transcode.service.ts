@@ -221,11 +221,15 @@ export class TranscodeService {
       ]);
       if (posterDone.status === 'rejected') throw posterDone.reason;
       if (storyboardDone.status === 'rejected') throw storyboardDone.reason;
-      const storyboard = storyboardDone.value;
+      const vtt = storyboardDone.value;
       // Everything is published by now: a delete from here on finds it all and removes it, and one
       // before is seen here (or by the conditional update below) and cleaned up after the job.
       await watch.check();
       await fence();
+      // The seek-preview track is shared by every run, like the master: only a run that still holds its job writes it.
+      if (vtt === null) await this.storage.delete(storageKeys.storyboard(fileId)).catch(() => undefined);
+      else await this.storage.put(storageKeys.storyboard(fileId), Readable.from([Buffer.from(vtt)]), { contentType: 'text/vtt' });
+      const storyboard = vtt !== null;
       await this.removeOtherRuns(fileId, `${runId}-${stepName}`);
       const stillThere = await this.media.setState(fileId, 'ready', null, {
         type: 'media.ready',
@@ -458,10 +462,11 @@ export class TranscodeService {
 
   /**
    * Seek previews from the smallest rung: sprite sheets in the run's folder (hls/<id>/<run>/storyboard/),
-   * the WebVTT track at hls/<id>/storyboard.vtt pointing at them. Cosmetic, like the poster: a failure
-   * is logged, and the previous run's track removed (its sheets go with its run).
+   * and the WebVTT track pointing at them, returned for the caller to put at hls/<id>/storyboard.vtt
+   * once the run is fenced. Cosmetic, like the poster: a failure is logged and gives null (the previous
+   * run's track is then removed; its sheets go with its run).
    */
-  private async storyboard(outputDir: string, probe: MediaProbe, ladder: Ladder, fileId: string, stepRun: string, work: string, signal: AbortSignal): Promise<boolean> {
+  private async storyboard(outputDir: string, probe: MediaProbe, ladder: Ladder, fileId: string, stepRun: string, work: string, signal: AbortSignal): Promise<string | null> {
     const dir = join(work, 'storyboard');
     try {
       const board = planStoryboard(probe);
@@ -471,14 +476,11 @@ export class TranscodeService {
       for (let i = 0; i < board.sheets; i++) {
         await this.storage.put(storageKeys.rendition(fileId, `${stepRun}/storyboard/${storyboardSheet(i)}`), createReadStream(join(dir, storyboardSheet(i))), { contentType: 'image/jpeg' });
       }
-      const vtt = storyboardVtt(board, (i) => `${stepRun}/storyboard/${storyboardSheet(i)}`);
-      await this.storage.put(storageKeys.storyboard(fileId), Readable.from([Buffer.from(vtt)]), { contentType: 'text/vtt' });
-      return true;
+      return storyboardVtt(board, (i) => `${stepRun}/storyboard/${storyboardSheet(i)}`);
     } catch (error) {
       if (signal.aborted) throw error;
       this.logger.warn(`no seek previews for ${fileId}: ${error instanceof Error ? error.message : String(error)}`);
-      await this.storage.delete(storageKeys.storyboard(fileId)).catch(() => undefined);
-      return false;
+      return null;
     }
   }
 

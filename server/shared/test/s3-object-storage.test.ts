@@ -226,6 +226,21 @@ describe('s3 driver', () => {
     }
   });
 
+  it('70 readers that stop reading (paused players) do not keep the next read waiting', async () => {
+    const s3 = await freshBucket();
+    const storage = new S3ObjectStorage({ ...s3, requestTimeoutMs: 5000 });
+    await storage.check();
+    await storage.put('reads/paused.bin', Readable.from([Buffer.alloc(4 * MiB, 7)]));
+    const paused = await Promise.all(Array.from({ length: 70 }, () => storage.get('reads/paused.bin')));
+    try {
+      // Each has its answer begun and nobody taking its bytes: every one holds its connection.
+      const next = await Promise.race([storage.get('reads/paused.bin', { start: 0, end: 9 }).then(readAll), new Promise<null>((r) => setTimeout(() => r(null), 4000))]);
+      expect(next?.equals(Buffer.alloc(10, 7))).toBe(true);
+    } finally {
+      for (const read of paused) read.destroy();
+    }
+  });
+
   it('a read refused by the server keeps its S3 code and kind: wrong credentials, and a missing object', async () => {
     const s3 = await freshBucket();
     const good = new S3ObjectStorage(s3);

@@ -116,11 +116,12 @@ export class S3ObjectStorage implements ObjectStorage {
       transport: timedTransport(url.protocol === 'https:' ? https : http, this.requestTimeoutMs),
     });
     // Every ranged read a player makes is one GET: kept-alive connections spare each a TCP (and TLS)
-    // handshake. A pool of its own, so a burst of readers cannot starve the other S3 calls, and at
-    // most 64 connections per gateway: more readers wait for one. headersTimeout is the same
-    // inactivity limit as timedTransport's; once the answer has begun there is none (bodyTimeout 0),
-    // so a slow reader of a long object (a player on a weak link) is never cut off.
-    this.reads = new Pool(url.origin, { connections: 64, headersTimeout: this.requestTimeoutMs, bodyTimeout: 0, connect: { timeout: this.requestTimeoutMs } });
+    // handshake. A pool of its own, so a burst of readers cannot starve the other S3 calls. No cap on
+    // its connections: a read holds one until its player has taken every byte (bodyTimeout 0, so a
+    // player on a weak link is never cut off), and with a cap, that many paused players would leave
+    // every other read waiting in the queue, where no timeout reaches. headersTimeout is the same
+    // inactivity limit as timedTransport's.
+    this.reads = new Pool(url.origin, { connections: null, headersTimeout: this.requestTimeoutMs, bodyTimeout: 0, connect: { timeout: this.requestTimeoutMs } });
     // minio sends every body with its Content-Length and no aws-chunked trailers, so unlike the AWS
     // SDK (server/src/uploads/tus-store.factory.ts) it needs no checksum setting for RGW or older MinIO.
   }

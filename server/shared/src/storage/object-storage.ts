@@ -29,6 +29,9 @@ export interface ObjectStorage {
    * Optional, where a driver can serve reads faster than get() + pipeline: writes the object (or one
    * range) into `to` with backpressure and ends it. Rejects with ObjectNotFoundError, before
    * writing anything, when the object does not exist; stops quietly when `to` is destroyed.
+   * The fs driver reuses a chunk's buffer once its write callback has run, so `to` must not hold a
+   * chunk past that: an http.ServerResponse or a net.Socket (the bytes are in the kernel by then)
+   * qualifies, a PassThrough or anything that queues chunks for a reader does not.
    */
   sendTo?(key: string, range: ByteRange | undefined, to: Writable): Promise<void>;
   /** Size and time of an object, or null when it does not exist. */

@@ -1,6 +1,9 @@
-import { useEffect, useRef, useState, type PointerEvent, type RefObject } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type RefObject } from 'react';
 import { formatPosition } from './resume-position';
 import { parseStoryboard, tileAt, type StoryboardTile } from './storyboard';
+
+/** How far ← and → move, on the player and on its seek bar. */
+export const SEEK_STEP_SECONDS = 5;
 
 /**
  * A scrub bar with seek previews: hovering it (or dragging, or its arrow keys) shows the thumbnail
@@ -54,6 +57,14 @@ export function SeekPreviewBar({ video, storyboard }: { video: RefObject<HTMLVid
     setPreview({ time, x: xOf(time) });
     if (video.current) video.current.currentTime = time;
   };
+  // ← and → step as the player's own keys do (a range's native step is a tenth of a second), with
+  // the thumbnail of where they land; other keys (Space, k, j, l, m, f) go on to the player.
+  const onKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    event.preventDefault();
+    event.stopPropagation();
+    seek(Math.max(0, Math.min(duration, position + (event.key === 'ArrowRight' ? SEEK_STEP_SECONDS : -SEEK_STEP_SECONDS))));
+  };
   const tile = preview && tileAt(tiles, preview.time);
   const barWidth = bar.current?.clientWidth ?? 0;
 
@@ -86,6 +97,7 @@ export function SeekPreviewBar({ video, storyboard }: { video: RefObject<HTMLVid
         step={0.1}
         value={Math.min(position, duration)}
         onChange={(event) => seek(Number(event.currentTarget.value))}
+        onKeyDown={onKey}
         onPointerMove={onPointer}
         onPointerDown={onPointer}
         onPointerLeave={() => setPreview(null)}

@@ -3,12 +3,10 @@ import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } f
 import { contentUrl } from '../api';
 import { QualityMenu, type Rung } from './quality-menu';
 import { formatPosition, positionToResume, rememberPosition } from './resume-position';
-import { SeekPreviewBar } from './seek-preview';
+import { SEEK_STEP_SECONDS, SeekPreviewBar } from './seek-preview';
 
 /** Fatal network errors tried again (2 s, 4 s, … apart) before the player gives up and says so. */
 const NETWORK_RETRIES = 5;
-/** Arrow keys jump this far; j and l twice as far (as YouTube's keys do). */
-const SEEK_STEP_SECONDS = 5;
 /** How often (in media seconds) the position is written down while playing. */
 const REMEMBER_EVERY_SECONDS = 1;
 
@@ -204,7 +202,8 @@ export function VideoPlayer({
   const onKey = (event: KeyboardEvent<HTMLDivElement>) => {
     const element = video.current;
     // Keys on the player's own buttons and menus are theirs (Space presses a button).
-    if (!element || event.altKey || event.ctrlKey || event.metaKey || (event.target as HTMLElement).closest('button, [role="menu"], select, input, a')) return;
+    if (!element || event.altKey || event.ctrlKey || event.metaKey || (event.target as HTMLElement).closest('button, [role="menu"], select, input:not(.seek-bar), a')) return;
+    // ← and → jump SEEK_STEP_SECONDS; j and l twice as far (as YouTube's keys do).
     const seek = (by: number) => (element.currentTime = Math.max(0, Math.min(element.duration || Infinity, element.currentTime + by)));
     switch (event.key) {
       case ' ':

@@ -161,6 +161,10 @@ describe('worker nodes: join tokens and the object store through the gateway (fs
     const climb = await api('/api/nodes/storage/hls/..%2F..%2Fetc/passwd', { headers: { authorization: `Bearer ${made.token}` } });
     expect(climb.status).toBe(400);
     expect((await readAll(await storage.get('originals/f1'))).toString()).toBe('0123456789');
+    // A body the gateway's JSON parser would swallow is refused, not stored as an empty object.
+    const asJson = await api('/api/nodes/storage/hls/f4/data.json', { method: 'PUT', headers: { authorization: `Bearer ${made.token}`, ...json }, body: '{"a":1}' });
+    expect(asJson.status).toBe(400);
+    expect(await storage.stat('hls/f4/data.json')).toBeNull();
   });
 
   it('refuses every storage request without the token, and all of them once the token is revoked', async () => {

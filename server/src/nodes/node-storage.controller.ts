@@ -79,6 +79,10 @@ export class NodeStorageController {
   async put(@Req() req: Request): Promise<{ key: string; size: number; modified: string }> {
     const key = keyOf(req, 'write');
     const contentType = req.headers['content-type'];
+    // The gateway's JSON and form parsers read such bodies before this runs: storing what is left would store nothing.
+    if (req.readableEnded && Number(req.headers['content-length'] ?? 0) > 0) {
+      throw new InvalidError('bad_request', `"${key}": send object bytes as application/octet-stream (or their own media type), not ${contentType ?? 'a form'}`);
+    }
     try {
       return wire(await this.storage.put(key, req, contentType ? { contentType } : {}));
     } catch (error) {

@@ -287,6 +287,22 @@ describe('the web UI in a real browser', () => {
     await page.goBack();
     await hit.getByRole('link', { name: 'beach walk.mp4' }).click();
     await expect.poll(() => page.url()).toMatch(/\/watch\/[0-9a-f-]{36}$/);
+    // More than a page (50): "Show more results" by keyboard, and focus lands on the first new result.
+    for (let i = 1; i <= 52; i++) {
+      const made = await fetch(`${nebula.url}/api/folders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: `/Reels/reel ${String(i).padStart(2, '0')}`, parents: true }) });
+      expect(made.status).toBe(201);
+    }
+    await page.goto(`${nebula.url}/search?q=reel`);
+    // The 52 and their folder, /Reels.
+    const reels = page.getByRole('list', { name: 'Results for reel' }).locator('li.entry');
+    await expect.poll(() => reels.count()).toBe(50);
+    await page.getByRole('button', { name: 'Show more results' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => reels.count()).toBe(53);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(await reels.nth(50).locator('.entry-name').innerText());
+    // Gone again, for the tests after this one.
+    const reelsFolder = (await (await fetch(`${nebula.url}/api/files/lookup?path=/Reels`)).json()) as { id: string };
+    expect((await fetch(`${nebula.url}/api/files/${reelsFolder.id}?recursive=true`, { method: 'DELETE' })).status).toBe(204);
     await page.close();
   });
 

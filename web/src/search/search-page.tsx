@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import { Status, Thumbnail } from '../browse/entry-row';
 import { formatBytes, formatDate, KIND_LABEL, kindOf, mediaFacts } from '../format';
@@ -25,11 +25,22 @@ export function SearchPage({ q }: { q: string }) {
   }, [words]);
   useEffect(() => void load(), [load]);
 
+  // Focus moves to the first result "Show more" brought: the button may go (last page), and a
+  // keyboard or screen-reader user goes on reading where the new results start.
+  const list = useRef<HTMLUListElement>(null);
+  const firstNew = useRef<number | null>(null);
+  useEffect(() => {
+    if (firstNew.current === null) return;
+    list.current?.querySelectorAll<HTMLAnchorElement>('.entry-name')[firstNew.current]?.focus();
+    firstNew.current = null;
+  }, [results]);
+
   const more = async () => {
-    if (results?.nextOffset == null) return;
+    if (results?.nextOffset == null || loadingMore) return;
     setLoadingMore(true);
     try {
       const next = await api.search(words, results.nextOffset);
+      firstNew.current = results.entries.length;
       setResults({ ...next, entries: [...results.entries, ...next.entries] });
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
@@ -68,13 +79,13 @@ export function SearchPage({ q }: { q: string }) {
         </div>
       ) : (
         <>
-          <ul className="entries" aria-label={`Results for ${words}`}>
+          <ul ref={list} className="entries" aria-label={`Results for ${words}`}>
             {results.entries.map((entry) => (
               <SearchResult key={entry.id} entry={entry} />
             ))}
           </ul>
           {results.nextOffset !== null && (
-            <button type="button" className="more-results" onClick={() => void more()} disabled={loadingMore}>
+            <button type="button" className="more-results" onClick={() => void more()} aria-disabled={loadingMore}>
               {loadingMore ? 'Loading…' : 'Show more results'}
             </button>
           )}

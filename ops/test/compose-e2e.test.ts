@@ -45,12 +45,18 @@ async function must(command: string, args: string[], options: { cwd?: string; en
 }
 
 /**
- * GET /api/health on the published port every 0.2 s while a step runs (each try waits at most
- * 1 s): the failed tries, times 0.2 s, are the downtime a user would have seen.
+ * GET /api/version on the published port every 0.2 s while a step runs: what a user's next request
+ * would meet. A try fails when the edge or the gateway refuses it, answers with an error, or takes
+ * more than 5 s (the edge's own health check's limit; a 2-core machine busy building images answers
+ * slowly, which is not downtime). The failed tries, times 0.2 s, are the downtime a user would have
+ * seen; `commits` is which release answered, in order, each change once.
  */
 class Probe {
   tries = 0;
   failed = 0;
+  slowestMs = 0;
+  readonly failures: string[] = [];
+  readonly commits: (string | null)[] = [];
   private running = true;
   private readonly loop: Promise<void>;
 
@@ -59,18 +65,30 @@ class Probe {
     this.loop = (async () => {
       while (this.running && Date.now() < until) {
         const started = Date.now();
-        const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+        const failure = await fetch(url, { signal: AbortSignal.timeout(5000) }).then(
+          async (r) => {
+            if (!r.ok) return `HTTP ${r.status}: ${(await r.text()).slice(0, 200)}`;
+            const { commit } = (await r.json()) as { commit: string | null };
+            if (this.commits.length === 0 || this.commits.at(-1) !== commit) this.commits.push(commit);
+            return null;
+          },
+          (error: Error) => `${error.name}: ${error.message}${error.cause ? ` (${String(error.cause)})` : ''}`,
+        );
+        this.slowestMs = Math.max(this.slowestMs, Date.now() - started);
         this.tries++;
-        if (!ok) this.failed++;
+        if (failure) {
+          this.failed++;
+          if (this.failures.length < 10) this.failures.push(`${new Date().toISOString()} ${failure}`);
+        }
         await new Promise((r) => setTimeout(r, Math.max(0, 200 - (Date.now() - started))));
       }
     })();
   }
 
-  async stop(): Promise<{ tries: number; failed: number; downtimeS: number }> {
+  async stop(): Promise<{ tries: number; failed: number; downtimeS: number; slowestMs: number; failures: string[]; commits: (string | null)[] }> {
     this.running = false;
     await this.loop;
-    return { tries: this.tries, failed: this.failed, downtimeS: Number((this.failed * 0.2).toFixed(1)) };
+    return { tries: this.tries, failed: this.failed, downtimeS: Number((this.failed * 0.2).toFixed(1)), slowestMs: this.slowestMs, failures: this.failures, commits: this.commits };
   }
 }
 
@@ -247,6 +265,8 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
     let hookEnv: NodeJS.ProcessEnv;
     let runtime: string;
     const health = () => `http://127.0.0.1:${port}/api/health`;
+    const version = () => `http://127.0.0.1:${port}/api/version`;
+    const serving = async () => ((await (await fetch(version())).json()) as { commit: string | null }).commit;
     const git = (...args: string[]) => must('git', args, { cwd: checkout, env: hookEnv });
     const serviceIds = async () => {
       const ids: Record<string, string> = {};
@@ -259,7 +279,8 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
     async function push(kind: string, message: string, files: Record<string, (text: string) => string>) {
       for (const [file, change] of Object.entries(files)) writeFileSync(join(checkout, file), change(readFileSync(join(checkout, file), 'utf8')));
       await git('commit', '-qam', message);
-      const probe = new Probe(health());
+      const before = await serving();
+      const probe = new Probe(version());
       const started = Date.now();
       const result = await runCli({ ...cli }, ['deploy', '--remote', 'server'], { cwd: checkout, env: { HOME: home } });
       const seconds = Math.round((Date.now() - started) / 1000);
@@ -267,8 +288,8 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
       const remote = result.events.filter((e) => e.event === 'output' && e.remote).map((e) => (e.line as string).replace(/^remote: ?/, '').trimEnd());
       // The hook's last word: the deploy record as JSON.
       const record = JSON.parse(remote.at(-1)!) as { result: string; reason?: string; durationMs: number; commit: string };
-      note(`push: ${kind}`, { result: record.result, reason: record.reason, pushToResultS: seconds, failedProbes: downtime.failed, downtimeS: downtime.downtimeS, probes: downtime.tries });
-      return { result, remote, record, downtime };
+      note(`push: ${kind}`, { result: record.result, reason: record.reason, pushToResultS: seconds, failedProbes: downtime.failed, downtimeS: downtime.downtimeS, probes: downtime.tries, slowestProbeMs: downtime.slowestMs });
+      return { result, remote, record, downtime, before };
     }
 
     beforeAll(async () => {
@@ -291,7 +312,7 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
 
     it('a first push deploys', { timeout: 20 * 60_000 }, async () => {
       await git('commit', '-q', '--allow-empty', '-m', 'first deploy');
-      const probe = new Probe(health());
+      const probe = new Probe(version());
       const started = Date.now();
       const result = await runCli(cli, ['deploy', '--remote', 'server'], { cwd: checkout, env: { HOME: home } });
       await probe.stop();
@@ -302,62 +323,72 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
     });
 
     it('a one-line change deploys, recreating only the gateway and the worker, with the build quiet in the pusher’s terminal', { timeout: 20 * 60_000 }, async () => {
-      const before = await serviceIds();
-      const { result, remote, record, downtime } = await push('one-line change', 'say hello in the log', {
+      const idsBefore = await serviceIds();
+      const { result, remote, record, downtime, before } = await push('one-line change', 'say hello in the log', {
         'server/src/main.ts': (text) => `${text}// deployed by the compose suite\n`,
       });
       expect(result.code, remote.join('\n')).toBe(0);
       expect(record.result).toBe('success');
       const after = await serviceIds();
-      expect({ postgres: after.postgres, redis: after.redis, minio: after.minio, edge: after.edge }).toEqual({ postgres: before.postgres, redis: before.redis, minio: before.minio, edge: before.edge });
-      expect(after.gateway).not.toBe(before.gateway);
+      expect({ postgres: after.postgres, redis: after.redis, minio: after.minio, edge: after.edge }).toEqual({ postgres: idsBefore.postgres, redis: idsBefore.redis, minio: idsBefore.minio, edge: idsBefore.edge });
+      expect(after.gateway).not.toBe(idsBefore.gateway);
       // BuildKit's progress stays in the deploy log.
       expect(remote.filter((line) => /^#\d+ /.test(line) || line === '')).toEqual([]);
+      // Every request was answered: by the old release, then by the new one, never back.
       expect(downtime.tries).toBeGreaterThan(0);
+      expect(downtime.failed, downtime.failures.join('\n')).toBe(0);
+      expect(downtime.commits).toEqual([before, record.commit]);
     });
 
     it('a push whose build fails rolls back, and the site stays up', { timeout: 20 * 60_000 }, async () => {
       // A syntax error: the images compile with SWC, which strips types without checking them.
-      const { result, record, remote, downtime } = await push('build fails', 'a syntax error', { 'server/src/main.ts': (text) => `${text}export const broken = ;\n` });
+      const { result, record, remote, downtime, before } = await push('build fails', 'a syntax error', { 'server/src/main.ts': (text) => `${text}export const broken = ;\n` });
       expect(result.code).not.toBe(0);
       expect(record.result, remote.join('\n')).toBe('rolled_back');
       expect(record.reason).toMatch(/^docker compose build failed \(exit \d+\)$/);
       expect(remote).toContain('the build failed; its last lines:');
-      expect(downtime.failed).toBe(0);
+      expect(downtime.failed, downtime.failures.join('\n')).toBe(0);
+      expect(downtime.commits).toEqual([before]);
       await git('revert', '--no-edit', 'HEAD');
     });
 
     it('a push whose gateway exits at start is stopped at once, with its exit code and last log lines', { timeout: 20 * 60_000 }, async () => {
-      const { result, record, remote, downtime } = await push('gateway exits at start', 'exit at start', {
+      const { result, record, remote, downtime, before } = await push('gateway exits at start', 'exit at start', {
         'server/src/main.ts': (text) => `console.error('refusing to start on purpose');\nprocess.exit(3);\n${text}`,
       });
       expect(result.code).not.toBe(0);
       expect(record, remote.join('\n')).toMatchObject({ result: 'rolled_back', reason: 'the new gateway exited with code 3 at start' });
-      expect(downtime.failed).toBe(0);
+      expect(downtime.failed, downtime.failures.join('\n')).toBe(0);
+      expect(downtime.commits).toEqual([before]);
       expect(remote.some((line) => line.includes('| refusing to start on purpose'))).toBe(true);
       await git('revert', '--no-edit', 'HEAD');
     });
 
     it('a push whose gateway never gets healthy leaves the old release serving the whole time', { timeout: 20 * 60_000 }, async () => {
-      const { result, record, remote, downtime } = await push('gateway never healthy', 'listen where the health check does not look', {
+      const { result, record, remote, downtime, before } = await push('gateway never healthy', 'listen where the health check does not look', {
         'docker-compose.yml': (text) => text.replace('NEBULA_PORT: "8080"', 'NEBULA_PORT: "8081"'),
       });
       expect(result.code).not.toBe(0);
       expect(record, remote.join('\n')).toMatchObject({ result: 'rolled_back', reason: `the new gateway did not pass its health check within ${HEALTH_TIMEOUT_S} s` });
-      expect(downtime.failed).toBe(0);
+      expect(downtime.failed, downtime.failures.join('\n')).toBe(0);
+      expect(downtime.commits).toEqual([before]);
       await git('revert', '--no-edit', 'HEAD');
     });
 
     it('nebula rollback redeploys the release before the current one', { timeout: 20 * 60_000 }, async () => {
-      const probe = new Probe(health());
+      const current = await serving();
+      const probe = new Probe(version());
       const started = Date.now();
       const result = await runCli(cli, ['rollback', '--remote', 'server'], { cwd: checkout, env: { HOME: home } });
       const seconds = Math.round((Date.now() - started) / 1000);
       const downtime = await probe.stop();
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(result.events.find(byEvent('rolled_back'))).toBeDefined();
-      note('rollback', { pushToResultS: seconds, failedProbes: downtime.failed, downtimeS: downtime.downtimeS, probes: downtime.tries });
+      note('rollback', { pushToResultS: seconds, failedProbes: downtime.failed, downtimeS: downtime.downtimeS, probes: downtime.tries, slowestProbeMs: downtime.slowestMs });
       expect((await fetch(health())).status).toBe(200);
+      expect(downtime.failed, downtime.failures.join('\n')).toBe(0);
+      expect(downtime.commits).toHaveLength(2);
+      expect(downtime.commits[0]).toBe(current);
     });
   });
 });

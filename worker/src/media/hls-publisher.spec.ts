@@ -76,4 +76,76 @@ describe('HlsPublisher.sync', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('publishes every rung side by side: a slow 4K segment does not hold the other rungs back', async () => {
+    const local = await mkdtemp(join(tmpdir(), 'nebula-publisher-'));
+    const root = await mkdtemp(join(tmpdir(), 'nebula-publisher-store-'));
+    try {
+      for (const rung of ['2160p', '360p']) {
+        await mkdir(join(local, rung));
+        await writeFile(join(local, rung, 'index.m3u8'), variant.replace(/init_0/, `init_${rung}`));
+        for (const f of [`init_${rung}.mp4`, 'seg_00000.m4s', 'seg_00001.m4s']) await writeFile(join(local, rung, f), f);
+      }
+      const store = new FsObjectStorage(root);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      // A test double for a store slow to take one large object: whichever rung's segment comes
+      // first (the listing's order is the file system's) stands for the copied 4K segment.
+      let held: string | undefined;
+      const slow = Object.assign(Object.create(store) as FsObjectStorage, {
+        put: async (...args: Parameters<FsObjectStorage['put']>) => {
+          const rung = /r1\/(\w+)\/seg_00000/.exec(args[0])?.[1];
+          if (rung && (held ??= rung) === rung) await gate;
+          return store.put(...args);
+        },
+      });
+      const publisher = new HlsPublisher(slow, local, 'hls/f/r1/', 'hls/f/master.m3u8', 'r1');
+      let passDone = false;
+      const pass = publisher.sync().then(() => (passDone = true));
+      await expect.poll(() => held).toBeDefined();
+      const other = held === '2160p' ? '360p' : '2160p';
+      await expect.poll(() => store.stat(`hls/f/r1/${other}/index.m3u8`)).not.toBeNull();
+      // The slow rung's playlist waits for its segment, and the pass for every upload it started.
+      expect(await store.stat(`hls/f/r1/${held}/index.m3u8`)).toBeNull();
+      expect(passDone).toBe(false);
+      release();
+      await pass;
+      expect(await store.stat(`hls/f/r1/${held}/index.m3u8`)).not.toBeNull();
+    } finally {
+      await rm(local, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a pass whose upload fails, only once the other rungs’ uploads have ended', async () => {
+    const local = await mkdtemp(join(tmpdir(), 'nebula-publisher-'));
+    const root = await mkdtemp(join(tmpdir(), 'nebula-publisher-store-'));
+    try {
+      for (const rung of ['720p', '360p']) {
+        await mkdir(join(local, rung));
+        await writeFile(join(local, rung, 'index.m3u8'), variant.replace(/init_0/, `init_${rung}`));
+        for (const f of [`init_${rung}.mp4`, 'seg_00000.m4s', 'seg_00001.m4s']) await writeFile(join(local, rung, f), f);
+      }
+      const store = new FsObjectStorage(root);
+      let slowEnded = false;
+      // A test double for a store that refuses one object and is slow with another.
+      const failing = Object.assign(Object.create(store) as FsObjectStorage, {
+        put: async (...args: Parameters<FsObjectStorage['put']>) => {
+          if (args[0].endsWith('720p/seg_00000.m4s')) throw new Error('the store is full');
+          if (args[0].endsWith('360p/seg_00001.m4s')) {
+            await new Promise((r) => setTimeout(r, 200));
+            slowEnded = true;
+          }
+          return store.put(...args);
+        },
+      });
+      const publisher = new HlsPublisher(failing, local, 'hls/f/r1/', 'hls/f/master.m3u8', 'r1');
+      await expect(publisher.sync()).rejects.toThrow('the store is full');
+      expect(slowEnded).toBe(true);
+      expect(await store.stat('hls/f/r1/720p/index.m3u8')).toBeNull();
+    } finally {
+      await rm(local, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -103,21 +103,16 @@ export class HlsPublisher {
     if (this.closed) return;
     const playlists = (await listFiles(this.localDir)).filter((f) => f.endsWith('.m3u8') && f !== this.masterName);
     const ready = new Set<string>();
-    for (const playlist of playlists) {
-      const text = await readFile(join(this.localDir, playlist), 'utf8').catch(() => null);
-      if (text === null) continue;
-      const dir = posix.dirname(playlist);
-      const refs = playlistReferences(text).map((ref) => posix.normalize(posix.join(dir, ref)));
-      const segments = refs.filter((r) => !r.endsWith('.m3u8'));
-      for (const file of segments) await this.uploadOnce(file);
-      if (this.closed) return;
-      const shown = this.complete.variant?.(text) ?? text;
-      if (this.published.get(playlist) !== shown) {
-        await this.storage.put(`${this.runPrefix}${playlist}`, Readable.from([Buffer.from(shown)]));
-        this.published.set(playlist, shown);
-      }
-      if (segments.some((s) => !s.includes('init'))) ready.add(playlist);
-    }
+    // The rungs side by side: the master waits for the slowest rung's first segment, and a copied
+    // 4K segment (10 MB or so) would otherwise hold up every rung listed after it.
+    const outcomes = await Promise.allSettled(
+      playlists.map(async (playlist) => {
+        if (await this.publishVariant(playlist)) ready.add(playlist);
+      }),
+    );
+    // Every upload of this pass has ended before the pass does (close() relies on it).
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
     if (this.masterPublished || this.closed) return;
     const master = await readFile(join(this.localDir, this.masterName), 'utf8').catch(() => null);
     if (!master) return;
@@ -127,6 +122,23 @@ export class HlsPublisher {
       await this.storage.put(this.masterKey, Readable.from([Buffer.from(prefixMasterPlaylist(this.complete.master?.(master) ?? master, this.runId))]));
       this.masterPublished = true;
     }
+  }
+
+  /** A variant's new segments, then its playlist; whether it lists a media segment yet. */
+  private async publishVariant(playlist: string): Promise<boolean> {
+    const text = await readFile(join(this.localDir, playlist), 'utf8').catch(() => null);
+    if (text === null) return false;
+    const dir = posix.dirname(playlist);
+    const refs = playlistReferences(text).map((ref) => posix.normalize(posix.join(dir, ref)));
+    const segments = refs.filter((r) => !r.endsWith('.m3u8'));
+    for (const file of segments) await this.uploadOnce(file);
+    if (this.closed) return false;
+    const shown = this.complete.variant?.(text) ?? text;
+    if (this.published.get(playlist) !== shown) {
+      await this.storage.put(`${this.runPrefix}${playlist}`, Readable.from([Buffer.from(shown)]));
+      this.published.set(playlist, shown);
+    }
+    return segments.some((s) => !s.includes('init'));
   }
 
   private async uploadOnce(file: string): Promise<void> {

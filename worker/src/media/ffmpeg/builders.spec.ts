@@ -12,7 +12,7 @@ const hlsTail = (streamMap: string) => [
   '-hls_flags', 'independent_segments+temp_file', '-master_pl_name', 'master.m3u8', '-var_stream_map', streamMap, '/work/out/%v/index.m3u8',
 ];
 const mapsWithAudio = (n: number) => Array.from({ length: n }, (_, i) => ['-map', `[v${i}]`, '-map', '0:a:0']).flat();
-const x264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))'];
+const x264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-rc-lookahead', '5', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))'];
 /** The 1080x1920 ladder of the rotated phone clip, as -b/-maxrate/-bufsize per rung. */
 const portraitRates = [
   '-b:v:0', '5000k', '-maxrate:v:0', '5350k', '-bufsize:v:0', '7500k',
@@ -38,7 +38,7 @@ describe('SoftwareBuilder', () => {
         '-i', '/work/in/original',
         '-filter_complex', '[0:v:0]scale=1280:720,split=2[v0][c0];[c0]scale=854:480,split=2[v1][c1];[c1]scale=640:360[v2]',
         '-map', '[v0]', '-map', '[v1]', '-map', '[v2]',
-        '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+        '-c:v', 'libx264', '-preset', 'veryfast', '-rc-lookahead', '5', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
         '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,max(n_forced*4-3,n_forced*1))',
         '-b:v:0', '2722k', '-maxrate:v:0', '2913k', '-bufsize:v:0', '4083k',
         '-b:v:1', '1482k', '-maxrate:v:1', '1586k', '-bufsize:v:1', '2223k',
@@ -109,9 +109,9 @@ describe('a ladder whose top rung is copied from the source', () => {
       '-filter_complex', '[0:v:0]scale=854:480,split=2[v1][c1];[c1]scale=640:360[v2]',
       '-map', '0:v:0', '-map', '[v1]', '-map', '[v2]',
       '-c:v:0', 'copy',
-      '-c:v:1', 'libx264', '-preset:v:1', 'veryfast', '-profile:v:1', 'high', '-pix_fmt:v:1', 'yuv420p',
+      '-c:v:1', 'libx264', '-preset:v:1', 'veryfast', '-rc-lookahead:v:1', '5', '-profile:v:1', 'high', '-pix_fmt:v:1', 'yuv420p',
       '-g:v:1', '46', '-keyint_min:v:1', '46', '-sc_threshold:v:1', '0', '-force_key_frames:v:1', '1.5,3,4.5',
-      '-c:v:2', 'libx264', '-preset:v:2', 'veryfast', '-profile:v:2', 'high', '-pix_fmt:v:2', 'yuv420p',
+      '-c:v:2', 'libx264', '-preset:v:2', 'veryfast', '-rc-lookahead:v:2', '5', '-profile:v:2', 'high', '-pix_fmt:v:2', 'yuv420p',
       '-g:v:2', '46', '-keyint_min:v:2', '46', '-sc_threshold:v:2', '0', '-force_key_frames:v:2', '1.5,3,4.5',
       '-b:v:1', '1482k', '-maxrate:v:1', '1586k', '-bufsize:v:1', '2223k',
       '-b:v:2', '962k', '-maxrate:v:2', '1029k', '-bufsize:v:2', '1443k',

@@ -36,7 +36,7 @@ export interface BenchS3 {
  * a Ceph RGW of its own (ops/test-support/rgw-server.ts). RGW keeps objects in RAM: it may use up to
  * BENCH_RGW_MEMORY_MB (default: room for `objectBytes` twice, for Nebula's copy and the baseline's, plus 1 GiB).
  */
-export async function startStack(driver: BenchDriver = 'fs', objectBytes = 0): Promise<{ url: string; dataDir: string; s3?: BenchS3; gatewayPid: () => number; stop: () => Promise<void> }> {
+export async function startStack(driver: BenchDriver = 'fs', objectBytes = 0): Promise<{ url: string; dataDir: string; s3?: BenchS3; output: () => string; gatewayPid: () => number; stop: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nebula-bench-'));
   await chmod(dataDir, 0o755);
   const port = await freePort();
@@ -62,6 +62,8 @@ export async function startStack(driver: BenchDriver = 'fs', objectBytes = 0): P
     url: `http://127.0.0.1:${port}`,
     dataDir,
     ...(s3 ? { s3: { ...s3, client: s3Client(s3) } } : {}),
+    /** Everything the stack printed so far. */
+    output: () => output,
     gatewayPid: () => (JSON.parse(readFileSync(join(dataDir, 'run', 'stack.json'), 'utf8')) as StackFile).gateway!,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));

@@ -6,8 +6,10 @@
 //   2. an HEVC 10-bit HDR (HLG) clip: the Nebula job against the same ladder as a single ffmpeg
 //      command (what the worker runs, without -progress), the pipeline's own overhead;
 //   3. with BENCH_PER_RUNG=1, one ffmpeg per rung for the 4K clip, one after the other (once).
-// Every job runs BENCH_ROUNDS times (the first after its upload, then replays of upload.completed),
-// the sides interleaved, order alternating; medians and their ratios are printed.
+// Every job runs BENCH_ROUNDS times (the first after its upload, then replays of upload.completed;
+// the copy job is uploaded afresh each round, a remux with its own bytes, so that "upload done →
+// first playable" is measured every time), the sides interleaved, order alternating; medians and
+// their ratios are printed.
 //
 //   npx tsx ops/bench/transcode.ts
 //   (BENCH_SECONDS=10 BENCH_SIZE=3840x2160 BENCH_HDR_SIZE=1920x1080 BENCH_ROUNDS=3 BENCH_PARTS=copy,hdr by default)
@@ -15,7 +17,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileSubject, type EntryDto, type NebulaEvent } from '@nebula/contract';
 import { hlsCommand } from '../../worker/src/media/ffmpeg/fallback';
@@ -54,6 +56,12 @@ async function main(): Promise<void> {
   const hdr = join(work, 'hdr.mp4');
   const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'];
   ff([...lavfi(size), ...x264, '-g', '30', phone]);
+  // The same streams with other bytes (a tag), so each round's upload is a new file, not a duplicate.
+  const phoneCopies = Array.from({ length: rounds }, (_, round) => {
+    const path = join(work, `phone-${round + 1}.mp4`);
+    ff(['-i', phone, '-map', '0', '-c', 'copy', '-metadata', `comment=round ${round + 1}`, path]);
+    return path;
+  });
   ff([...lavfi(size), ...x264, longGop]);
   ff([...lavfi(hdrSize), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p10le', '-color_trc', 'arib-std-b67', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc', '-tag:v', 'hvc1', '-c:a', 'aac', '-shortest', hdr]);
   const probeOf = async (path: string) => parseProbe(JSON.parse((await exec('ffprobe', probeArgs(path))).stdout), path);
@@ -118,8 +126,9 @@ async function main(): Promise<void> {
     const files = new Map<string, { id: string; uploadEvent: string }>();
     const uploadJob = async (name: string, path: string) =>
       nebulaJob(name, () => files.get(name)!.id, async () => {
-        await tusUpload(stack.url, path, statSync(path).size, `${name}.mp4`);
-        const id = ((await (await fetch(`${stack.url}/api/files/lookup?path=/${name}.mp4`)).json()) as EntryDto).id;
+        const fileName = basename(path);
+        await tusUpload(stack.url, path, statSync(path).size, fileName);
+        const id = ((await (await fetch(`${stack.url}/api/files/lookup?path=/${encodeURIComponent(fileName)}`)).json()) as EntryDto).id;
         const uploaded = (await eventsOf(id)).find((e) => e.type === 'upload.completed')!;
         files.set(name, { id, uploadEvent: uploaded.id });
         return Number(uploaded.id);
@@ -135,7 +144,7 @@ async function main(): Promise<void> {
     // Round 1 follows the uploads, as a user's jobs do; then replays, the order alternating. A large
     // ffmpeg that starts after the machine sat idle runs ~2 s slower on this VM, so no side always goes first.
     if (parts.has('copy')) {
-      const copied = await uploadJob('phone', phone);
+      const copied = await uploadJob('phone', phoneCopies[0]!);
       if (copied !== null) uploadToPlayable.push(copied);
       await uploadJob('long-gop', longGop);
     }
@@ -153,7 +162,10 @@ async function main(): Promise<void> {
           oneHdr.push(await oneCommand());
           console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
         }
-        else await replayJob(step);
+        else if (step === 'phone') {
+          const copied = await uploadJob('phone', phoneCopies[round]!);
+          if (copied !== null) uploadToPlayable.push(copied);
+        } else await replayJob(step);
       }
     }
   } finally {

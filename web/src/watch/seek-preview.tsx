@@ -63,7 +63,10 @@ export function SeekPreviewBar({ video, storyboard }: { video: RefObject<HTMLVid
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
     event.preventDefault();
     event.stopPropagation();
-    seek(Math.max(0, Math.min(duration, position + (event.key === 'ArrowRight' ? SEEK_STEP_SECONDS : -SEEK_STEP_SECONDS))));
+    // From where the video is now: the bar's position is the last timeupdate's, up to a quarter of a
+    // second behind a playing video, and behind a seek the video has not answered yet.
+    const from = video.current?.currentTime ?? position;
+    seek(Math.max(0, Math.min(duration, from + (event.key === 'ArrowRight' ? SEEK_STEP_SECONDS : -SEEK_STEP_SECONDS))));
   };
   const tile = preview && tileAt(tiles, preview.time);
   const barWidth = bar.current?.clientWidth ?? 0;

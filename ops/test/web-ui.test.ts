@@ -482,7 +482,9 @@ describe('the web UI in a real browser', () => {
     await second.close();
   });
 
-  it('plays the original while there is no ladder yet, and moves to the ladder when the event says it is there', async () => {
+  // Its waits add up to more than the default minute: it watches a real 45 s ladder being made,
+  // which on a loaded CI machine takes most of one.
+  it('plays the original while there is no ladder yet, and moves to the ladder when the event says it is there', { timeout: 180_000 }, async () => {
     // 45 s of 720p: its three-rung ladder takes the worker about 10 s here, its first segments well
     // under one, so the page can be on the ladder while the worker is still making it.
     const drive = join(dir.path, 'long drive.mp4');

@@ -23,7 +23,7 @@ import { fileSubject, type EntryDto, type NebulaEvent } from '@nebula/contract';
 import { hlsCommand } from '../../worker/src/media/ffmpeg/fallback';
 import { planLadder } from '../../worker/src/media/ladder';
 import { parseProbe, probeArgs } from '../../worker/src/media/probe';
-import { startStack, tusUpload } from './stack';
+import { median, startStack, tusUpload } from './stack';
 
 const exec = promisify(execFile);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -173,26 +173,21 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
 
-  const med = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const list = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
   const copy = times.get('phone');
   const full = times.get('long-gop');
   const hdrJob = times.get('hdr');
-  const row = (label: string, values: number[], note = '') => console.log(`${label.padEnd(46)}${med(values).toFixed(1).padStart(6)} s   ${note}[${list(values)}]`);
+  const row = (label: string, values: number[], note = '') => console.log(`${label.padEnd(46)}${median(values).toFixed(1).padStart(6)} s   ${note}[${list(values)}]`);
   console.log(`\n${seconds} s clips, ${rounds} runs each, medians; ladder ${ladder.rungs.map((r) => r.name).join(' ')} (libx264 veryfast, fMP4 HLS); machine: ${process.env.BENCH_NOTE ?? 'see the report'}`);
   if (copy && full) {
-    row(`4K H.264, top rung copied (${String(topRung.get('phone'))})`, copy.job, `ratio ${(med(copy.job) / med(full.job)).toFixed(2)}x the full encode (target <= 0.6x)   `);
+    row(`4K H.264, top rung copied (${String(topRung.get('phone'))})`, copy.job, `ratio ${(median(copy.job) / median(full.job)).toFixed(2)}x the full encode (target <= 0.6x)   `);
     row(`4K H.264, every rung encoded (${String(topRung.get('long-gop'))})`, full.job);
     row('copy job: queued → first playable', copy.playable, '(target <= 3 s)   ');
     if (uploadToPlayable.length) row('copy job: upload done → first playable', uploadToPlayable, '(target <= 3 s)   ');
     row('full encode: queued → first playable', full.playable);
   }
   if (hdrJob) {
-    row(`HEVC 10-bit HLG ${hdrSize}: nebula job`, hdrJob.job, `ratio ${(med(hdrJob.job) / med(oneHdr)).toFixed(2)}x the single command (target <= 1.05x)   `);
+    row(`HEVC 10-bit HLG ${hdrSize}: nebula job`, hdrJob.job, `ratio ${(median(hdrJob.job) / median(oneHdr)).toFixed(2)}x the single command (target <= 1.05x)   `);
     row(`HEVC 10-bit HLG ${hdrSize}: one ffmpeg command`, oneHdr);
   }
   if (perRung !== null) console.log(`${'4K, one ffmpeg per rung, in sequence (once)'.padEnd(46)}${perRung.toFixed(1).padStart(6)} s`);

@@ -3,8 +3,8 @@
 // - BENCH_DRIVER=fs (default): the fs driver; rclone copies into a folder on the same disk.
 // - BENCH_DRIVER=s3: the s3 driver against a Ceph RGW started for the run; rclone copies into the
 //   same RGW (its s3 backend, path-style). RGW keeps objects in RAM: see BENCH_RGW_MEMORY_MB in stack.ts.
-// Prints both throughputs, their ratio and the gateway's peak resident memory, which must not grow
-// with the file.
+// Prints both throughputs, their ratio (medians of BENCH_ROUNDS=2 rounds, which side goes first
+// alternating) and the gateway's peak resident memory, which must not grow with the file.
 //
 //   npx tsx ops/bench/upload.ts                    (BENCH_SIZE_MB=2048 by default)
 //   BENCH_DRIVER=s3 npx tsx ops/bench/upload.ts
@@ -13,10 +13,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchDriver, makeFile, MiB, peakRssMb, rcloneS3Env, root, startStack } from './stack';
+import { benchDriver, makeFile, median, MiB, peakRssMb, rcloneS3Env, root, startStack } from './stack';
 
 const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 2048);
 const size = sizeMb * MiB;
+/** Rounds of both sides, which goes first alternating; the figures printed are their medians. */
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 
 function timed(run: () => void): number {
   const started = process.hrtime.bigint();
@@ -27,31 +29,57 @@ function timed(run: () => void): number {
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'nebula-bench-upload-'));
   const driver = benchDriver();
-  const stack = await startStack(driver, size);
+  const stack = await startStack(driver, size * rounds);
   try {
-    const file = join(work, 'big.bin');
-    await makeFile(file, size);
-    execFileSync('cat', [file], { stdio: 'ignore' }); // both start from a warm page cache
+    // A file of its own for every round: the same bytes again would be a duplicate, which the gateway
+    // hashes whole at the end to dedup it.
+    const files: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      files.push(join(work, `big-${round}.bin`));
+      await makeFile(files[round]!, size);
+      execFileSync('cat', [files[round]!], { stdio: 'ignore' }); // both start from a warm page cache
+    }
     const rssBefore = await peakRssMb(stack.gatewayPid());
 
-    const nebula = timed(() =>
-      execFileSync(process.execPath, [join(root, 'cli/bin/nebula.js'), 'upload', file, '--to', '/bench', '--json'], {
-        env: { ...process.env, NEBULA_SERVER: stack.url, XDG_CONFIG_HOME: work, XDG_STATE_HOME: work },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      }),
-    );
-    const rss = await peakRssMb(stack.gatewayPid());
+    const upload = (round: number) =>
+      timed(() =>
+        execFileSync(process.execPath, [join(root, 'cli/bin/nebula.js'), 'upload', files[round]!, '--to', `/bench-${round}`, '--json'], {
+          env: { ...process.env, NEBULA_SERVER: stack.url, XDG_CONFIG_HOME: work, XDG_STATE_HOME: work },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        }),
+      );
     // rclone's own hash check is on by default for local copies, as Nebula's sha256 check is.
     // (env -u AWS_CA_BUNDLE: Debian's rclone fails to start with it set, see ../shared/TOOLCHAIN.md.)
-    const rclone = stack.s3
-      ? timed(() => execFileSync('rclone', ['copy', file, `benchrgw:${stack.s3!.bucket}/rclone`], { env: rcloneS3Env(stack.s3!), stdio: 'inherit' }))
-      : timed(() => execFileSync('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', file, join(work, 'rclone-store'), '--local-no-check-updated'], { stdio: 'inherit' }));
+    const copy = (round: number) =>
+      stack.s3
+        ? timed(() => execFileSync('rclone', ['copy', files[round]!, `benchrgw:${stack.s3!.bucket}/rclone-${round}`], { env: rcloneS3Env(stack.s3!), stdio: 'inherit' }))
+        : timed(() => execFileSync('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', files[round]!, join(work, `rclone-store-${round}`), '--local-no-check-updated'], { stdio: 'inherit' }));
+    // Each side starts with no dirty pages left by the one before (the kernel writes them back
+    // about 30 s later, during whichever ran next), and rounds alternate which side goes first.
+    const sides = (run: () => number) => {
+      execFileSync('sync');
+      return run();
+    };
+    const nebula: number[] = [];
+    const rclone: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0) {
+        nebula.push(sides(() => upload(round)));
+        rclone.push(sides(() => copy(round)));
+      } else {
+        rclone.push(sides(() => copy(round)));
+        nebula.push(sides(() => upload(round)));
+      }
+    }
+    const rss = await peakRssMb(stack.gatewayPid());
 
     const mbps = (s: number) => (sizeMb / s).toFixed(0).padStart(6);
-    console.log(`\none ${sizeMb} MiB file, ${driver} driver${stack.s3 ? ` (Ceph RGW at ${stack.s3.endpoint})` : ''}`);
-    console.log(`nebula upload  ${mbps(nebula)} MB/s  (${nebula.toFixed(1)} s)`);
-    console.log(`rclone copy    ${mbps(rclone)} MB/s  (${rclone.toFixed(1)} s)`);
-    console.log(`ratio (nebula / rclone): ${(rclone / nebula).toFixed(2)}x  (target >= 0.9x)`);
+    const list = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
+    const ratios = nebula.map((seconds, round) => rclone[round]! / seconds);
+    console.log(`\none ${sizeMb} MiB file, ${driver} driver${stack.s3 ? ` (Ceph RGW at ${stack.s3.endpoint})` : ''}, ${rounds} round(s), medians`);
+    console.log(`nebula upload  ${mbps(median(nebula))} MB/s  (${median(nebula).toFixed(1)} s) [${list(nebula)}]`);
+    console.log(`rclone copy    ${mbps(median(rclone))} MB/s  (${median(rclone).toFixed(1)} s) [${list(rclone)}]`);
+    console.log(`ratio (nebula / rclone): ${median(ratios).toFixed(2)}x [${ratios.map((r) => r.toFixed(2)).join(', ')}]  (target >= 0.9x)`);
     console.log(`gateway peak RSS: ${rss.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the upload; target <= 200 MB)`);
   } finally {
     await stack.stop();

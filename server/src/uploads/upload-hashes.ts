@@ -2,6 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { DataStore } from '@tus/utils';
 
+/** The size of the writes an upload's bytes reach the store in (the last one may be smaller). */
+const WRITE_BLOCK = 1024 * 1024;
+
 interface Session {
   hash: Hash;
   /** Bytes hashed so far; equal to the upload's offset while the session is valid. */
@@ -32,12 +35,30 @@ export class UploadHashes {
       const session = this.sessionAt(id, offset);
       let seen = 0;
       const count = this.countBytes;
+      // The request's chunks (16–64 KiB) go on in blocks of WRITE_BLOCK: the file store writes each
+      // chunk it is given with a write of its own, one at a time, so small chunks made the upload
+      // wait on a write round trip every 64 KiB.
+      const pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const release = (): Buffer => {
+        const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending.length = 0;
+        pendingBytes = 0;
+        session?.hash.update(block);
+        seen += block.length;
+        count(block.length);
+        return block;
+      };
       const tap = new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          session?.hash.update(chunk);
-          seen += chunk.length;
-          count(chunk.length);
-          done(null, chunk);
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          if (pendingBytes >= WRITE_BLOCK) done(null, release());
+          else done();
+        },
+        flush(done) {
+          if (pendingBytes > 0) done(null, release());
+          else done();
         },
       });
       readable.on('error', (error) => tap.destroy(error));

@@ -41,15 +41,29 @@ describe('prefixMasterPlaylist', () => {
   });
 });
 
+/**
+ * A work folder with, for each rung, its playlist, init file and two segments (each file holding its
+ * own name), and an fs store; both removed once `test` has run.
+ */
+async function withRungs(rungs: string[], test: (local: string, store: FsObjectStorage) => Promise<void>): Promise<void> {
+  const local = await mkdtemp(join(tmpdir(), 'nebula-publisher-'));
+  const root = await mkdtemp(join(tmpdir(), 'nebula-publisher-store-'));
+  try {
+    for (const rung of rungs) {
+      await mkdir(join(local, rung));
+      await writeFile(join(local, rung, 'index.m3u8'), variant.replace(/init_0/, `init_${rung}`));
+      for (const f of [`init_${rung}.mp4`, 'seg_00000.m4s', 'seg_00001.m4s']) await writeFile(join(local, rung, f), f);
+    }
+    await test(local, new FsObjectStorage(root));
+  } finally {
+    await rm(local, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 describe('HlsPublisher.sync', () => {
   it('joins syncs asked for while a pass waits to start, so a slow store never piles passes up', async () => {
-    const local = await mkdtemp(join(tmpdir(), 'nebula-publisher-'));
-    const root = await mkdtemp(join(tmpdir(), 'nebula-publisher-store-'));
-    try {
-      await mkdir(join(local, '720p'));
-      await writeFile(join(local, '720p', 'index.m3u8'), variant.replace(/init_0/, 'init_720p'));
-      for (const f of ['init_720p.mp4', 'seg_00000.m4s', 'seg_00001.m4s']) await writeFile(join(local, '720p', f), f);
-      const store = new FsObjectStorage(root);
+    await withRungs(['720p'], async (local, store) => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       let puts = 0;
@@ -71,22 +85,11 @@ describe('HlsPublisher.sync', () => {
       await Promise.all([first, ...queued]);
       expect(puts).toBe(4); // init, two segments, the playlist: once each
       expect((await store.stat('hls/f/r1/720p/seg_00001.m4s'))?.size).toBe('seg_00001.m4s'.length);
-    } finally {
-      await rm(local, { recursive: true, force: true });
-      await rm(root, { recursive: true, force: true });
-    }
+    });
   });
 
   it('publishes every rung side by side: a slow 4K segment does not hold the other rungs back', async () => {
-    const local = await mkdtemp(join(tmpdir(), 'nebula-publisher-'));
-    const root = await mkdtemp(join(tmpdir(), 'nebula-publisher-store-'));
-    try {
-      for (const rung of ['2160p', '360p']) {
-        await mkdir(join(local, rung));
-        await writeFile(join(local, rung, 'index.m3u8'), variant.replace(/init_0/, `init_${rung}`));
-        for (const f of [`init_${rung}.mp4`, 'seg_00000.m4s', 'seg_00001.m4s']) await writeFile(join(local, rung, f), f);
-      }
-      const store = new FsObjectStorage(root);
+    await withRungs(['2160p', '360p'], async (local, store) => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       // A test double for a store slow to take one large object: whichever rung's segment comes
@@ -111,22 +114,11 @@ describe('HlsPublisher.sync', () => {
       release();
       await pass;
       expect(await store.stat(`hls/f/r1/${held}/index.m3u8`)).not.toBeNull();
-    } finally {
-      await rm(local, { recursive: true, force: true });
-      await rm(root, { recursive: true, force: true });
-    }
+    });
   });
 
   it('fails a pass whose upload fails, only once the other rungs’ uploads have ended', async () => {
-    const local = await mkdtemp(join(tmpdir(), 'nebula-publisher-'));
-    const root = await mkdtemp(join(tmpdir(), 'nebula-publisher-store-'));
-    try {
-      for (const rung of ['720p', '360p']) {
-        await mkdir(join(local, rung));
-        await writeFile(join(local, rung, 'index.m3u8'), variant.replace(/init_0/, `init_${rung}`));
-        for (const f of [`init_${rung}.mp4`, 'seg_00000.m4s', 'seg_00001.m4s']) await writeFile(join(local, rung, f), f);
-      }
-      const store = new FsObjectStorage(root);
+    await withRungs(['720p', '360p'], async (local, store) => {
       let slowEnded = false;
       // A test double for a store that refuses one object and is slow with another.
       const failing = Object.assign(Object.create(store) as FsObjectStorage, {
@@ -143,9 +135,6 @@ describe('HlsPublisher.sync', () => {
       await expect(publisher.sync()).rejects.toThrow('the store is full');
       expect(slowEnded).toBe(true);
       expect(await store.stat('hls/f/r1/720p/index.m3u8')).toBeNull();
-    } finally {
-      await rm(local, { recursive: true, force: true });
-      await rm(root, { recursive: true, force: true });
-    }
+    });
   });
 });

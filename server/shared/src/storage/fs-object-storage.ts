@@ -1,9 +1,10 @@
 import { createWriteStream, type Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { OpenFiles, openRegularFile } from './open-files';
 import { assertValidKey, assertValidPrefix, ObjectNotFoundError, type ByteRange, type ObjectStat, type ObjectStorage } from './object-storage';
 
 /** Objects as plain files under one folder (`data/objects` by default), with the same key layout as S3. */
@@ -15,6 +16,8 @@ const POOLED_BUFFERS = 16;
 export class FsObjectStorage implements ObjectStorage {
   readonly driver = 'fs' as const;
   private readonly buffers = new BufferPool(READ_CHUNK, POOLED_BUFFERS);
+  /** Read handles sendTo keeps open between requests (see OpenFiles): what writes and deletes here forget. */
+  readonly openFiles = new OpenFiles((key) => openRegularFile(this.path(key), () => new ObjectNotFoundError(key)));
 
   constructor(private readonly root: string) {}
 
@@ -34,6 +37,7 @@ export class FsObjectStorage implements ObjectStorage {
     try {
       await pipeline(body, createWriteStream(partial));
       await rename(partial, target);
+      this.openFiles.forget(key);
     } catch (error) {
       await rm(partial, { force: true });
       throw keyFolderClash(key, error);
@@ -56,10 +60,11 @@ export class FsObjectStorage implements ObjectStorage {
    * and no garbage for the collector to chase, so memory stays at the reads in flight.
    */
   async sendTo(key: string, range: ByteRange | undefined, to: Writable): Promise<void> {
-    const handle = await this.openFile(key);
+    const file = await this.openFiles.borrow(key);
+    const handle = file.handle;
     try {
       let position = range?.start ?? 0;
-      const end = range ? range.end : (await handle.stat()).size - 1;
+      const end = range ? range.end : file.size - 1;
       while (position <= end && !to.destroyed) {
         const buffer = this.buffers.take();
         let bytesRead: number;
@@ -72,6 +77,7 @@ export class FsObjectStorage implements ObjectStorage {
         // The file is shorter than asked for: the caller promised a length it cannot have.
         if (bytesRead === 0) {
           this.buffers.give(buffer);
+          this.openFiles.forget(key);
           throw new Error(`"${key}" ended at byte ${position}, before the ${end + 1} bytes asked for: was it truncated?`);
         }
         position += bytesRead;
@@ -81,23 +87,13 @@ export class FsObjectStorage implements ObjectStorage {
       }
       if (!to.destroyed) to.end();
     } finally {
-      await handle.close();
+      file.release();
     }
   }
 
   /** Opened first, then checked: an object deleted in between is "not found", not a stray ENOENT. */
   private async openFile(key: string): Promise<FileHandle> {
-    const handle = await open(this.path(key), 'r').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw new ObjectNotFoundError(key);
-      throw error;
-    });
-    try {
-      if (!(await handle.stat()).isFile()) throw new ObjectNotFoundError(key);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-    return handle;
+    return (await openRegularFile(this.path(key), () => new ObjectNotFoundError(key))).handle;
   }
 
   async stat(key: string): Promise<ObjectStat | null> {
@@ -114,6 +110,7 @@ export class FsObjectStorage implements ObjectStorage {
     await unlink(this.path(key)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
+    this.openFiles.forget(key);
   }
 
   async deletePrefix(prefix: string): Promise<number> {

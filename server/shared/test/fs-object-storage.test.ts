@@ -1,4 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -86,6 +88,46 @@ describe('fs driver', () => {
         for (const to of readers) expect(to.received().equals(bytes.subarray(1, size - 1))).toBe(true);
       } finally {
         allocated.mockRestore();
+      }
+    });
+
+    it('lends at most 24 read buffers across all readers, and gets every one back from HTTP clients that hang up part way', async () => {
+      const storage = await stored();
+      const pool = (storage as unknown as { buffers: { inUse: number } }).buffers;
+      let mostInUse = 0;
+      const server = createServer((req, res) => {
+        const watch = setInterval(() => (mostInUse = Math.max(mostInUse, pool.inUse)), 1);
+        void storage.sendTo('originals/f1', undefined, res).finally(() => clearInterval(watch));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        // 40 readers of 3 MiB, every other one hanging up after its first bytes.
+        const readers = Array.from({ length: 40 }, (_, i) =>
+          new Promise<number>((resolve) => {
+            const req = get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+              let received = 0;
+              res.on('data', (chunk: Buffer) => {
+                received += chunk.length;
+                if (i % 2 === 1) req.destroy();
+              });
+              res.on('end', () => resolve(received));
+              res.on('close', () => resolve(received));
+            });
+            req.on('error', () => resolve(-1));
+          }),
+        );
+        const received = await Promise.all(readers);
+        expect(received.filter((n, i) => i % 2 === 0)).toEqual(Array(20).fill(size));
+        expect(mostInUse).toBeGreaterThan(1);
+        expect(mostInUse).toBeLessThanOrEqual(24);
+        await vi.waitFor(() => expect(pool.inUse).toBe(0), { timeout: 5000 });
+        // Nothing was lost on the way: a reader after all that still gets every byte.
+        const to = collector();
+        await storage.sendTo('originals/f1', undefined, to);
+        expect(to.received().equals(bytes)).toBe(true);
+      } finally {
+        server.close();
       }
     });
 

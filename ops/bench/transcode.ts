@@ -2,7 +2,9 @@
 //   1. top-rung copy: a 10 s 4K H.264 8-bit clip with a keyframe a second (as phones record), whose
 //      2160p rung is copied and only the lower rungs are encoded, against the full encode of the
 //      same picture with x264's default 250-frame keyframe interval (which the copy refuses), both
-//      as Nebula jobs (queued → ready), and the copy job's start to first playable (media.playable);
+//      as Nebula jobs (queued → ready), and the copy job's upload done to first playable
+//      (media.playable), beside the same ffmpeg command run alone (when it has written every rung's
+//      first segment: the floor under first playable on this machine);
 //   2. an HEVC 10-bit HDR (HLG) clip: the Nebula job against the same ladder as a single ffmpeg
 //      command (what the worker runs, without -progress), the pipeline's own overhead;
 //   3. with BENCH_PER_RUNG=1, one ffmpeg per rung for the 4K clip, one after the other (once).
@@ -13,8 +15,8 @@
 //
 //   npx tsx ops/bench/transcode.ts
 //   (BENCH_SECONDS=10 BENCH_SIZE=3840x2160 BENCH_HDR_SIZE=1920x1080 BENCH_ROUNDS=3 BENCH_PARTS=copy,hdr by default)
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -23,6 +25,7 @@ import { fileSubject, type EntryDto, type NebulaEvent } from '@nebula/contract';
 import { hlsCommand } from '../../worker/src/media/ffmpeg/fallback';
 import { planLadder } from '../../worker/src/media/ladder';
 import { parseProbe, probeArgs } from '../../worker/src/media/probe';
+import { keyframeScanArgs, planTopRungCopy, readKeyframeScan, withCopiedTopRung } from '../../worker/src/media/top-rung-copy';
 import { median, startStack, tusUpload } from './stack';
 
 const exec = promisify(execFile);
@@ -93,6 +96,34 @@ async function main(): Promise<void> {
       await exec('ffmpeg', hdrArgs);
     });
 
+  // The copy job's own ffmpeg command (as the worker builds it, minus -progress), run directly: when
+  // it has written every rung's first segment is the floor under "upload done → first playable";
+  // what the job takes beyond it is Nebula's (queue, probe, keyframe scan, publishing).
+  const copyPlan = planTopRungCopy(probe, ladder, readKeyframeScan((await exec('ffprobe', keyframeScanArgs(phone), { maxBuffer: 256 * 1024 * 1024 })).stdout));
+  if ('refused' in copyPlan) throw new Error(`the bench's phone clip should be copied, but: ${copyPlan.refused}`);
+  const copyOut = join(work, 'copy-alone');
+  const copyArgs = hlsCommand('software', { input: phone, outputDir: copyOut, probe, ladder: withCopiedTopRung(ladder, copyPlan), copyTopRung: copyPlan }).args.filter(
+    (a, i, all) => a !== '-progress' && all[i - 1] !== '-progress',
+  );
+  const copyAlone: number[] = [];
+  const copyCommand = async () => {
+    await rm(copyOut, { recursive: true, force: true });
+    await mkdir(copyOut);
+    const started = Date.now();
+    let firstSegments = 0;
+    const hasSegment = async (rung: string) => (await readdir(join(copyOut, rung)).catch(() => [] as string[])).some((name) => name.endsWith('.m4s'));
+    const child = spawn('ffmpeg', copyArgs, { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Every 20 ms, as the worker's publisher looks every 100 ms: the floor is not rounded up.
+    while (child.exitCode === null && !firstSegments) {
+      if ((await Promise.all(ladder.rungs.map((rung) => hasSegment(rung.name)))).every(Boolean)) firstSegments = (Date.now() - started) / 1000;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    if ((await exited) !== 0) throw new Error(`the copy command failed: ffmpeg ${copyArgs.join(' ')}`);
+    copyAlone.push(firstSegments);
+    console.log(`copy command alone: every rung's first segment after ${firstSegments.toFixed(1)} s, done after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
+
   const stack = await startStack();
   const times = new Map<string, JobTimes>();
   const uploadToPlayable: number[] = [];
@@ -147,6 +178,7 @@ async function main(): Promise<void> {
       const copied = await uploadJob('phone', phoneCopies[0]!);
       if (copied !== null) uploadToPlayable.push(copied);
       await uploadJob('long-gop', longGop);
+      await copyCommand();
     }
     if (parts.has('hdr')) {
       await uploadJob('hdr', hdr);
@@ -154,7 +186,7 @@ async function main(): Promise<void> {
       console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
     }
     for (let round = 1; round < rounds; round++) {
-      const order = (round % 2 === 1 ? ['long-gop', 'phone', 'hdr', 'one'] : ['one', 'hdr', 'phone', 'long-gop']).filter((step) =>
+      const order = (round % 2 === 1 ? ['long-gop', 'phone', 'alone', 'hdr', 'one'] : ['one', 'hdr', 'alone', 'phone', 'long-gop']).filter((step) =>
         parts.has(step === 'one' || step === 'hdr' ? 'hdr' : 'copy'),
       );
       for (const step of order) {
@@ -162,6 +194,7 @@ async function main(): Promise<void> {
           oneHdr.push(await oneCommand());
           console.log(`hdr single command: ${oneHdr.at(-1)!.toFixed(1)} s`);
         }
+        else if (step === 'alone') await copyCommand();
         else if (step === 'phone') {
           const copied = await uploadJob('phone', phoneCopies[round]!);
           if (copied !== null) uploadToPlayable.push(copied);
@@ -185,6 +218,7 @@ async function main(): Promise<void> {
     // Every round of the copy job is an upload, queued in the same moment it completes: its
     // "queued → first playable" would print the same figures again.
     row('copy job: upload done → first playable', uploadToPlayable, '(target <= 3 s)   ');
+    row("its command alone: every rung's first segment", copyAlone, `Nebula adds ${(median(uploadToPlayable) - median(copyAlone)).toFixed(1)} s   `);
     row('full encode: queued → first playable', full.playable);
   }
   if (hdrJob) {

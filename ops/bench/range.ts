@@ -4,7 +4,9 @@
 // - BENCH_DRIVER=s3: the gateway on a Ceph RGW started for the run; the baseline is RGW's own
 //   ranged GETs of the same object (a presigned URL, so wrk needs no signing), same client, same ranges.
 // Prints throughput, p99 latency, the ratios (median of BENCH_ROUNDS=2 pairs, which side goes first
-// alternating) and the gateway's peak resident memory. Then many
+// alternating) and the gateway's peak resident memory. Each round also measures a bare Node server
+// on the same bytes (bare-range-server.mjs; BENCH_BARE=0 skips it): the ceiling of one Node event
+// loop here, so the ratios say how much of the gap is Nebula's and how much Node's. Then many
 // readers at once (BENCH_READERS=50 connections for BENCH_READERS_SECONDS=20 s) on the gateway
 // alone: every answer must be a 206, and the gateway's peak RSS stay under 250 MB.
 //
@@ -26,6 +28,7 @@ const readers = Number(process.env.BENCH_READERS ?? 50);
 const readersSeconds = Number(process.env.BENCH_READERS_SECONDS ?? 20);
 /** Pairs of runs, the first side alternating; the ratio printed is their median. */
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const withBare = process.env.BENCH_BARE !== '0';
 const size = sizeMb * MiB;
 
 interface WrkResult {
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   const driver = benchDriver();
   const stack = await startStack(driver, size);
   let nginx: ReturnType<typeof spawn> | undefined;
+  let bare: ReturnType<typeof spawn> | undefined;
   try {
     const file = join(work, 'big.bin');
     await makeFile(file, size);
@@ -59,14 +63,18 @@ async function main(): Promise<void> {
     const id = listing.entries.find((e) => e.name === 'big.bin')!.id;
     let baselineUrl: string;
     let baselineName: string;
+    /** What the bare Node server serves: the same file, or the same object by the same presigned URL. */
+    let bareTarget: string;
     if (stack.s3) {
       // The gateway's object itself, read straight from RGW: a presigned URL signs only the host, so
       // the Range header wrk adds is allowed.
       baselineUrl = await stack.s3.client.presignedGetObject(stack.s3.bucket, `originals/${id}`, 3600);
       baselineName = 'rgw';
+      bareTarget = baselineUrl;
     } else {
       // nginx reads the very same bytes on disk that the gateway streams (the fs driver's object).
       const object = join(stack.dataDir, 'objects', 'originals', id);
+      bareTarget = object;
       const port = await freePort();
       const conf = join(work, 'nginx.conf');
       await writeFile(
@@ -84,20 +92,32 @@ http { access_log off; sendfile on; tcp_nopush on;
       baselineName = 'nginx';
     }
 
+    let bareUrl: string | undefined;
+    if (withBare) {
+      const port = await freePort();
+      bare = spawn(process.execPath, [join(import.meta.dirname, 'bare-range-server.mjs'), stack.s3 ? 's3' : 'fs', bareTarget, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        bare!.stdout!.once('data', () => resolve());
+        bare!.once('exit', (code) => reject(new Error(`the bare Node server exited (${code})`)));
+      });
+      bareUrl = `http://127.0.0.1:${port}/big.bin`;
+    }
+
     // The upload left up to the file's size in dirty pages, which the kernel writes back about 30 s
     // later: during whichever side ran first. Written out now, so neither side reads beside it.
     execFileSync('sync');
     // The peaks below are the reads' own, not the upload's before them.
     const rssBefore = await resetPeakRss(stack.gatewayPid()).then(() => peakRssMb(stack.gatewayPid()));
     // Rounds alternate which side goes first (AB, BA, ...), so a drift in the machine falls on both.
-    const pairs: { gateway: WrkResult; baseline: WrkResult }[] = [];
+    const pairs: { gateway: WrkResult; baseline: WrkResult; bare?: WrkResult }[] = [];
     for (let round = 0; round < rounds; round++) {
       if (round % 2 === 0) {
         const gateway = wrk(`${stack.url}/api/files/${id}/content`);
-        pairs.push({ gateway, baseline: wrk(baselineUrl) });
+        pairs.push({ gateway, baseline: wrk(baselineUrl), ...(bareUrl ? { bare: wrk(bareUrl) } : {}) });
       } else {
+        const bareResult = bareUrl ? wrk(bareUrl) : undefined;
         const baseline = wrk(baselineUrl);
-        pairs.push({ gateway: wrk(`${stack.url}/api/files/${id}/content`), baseline });
+        pairs.push({ gateway: wrk(`${stack.url}/api/files/${id}/content`), baseline, ...(bareResult ? { bare: bareResult } : {}) });
       }
     }
     const rss = await peakRssMb(stack.gatewayPid());
@@ -105,15 +125,25 @@ http { access_log off; sendfile on; tcp_nopush on;
     console.log(`\nrandom 1 MiB ranges of a ${sizeMb} MiB file, ${driver} driver, ${connections} connections, ${seconds} s each (wrk), ${rounds} round(s)`);
     const throughputs: number[] = [];
     const p99s: number[] = [];
-    pairs.forEach(({ gateway, baseline }, round) => {
+    const ofBare: number[] = [];
+    const bareOfBaseline: number[] = [];
+    pairs.forEach(({ gateway, baseline, bare: bareResult }, round) => {
       throughputs.push(gateway.mbPerSec / baseline.mbPerSec);
       p99s.push(gateway.p99ms / baseline.p99ms);
-      console.log(`round ${round + 1}${round % 2 === 0 ? ' (nebula first)' : ` (${baselineName} first)`}`);
+      console.log(`round ${round + 1}${round % 2 === 0 ? ' (nebula first)' : ` (${bareResult ? 'bare node, then ' : ''}${baselineName} first)`}`);
       console.log(row('nebula', gateway));
       console.log(row(baselineName, baseline));
+      if (bareResult) {
+        console.log(row('bare node', bareResult));
+        ofBare.push(gateway.mbPerSec / bareResult.mbPerSec);
+        bareOfBaseline.push(bareResult.mbPerSec / baseline.mbPerSec);
+      }
     });
     const list = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
     console.log(`ratio (nebula / ${baselineName}), median of ${rounds}: throughput ${median(throughputs).toFixed(2)}x [${list(throughputs)}], p99 ${median(p99s).toFixed(2)}x [${list(p99s)}]  (target: ${stack.s3 ? 'throughput >= 0.8x' : 'throughput >= 0.7x, p99 <= 1.5x'})`);
+    if (ofBare.length) {
+      console.log(`throughput nebula / bare node ${median(ofBare).toFixed(2)}x [${list(ofBare)}]; bare node / ${baselineName} ${median(bareOfBaseline).toFixed(2)}x [${list(bareOfBaseline)}] (the most one Node event loop did here)`);
+    }
     console.log(`gateway peak RSS: ${rss.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the reads)`);
     if (readers > 0) {
       await resetPeakRss(stack.gatewayPid());
@@ -125,6 +155,7 @@ http { access_log off; sendfile on; tcp_nopush on;
     }
   } finally {
     nginx?.kill('SIGQUIT');
+    bare?.kill();
     await stack.stop();
     await rm(work, { recursive: true, force: true });
   }

@@ -83,6 +83,8 @@ export class FsObjectStorage implements ObjectStorage {
           ({ bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position + 1), position));
         } catch (error) {
           this.buffers.give(buffer);
+          // Whatever went wrong with this handle, the next reader opens the file afresh.
+          this.openFiles.forget(key);
           throw error;
         }
         // The file is shorter than asked for: the caller promised a length it cannot have.
@@ -190,7 +192,7 @@ async function* walk(dir: string): AsyncIterable<string> {
  * Buffers of one size, handed out and given back: at most `lend` out at once (take() waits for one
  * to come back, first come first served), and at most `keep` waiting in the pool once they are back.
  */
-export class BufferPool {
+class BufferPool {
   private readonly free: Buffer[] = [];
   private readonly waiting: ((buffer: Buffer) => void)[] = [];
   private lent = 0;

@@ -5,6 +5,7 @@ import { folderUrl } from '../routes';
 import type { EntryDto } from '@nebula/contract';
 import { EntryRow, type EntryAction } from './entry-row';
 import type { View } from './view-mode';
+import { ErrorState } from '../error-state';
 
 /** A path as one shell word, for the command shown to copy. */
 function shellWord(text: string): string {
@@ -39,27 +40,18 @@ export function FolderContents({
   const goUp = <Link href={folderUrl(up)}>Go to {up === '/' ? 'All files' : up}</Link>;
   if (error?.status === 404) {
     return (
-      <div className="state state-error" role="alert">
-        <h2>{path} does not exist</h2>
-        <p>It may have been moved, renamed or deleted.</p>
+      <ErrorState title={`${path} does not exist`} message="It may have been moved, renamed or deleted.">
         <p>{goUp}</p>
-      </div>
+      </ErrorState>
     );
   }
   if (error) {
+    // A path that names a file, or is not a path, will not load on a second try.
+    const mayWorkAgain = error.status === 0 || error.status >= 500;
     return (
-      <div className="state state-error" role="alert">
-        <h2>This folder could not be loaded</h2>
-        <p>{error.message}</p>
-        {/* A path that names a file, or is not a path, will not load on a second try. */}
-        {error.status === 0 || error.status >= 500 ? (
-          <button type="button" onClick={onRetry}>
-            Try again
-          </button>
-        ) : (
-          <p>{goUp}</p>
-        )}
-      </div>
+      <ErrorState title="This folder could not be loaded" message={error.message} {...(mayWorkAgain ? { onRetry } : {})}>
+        {!mayWorkAgain && <p>{goUp}</p>}
+      </ErrorState>
     );
   }
   if (entries === null) return <p className="state muted">Loading…</p>;

@@ -4,6 +4,7 @@ import { useNebulaEvents } from '../events';
 import { formatDate } from '../format';
 import { useTitle } from '../routes';
 import { API_ROUTES, type DeployRecord } from '@nebula/contract';
+import { ErrorState } from '../error-state';
 
 const RESULT_LABEL: Record<DeployRecord['result'], string> = { success: 'Deployed', rolled_back: 'Rolled back', failed: 'Failed' };
 
@@ -32,13 +33,7 @@ export function DeploysPage() {
         <h1>Deploys</h1>
       </div>
       {error ? (
-        <div className="state state-error" role="alert">
-          <h2>The deploy history could not be loaded</h2>
-          <p>{error}</p>
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
+        <ErrorState title="The deploy history could not be loaded" message={error} onRetry={() => void load()} />
       ) : deploys === null ? (
         <p className="state muted">Loading…</p>
       ) : deploys.length === 0 ? (

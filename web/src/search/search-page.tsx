@@ -5,6 +5,7 @@ import { formatBytes, formatDate, KIND_LABEL, kindOf, mediaFacts } from '../form
 import { Link } from '../link';
 import { folderUrl, useTitle, watchUrl } from '../routes';
 import { parentOf, type EntryDto, type SearchResults } from '@nebula/contract';
+import { ErrorState } from '../error-state';
 
 /** What a search found in every folder, best first, each with the folder it is in; more on demand. */
 export function SearchPage({ q }: { q: string }) {
@@ -63,13 +64,7 @@ export function SearchPage({ q }: { q: string }) {
           <p>Type part of a name in the search box: case and accents do not matter.</p>
         </div>
       ) : error ? (
-        <div className="state state-error" role="alert">
-          <h2>The search failed</h2>
-          <p>{error}</p>
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
+        <ErrorState title="The search failed" message={error} onRetry={() => void load()} />
       ) : results === null ? (
         <p className="state muted">Searching…</p>
       ) : results.total === 0 ? (

@@ -5,6 +5,7 @@ import { Link } from '../link';
 import { useTitle } from '../routes';
 import type { HealthReport, VersionDto } from '@nebula/contract';
 import { healthSummary, PART_LABEL } from './server-facts';
+import { ErrorState } from '../error-state';
 
 /** The server's health, part by part, and what version runs: the details behind the Server menu. */
 export function ServerPage() {
@@ -39,10 +40,7 @@ export function ServerPage() {
         </div>
       </div>
       {error ? (
-        <div className="state state-error" role="alert">
-          <h2>The server could not be asked</h2>
-          <p>{error}</p>
-        </div>
+        <ErrorState title="The server could not be asked" message={error} onRetry={() => void load()} />
       ) : !health || !version ? (
         <p className="state muted">Checking…</p>
       ) : (

@@ -8,6 +8,7 @@ import { Link } from '../link';
 import { folderUrl, navigate, useTitle } from '../routes';
 import { parentOf, subjectId, type EntryDto, type MediaDetails } from '@nebula/contract';
 import { VideoPlayer } from './video-player';
+import { ErrorState } from '../error-state';
 
 export function WatchPage({ id }: { id: string }) {
   const [entry, setEntry] = useState<EntryDto | null>(null);
@@ -59,19 +60,15 @@ export function WatchPage({ id }: { id: string }) {
   if (error) {
     return (
       <main className="page">
-        <div className="state state-error" role="alert">
-          <h2>{error.status === 404 ? 'This file does not exist' : 'This file could not be loaded'}</h2>
-          <p>{error.status === 404 ? 'It may have been deleted. Its link no longer leads anywhere.' : error.message}</p>
-          {error.status === 404 ? (
+        {error.status === 404 ? (
+          <ErrorState title="This file does not exist" message="It may have been deleted. Its link no longer leads anywhere.">
             <p>
               <Link href="/">Go to All files</Link>
             </p>
-          ) : (
-            <button type="button" onClick={() => void load()}>
-              Try again
-            </button>
-          )}
-        </div>
+          </ErrorState>
+        ) : (
+          <ErrorState title="This file could not be loaded" message={error.message} onRetry={() => void load()} />
+        )}
       </main>
     );
   }

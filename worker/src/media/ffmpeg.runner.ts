@@ -63,10 +63,13 @@ export class FfmpegRunner {
     throw new FfmpegError(explain('ffmpeg', path, 'NEBULA_FFMPEG_PATH', outcome));
   }
 
-  /** Runs ffprobe and returns its stdout (JSON with probeArgs); rejects with stderr as the message. */
-  async ffprobe(args: readonly string[]): Promise<string> {
+  /**
+   * Runs ffprobe and returns its stdout (JSON with probeArgs); rejects with stderr as the message.
+   * `timeoutMs` is for a run that reads more than headers (a keyframe scan reads the whole file).
+   */
+  async ffprobe(args: readonly string[], timeoutMs = FFPROBE_TIMEOUT_MS): Promise<string> {
     const path = this.config.media.ffprobePath;
-    const outcome = await this.run(path, args, { keepStdout: true, timeoutMs: FFPROBE_TIMEOUT_MS });
+    const outcome = await this.run(path, args, { keepStdout: true, timeoutMs });
     if (outcome.code === 0) return outcome.stdout;
     throw new FfmpegError(explain('ffprobe', path, 'NEBULA_FFPROBE_PATH', outcome));
   }

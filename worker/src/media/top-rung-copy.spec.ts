@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { probeOf } from './__fixtures__/probes';
 import { planLadder } from './ladder';
-import { copyRefusal, forceKeyFramesList, hlsCuts, keyframeScanArgs, planTopRungCopy, readKeyframeScan, withCopiedTopRung, type TopRungCopy, type VideoPacket } from './top-rung-copy';
+import { copyRefusal, forceKeyFramesList, hlsCuts, keyframeScanArgs, keyframeScanTimeoutMs, planTopRungCopy, readKeyframeScan, withCopiedTopRung, type TopRungCopy, type VideoPacket } from './top-rung-copy';
 
 /** 30 fps packets of `bytes` each over `seconds`, a keyframe every `gop` frames. */
 function packets(seconds: number, gop: number, bytes = 10_000): VideoPacket[] {
@@ -29,6 +29,15 @@ describe('whether the top rung can be the source as it is', () => {
     expect(refusal({ level: 41 })).toBe('the stream declares level 4.1 but its size and rate need more');
     expect(refusal({ level: 60 })).toBe('H.264 level 60 is not one players are sure to take (at most 5.2)');
     expect(copyRefusal({ ...phone, audio: { ...phone.audio!, startSeconds: -0.1 } }, planLadder(phone))).toBe('the audio starts before the video');
+  });
+});
+
+describe('the keyframe scan of a long video', () => {
+  it('gets time in proportion to the file it reads whole (50 MB/s, a minute at least), so an hour of 4K is not sent to a full encode by a fixed minute', () => {
+    expect(keyframeScanTimeoutMs(98_000_000)).toBe(60_000);
+    expect(keyframeScanTimeoutMs(3_000_000_000)).toBe(60_000);
+    // An hour of 4K HEVC/H.264 from a phone at about 50 Mbit/s.
+    expect(keyframeScanTimeoutMs(22_000_000_000)).toBe(440_000);
   });
 });
 

@@ -22,7 +22,7 @@ import { planLadder, type Ladder } from './ladder';
 import { MediaRepository, type AttemptStep, type FileRow } from './media.repository';
 import { OriginalFiles, type LocalOriginal } from './original-file';
 import { explainProbeFailure, MediaProbeError, parseProbe, probeArgs, type MediaProbe } from './probe';
-import { copyRefusal, keyframeScanArgs, planTopRungCopy, readKeyframeScan, withCopiedTopRung, type TopRungCopy } from './top-rung-copy';
+import { copyRefusal, keyframeScanArgs, keyframeScanTimeoutMs, planTopRungCopy, readKeyframeScan, withCopiedTopRung, type TopRungCopy } from './top-rung-copy';
 import { workDirPrefix } from './work-folders';
 import { WorkerMetrics } from '../system/worker-metrics';
 import { ProgressReader } from './progress';
@@ -332,7 +332,7 @@ export class TranscodeService {
     }
     let scan: string;
     try {
-      scan = await this.ffmpeg.ffprobe(keyframeScanArgs(input));
+      scan = await this.ffmpeg.ffprobe(keyframeScanArgs(input), keyframeScanTimeoutMs(probe.sizeBytes));
     } catch (error) {
       log(`every rung is encoded: ffprobe could not list its keyframes (${error instanceof Error ? error.message : String(error)})`);
       return null;

@@ -504,7 +504,7 @@ describe('the web UI in a real browser', () => {
 
   // Its waits add up to more than the default minute: it watches a real 45 s ladder being made,
   // which on a loaded CI machine takes most of one.
-  it('plays the original while there is no ladder yet, and moves to the ladder when the event says it is there', { timeout: 180_000 }, async () => {
+  it('plays the original while there is no ladder yet, and offers the ladder once it is made past where the viewer is', { timeout: 180_000 }, async () => {
     // 45 s of 720p: its three-rung ladder takes the worker about 10 s here, its first segments well
     // under one, so the page can be on the ladder while the worker is still making it.
     const drive = join(dir.path, 'long drive.mp4');
@@ -540,6 +540,10 @@ describe('the web UI in a real browser', () => {
     const growing = await (await fetch(new URL(variant, master))).text();
     expect(growing).toContain('#EXTINF');
     expect(growing).not.toContain('#EXT-X-ENDLIST');
+    // Offered only once the ladder was made past where the viewer was: a switch onto its first
+    // segments alone stalled the picture until the worker caught up.
+    const made = [...growing.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    expect(made).toBeGreaterThan(position);
     expect((await api<MediaDetails>(`/api/files/${id}/media`)).status).toBe('processing');
     // It goes on from where the original was, not from the start.
     await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(position + 0.5);

@@ -4,6 +4,7 @@ import { contentUrl } from '../api';
 import { QualityMenu, type Rung } from './quality-menu';
 import { formatPosition, positionToResume, rememberPosition } from './resume-position';
 import { SEEK_STEP_SECONDS, SeekPreviewBar } from './seek-preview';
+import { ladderCovers } from './ladder-reach';
 
 /** Fatal network errors tried again (2 s, 4 s, … apart) before the player gives up and says so. */
 const NETWORK_RETRIES = 5;
@@ -26,6 +27,7 @@ export function VideoPlayer({
   storyboard = null,
   name,
   playRequests = 0,
+  ladderMade = Infinity,
 }: {
   fileId: string;
   hls: string | null;
@@ -34,6 +36,8 @@ export function VideoPlayer({
   storyboard?: string | null;
   name: string;
   playRequests?: number;
+  /** How far into the video the ladder has been made, in seconds (see ladderReach); all of it by default. */
+  ladderMade?: number;
 }) {
   const video = useRef<HTMLVideoElement>(null);
   const frame = useRef<HTMLDivElement>(null);
@@ -62,14 +66,16 @@ export function VideoPlayer({
     setSource({ kind: 'hls', url, from: element && !element.ended ? element.currentTime : 0, play: element ? !element.paused && !element.ended : true });
   }, []);
 
-  // The ladder appeared while the original was on screen: take it now unless the original is
-  // playing, which a switch would interrupt; then offer it.
+  // The ladder appeared while the original was on screen: once it is made past where the viewer
+  // is (see ladderCovers), take it now unless the original is playing, which a switch would
+  // interrupt; then offer it. An original the browser cannot play moves at once.
   useEffect(() => {
     if (!hls || source.kind === 'hls' || ladderUnusable) return;
     const element = video.current;
+    if (!problem && !ladderCovers(ladderMade, element && !element.ended ? element.currentTime : 0)) return;
     if (!element || element.paused || element.ended || problem) switchToLadder(hls);
     else setSwitchOffered(true);
-  }, [hls, source.kind, problem, ladderUnusable, switchToLadder]);
+  }, [hls, ladderMade, source.kind, problem, ladderUnusable, switchToLadder]);
 
   useEffect(() => {
     const element = video.current;

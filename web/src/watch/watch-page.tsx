@@ -7,6 +7,7 @@ import { formatBytes, formatDate, formatPercent, KIND_LABEL, kindOf } from '../f
 import { Link } from '../link';
 import { folderUrl, navigate, useTitle } from '../routes';
 import { parentOf, subjectId, type EntryDto, type MediaDetails } from '@nebula/contract';
+import { ladderReach } from './ladder-reach';
 import { VideoPlayer } from './video-player';
 import { ErrorState } from '../error-state';
 
@@ -111,7 +112,16 @@ export function WatchPage({ id }: { id: string }) {
           <p>This page starts playing as soon as the upload is complete.</p>
         </div>
       ) : kind === 'video' ? (
-        <VideoPlayer key={entry.id} fileId={entry.id} name={entry.name} hls={media?.hls ?? null} poster={media?.poster ?? null} storyboard={media?.storyboard ?? null} playRequests={playRequests} />
+        <VideoPlayer
+          key={entry.id}
+          fileId={entry.id}
+          name={entry.name}
+          hls={media?.hls ?? null}
+          poster={media?.poster ?? null}
+          storyboard={media?.storyboard ?? null}
+          playRequests={playRequests}
+          ladderMade={ladderReach(mediaState, progress, entry.media?.durationSeconds)}
+        />
       ) : kind === 'audio' ? (
         <audio className="audio" controls preload="metadata" src={contentUrl(entry.id)} aria-label={`Audio: ${entry.name}`} />
       ) : kind === 'image' ? (

@@ -502,13 +502,13 @@ describe('the web UI in a real browser', () => {
     await second.close();
   });
 
-  // Its waits add up to more than the default minute: it watches a real 45 s ladder being made,
-  // which on a loaded CI machine takes most of one.
+  // Its waits add up to more than the default minute: it watches a real ladder being made, which on
+  // a loaded CI machine takes most of one.
   it('plays the original while there is no ladder yet, and offers the ladder once it is made past where the viewer is', { timeout: 180_000 }, async () => {
-    // 45 s of 720p: its three-rung ladder takes the worker about 10 s here, its first segments well
-    // under one, so the page can be on the ladder while the worker is still making it.
+    // 45 s of 360p: a ladder the worker makes several times faster than it plays, even on a loaded
+    // CI machine (720p there was slower than playback, so the ladder never got ahead of the viewer).
     const drive = join(dir.path, 'long drive.mp4');
-    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=45', '-f', 'lavfi', '-i', 'sine=duration=45', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', drive]);
+    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=45', '-f', 'lavfi', '-i', 'sine=duration=45', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', drive]);
     // No worker for now: the video waits in the queue, as it does behind a long job.
     await nebula.killWorker();
     const page = await openPage(browser.context);
@@ -525,26 +525,24 @@ describe('the web UI in a real browser', () => {
     expect(await page.locator('.stream-state').innerText()).toContain('Waiting for the worker');
     await shot(page, '10-player-original-while-queued');
 
-    // The worker comes back; the page hears media.playable and offers the ladder without cutting in.
+    // The worker comes back; once its ladder is made past where the viewer is (its progress events
+    // say how far), the page offers it without cutting in.
     await nebula.startWorker();
     const offer = page.getByRole('button', { name: 'Switch to the adaptive stream' });
-    await expect.poll(() => offer.isVisible(), { timeout: 60_000, interval: 250 }).toBe(true);
+    await expect.poll(() => offer.isVisible(), { timeout: 120_000, interval: 250 }).toBe(true);
     const position = await player.evaluate((v: HTMLVideoElement) => v.currentTime);
     await offer.click();
     await expect.poll(() => player.getAttribute('data-source')).toBe('hls');
-    // The ladder is still being made: its playlists have no end yet, and the worker is not done.
     const id = page.url().split('/').at(-1)!;
     const hls = (await api<MediaDetails>(`/api/files/${id}/media`)).hls!;
     const master = new URL(hls, nebula.url);
     const variant = (await (await fetch(master)).text()).split('\n').find((line) => line && !line.startsWith('#'))!;
-    const growing = await (await fetch(new URL(variant, master))).text();
-    expect(growing).toContain('#EXTINF');
-    expect(growing).not.toContain('#EXT-X-ENDLIST');
-    // Offered only once the ladder was made past where the viewer was: a switch onto its first
-    // segments alone stalled the picture until the worker caught up.
-    const made = [...growing.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    // Offered only once the ladder was made past where the viewer was (whether or not the worker
+    // has finished it by now): a switch onto its first segments alone stalled the picture until the
+    // worker caught up, 20 s in a loaded CI run.
+    const playlist = await (await fetch(new URL(variant, master))).text();
+    const made = [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
     expect(made).toBeGreaterThan(position);
-    expect((await api<MediaDetails>(`/api/files/${id}/media`)).status).toBe('processing');
     // It goes on from where the original was, not from the start.
     await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(position + 0.5);
     // Ready arrives on this page too, without a reload.

@@ -14,7 +14,6 @@ export const MiB = 1024 * 1024;
 
 export type BenchDriver = 'fs' | 's3';
 
-/** BENCH_DRIVER: fs (files under the data folder, the default) or s3 (a Ceph RGW started for the run). */
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -22,6 +21,7 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** BENCH_DRIVER: fs (files under the data folder, the default) or s3 (a Ceph RGW started for the run). */
 export function benchDriver(): BenchDriver {
   const driver = process.env.BENCH_DRIVER ?? 'fs';
   if (driver !== 'fs' && driver !== 's3') throw new Error(`BENCH_DRIVER must be fs or s3, not "${driver}"`);

@@ -36,6 +36,11 @@ const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 /** BENCH_PARTS=copy or hdr runs one side only (more rounds of it in the same time); both by default. */
 const parts = new Set((process.env.BENCH_PARTS ?? 'copy,hdr').split(','));
 
+/** A command the worker builds, as run by hand: without its -progress pipe. */
+function withoutProgress(args: readonly string[]): string[] {
+  return args.filter((arg, i) => arg !== '-progress' && args[i - 1] !== '-progress');
+}
+
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
   await run();
@@ -86,9 +91,7 @@ async function main(): Promise<void> {
   });
 
   // The HDR ladder as one ffmpeg command, the way the worker builds it, minus -progress.
-  const hdrArgs = hlsCommand('software', { input: hdr, outputDir: join(work, 'one'), probe: hdrProbe, ladder: planLadder(hdrProbe) }).args.filter(
-    (a, i, all) => a !== '-progress' && all[i - 1] !== '-progress',
-  );
+  const hdrArgs = withoutProgress(hlsCommand('software', { input: hdr, outputDir: join(work, 'one'), probe: hdrProbe, ladder: planLadder(hdrProbe) }).args);
   const oneCommand = () =>
     timed(async () => {
       await rm(join(work, 'one'), { recursive: true, force: true });
@@ -102,9 +105,7 @@ async function main(): Promise<void> {
   const copyPlan = planTopRungCopy(probe, ladder, readKeyframeScan((await exec('ffprobe', keyframeScanArgs(phone), { maxBuffer: 256 * 1024 * 1024 })).stdout));
   if ('refused' in copyPlan) throw new Error(`the bench's phone clip should be copied, but: ${copyPlan.refused}`);
   const copyOut = join(work, 'copy-alone');
-  const copyArgs = hlsCommand('software', { input: phone, outputDir: copyOut, probe, ladder: withCopiedTopRung(ladder, copyPlan), copyTopRung: copyPlan }).args.filter(
-    (a, i, all) => a !== '-progress' && all[i - 1] !== '-progress',
-  );
+  const copyArgs = withoutProgress(hlsCommand('software', { input: phone, outputDir: copyOut, probe, ladder: withCopiedTopRung(ladder, copyPlan), copyTopRung: copyPlan }).args);
   const copyAlone: number[] = [];
   const copyCommand = async () => {
     await rm(copyOut, { recursive: true, force: true });
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
       else await new Promise((r) => setTimeout(r, 20));
     }
     if ((await exited) !== 0) throw new Error(`the copy command failed: ffmpeg ${copyArgs.join(' ')}`);
+    if (!firstSegments) throw new Error(`the copy command ended before every rung had a segment: ffmpeg ${copyArgs.join(' ')}`);
     copyAlone.push(firstSegments);
     console.log(`copy command alone: every rung's first segment after ${firstSegments.toFixed(1)} s, done after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };

@@ -72,7 +72,11 @@ export function VideoPlayer({
   useEffect(() => {
     if (!hls || source.kind === 'hls' || ladderUnusable) return;
     const element = video.current;
-    if (!problem && !ladderCovers(ladderMade, element && !element.ended ? element.currentTime : 0)) return;
+    // Not (or no longer: the viewer skipped ahead of it) far enough: no offer yet.
+    if (!problem && !ladderCovers(ladderMade, element && !element.ended ? element.currentTime : 0)) {
+      setSwitchOffered(false);
+      return;
+    }
     if (!element || element.paused || element.ended || problem) switchToLadder(hls);
     else setSwitchOffered(true);
   }, [hls, ladderMade, source.kind, problem, ladderUnusable, switchToLadder]);
@@ -295,7 +299,11 @@ export function VideoPlayer({
           </span>
         )}
         {switchOffered && hls && (
-          <button type="button" className="small" onClick={() => switchToLadder(hls)}>
+          <button
+            type="button"
+            className="small"
+            onClick={() => (ladderCovers(ladderMade, video.current?.currentTime ?? 0) ? switchToLadder(hls) : setSwitchOffered(false))}
+          >
             Switch to the adaptive stream
           </button>
         )}

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
+import { GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../embedded/supervisor';
 
 type Env = Record<string, string | undefined>;
 
@@ -343,12 +344,17 @@ describe('docker-compose.hwaccel.yml: the GPU override for the worker', () => {
 });
 
 describe('the Dockerfiles that compose builds', () => {
+  it('start the gateway with the memory settings the embedded stack gives it', () => {
+    const text = repoFile('server/Dockerfile');
+    for (const [name, value] of Object.entries(GATEWAY_ENV)) expect(text).toMatch(new RegExp(`^ENV ${name}=${value}$`, 'm'));
+  });
+
   const images = [
-    { dockerfile: 'server/Dockerfile', main: 'server/dist/main.js' },
-    { dockerfile: 'worker/Dockerfile', main: 'worker/dist/main.js' },
+    { dockerfile: 'server/Dockerfile', main: 'server/dist/main.js', flags: GATEWAY_NODE_FLAGS },
+    { dockerfile: 'worker/Dockerfile', main: 'worker/dist/main.js', flags: [] },
   ];
 
-  for (const { dockerfile, main } of images) {
+  for (const { dockerfile, main, flags } of images) {
     it(`${dockerfile} runs ${main} as the unprivileged node user under tini`, () => {
       const text = repoFile(dockerfile);
       expect(text).toContain('ARG NODE_IMAGE=node:24-bookworm-slim\n');
@@ -358,7 +364,7 @@ describe('the Dockerfiles that compose builds', () => {
       expect(text).toMatch(/^ENV NODE_ENV=production \\\n {4}NODE_OPTIONS=--conditions=production$/m);
       expect(text).toMatch(/^STOPSIGNAL SIGTERM$/m);
       expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
-      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ["node", "${main}"]`]);
+      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ${JSON.stringify(['node', ...flags, main]).replaceAll(',', ', ')}`]);
     });
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Config } from '@nebula/shared';
 import { currentTrace, runWithTrace } from '@nebula/shared/runtime';
@@ -25,6 +26,13 @@ const FFPROBE_TIMEOUT_MS = 60_000;
  * shutdown (killAll) and the supervisor's kill of the worker's process group stop it.
  */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+/**
+ * ffmpeg runs at a lower priority than the services (nice 10), as a background job: a 4K encode
+ * keeps every core busy for minutes, and at the same priority the gateway's range reads and uploads,
+ * and the worker's own publishing of the first segments, waited behind it for a turn on a core.
+ * ffmpeg still gets every core nothing else wants. ffprobe keeps the normal priority: a job waits on it.
+ */
+const FFMPEG_NICENESS = 10;
 /** What setpriv exits with when it cannot exec the program (as a shell does: "command not found"). */
 const EXEC_FAILED = 127;
 
@@ -58,6 +66,7 @@ export class FfmpegRunner {
       onStdout: options.onStdout,
       onStderrLine: (line) => log(() => this.logger.warn(`ffmpeg: ${line}`)),
       signal: options.signal,
+      niceness: FFMPEG_NICENESS,
     });
     if (outcome.code === 0) return;
     throw new FfmpegError(explain('ffmpeg', path, 'NEBULA_FFMPEG_PATH', outcome));
@@ -65,11 +74,12 @@ export class FfmpegRunner {
 
   /**
    * Runs ffprobe and returns its stdout (JSON with probeArgs); rejects with stderr as the message.
-   * `timeoutMs` is for a run that reads more than headers (a keyframe scan reads the whole file).
+   * `timeoutMs` is for a run that reads more than headers (a keyframe scan reads the whole file);
+   * `signal` kills it.
    */
-  async ffprobe(args: readonly string[], timeoutMs = FFPROBE_TIMEOUT_MS): Promise<string> {
+  async ffprobe(args: readonly string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
     const path = this.config.media.ffprobePath;
-    const outcome = await this.run(path, args, { keepStdout: true, timeoutMs });
+    const outcome = await this.run(path, args, { keepStdout: true, timeoutMs: options.timeoutMs ?? FFPROBE_TIMEOUT_MS, signal: options.signal });
     if (outcome.code === 0) return outcome.stdout;
     throw new FfmpegError(explain('ffprobe', path, 'NEBULA_FFPROBE_PATH', outcome));
   }
@@ -87,7 +97,7 @@ export class FfmpegRunner {
   private run(
     program: string,
     args: readonly string[],
-    options: { onStdout?: (chunk: string) => void; onStderrLine?: (line: string) => void; keepStdout?: boolean; signal?: AbortSignal; timeoutMs?: number },
+    options: { onStdout?: (chunk: string) => void; onStderrLine?: (line: string) => void; keepStdout?: boolean; signal?: AbortSignal; timeoutMs?: number; niceness?: number },
   ): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       if (options.signal?.aborted) return reject(options.signal.reason);
@@ -95,6 +105,15 @@ export class FfmpegRunner {
       // Not detached: ffmpeg stays in the worker's process group, which `npm start` kills whole
       // when the worker dies (a second line of defence where setpriv is missing).
       const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Set as soon as it runs, before ffmpeg starts its threads (they inherit it). Best effort: a
+      // priority the system refuses leaves the run as it was.
+      if (options.niceness !== undefined && child.pid !== undefined) {
+        try {
+          setPriority(child.pid, options.niceness);
+        } catch {
+          /* the normal priority, then */
+        }
+      }
       this.running.add(child);
       let stdout = '';
       const stderrTail: string[] = [];

@@ -81,7 +81,6 @@ export interface VideoPacket {
   key: boolean;
 }
 
-/** ffprobe lists the first video stream's packets: time, length, size and flags, one per line. */
 /**
  * How long the keyframe scan may take: it reads every packet, so the whole file, and a slow disk
  * reads 50 MB a second. A minute at least; an hour of 4K from a phone (about 22 GB) gets over 7 minutes,
@@ -91,6 +90,7 @@ export function keyframeScanTimeoutMs(sizeBytes: number): number {
   return Math.max(60_000, Math.ceil(sizeBytes / 50_000_000) * 1000);
 }
 
+/** ffprobe lists the first video stream's packets: time, length, size and flags, one per line. */
 export function keyframeScanArgs(input: string): string[] {
   return ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time,size,flags', '-of', 'compact=p=0', input];
 }

@@ -25,6 +25,6 @@ export class MediaStateRepository {
    * meanwhile (a worker took it up): false then, and nothing is written.
    */
   settle(video: StuckVideo, to: 'queued' | 'failed', error: string | null, event: StateEvent & { type: 'media.queued' | 'media.failed' }): Promise<boolean> {
-    return recordMediaState(this.db, video.id, to, error, event, { mediaStatus: video.mediaStatus, version: video.version });
+    return recordMediaState(this.db, video.id, to, error, event, { guard: { mediaStatus: video.mediaStatus, version: video.version } });
   }
 }

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { fileSubject, type EventDataMap, type EventType, type MediaState } from '@nebula/contract';
-import { abandonRunningAttempts, appendEvent, finishAttempt, mediaFile, mediaFileExists, recordMediaState, saveProbe, startAttempt, type AttemptStep, type MediaFile, type StateEvent } from '@nebula/shared/db';
+import { abandonRunningAttempts, appendEvent, finishAttempt, mediaFile, mediaFileExists, recordMediaState, saveProbe, startAttempt, type AttemptResult, type AttemptStep, type MediaFile, type StateEvent } from '@nebula/shared/db';
 
-export type { AttemptStep };
+export type { AttemptResult, AttemptStep };
 export type FileRow = MediaFile;
 
 /**
@@ -23,10 +23,11 @@ export class MediaRepository {
 
   /**
    * Sets the state (and its error) and appends the event that says so, in one transaction. False
-   * (and no event) when the file is gone: it was deleted meanwhile.
+   * (and no event) when the file is gone: it was deleted meanwhile. With `ending`, the attempt ends
+   * in the same transaction: no one reads a file ready while its attempt still runs.
    */
-  setState(fileId: string, state: MediaState, error: string | null, event: StateEvent): Promise<boolean> {
-    return recordMediaState(this.db, fileId, state, error, event);
+  setState(fileId: string, state: MediaState, error: string | null, event: StateEvent, ending?: { attemptId: string; result: AttemptResult }): Promise<boolean> {
+    return recordMediaState(this.db, fileId, state, error, event, ending && { alongside: (tx) => finishAttempt(tx, ending.attemptId, ending.result) });
   }
 
   /** Whether the file still exists (as a finished upload): a deleted file's job stops. */
@@ -46,7 +47,7 @@ export class MediaRepository {
     return startAttempt(this.db, a);
   }
 
-  finishAttempt(id: string, result: { status: 'succeeded' | 'failed'; accelPath: string | null; error: string | null; steps: AttemptStep[] }): Promise<void> {
+  finishAttempt(id: string, result: AttemptResult): Promise<void> {
     return finishAttempt(this.db, id, result);
   }
 

@@ -193,8 +193,7 @@ export class TranscodeService {
       }
       if (!probe.video) {
         // Audio is streamed from the original by range; there is no picture to make a ladder of.
-        await this.media.setState(fileId, 'none', null, { type: 'media.ready', data: { runId, audioOnly: true, rungs: [] }, traceId });
-        await this.media.finishAttempt(attemptId, { status: 'succeeded', accelPath: null, error: null, steps });
+        await this.media.setState(fileId, 'none', null, { type: 'media.ready', data: { runId, audioOnly: true, rungs: [] }, traceId }, { attemptId, result: { status: 'succeeded', accelPath: null, error: null, steps } });
         log('audio only: no ladder needed');
         this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: 'none' });
         return { accelPath: null, runId };
@@ -236,20 +235,25 @@ export class TranscodeService {
       else await this.storage.put(storageKeys.storyboard(fileId), Readable.from([Buffer.from(vtt)]), { contentType: 'text/vtt' });
       const storyboard = vtt !== null;
       await this.removeOtherRuns(fileId, `${runId}-${stepName}`);
-      const stillThere = await this.media.setState(fileId, 'ready', null, {
-        type: 'media.ready',
-        data: {
-          runId,
-          accelPath: outcome.path,
-          rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`),
-          topRung: stepName.endsWith(COPY_SUFFIX) ? 'copied' : 'encoded',
-          hls: hlsMaster(fileId),
-          ...(storyboard ? { storyboard: `/${storageKeys.storyboard(fileId)}` } : {}),
+      const stillThere = await this.media.setState(
+        fileId,
+        'ready',
+        null,
+        {
+          type: 'media.ready',
+          data: {
+            runId,
+            accelPath: outcome.path,
+            rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`),
+            topRung: stepName.endsWith(COPY_SUFFIX) ? 'copied' : 'encoded',
+            hls: hlsMaster(fileId),
+            ...(storyboard ? { storyboard: `/${storageKeys.storyboard(fileId)}` } : {}),
+          },
+          traceId,
         },
-        traceId,
-      });
+        { attemptId, result: { status: 'succeeded', accelPath: outcome.path, error: null, steps } },
+      );
       if (!stillThere) throw new FileDeletedError(file.name);
-      await this.media.finishAttempt(attemptId, { status: 'succeeded', accelPath: outcome.path, error: null, steps });
       log(`ready (${stepName}, ${ladder.rungs.map((r) => r.name).join(' ')})`);
       this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: outcome.path });
       this.metrics.transcodeDuration.observe({ accel: outcome.path }, (Date.now() - started) / 1000);

@@ -17,4 +17,4 @@ export {
   type StateGuard,
   type WaitingVideo,
 } from './media-state.sql';
-export { abandonRunningAttempts, attemptsOf, finishAttempt, startAttempt, type AttemptStep } from './media-attempts.sql';
+export { abandonRunningAttempts, attemptsOf, finishAttempt, startAttempt, type AttemptResult, type AttemptStep } from './media-attempts.sql';

@@ -30,7 +30,15 @@ export async function startAttempt(sql: Sql, a: { fileId: string; jobId: string;
   return rows[0]!.id;
 }
 
-export async function finishAttempt(sql: Sql, id: string, result: { status: 'succeeded' | 'failed'; accelPath: string | null; error: string | null; steps: AttemptStep[] }): Promise<void> {
+/** How an attempt ended. */
+export interface AttemptResult {
+  status: 'succeeded' | 'failed';
+  accelPath: string | null;
+  error: string | null;
+  steps: AttemptStep[];
+}
+
+export async function finishAttempt(sql: Sql, id: string, result: AttemptResult): Promise<void> {
   await sql.query(
     `WITH updated AS (UPDATE media_attempts SET status = $2, accel_path = $3, error = $4, steps = $5, finished_at = now() WHERE id = $1 RETURNING id) SELECT id FROM updated`,
     [id, result.status, result.accelPath, result.error, json(result.steps)],

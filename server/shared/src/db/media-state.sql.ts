@@ -75,14 +75,23 @@ export async function setMediaState(sql: Sql, fileId: string, state: MediaState,
   return rows.length > 0;
 }
 
+/** What a state change may carry besides its event. */
+export interface StateChange {
+  /** Only when the state is still this one. */
+  guard?: StateGuard;
+  /** More writes that belong to the change (the worker ends its attempt with it): done in its transaction, only when it happens. */
+  alongside?: (tx: Sql) => Promise<unknown>;
+}
+
 /**
  * setMediaState and the event that says so, in one transaction: both or neither. False (and no
  * event) when nothing changed.
  */
-export function recordMediaState(db: Database, fileId: string, state: MediaState, error: string | null, event: StateEvent, guard?: StateGuard): Promise<boolean> {
+export function recordMediaState(db: Database, fileId: string, state: MediaState, error: string | null, event: StateEvent, change: StateChange = {}): Promise<boolean> {
   return db.transaction(async (tx) => {
-    if (!(await setMediaState(tx, fileId, state, error, guard))) return false;
+    if (!(await setMediaState(tx, fileId, state, error, change.guard))) return false;
     await appendEvent(tx, { ...event, subject: fileSubject(fileId), traceId: event.traceId ?? null });
+    await change.alongside?.(tx);
     return true;
   });
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, tempDir } from '../../ops/test-support/services';
 import { startTestGateway, type TestGateway } from './gateway';
@@ -61,6 +62,41 @@ describe('Postgres unreachable: 503 with a code, never the driver, host or port'
 
     await cable.open();
     await expect.poll(async () => (await fetch(`${gw.url}/api/files?path=/`)).status, { timeout: 20_000 }).toBe(200);
+  });
+
+  it('keeps an upload whose HEAD meets Postgres down: 423, so tus-js-client asks again instead of starting over', async () => {
+    const bytes = randomBytes(4 * MiB);
+    const methods: string[] = [];
+    const answers: string[] = [];
+    let cut = false;
+    const done = new Promise<string>((resolve, reject) => {
+      const upload: tus.Upload = new tus.Upload(bytes, {
+        endpoint: `${gw.url}/api/uploads`,
+        uploadSize: bytes.length,
+        chunkSize: MiB,
+        metadata: { filename: 'kept.bin' },
+        retryDelays: [0, 500, 1000, 1000, 1000, 2000, 2000, 2000, 2000],
+        // Postgres goes away before the second chunk, for 3 s, and with it every HEAD's lookup of the upload.
+        onBeforeRequest: async (req) => {
+          methods.push(req.getMethod());
+          if (!cut && methods.filter((m) => m === 'PATCH').length === 2) {
+            cut = true;
+            await cable.cut();
+            setTimeout(() => void cable.open(), 3000);
+          }
+        },
+        onAfterResponse: (req, res) => void answers.push(`${req.getMethod()} ${res.getStatus()}`),
+        onError: reject,
+        onSuccess: () => resolve(upload.url!),
+      });
+      upload.start();
+    });
+    const url = await done;
+    expect(answers, 'the HEADs while Postgres was down').toContain('HEAD 423');
+    // One creation: the upload went on from where it was.
+    expect(methods.filter((m) => m === 'POST'), methods.join(' ')).toEqual(['POST']);
+    const id = url.split('/').pop()!;
+    expect(Buffer.from(await (await fetch(`${gw.url}/api/files/${id}/content`)).arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('hands live listeners the events committed while its own connection was down, once it is back', async () => {

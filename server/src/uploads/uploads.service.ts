@@ -32,6 +32,18 @@ import { InvalidError } from '../errors/domain-errors';
 
 const ID_PREFIX = 'originals/';
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
+/** The Retry-After of a HEAD answered 423 (askAgainLater). */
+const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The answer to a HEAD that met a dependency down (Postgres restarting, storage not answering):
+ * 423, not 503. tus-js-client (4.3, in Uppy and in our CLI) gives an upload up on any other non-2xx
+ * HEAD and creates a new one (tus/tus-js-client#895); a 423 it asks again, with its retry delays.
+ * A HEAD has no body: the status is all the client reads.
+ */
+function askAgainLater(res: Response): void {
+  res.status(423).set({ 'Tus-Resumable': '1.0.0', 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' }).end();
+}
 
 function errorBody(status: number, code: string, message: string): ApiErrorBody {
   return { statusCode: status, code, message };
@@ -139,26 +151,37 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
 
   handle(req: Request, res: Response): Promise<void> {
     return this.uploader.run(callerOf(req).user, async () => {
-      if (req.method === 'HEAD') {
-        try {
-          await this.finishIfComplete(req);
-        } catch (error) {
-          const refusal = error instanceof DomainError ? tusRefusal(error) : (error as Partial<ReturnType<typeof refuse>>);
-          if (typeof refusal?.status_code !== 'number') throw error;
-          res.status(refusal.status_code).type('application/json').send(refusal.body);
-          return;
-        }
+      try {
+        await this.serve(req, res);
+      } catch (error) {
+        if (!(req.method === 'HEAD' && dependencyFailure(error)?.statusCode === 503)) throw error;
+        this.logger.error(`HEAD ${req.path} failed: ${(error as Error).message}`);
+        askAgainLater(res);
       }
-      if (await this.answerFinished(req, res)) return;
-      if (await this.refuseForeignTermination(req, res)) return;
-      if (await this.answerWithUnfinished(req, res)) return;
-      const response = await this.tus.handleWeb(new NodeRequest({ req, res }) as unknown as globalThis.Request);
-      // The name is free before the client hears that its upload is gone: a new upload of the same
-      // name right after (nebula upload --replace, the web's Discard) must not get 409.
-      const terminated = req.method === 'DELETE' && response.status === 204 ? uploadIdOf(req) : null;
-      if (terminated) await this.forget(`${ID_PREFIX}${terminated}`);
-      await sendNodeResponse(res, response.status >= 400 ? await this.asJsonError(req, response) : response);
     });
+  }
+
+  private async serve(req: Request, res: Response): Promise<void> {
+    if (req.method === 'HEAD') {
+      try {
+        await this.finishIfComplete(req);
+      } catch (error) {
+        const refusal = error instanceof DomainError ? tusRefusal(error) : (error as Partial<ReturnType<typeof refuse>>);
+        if (typeof refusal?.status_code !== 'number') throw error;
+        if (refusal.status_code === 503) askAgainLater(res);
+        else res.status(refusal.status_code).type('application/json').send(refusal.body);
+        return;
+      }
+    }
+    if (await this.answerFinished(req, res)) return;
+    if (await this.refuseForeignTermination(req, res)) return;
+    if (await this.answerWithUnfinished(req, res)) return;
+    const response = await this.tus.handleWeb(new NodeRequest({ req, res }) as unknown as globalThis.Request);
+    // The name is free before the client hears that its upload is gone: a new upload of the same
+    // name right after (nebula upload --replace, the web's Discard) must not get 409.
+    const terminated = req.method === 'DELETE' && response.status === 204 ? uploadIdOf(req) : null;
+    if (terminated) await this.forget(`${ID_PREFIX}${terminated}`);
+    await sendNodeResponse(res, response.status >= 400 ? await this.asJsonError(req, response) : response);
   }
 
   /** tus' refusals are plain text; ours are JSON with a stable code, like the rest of the API. */
@@ -170,9 +193,13 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     }
     // tus says 400 for terminating a finished upload; it is a conflict with the upload's state. An
     // extension we do not offer (Upload-Concat) is the client's mistake to fix: 400, not tus' 501.
-    const status = body.code === 'upload_finished' ? 409 : body.code === 'unsupported' ? 400 : response.status;
-    body.statusCode = status;
+    let status = body.code === 'upload_finished' ? 409 : body.code === 'unsupported' ? 400 : response.status;
     const headers = new Headers(response.headers);
+    if (req.method === 'HEAD' && status === 503) {
+      status = 423;
+      headers.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
+    body.statusCode = status;
     const text = JSON.stringify(body);
     headers.set('Content-Type', 'application/json; charset=utf-8');
     headers.set('Content-Length', String(Buffer.byteLength(text)));

@@ -37,12 +37,13 @@ export interface RunningUpload {
   abort: () => Promise<void>;
 }
 
+/** A creation (POST) that fails with a 5xx is tried this many more times, not for minutes. */
+const CREATION_RETRIES = 2;
+
 /**
  * Waits between tries after a network cut or a 5xx: about two minutes in all, enough for a gateway
  * restart or a Wi-Fi switch. tus-js-client starts the count again whenever bytes got through.
  */
-const CREATION_RETRIES = 2;
-
 export const RETRY_DELAYS = [0, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 30_000, 30_000];
 
 export class UploadAbortedError extends CliError {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, MediaDetails } from '@nebula/contract';
+import { RETRY_DELAYS } from '../../cli/src/tus-upload';
 import { freePort, isAlive } from '../embedded/processes';
 import { isHealthy, npmStart, postmasterPid, stackFile, stopStack, waitForOutput, type NpmStart } from '../test-support/npm-start';
 import { makeRandomFile, tempDir } from '../test-support/services';
@@ -36,8 +37,11 @@ async function makeClip(path: string, size: string, seconds: number): Promise<vo
   ]);
 }
 
-/** A tus upload that keeps retrying through restarts; resolves true once the server acknowledged it. */
-function upload(url: string, file: Fixture, failures: Map<string, string>): Promise<boolean> {
+/**
+ * A tus upload that keeps retrying through restarts, as `nebula upload` does (its retry delays);
+ * resolves true once the server acknowledged it. Every retry goes on `log` with what failed.
+ */
+function upload(url: string, file: Fixture, failures: Map<string, string>, log: string[]): Promise<boolean> {
   return new Promise((resolve) => {
     new tus.Upload(createReadStream(file.path), {
       endpoint: `${url}/api/uploads`,
@@ -45,7 +49,16 @@ function upload(url: string, file: Fixture, failures: Map<string, string>): Prom
       // Small chunks: many PATCH requests, so kills land in the middle of uploads.
       chunkSize: 256 * 1024,
       metadata: { filename: file.name, sha256: file.sha256 },
-      retryDelays: [0, 300, 600, 1000, 1000, 2000, 2000, 3000, 3000, 3000, 5000, 5000, 5000, 5000, 5000, 5000],
+      // The CLI's: tus-js-client starts them over whenever a retry moved the upload forward, so
+      // they are what a client bears of a server that makes no progress (about two minutes).
+      retryDelays: RETRY_DELAYS,
+      onShouldRetry: (error, attempt) => {
+        // tus-js-client's own rule: everything but a 4xx other than 409 and 423.
+        const status = error.originalResponse?.getStatus() ?? 0;
+        const retry = status < 400 || status >= 500 || status === 409 || status === 423;
+        log.push(`${new Date().toISOString()} ${file.name}: ${retry ? `retry ${attempt + 1} in ${RETRY_DELAYS[attempt]! / 1000} s` : 'gives up'} (${status || error.message.split(',')[0]})`);
+        return retry;
+      },
       onError: (error) => {
         failures.set(file.name, error.message.split('\n')[0]!);
         resolve(false);
@@ -133,7 +146,7 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
       Array.from({ length: 3 }, async () => {
         for (let file = queue.shift(); file; file = queue.shift()) {
           uploading++;
-          acknowledged.set(file.name, await upload(url, file, failures));
+          acknowledged.set(file.name, await upload(url, file, failures, log));
           uploading--;
         }
       }),
@@ -172,10 +185,11 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
     const ready = [...outcomes.values()].filter((m) => m.status === 'ready').length;
     const summary =
       `chaos: ${kills} SIGKILLs survived (${order.join(', ')}); ${checked.length} of ${files.length} uploads acknowledged and checked byte-exact; ` +
-      `${outcomes.size} videos ended: ${ready} ready, ${outcomes.size - ready} failed with a reason`;
+      `${outcomes.size} videos ended: ${ready} ready, ${outcomes.size - ready} failed with a reason` +
+      [...outcomes].filter(([, m]) => m.status === 'failed').map(([name, m]) => `\n  ${name} (${m.attempts.length} attempts): ${m.error}`).join('');
     console.log(summary);
     expect(kills).toBe(KILLS.length);
     // The uploads retry through every kill; one given up would be a lost upload.
-    expect(Object.fromEntries(failures), 'uploads the client gave up').toEqual({});
+    expect(Object.fromEntries(failures), `uploads the client gave up; what happened:\n${log.join('\n')}`).toEqual({});
   }, 600_000);
 });

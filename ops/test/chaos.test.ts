@@ -103,7 +103,7 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
       NEBULA_MEDIA_RECHECK_SECONDS: '2',
     });
     [, url] = (await waitForOutput(running, /Nebula is up: (http:\/\/127\.0\.0\.1:\d+)/, 240_000)) as [string, string];
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await stopStack(running);

@@ -93,7 +93,7 @@ describe('npm start, the embedded stack', () => {
       ['hwaccel', 'ok'],
     ]);
     for (const folder of ['postgres_data', 'redis_data', 'run']) expect(existsSync(join(data.path, folder))).toBe(true);
-  });
+  }, 240_000);
 
   it('listens on loopback only', async () => {
     const { ports } = stackProcesses(data.path);
@@ -144,7 +144,7 @@ describe('npm start, the embedded stack', () => {
     for (const pid of againPids) {
       await expect.poll(() => isAlive(pid), { timeout: 20_000 }).toBe(false);
     }
-  });
+  }, 180_000);
 
   it('refuses a port that is not a number with one line naming NEBULA_PORT', async () => {
     const run = npmStart({ NEBULA_DATA_DIR: data.path, NEBULA_PORT: 'abc' });

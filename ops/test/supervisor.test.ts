@@ -23,7 +23,7 @@ describe('npm start supervises its services', () => {
     data = await tempDir('nebula-supervise-');
     running = npmStart({ NEBULA_DATA_DIR: data.path, NEBULA_PORT: String(await freePort()) });
     [, url] = (await waitForOutput(running, /Nebula is up: (http:\/\/127\.0\.0\.1:\d+)/, 240_000)) as [string, string];
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await stopStack(running);

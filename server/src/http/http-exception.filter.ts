@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { codeForStatus, type ApiErrorBody } from '@nebula/contract';
+import { dependencyFailure } from '@nebula/shared';
 import { DomainError } from '../errors/domain-errors';
 import { apiErrorOf } from './api-error';
-import { dependencyFailure } from './dependency-failure';
 
 /**
  * Errors leave as JSON with a stable code (the contract's ApiErrorBody): a service's DomainError

@@ -4,7 +4,8 @@ import type { ApiErrorBody } from '@nebula/contract';
  * Whether an unexpected error is one of Nebula's dependencies failing (Postgres, Redis, object
  * storage, the disk) rather than a bug, and what the client should hear: 503 with a code naming
  * the part that is down (try again later), or 507 when the disk is full. The answer never carries
- * the driver's message, host or port: those go to the log only.
+ * the driver's message, host or port: those go to the log only. The gateway answers with it; the
+ * worker uses it to tell an outage, which a job waits out, from a failure of the job itself.
  */
 export function dependencyFailure(error: unknown): ApiErrorBody | null {
   const causes = chain(error);

@@ -1,11 +1,25 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob, MEDIA_HW_QUEUE, type NodeAdvert } from '@nebula/contract';
-import { redisOptionsFromUrl, type Config } from '@nebula/shared';
+import { dependencyFailure, redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { bootTraceId, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
 import { NodeRegistry } from '../system/node-registry.service';
-import { TranscodeService } from './transcode.service';
+import { isOutage, TranscodeService } from './transcode.service';
+
+/** The first wait of a job that met an outage; it doubles with each outage in a row... */
+const OUTAGE_FIRST_WAIT_MS = 2000;
+/** ...up to this. */
+const OUTAGE_MAX_WAIT_MS = 30_000;
+
+/**
+ * How long a job that met an outage waits before it runs again: 2, 4, 8, 16, 30, 30 ... s. Its
+ * starts beyond its counted attempts are the outages (and stalls) it met.
+ */
+export function outageWaitMs(job: Pick<Job, 'attemptsStarted' | 'attemptsMade'>): number {
+  const outages = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  return Math.min(OUTAGE_MAX_WAIT_MS, OUTAGE_FIRST_WAIT_MS * 2 ** Math.min(outages, 16));
+}
 
 /**
  * The BullMQ workers of this node, built by hand rather than with @Processor so their concurrency
@@ -74,6 +88,16 @@ export class MediaWorker implements OnApplicationBootstrap, OnApplicationShutdow
         this.registry.jobStarted({ jobId: job.id!, fileId: job.data.fileId, queue });
         try {
           return await runWithTrace(trace, () => this.transcode.run(job, { token: token!, signal: signal ?? new AbortController().signal, lockMs: lock }));
+        } catch (error) {
+          if (!isOutage(error)) throw error;
+          // Postgres restarting or storage down would use up the job's attempts in seconds (a whole
+          // queue of videos failed so in the chaos test): the job waits instead, with its attempts
+          // untouched, and runs again. Should Redis be what is down, this fails too, and the
+          // stalled-job check hands the job on as after a crash.
+          const wait = outageWaitMs(job);
+          this.logger.warn(`job ${job.id} (file ${job.data.fileId}): ${dependencyFailure(error)!.message.split(';')[0]} (${(error as Error).message}); it runs again in ${wait / 1000} s, and this does not count as an attempt`);
+          await job.moveToDelayed(Date.now() + wait, token);
+          throw new DelayedError();
         } finally {
           this.registry.jobEnded(job.id!);
         }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress, MEDIA_HW_QUEUE } from '@nebula/contract';
-import { storageKeys, type Config } from '@nebula/shared';
+import { dependencyFailure, storageKeys, type Config } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
@@ -68,6 +68,15 @@ export interface JobLease {
 /** The original's bytes are not in storage: no retry brings them back. */
 export class OriginalMissingError extends Error {
   override readonly name = 'OriginalMissingError';
+}
+
+/**
+ * Whether a job failed because a part of Nebula is down (Postgres, object storage, a connection
+ * refused), rather than because of its video: then it waits and runs again without spending one of
+ * its attempts (MediaWorker). A lost lock is not: another node runs the job.
+ */
+export function isOutage(error: unknown): boolean {
+  return !(error instanceof LostJobError) && dependencyFailure(error)?.statusCode === 503;
 }
 
 /**
@@ -279,7 +288,9 @@ export class TranscodeService {
       if (error instanceof FallbackExhaustedError) steps = error.steps;
       const reason = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof MediaProbeError || error instanceof OriginalMissingError;
-      const last = permanent || attempt >= (job.opts.attempts ?? 1);
+      // A part of Nebula down (Postgres restarting, storage not answering) is not the video's fault:
+      // MediaWorker has the job wait it out without spending an attempt, so this is never the last.
+      const last = !isOutage(error) && (permanent || attempt >= (job.opts.attempts ?? 1));
       // Counted first: when the database is what failed, the writes below fail too.
       this.metrics.transcodeJobs.inc({ outcome: last ? 'failed' : 'retried', accel: steps.at(-1)?.path ?? 'none' });
       await this.media.finishAttempt(attemptId, { status: 'failed', accelPath: steps.at(-1)?.path ?? null, error: reason, steps });

@@ -5,21 +5,8 @@ import { dependencyFailure, redisOptionsFromUrl, type Config } from '@nebula/sha
 import { bootTraceId, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
 import { NodeRegistry } from '../system/node-registry.service';
-import { isOutage, TranscodeService } from './transcode.service';
-
-/** The first wait of a job that met an outage; it doubles with each outage in a row... */
-const OUTAGE_FIRST_WAIT_MS = 2000;
-/** ...up to this. */
-const OUTAGE_MAX_WAIT_MS = 30_000;
-
-/**
- * How long a job that met an outage waits before it runs again: 2, 4, 8, 16, 30, 30 ... s. Its
- * starts beyond its counted attempts are the outages (and stalls) it met.
- */
-export function outageWaitMs(job: Pick<Job, 'attemptsStarted' | 'attemptsMade'>): number {
-  const outages = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
-  return Math.min(OUTAGE_MAX_WAIT_MS, OUTAGE_FIRST_WAIT_MS * 2 ** Math.min(outages, 16));
-}
+import { isOutage, outageWaitMs } from './job-failures';
+import { TranscodeService } from './transcode.service';
 
 /**
  * The BullMQ workers of this node, built by hand rather than with @Processor so their concurrency

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress, MEDIA_HW_QUEUE } from '@nebula/contract';
-import { dependencyFailure, storageKeys, type Config } from '@nebula/shared';
+import { storageKeys, type Config } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
@@ -16,6 +16,7 @@ import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback, type F
 import { posterArgs, posterRung, posterSeconds } from './ffmpeg/poster';
 import { planStoryboard, storyboardArgs, storyboardRung, storyboardSheet, storyboardVtt } from './ffmpeg/storyboard';
 import { FfmpegRunner } from './ffmpeg.runner';
+import { isOutage, LostJobError } from './job-failures';
 import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt, targetDurationSeconds, withTargetDuration } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';
 import { planLadder, type Ladder } from './ladder';
@@ -50,14 +51,6 @@ export class FileDeletedError extends Error {
   }
 }
 
-/**
- * This run no longer holds its job: the lock lapsed (the node was cut off, or stalled) and another
- * node may run it now. Nothing more of this run may be published or recorded as the file's state.
- */
-export class LostJobError extends Error {
-  override readonly name = 'LostJobError';
-}
-
 /** What the queue gave this run: the lock's token, its cancellation, and how long a renewal lasts. */
 export interface JobLease {
   token: string;
@@ -68,15 +61,6 @@ export interface JobLease {
 /** The original's bytes are not in storage: no retry brings them back. */
 export class OriginalMissingError extends Error {
   override readonly name = 'OriginalMissingError';
-}
-
-/**
- * Whether a job failed because a part of Nebula is down (Postgres, object storage, a connection
- * refused), rather than because of its video: then it waits and runs again without spending one of
- * its attempts (MediaWorker). A lost lock is not: another node runs the job.
- */
-export function isOutage(error: unknown): boolean {
-  return !(error instanceof LostJobError) && dependencyFailure(error)?.statusCode === 503;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outageWaitMs } from './media-worker';
-import { isOutage, LostJobError } from './transcode.service';
+import { isOutage, LostJobError, outageWaitMs } from './job-failures';
 
 describe('a job that meets an outage', () => {
   it('waits 2 s, then twice as long at each outage in a row, up to 30 s; its counted attempts do not add to it', () => {

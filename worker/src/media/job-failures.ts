@@ -1,0 +1,35 @@
+import type { Job } from 'bullmq';
+import { dependencyFailure } from '@nebula/shared';
+
+// How a media job can fail besides its video: a lock it lost, or a part of Nebula that is down.
+
+/**
+ * This run no longer holds its job: the lock lapsed (the node was cut off, or stalled) and another
+ * node may run it now. Nothing more of this run may be published or recorded as the file's state.
+ */
+export class LostJobError extends Error {
+  override readonly name = 'LostJobError';
+}
+
+/**
+ * Whether a job failed because a part of Nebula is down (Postgres, object storage, a connection
+ * refused), rather than because of its video: then it waits and runs again without spending one of
+ * its attempts (MediaWorker). A lost lock is not: another node runs the job.
+ */
+export function isOutage(error: unknown): boolean {
+  return !(error instanceof LostJobError) && dependencyFailure(error)?.statusCode === 503;
+}
+
+/** The first wait of a job that met an outage; it doubles with each outage in a row... */
+const OUTAGE_FIRST_WAIT_MS = 2000;
+/** ...up to this. */
+const OUTAGE_MAX_WAIT_MS = 30_000;
+
+/**
+ * How long a job that met an outage waits before it runs again: 2, 4, 8, 16, 30, 30 ... s. Its
+ * starts beyond its counted attempts are the outages (and stalls) it met.
+ */
+export function outageWaitMs(job: Pick<Job, 'attemptsStarted' | 'attemptsMade'>): number {
+  const outages = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  return Math.min(OUTAGE_MAX_WAIT_MS, OUTAGE_FIRST_WAIT_MS * 2 ** Math.min(outages, 16));
+}

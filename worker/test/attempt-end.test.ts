@@ -33,7 +33,7 @@ describe('the end of a media job (real gateway, Postgres; the worker repository)
 
   beforeAll(async () => {
     [db, redis, dir] = await Promise.all([createTestDatabase(), startRedis(), tempDir()]);
-    const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL: redis.url, NEBULA_DATA_DIR: dir.path });
+    const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL: redis.url, NEBULA_DATA_DIR: dir.path, NEBULA_METRICS_PORT: '0' });
     gateway = await createGateway(config, createLogger('gateway', 'fatal'));
     await gateway.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(gateway.getHttpServer().address() as { port: number }).port}`;

@@ -86,4 +86,28 @@ describe('the worker waits out an outage (real gateway and worker, Postgres thro
     expect(media!.attempts.at(-1)).toMatchObject({ attempt: 1, status: 'succeeded' });
     expect(await (await job()).getState()).toBe('completed');
   });
+
+  it('keeps a playable video playable when Postgres goes away while its job runs, and finishes the job once it is back', { timeout: 180_000 }, async () => {
+    const clip = join(dir.path, 'long.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip]);
+    await upload(url, 'long.mp4', readFileSync(clip));
+    const entry = (await (await fetch(`${url}/api/files/lookup?path=/long.mp4`)).json()) as EntryDto;
+    const job = async () => (await queue.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed'])).find((j) => j.data.fileId === entry.id)!;
+    const media = async () => (await (await fetch(`${url}/api/files/${entry.id}/media`)).json()) as MediaDetails;
+
+    // Playable (its master is out) while the ladder is still being made; then Postgres goes away
+    // until the job has finished encoding and tried to record it, and met the outage again.
+    await expect.poll(async () => (await media()).hls, { timeout: 60_000, interval: 100 }).not.toBeNull();
+    const master = `${url}${(await media()).hls!}`;
+    const variant = new URL((await (await fetch(master)).text()).split('\n').find((l) => l && !l.startsWith('#'))!, master).toString();
+    await cable.cut();
+    await expect.poll(async () => (await job()).attemptsStarted, { timeout: 90_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+    expect((await job()).attemptsMade).toBe(0);
+    // What it had published is still there: the run was not taken for another node's and discarded.
+    expect((await fetch(variant)).status).toBe(200);
+
+    await cable.open();
+    await expect.poll(async () => (await media()).status, { timeout: 90_000, interval: 250 }).toBe('ready');
+    expect(await (await job()).getState()).toBe('completed');
+  });
 });

@@ -450,14 +450,16 @@ export class TranscodeService {
   /**
    * Throws LostJobError unless this run still holds its job: the lock is renewed (BullMQ's
    * extendLock answers 0 when another holder has it, and fails when Redis cannot be reached), and
-   * the attempt is still running (a node that took the job over marks it failed first).
+   * the attempt is still running (a node that took the job over marks it failed first). Postgres
+   * not answering that question is not a takeover: its error goes up as it is, nothing is published
+   * meanwhile, and the job waits out the outage (isOutage) with what it already published intact.
    */
   private async fence(job: Job<TranscodeJob>, fileName: string, lease: JobLease, attemptId: string): Promise<void> {
     const lost = (why: string) => new LostJobError(`${fileName}: ${why}; another node runs it`);
     if (lease.signal.aborted) throw lost('the lock was lost');
     const renewed = await job.extendLock(lease.token, lease.lockMs).catch(() => 0);
     if (!renewed) throw lost('the job lock could not be renewed');
-    if (!(await this.media.attemptRunning(attemptId).catch(() => false))) {
+    if (!(await this.media.attemptRunning(attemptId))) {
       // A delete removes the file's attempts with it: that is a delete, not another node's takeover.
       if (!(await this.media.exists(job.data.fileId).catch(() => true))) throw new FileDeletedError(fileName);
       throw lost('the attempt was taken over');

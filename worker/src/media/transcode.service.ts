@@ -199,14 +199,14 @@ export class TranscodeService {
       if (copy) {
         // The copy first; should every way of making it fail, the whole ladder is encoded as before.
         try {
-          outcome = await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, withCopiedTopRung(ladder, copy), runId, watch, fence, copy));
+          outcome = await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, withCopiedTopRung(ladder, copy), runId, watch, fence, copy), isOutage);
         } catch (error) {
           if (!(error instanceof FallbackExhaustedError) || watch.signal.aborted) throw error;
           steps = error.steps;
           log(`the top-rung copy failed, so every rung is encoded: ${error.message}`);
         }
       }
-      outcome ??= await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, ladder, runId, watch, fence));
+      outcome ??= await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, ladder, runId, watch, fence), isOutage);
       steps = [...steps, ...outcome.steps];
       const stepName = outcome.result;
       await watch.check();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jobOf as job, probeOf } from '../__fixtures__/probes';
+import { isOutage } from '../job-failures';
 import { FallbackExhaustedError, fallbackOrder, hlsCommand, walkFallback } from './fallback';
 import { SoftwareBuilder } from './software.builder';
 import { VaapiBuilder } from './vaapi.builder';
@@ -48,5 +49,20 @@ describe('walkFallback', () => {
     });
     await expect(failing).rejects.toThrow(new FallbackExhaustedError([{ path: 'qsv-sw-decode', error: 'device busy' }, { path: 'software', error: 'not an Error' }]));
     await expect(failing).rejects.toThrow('every way of encoding failed: qsv-sw-decode (device busy); software (not an Error)');
+  });
+
+  it('stops at an error that is not the step\'s own (Postgres down), and throws it as it is', async () => {
+    const ran: string[] = [];
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const walk = walkFallback(
+      ['vaapi-hw-decode', 'vaapi-sw-decode', 'software'],
+      async (path) => {
+        ran.push(path);
+        throw outage;
+      },
+      isOutage,
+    );
+    await expect(walk).rejects.toBe(outage);
+    expect(ran).toEqual(['vaapi-hw-decode']);
   });
 });

@@ -55,8 +55,11 @@ export class FallbackExhaustedError extends Error {
   }
 }
 
-/** Runs the steps in order until one succeeds. */
-export async function walkFallback<T>(steps: readonly AccelPath[], runStep: (path: AccelPath) => Promise<T>): Promise<FallbackResult<T>> {
+/**
+ * Runs the steps in order until one succeeds. An error `stops` says is not the step's own (Postgres
+ * down while a step published its segments) ends the walk as it is: the next step would meet it too.
+ */
+export async function walkFallback<T>(steps: readonly AccelPath[], runStep: (path: AccelPath) => Promise<T>, stops: (error: unknown) => boolean = () => false): Promise<FallbackResult<T>> {
   const tried: FallbackStep[] = [];
   for (const path of steps) {
     try {
@@ -64,6 +67,7 @@ export async function walkFallback<T>(steps: readonly AccelPath[], runStep: (pat
       tried.push({ path });
       return { path, result, steps: tried };
     } catch (error) {
+      if (stops(error)) throw error;
       tried.push({ path, error: error instanceof Error ? error.message : String(error) });
     }
   }

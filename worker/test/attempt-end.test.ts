@@ -1,22 +1,17 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Readable } from 'node:stream';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
-import * as tus from 'tus-js-client';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, MediaDetails } from '@nebula/contract';
 import { loadConfig } from '@nebula/shared';
 import { createLogger } from '@nebula/shared/runtime';
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
+import { tusUpload as upload } from '../../ops/test-support/tus-upload';
 import { createGateway } from '../../server/src/gateway';
 import { MediaRepository } from '../src/media/media.repository';
-
-function upload(url: string, name: string, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    new tus.Upload(Readable.from([bytes]), { endpoint: `${url}/api/uploads`, uploadSize: bytes.length, chunkSize: bytes.length, metadata: { filename: name }, onError: reject, onSuccess: () => resolve() }).start();
-  });
-}
 
 /**
  * A client that polls a file's media sees it ready only with its attempt ended: the worker writes
@@ -52,7 +47,8 @@ describe('the end of a media job (real gateway, Postgres; the worker repository)
 
   it('marks the file ready and its attempt succeeded in one write: a reader in between sees neither', async () => {
     // No worker runs: the job waits in Redis, and this test plays the worker's part through its repository.
-    await upload(url, 'clip.mp4', Buffer.from('the bytes do not matter here'));
+    writeFileSync(join(dir.path, 'clip.mp4'), 'the bytes do not matter here');
+    await upload(url, join(dir.path, 'clip.mp4'), 'clip.mp4');
     const entry = (await (await fetch(`${url}/api/files/lookup?path=/clip.mp4`)).json()) as EntryDto;
     const repository = new MediaRepository(source);
     const attemptId = await repository.startAttempt({ fileId: entry.id, jobId: 'job-1', attempt: 1, runId: 'r1', workerId: 'test-worker' });

@@ -3,23 +3,16 @@ import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_QUEUE, type EntryDto, type MediaDetails, type TranscodeJob } from '@nebula/contract';
 import { loadConfig, redisOptionsFromUrl } from '@nebula/shared';
 import { createLogger } from '@nebula/shared/runtime';
 import { createTestDatabase, startRedis, tempDir } from '../../ops/test-support/services';
 import { TcpHop } from '../../ops/test-support/tcp-hop';
+import { tusUpload as upload } from '../../ops/test-support/tus-upload';
 import { createGateway } from '../../server/src/gateway';
 import { WorkerModule } from '../src/worker.module';
-
-function upload(url: string, name: string, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    new tus.Upload(bytes, { endpoint: `${url}/api/uploads`, uploadSize: bytes.length, metadata: { filename: name }, onError: reject, onSuccess: () => resolve() }).start();
-  });
-}
 
 /**
  * A job that meets Postgres down waits it out without spending its attempts. (Three attempts, 5 and
@@ -68,7 +61,7 @@ describe('the worker waits out an outage (real gateway and worker, Postgres thro
     const clip = join(dir.path, 'clip.mp4');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip]);
     await cable.cut();
-    await upload(url, 'clip.mp4', readFileSync(clip));
+    await upload(url, clip, 'clip.mp4');
     const entry = (await (await fetch(`${url}/api/files/lookup?path=/clip.mp4`)).json()) as EntryDto;
     const job = async () => (await queue.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed'])).find((j) => j.data.fileId === entry.id)!;
 
@@ -90,7 +83,7 @@ describe('the worker waits out an outage (real gateway and worker, Postgres thro
   it('keeps a playable video playable when Postgres goes away while its job runs, and finishes the job once it is back', { timeout: 180_000 }, async () => {
     const clip = join(dir.path, 'long.mp4');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip]);
-    await upload(url, 'long.mp4', readFileSync(clip));
+    await upload(url, clip, 'long.mp4');
     const entry = (await (await fetch(`${url}/api/files/lookup?path=/long.mp4`)).json()) as EntryDto;
     const job = async () => (await queue.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed'])).find((j) => j.data.fileId === entry.id)!;
     const media = async () => (await (await fetch(`${url}/api/files/${entry.id}/media`)).json()) as MediaDetails;

@@ -44,6 +44,18 @@ describe('UploadHashes', () => {
     expect(hashes.digest('a', bytes.length)).toBe(sha256(bytes));
   });
 
+  it('hands a store that gathers writes itself the request’s chunks as they are (no copy), hashed all the same', async () => {
+    const hashes = new UploadHashes();
+    const { store, writes } = recordingStore();
+    hashes.attach(store, 0);
+    const bytes = randomBytes(MiB + 100);
+    const chunks = body(bytes);
+    expect(await store.write(chunks as never, 'w', 0)).toBe(bytes.length);
+    expect(writes.map((w) => w.length)).toEqual([...Array(16).fill(64 * KiB), 100]);
+    expect(writes[0]!.buffer).toBe(bytes.buffer);
+    expect(hashes.digest('w', bytes.length)).toBe(sha256(bytes));
+  });
+
   it('carries the hash over PATCHes that continue where the last one ended', async () => {
     const hashes = new UploadHashes();
     const { store } = recordingStore();

@@ -2,8 +2,12 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { DataStore } from '@tus/utils';
 
-/** The size of the writes an upload's bytes reach the store in (the last one may be smaller). */
-const WRITE_BLOCK = 1024 * 1024;
+/**
+ * The size of the writes an upload's bytes reach a store in, for a store that writes every chunk it
+ * is given with a write of its own, one at a time (the s3 store's part files): the request's
+ * 16–64 KiB chunks made such an upload wait on a write round trip every 64 KiB.
+ */
+export const WRITE_BLOCK = 1024 * 1024;
 
 interface Session {
   hash: Hash;
@@ -28,16 +32,17 @@ export class UploadHashes {
     this.countBytes = count;
   }
 
-  /** Wraps store.write so every byte that reaches the store passes through the hash first. */
-  attach(store: DataStore): void {
+  /**
+   * Wraps store.write so every byte that reaches the store passes through the hash first.
+   * `block`: gather the request's chunks into writes of this size (a copy of every byte); 0 hands
+   * them on as they are, for a store that gathers them itself without copying (WideFileStore).
+   */
+  attach(store: DataStore, blockBytes = WRITE_BLOCK): void {
     const write = store.write.bind(store);
     store.write = async (readable: Readable, id: string, offset: number) => {
       const session = this.sessionAt(id, offset);
       let seen = 0;
       const count = this.countBytes;
-      // The request's chunks (16–64 KiB) go on in blocks of WRITE_BLOCK: the file store writes each
-      // chunk it is given with a write of its own, one at a time, so small chunks made the upload
-      // wait on a write round trip every 64 KiB.
       const pending: Buffer[] = [];
       let pendingBytes = 0;
       const release = (): Buffer => {
@@ -53,7 +58,7 @@ export class UploadHashes {
         transform(chunk: Buffer, _encoding, done) {
           pending.push(chunk);
           pendingBytes += chunk.length;
-          if (pendingBytes >= WRITE_BLOCK) done(null, release());
+          if (pendingBytes >= blockBytes) done(null, release());
           else done();
         },
         flush(done) {

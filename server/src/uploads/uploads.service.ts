@@ -21,8 +21,9 @@ import { MediaPipeline } from '../media/media-pipeline.service';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { sha256Of, UploadHashes } from './upload-hashes';
-import { createTusStore } from './tus-store.factory';
+import { sha256Of, UploadHashes, WRITE_BLOCK } from './upload-hashes';
+import { createTusStore, WideFileStore } from './tus-store.factory';
+import { requestBody } from './request-body';
 import { UploadLimit } from './upload-limit';
 import { UploadRecords } from './upload-records';
 import { refuse, tusErrorBody, tusRefusal } from './tus-errors';
@@ -81,7 +82,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     this.store = createTusStore(config, this.expiryMs);
     this.records = new UploadRecords(this.store, storage, join(config.dataDir, 'uploads'));
     this.limit = new UploadLimit(config);
-    this.hashes.attach(this.store);
+    // The fs store gathers the request's chunks into large writes itself (WideFileStore).
+    this.hashes.attach(this.store, this.store instanceof WideFileStore ? 0 : WRITE_BLOCK);
     this.hashes.onBytes((bytes) => metrics.uploadBytes.inc(bytes));
     this.tus = new Server({
       path: UPLOADS_PATH,
@@ -175,7 +177,10 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     if (await this.answerFinished(req, res)) return;
     if (await this.refuseForeignTermination(req, res)) return;
     if (await this.answerWithUnfinished(req, res)) return;
-    const response = await this.tus.handleWeb(new NodeRequest({ req, res }) as unknown as globalThis.Request);
+    const request = new NodeRequest({ req, res });
+    let body: ReadableStream<Uint8Array> | undefined;
+    if (req.method === 'PATCH' || req.method === 'POST') Object.defineProperty(request, 'body', { get: () => (body ??= requestBody(req)) });
+    const response = await this.tus.handleWeb(request as unknown as globalThis.Request);
     // The name is free before the client hears that its upload is gone: a new upload of the same
     // name right after (nebula upload --replace, the web's Discard) must not get 409.
     const terminated = req.method === 'DELETE' && response.status === 204 ? uploadIdOf(req) : null;

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ERRORS, MemoryKvStore } from '@tus/utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WideFileStore } from './tus-store.factory';
+
+const MiB = 1024 * 1024;
+
+/** A request body as it arrives: 64 KiB at a time. */
+const body = (bytes: Buffer) => Readable.from(Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => bytes.subarray(i * 65536, (i + 1) * 65536)));
+
+describe('WideFileStore', () => {
+  let root: string;
+  let store: WideFileStore;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nebula-wide-store-'));
+    store = new WideFileStore({ directory: root, configstore: new MemoryKvStore() });
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('writes a PATCH’s bytes where the upload stands, and answers the new offset', async () => {
+    const bytes = randomBytes(9 * MiB + 7);
+    await writeFile(join(root, 'up'), '');
+    const first = await store.write(body(bytes.subarray(0, 3 * MiB + 1)), 'up', 0);
+    expect(first).toBe(3 * MiB + 1);
+    // A resume: the next PATCH goes on at the offset, the bytes before it stay.
+    expect(await store.write(body(bytes.subarray(first)), 'up', first)).toBe(bytes.length);
+    expect((await readFile(join(root, 'up'))).equals(bytes)).toBe(true);
+  });
+
+  it('keeps what arrived before the body broke off, and says the write failed', async () => {
+    await writeFile(join(root, 'cut'), '');
+    const broken = new Readable({ read() {} });
+    broken.push(randomBytes(MiB));
+    setTimeout(() => broken.destroy(new Error('client went away')), 50);
+    await expect(store.write(broken, 'cut', 0)).rejects.toBe(ERRORS.FILE_WRITE_ERROR);
+    expect((await readFile(join(root, 'cut'))).length).toBe(MiB);
+  });
+
+  it('refuses an id that leads out of its folder', async () => {
+    await expect(store.write(body(Buffer.from('x')), '../outside', 0)).rejects.toBe(ERRORS.FILE_NOT_FOUND);
+  });
+
+  it('says the write failed when the upload’s file is gone', async () => {
+    await expect(store.write(body(randomBytes(1000)), 'missing', 0)).rejects.toBe(ERRORS.FILE_WRITE_ERROR);
+  });
+});

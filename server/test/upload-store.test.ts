@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import http from 'node:http';
@@ -10,7 +10,7 @@ import { UPLOADS_PATH, type EntryDto } from '@nebula/contract';
 import { createObjectStorage } from '@nebula/shared/storage';
 import { createS3User, removeBucket, s3Client, unfinishedUploads } from '../../ops/test-support/s3-server';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
-import { createTusStore, UPLOAD_RECORDS } from '../src/uploads/tus-store.factory';
+import { createTusStore, S3_PART_SIZE, S3_PARTS_IN_FLIGHT, UPLOAD_RECORDS } from '../src/uploads/tus-store.factory';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { startTestGateway, type TestGateway } from './gateway';
 import { TcpHop } from '../../ops/test-support/tcp-hop';
@@ -185,6 +185,55 @@ describe('tus uploads when S3 refuses or stops answering', () => {
       proxy.thaw();
       await viaProxy.stop();
       await proxy.cut();
+    }
+  });
+  it('an S3 server slower than the client holds the client back, instead of piling the upload up on the gateway', { timeout: 120_000 }, async () => {
+    const proxy = await new TcpHop({ port: Number(new URL(inject('s3').endpoint).port) }).open();
+    const viaProxy = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint, S3_REQUEST_TIMEOUT_SECONDS: '30' });
+    const size = 60 * S3_PART_SIZE;
+    const req = http.request(await createUpload(viaProxy.url, size, { filename: 'held-back.bin' }), {
+      method: 'PATCH',
+      headers: { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(size) },
+    });
+    req.on('error', () => undefined);
+    try {
+      // The client sends as fast as the gateway takes its bytes.
+      const block = randomBytes(MiB);
+      let queued = 0;
+      const pump = () => {
+        while (queued < size) {
+          queued += block.length;
+          if (!req.write(block)) return void req.once('drain', pump);
+        }
+      };
+      pump();
+      const sent = () => req.socket?.bytesWritten ?? 0;
+      await expect.poll(sent, { interval: 50, timeout: 30_000 }).toBeGreaterThan(2 * S3_PART_SIZE);
+      // Then the S3 server hangs: no part it is sent gets through.
+      proxy.freeze();
+      const atFreeze = sent();
+      let last = -1;
+      await expect
+        .poll(
+          () => {
+            const now = sent();
+            const still = now === last;
+            last = now;
+            return still;
+          },
+          { interval: 1000, timeout: 60_000 },
+        )
+        .toBe(true);
+      // The gateway stopped taking bytes once S3_PARTS_IN_FLIGHT parts waited for S3 (each a file
+      // in its temporary folder), plus what socket buffers hold; not all 60 parts (@tus/s3-store's
+      // default allows 60 at once). Parts sent before the freeze may have gone through.
+      expect(sent()).toBeGreaterThanOrEqual(S3_PARTS_IN_FLIGHT * S3_PART_SIZE);
+      expect(sent()).toBeLessThan(atFreeze + (S3_PARTS_IN_FLIGHT + 1) * S3_PART_SIZE);
+    } finally {
+      req.destroy();
+      proxy.thaw();
+      await proxy.cut();
+      await viaProxy.stop();
     }
   });
 });

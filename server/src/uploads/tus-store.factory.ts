@@ -11,6 +11,15 @@ import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } f
 type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
 /** Where the s3 tus store keeps upload records and unfinished parts (see ExplainedS3Store.infoKey). */
 export const UPLOAD_RECORDS = 'uploads/';
+/** The size of the parts of an upload's multipart upload (the last one may be smaller). */
+export const S3_PART_SIZE = 16 * 1024 * 1024;
+/**
+ * Parts of uploads on their way to S3 at once, across all uploads (@tus/s3-store's default is 60).
+ * Each waits in the temporary folder as a file until S3 has it, and a permit is taken as a part
+ * starts to fill: an S3 server slower than the clients holds them back at 16 parts (256 MiB)
+ * instead of 60 (960 MiB of disk, and the gateway's memory over 200 MB in ops/bench/upload.ts).
+ */
+export const S3_PARTS_IN_FLIGHT = 16;
 /** @tus/s3-store's options; its S3 client config is the AWS SDK's S3ClientConfig plus the bucket. */
 type S3StoreOptions = ConstructorParameters<typeof S3Store>[0];
 
@@ -31,7 +40,8 @@ export function createTusStore(config: Config, expirationMs: number): DataStore 
   }
   if (storage.driver === 'gateway') throw new Error('the gateway keeps uploads in fs or s3 storage; the gateway driver is for worker nodes');
   return new ExplainedS3Store(storage, storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS, {
-    partSize: 16 * 1024 * 1024,
+    partSize: S3_PART_SIZE,
+    maxConcurrentPartUploads: S3_PARTS_IN_FLIGHT,
     expirationPeriodInMilliseconds: expirationMs,
     s3ClientConfig: { bucket: storage.bucket, ...s3ClientConfig(storage) },
   });

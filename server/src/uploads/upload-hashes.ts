@@ -34,7 +34,7 @@ export class UploadHashes {
 
   /**
    * Wraps store.write so every byte that reaches the store passes through the hash first.
-   * `block`: gather the request's chunks into writes of this size (a copy of every byte); 0 hands
+   * `blockBytes`: gather the request's chunks into writes of this size (a copy of every byte); 0 hands
    * them on as they are, for a store that gathers them itself without copying (WideFileStore).
    */
   attach(store: DataStore, blockBytes = WRITE_BLOCK): void {

@@ -178,6 +178,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     if (await this.refuseForeignTermination(req, res)) return;
     if (await this.answerWithUnfinished(req, res)) return;
     const request = new NodeRequest({ req, res });
+    // tus reads a PATCH's bytes from request.body: srvx's copies every chunk (see request-body.ts).
     let body: ReadableStream<Uint8Array> | undefined;
     if (req.method === 'PATCH' || req.method === 'POST') Object.defineProperty(request, 'body', { get: () => (body ??= requestBody(req)) });
     const response = await this.tus.handleWeb(request as unknown as globalThis.Request);

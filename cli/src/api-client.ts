@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import { API_ROUTES, ApiClient, ApiError } from '@nebula/contract';
+import { API_ROUTES, ApiClient, ApiError, parseErrorBody } from '@nebula/contract';
 import { networkFailure, UnreachableError } from './errors';
 
 export interface ContentResponse {
@@ -17,12 +17,15 @@ export interface ContentResponse {
 export class NebulaClient extends ApiClient {
   private readonly dispatcher: Dispatcher;
 
-  constructor(readonly server: string) {
+  constructor(
+    readonly server: string,
+    restartWaits: readonly number[] = RESTART_WAITS,
+  ) {
     // Downloads of large originals may pause while the disk catches up: no body timeout.
     const dispatcher = new Agent({ connectTimeout: 10_000, bodyTimeout: 0, headersTimeout: 60_000 });
     super({
       baseUrl: server,
-      fetch: (url, init) => fetchOver(dispatcher, url, init),
+      fetch: (url, init) => fetchWaitingOutRestarts(dispatcher, url, init, restartWaits),
       unreachable: (error, doing) => unreachable(server, error, doing),
     });
     this.dispatcher = dispatcher;
@@ -78,6 +81,48 @@ function unreachable(server: string, error: unknown, doing: string): Error {
   const reason = networkFailure(error);
   if (reason) return new UnreachableError(server, reason);
   return new Error(`${doing} failed: ${(error as Error).message}`, { cause: error });
+}
+
+/**
+ * Waits (ms) before asking again when a read meets a part of the server restarting: about half a
+ * minute in all, as long as Postgres or the object storage takes to come back after a restart.
+ */
+export const RESTART_WAITS = [1_000, 2_000, 4_000, 8_000, 15_000];
+
+/** The codes of a 503 that say a part of the server is down for now, not that the request is wrong. */
+const RESTARTING = new Set(['database_unavailable', 'queue_unavailable', 'storage_unavailable', 'dependency_unavailable']);
+
+/** Whether an answer's error code says a part of the server is restarting (worth waiting for). */
+export function isRestarting(code: string | undefined): boolean {
+  return code !== undefined && RESTARTING.has(code);
+}
+
+/** Whether asking twice changes nothing: reads, and making a folder with its parents (an existing folder is fine then). */
+function safeToRepeat(url: string, init: RequestInit): boolean {
+  const method = init.method ?? 'GET';
+  if (method === 'GET' || method === 'HEAD') return true;
+  if (method !== 'POST' || new URL(url).pathname !== API_ROUTES.folders || typeof init.body !== 'string') return false;
+  return (JSON.parse(init.body) as { parents?: unknown }).parents === true;
+}
+
+/**
+ * fetchOver, asking again when a request that is safe to repeat (safeToRepeat) is answered 503
+ * because a part of the server is restarting. Before, `nebula upload` (its lookups and folders before
+ * sending), `ls` or `get` started during a Postgres restart failed at once. Other writes are not
+ * asked again here: whether the first one took effect is unknown. /api/health's own 503 (a report, with no code) is
+ * not a restart to wait out: `nebula status` says at once what is down.
+ */
+export async function fetchWaitingOutRestarts(dispatcher: Dispatcher, url: string, init: RequestInit, waits: readonly number[]): Promise<Response> {
+  const repeatable = safeToRepeat(url, init);
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetchOver(dispatcher, url, init);
+    if (response.status !== 503 || !repeatable || attempt >= waits.length) return response;
+    const code = parseErrorBody(await response.clone().text())?.code;
+    if (!isRestarting(code)) return response;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, waits[attempt]!) : waits[attempt]!;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DetailedError, Upload } from 'tus-js-client';
 import { UPLOAD_METADATA, UPLOAD_SHA256_HEADER } from '@nebula/contract';
+import { isRestarting } from './api-client';
 import { ApiError, CliError, networkFailure, parseErrorBody, UnreachableError } from './errors';
 import { HashWhileSending } from './hash';
 import type { ResumeStore } from './resume-store';
@@ -150,10 +151,12 @@ export function startUpload(
         if (status >= 500) serverFailure = error;
         // The gateway's object storage said no (full, credentials refused, no bucket): trying again
         // gets the same answer, so the user hears it at once.
-        if (parseErrorBody(error.originalResponse?.getBody() ?? '')?.code === 'storage_refused') return false;
+        const code = parseErrorBody(error.originalResponse?.getBody() ?? '')?.code;
+        if (code === 'storage_refused') return false;
         // A server that answers but cannot create the upload (its storage refuses) gets two more
-        // tries, not the minutes of patience kept for a gateway that is down or restarting.
-        if (status >= 500 && error.originalRequest?.getMethod() === 'POST') return retryAttempt < CREATION_RETRIES;
+        // tries, not the minutes of patience kept for a gateway that is down or restarting; a part
+        // of it restarting (Postgres, the object storage: 503 *_unavailable) gets that patience.
+        if (status >= 500 && error.originalRequest?.getMethod() === 'POST' && !isRestarting(code)) return retryAttempt < CREATION_RETRIES;
         if (status === 0 || status >= 500 || status === 423) return true;
         // 409 on a PATCH is tus's "offset mismatch": tus-js-client asks for the offset again. On
         // creation it is our "a file of that name is already there", which waiting will not change.

@@ -27,7 +27,16 @@ export interface RunningNebula {
  * on the test run's Postgres, a fresh Redis and a fresh data folder. Needs ops/test-support/build-once.ts
  * as a globalSetup of the project.
  */
-export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record<string, string>; /** false: the gateway alone (workers of the test's own) */ worker?: boolean } = {}): Promise<RunningNebula> {
+export async function startNebula(
+  options: {
+    storage?: 'fs' | 's3';
+    env?: Record<string, string>;
+    /** false: the gateway alone (workers of the test's own) */
+    worker?: boolean;
+    /** The URL the services reach Postgres at, from the test database's own (a TcpHop in front of it, for outage tests). */
+    databaseVia?: (url: string) => Promise<string>;
+  } = {},
+): Promise<RunningNebula> {
   const [db, redis, dir, port, gatewayMetricsPort, workerMetricsPort] = await Promise.all([
     createTestDatabase(),
     startRedis(),
@@ -39,7 +48,7 @@ export async function startNebula(options: { storage?: 'fs' | 's3'; env?: Record
   const metricsPorts = { gateway: gatewayMetricsPort, worker: workerMetricsPort };
   const s3 = options.storage === 's3' ? await startS3() : undefined;
   const env: Record<string, string> = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.databaseVia ? await options.databaseVia(db.url) : db.url,
     REDIS_URL: redis.url,
     NEBULA_DATA_DIR: dir.path,
     NEBULA_PORT: String(port),

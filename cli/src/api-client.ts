@@ -17,15 +17,12 @@ export interface ContentResponse {
 export class NebulaClient extends ApiClient {
   private readonly dispatcher: Dispatcher;
 
-  constructor(
-    readonly server: string,
-    restartWaits: readonly number[] = RESTART_WAITS,
-  ) {
+  constructor(readonly server: string) {
     // Downloads of large originals may pause while the disk catches up: no body timeout.
     const dispatcher = new Agent({ connectTimeout: 10_000, bodyTimeout: 0, headersTimeout: 60_000 });
     super({
       baseUrl: server,
-      fetch: (url, init) => fetchWaitingOutRestarts(dispatcher, url, init, restartWaits),
+      fetch: (url, init) => fetchWaitingOutRestarts(dispatcher, url, init, RESTART_WAITS),
       unreachable: (error, doing) => unreachable(server, error, doing),
     });
     this.dispatcher = dispatcher;
@@ -107,10 +104,10 @@ function safeToRepeat(url: string, init: RequestInit): boolean {
 
 /**
  * fetchOver, asking again when a request that is safe to repeat (safeToRepeat) is answered 503
- * because a part of the server is restarting. Before, `nebula upload` (its lookups and folders before
- * sending), `ls` or `get` started during a Postgres restart failed at once. Other writes are not
- * asked again here: whether the first one took effect is unknown. /api/health's own 503 (a report, with no code) is
- * not a restart to wait out: `nebula status` says at once what is down.
+ * because a part of the server is restarting. Before, `nebula upload` (its lookups and folders
+ * before sending), `ls` or `get` started during a Postgres restart failed at once. Other writes are
+ * not asked again here: whether the first one took effect is unknown. /api/health's own 503 (a
+ * report, with no code) is not a restart to wait out: `nebula status` says at once what is down.
  */
 export async function fetchWaitingOutRestarts(dispatcher: Dispatcher, url: string, init: RequestInit, waits: readonly number[]): Promise<Response> {
   const repeatable = safeToRepeat(url, init);

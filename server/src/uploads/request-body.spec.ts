@@ -20,7 +20,7 @@ async function listen(onRequest: (req: IncomingMessage) => void): Promise<number
   return (server.address() as AddressInfo).port;
 }
 
-/** Sends `bytes` as a request body, as fast as the server takes them; resolves with the bytes the socket took when `until` resolves. */
+/** Sends `bytes` as a request body, as fast as the server takes them; `written()` is how many bytes the socket took so far. */
 function send(port: number, bytes: Buffer): { written: () => number; request: ReturnType<typeof request> } {
   const req = request({ host: '127.0.0.1', port, method: 'PATCH', path: '/', headers: { 'content-length': bytes.length } });
   req.on('error', () => undefined);

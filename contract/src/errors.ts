@@ -50,6 +50,8 @@ export const ERROR_CODES = [
   'missing_offset',
   'tus_resumable_required',
   'storage_full',
+  // Object storage answered, and said no (wrong keys, no bucket): 502, not worth retrying.
+  'storage_refused',
   'database_unavailable',
   'queue_unavailable',
   'storage_unavailable',

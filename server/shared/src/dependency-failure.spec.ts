@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dependencyFailure } from './dependency-failure';
+import { S3StorageError } from './storage/s3-errors';
 
 function err(props: Record<string, unknown>, message = 'boom'): Error {
   return Object.assign(new Error(message), props);
@@ -17,9 +18,27 @@ describe('dependencyFailure', () => {
     expect(dependencyFailure(new Error('Connection terminated unexpectedly'))?.code).toBe('database_unavailable');
     expect(dependencyFailure(err({ name: 'MaxRetriesPerRequestError' }))?.code).toBe('queue_unavailable');
     expect(dependencyFailure(err({ $metadata: { httpStatusCode: 503 } }))?.code).toBe('storage_unavailable');
-    // An S3-compatible server that lacks a call @tus/s3-store needs (ListParts, on some).
-    expect(dependencyFailure(err({ name: 'MethodNotAllowed', $metadata: { httpStatusCode: 405 } }))?.code).toBe('storage_unavailable');
+    expect(dependencyFailure(err({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } }))?.code).toBe('storage_unavailable');
+    expect(dependencyFailure(err({ name: 'TimeoutError', $metadata: {} }))?.code).toBe('storage_unavailable');
+    // The storage port's errors (minio's client underneath), classified where they were made.
+    const slow = new S3StorageError('http://minio:9000', 'nebula', 'read "a"', 'SlowDown', 'Please reduce your request rate.', 503, { cause: err({ code: 'SlowDown', statusCode: 503 }) });
+    expect(dependencyFailure(slow)?.code).toBe('storage_unavailable');
+    const gone = new S3StorageError('http://minio:9000', 'nebula', 'read "a"', 'ECONNREFUSED', undefined, undefined, { cause: err({ code: 'ECONNREFUSED' }) });
+    expect(dependencyFailure(new Error('cannot read the original', { cause: gone }))?.code).toBe('storage_unavailable');
     expect(dependencyFailure(new AggregateError([err({ code: 'ECONNREFUSED' })], 'connect failed'))?.code).toBe('dependency_unavailable');
+  });
+
+  it('says 502 storage_refused when object storage answers no: waiting does not change it, so it is no outage', () => {
+    const keys = new S3StorageError('http://minio:9000', 'nebula', 'read "a"', 'InvalidAccessKeyId', 'The access key does not exist.', 403, { cause: err({ code: 'InvalidAccessKeyId', statusCode: 403 }) });
+    expect(dependencyFailure(keys)).toMatchObject({ statusCode: 502, code: 'storage_refused', message: expect.stringContaining('its credentials were refused') });
+    expect(dependencyFailure(err({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))).toMatchObject({ statusCode: 502, code: 'storage_refused' });
+    expect(dependencyFailure(err({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }))?.message).toContain('its bucket does not exist');
+    // An S3-compatible server that lacks a call @tus/s3-store needs (ListParts, on some).
+    expect(dependencyFailure(err({ name: 'MethodNotAllowed', $metadata: { httpStatusCode: 405 } }))?.code).toBe('storage_refused');
+    // Full is full, whichever client saw it.
+    expect(dependencyFailure(new S3StorageError('e', 'b', 'store "a"', 'QuotaExceeded', undefined, 403))?.code).toBe('storage_full');
+    // Never the endpoint or the key's name.
+    expect(JSON.stringify(dependencyFailure(keys))).not.toMatch(/minio:9000|InvalidAccessKeyId/);
   });
 
   it('never repeats the driver message, host or port', () => {

@@ -1,4 +1,5 @@
 import type { ApiErrorBody } from '@nebula/contract';
+import { classifyS3Failure, isTransientS3Failure, type S3FailureKind } from './storage/s3-errors';
 
 /**
  * Whether an unexpected error is one of Nebula's dependencies failing (Postgres, Redis, object
@@ -6,17 +7,53 @@ import type { ApiErrorBody } from '@nebula/contract';
  * the part that is down (try again later), or 507 when the disk is full. The answer never carries
  * the driver's message, host or port: those go to the log only. The gateway answers with it; the
  * worker uses it to tell an outage, which a job waits out, from a failure of the job itself.
+ *
+ * Object storage that answers with a refusal (wrong keys, no bucket, a call it does not support)
+ * is no outage: waiting does not change the answer. That is 502 `storage_refused`, which nobody
+ * retries and a job does not wait out; the log has the S3 code and what to check.
  */
 export function dependencyFailure(error: unknown): ApiErrorBody | null {
   const causes = chain(error);
-  if (causes.some(isDiskFull)) {
-    return { statusCode: 507, code: 'storage_full', message: 'the server has no space left to store this; free some space (or delete files) and try again' };
+  const full = { statusCode: 507, code: 'storage_full', message: 'the server has no space left to store this; free some space (or delete files) and try again' };
+  if (causes.some(isDiskFull)) return full;
+  for (const cause of causes) {
+    const s3 = s3Kind(cause);
+    if (s3 === null) continue;
+    if (s3 === 'full') return full;
+    if (!isTransientS3Failure(s3)) {
+      return { statusCode: 502, code: 'storage_refused', message: `object storage refused the server's request (${S3_REFUSALS[s3] ?? 'see the server log'}); waiting will not change that: the server's log says what to check` };
+    }
+    return unavailable('storage');
   }
   for (const cause of causes) {
     const part = failedPart(cause);
-    if (part) return { statusCode: 503, code: `${part}_unavailable`, message: `${PART_NAMES[part]} is not answering right now; try again in a moment (the server's log says why)` };
+    if (part) return unavailable(part);
   }
   return null;
+}
+
+function unavailable(part: Part): ApiErrorBody {
+  return { statusCode: 503, code: `${part}_unavailable`, message: `${PART_NAMES[part]} is not answering right now; try again in a moment (the server's log says why)` };
+}
+
+const S3_REFUSALS: Partial<Record<S3FailureKind, string>> = {
+  credentials: 'its credentials were refused',
+  'no-bucket': 'its bucket does not exist',
+};
+
+/**
+ * What an S3 failure is, for the two S3 clients: the storage port's S3StorageError (minio's client),
+ * which has classified it already, and the AWS SDK's errors (@tus/s3-store), marked by $metadata.
+ * null: not an S3 failure.
+ */
+function s3Kind(e: ErrorLike): S3FailureKind | null {
+  if (e.name === 'S3StorageError' && typeof e.kind === 'string') return e.kind as S3FailureKind;
+  if (!e.$metadata) return null;
+  const code = typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+  const status = e.$metadata.httpStatusCode;
+  const kind = classifyS3Failure(code, status);
+  // No answer at all (a socket that failed in a way the SDK names its own) is not a refusal.
+  return kind === 'refused' && status === undefined ? 'unavailable' : kind;
 }
 
 type Part = 'database' | 'queue' | 'storage' | 'dependency';
@@ -41,6 +78,8 @@ interface ErrorLike {
   $metadata?: { httpStatusCode?: number };
   $fault?: unknown;
   Code?: unknown;
+  /** S3StorageError's classification. */
+  kind?: unknown;
 }
 
 /** The error, its causes, a TypeORM driverError and an AggregateError's members, breadth first, at most 20. */
@@ -74,11 +113,7 @@ function failedPart(e: ErrorLike): Part | null {
   if (name === 'CannotConnectAlreadyConnectedError' || name === 'ConnectionIsNotSetError') return 'database';
   // ioredis (BullMQ): retries exhausted, or no connection and no offline queue.
   if (name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|enableOfflineQueue|Redis connection|READONLY|LOADING Redis/.test(message)) return 'queue';
-  // The AWS SDK (S3 driver, @tus/s3-store): any answer of the S3 service that reached this far
-  // unhandled (a 5xx, a timeout, or a refusal like 405 for a call the server lacks or 403 for wrong
-  // keys) means storage cannot do its part right now; the log has the S3 error.
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === 'number') return 'storage';
+  // (S3 failures, the AWS SDK's and the storage port's, are told apart by s3Kind first.)
   if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'SlowDown' || name === 'ServiceUnavailable') return 'storage';
   // A bare socket error names only an address, which we do not map back to a dependency.
   if (NETWORK_CODES.has(code)) return 'dependency';

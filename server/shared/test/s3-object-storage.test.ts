@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { Client } from 'minio';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createS3User, s3Client, startS3, unfinishedUploads, type TestBucket } from '../../../ops/test-support/s3-server';
+import { dependencyFailure } from '../src/dependency-failure';
 import { createObjectStorage, ObjectNotFoundError, S3ObjectStorage, type S3ObjectStorageOptions } from '../src/storage';
 import { objectStorageContract } from './object-storage.contract';
 
@@ -173,9 +174,9 @@ describe('s3 driver', () => {
       { objectMode: false },
     );
 
-    await expect(storage.put('never/arrives.bin', body)).rejects.toThrow(
-      `object storage at http://127.0.0.1:${closedPort} is unreachable (ECONNREFUSED) when trying to start a multipart upload of "never/arrives.bin"`,
-    );
+    const error = await failureOf(storage.put('never/arrives.bin', body));
+    expect(error.message).toContain(`object storage at http://127.0.0.1:${closedPort} is unreachable (ECONNREFUSED) when trying to start a multipart upload of "never/arrives.bin"`);
+    expect(dependencyFailure(error)).toMatchObject({ statusCode: 503, code: 'storage_unavailable' });
     expect(body.destroyed).toBe(true);
     expect(produced).toBeLessThan(6 * MiB);
   });
@@ -249,15 +250,19 @@ describe('s3 driver', () => {
     const error = await failureOf(new S3ObjectStorage({ ...s3, secretKey: 'wrong-secret-d41e' }).get('refused/one.bin', { start: 0, end: 0 }));
     expect(error.message).toBe(`object storage at ${s3.endpoint} refused the credentials (SignatureDoesNotMatch) when trying to read "refused/one.bin": check S3_ACCESS_KEY and S3_SECRET_KEY`);
     expect(inspect(error, { depth: 10 })).not.toContain('wrong-secret-d41e');
+    // A refusal, not an outage: clients are told not to wait for it, and a job does not wait it out.
+    expect(dependencyFailure(error)).toMatchObject({ statusCode: 502, code: 'storage_refused' });
     await expect(good.get('refused/none.bin', { start: 0, end: 0 })).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
   it('a read from a server that stops answering fails after the request timeout instead of hanging', async () => {
     await withSilentServer(async (endpoint) => {
       const storage = new S3ObjectStorage({ endpoint, region: 'us-east-1', bucket: 'nebula', accessKey: 'nebula', secretKey: 'secret-never-shown', requestTimeoutMs: 500 });
-      await expect(storage.get('stalled/movie.mkv', { start: 0, end: 99 })).rejects.toThrow(
+      const error = await failureOf(storage.get('stalled/movie.mkv', { start: 0, end: 99 }));
+      expect(error.message).toBe(
         `object storage at ${endpoint} did not answer within 0.5 s when trying to read "stalled/movie.mkv" (ETIMEDOUT): is the S3 service (minio in compose) up, and is S3_ENDPOINT right?`,
       );
+      expect(dependencyFailure(error)).toMatchObject({ statusCode: 503, code: 'storage_unavailable' });
     });
   });
 

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dependencyFailure } from '@nebula/shared';
 
 // How a media job can fail besides its video: a lock it lost, or a part of Nebula that is down.
@@ -32,4 +33,34 @@ const OUTAGE_MAX_WAIT_MS = 30_000;
 export function outageWaitMs(job: Pick<Job, 'attemptsStarted' | 'attemptsMade'>): number {
   const outages = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
   return Math.min(OUTAGE_MAX_WAIT_MS, OUTAGE_FIRST_WAIT_MS * 2 ** Math.min(outages, 16));
+}
+
+/** How long a finished encode waits for a part of Nebula to come back before it gives the job up (to run again from the start). */
+export const FINISH_OUTAGE_BUDGET_MS = 10 * 60_000;
+
+/**
+ * Runs `step`, a part of a job that comes after its encode, again and again while it meets an
+ * outage (2, 4, 8, 16, 30, 30 ... s apart, for at most `budgetMs` in all), rather than letting the
+ * outage end the run: the whole job would then run again and encode everything again, minutes or
+ * hours of work for a Postgres restart of a few seconds. `step` must be safe to repeat. A stop of
+ * `signal` (a delete, a lost lock) ends the wait with its reason; any other failure goes up at once.
+ */
+export async function outlastOutage<T>(
+  step: () => Promise<T>,
+  options: { signal: AbortSignal; onWait: (error: unknown, waitMs: number) => void; budgetMs?: number; firstWaitMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + (options.budgetMs ?? FINISH_OUTAGE_BUDGET_MS);
+  let wait = options.firstWaitMs ?? OUTAGE_FIRST_WAIT_MS;
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isOutage(error) || options.signal.aborted || Date.now() + wait > deadline) throw error;
+      options.onWait(error, wait);
+      await sleep(wait, undefined, { signal: options.signal }).catch(() => {
+        throw options.signal.reason ?? error;
+      });
+      wait = Math.min(OUTAGE_MAX_WAIT_MS, wait * 2);
+    }
+  }
 }

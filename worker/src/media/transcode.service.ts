@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress, MEDIA_HW_QUEUE } from '@nebula/contract';
-import { storageKeys, type Config } from '@nebula/shared';
+import { dependencyFailure, storageKeys, type Config } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
@@ -16,7 +16,7 @@ import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback, type F
 import { posterArgs, posterRung, posterSeconds } from './ffmpeg/poster';
 import { planStoryboard, storyboardArgs, storyboardRung, storyboardSheet, storyboardVtt } from './ffmpeg/storyboard';
 import { FfmpegRunner } from './ffmpeg.runner';
-import { isOutage, LostJobError } from './job-failures';
+import { isOutage, LostJobError, outlastOutage } from './job-failures';
 import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt, targetDurationSeconds, withTargetDuration } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';
 import { planLadder, type Ladder } from './ladder';
@@ -209,43 +209,48 @@ export class TranscodeService {
       outcome ??= await walkFallback(order, (path) => this.encode(job, path, input, work!, probe, ladder, runId, watch, fence), isOutage);
       steps = [...steps, ...outcome.steps];
       const stepName = outcome.result;
+      const accelPath = outcome.path;
       await watch.check();
       const outputDir = join(work, stepName);
       // Poster and seek previews are two small ffmpeg runs on finished rungs: side by side, not one after the other.
+      // From here on the encode is done: a part of Nebula that is down is waited out step by step
+      // (finishing), not by running the job again, which would encode everything again.
       const [posterDone, storyboardDone] = await Promise.allSettled([
-        this.poster(outputDir, probe, ladder, fileId, work, watch.signal),
-        this.storyboard(outputDir, probe, ladder, fileId, `${runId}-${stepName}`, work, watch.signal),
+        this.finishing(file.name, 'the poster', watch.signal, () => this.poster(outputDir, probe, ladder, fileId, work!, watch.signal)),
+        this.finishing(file.name, 'the seek previews', watch.signal, () => this.storyboard(outputDir, probe, ladder, fileId, `${runId}-${stepName}`, work!, watch.signal)),
       ]);
       if (posterDone.status === 'rejected') throw posterDone.reason;
       if (storyboardDone.status === 'rejected') throw storyboardDone.reason;
       const vtt = storyboardDone.value;
+      const storyboard = vtt !== null;
       // Everything is published by now: a delete from here on finds it all and removes it, and one
       // before is seen here (or by the conditional update below) and cleaned up after the job.
-      await watch.check();
-      await fence();
-      // The seek-preview track is shared by every run, like the master: only a run that still holds its job writes it.
-      if (vtt === null) await this.storage.delete(storageKeys.storyboard(fileId)).catch(() => undefined);
-      else await this.storage.put(storageKeys.storyboard(fileId), Readable.from([Buffer.from(vtt)]), { contentType: 'text/vtt' });
-      const storyboard = vtt !== null;
-      await this.removeOtherRuns(fileId, `${runId}-${stepName}`);
-      const stillThere = await this.media.setState(
-        fileId,
-        'ready',
-        null,
-        {
-          type: 'media.ready',
-          data: {
-            runId,
-            accelPath: outcome.path,
-            rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`),
-            topRung: stepName.endsWith(COPY_SUFFIX) ? 'copied' : 'encoded',
-            hls: hlsMaster(fileId),
-            ...(storyboard ? { storyboard: `/${storageKeys.storyboard(fileId)}` } : {}),
+      const stillThere = await this.finishing(file.name, 'recording the video as ready', watch.signal, async () => {
+        await watch.check();
+        await fence();
+        // The seek-preview track is shared by every run, like the master: only a run that still holds its job writes it.
+        if (vtt === null) await this.storage.delete(storageKeys.storyboard(fileId)).catch(() => undefined);
+        else await this.storage.put(storageKeys.storyboard(fileId), Readable.from([Buffer.from(vtt)]), { contentType: 'text/vtt' });
+        await this.removeOtherRuns(fileId, `${runId}-${stepName}`);
+        return this.media.setState(
+          fileId,
+          'ready',
+          null,
+          {
+            type: 'media.ready',
+            data: {
+              runId,
+              accelPath,
+              rungs: ladder.rungs.map((r) => `${r.width}x${r.height}`),
+              topRung: stepName.endsWith(COPY_SUFFIX) ? 'copied' : 'encoded',
+              hls: hlsMaster(fileId),
+              ...(storyboard ? { storyboard: `/${storageKeys.storyboard(fileId)}` } : {}),
+            },
+            traceId,
           },
-          traceId,
-        },
-        { attemptId, result: { status: 'succeeded', accelPath: outcome.path, error: null, steps } },
-      );
+          { attemptId, result: { status: 'succeeded', accelPath, error: null, steps } },
+        );
+      });
       if (!stillThere) throw new FileDeletedError(file.name);
       log(`ready (${stepName}, ${ladder.rungs.map((r) => r.name).join(' ')})`);
       this.metrics.transcodeJobs.inc({ outcome: 'ready', accel: outcome.path });
@@ -406,7 +411,11 @@ export class TranscodeService {
     const report = async () => {
       if (!playable && publisher.isMasterPublished) {
         playable = true;
-        await this.media.appendEvent('media.playable', fileId, { hls: hlsMaster(fileId), accelPath: path }, traceId);
+        // Not recorded (Postgres down): the next report tries again.
+        await this.media.appendEvent('media.playable', fileId, { hls: hlsMaster(fileId), accelPath: path }, traceId).catch((error: unknown) => {
+          playable = false;
+          throw error;
+        });
       }
     };
     let lastSync = 0;
@@ -441,10 +450,24 @@ export class TranscodeService {
       const playlist = join(outputDir, hlsLayout.variantPlaylist(rung.name));
       await writeFile(playlist, finalizeVariantPlaylist(await readFile(playlist, 'utf8')));
     }
-    await publisher.sync();
-    if (!publisher.isMasterPublished) throw new Error(`the ${stepName} encode finished but its master playlist was never complete`);
-    await report();
+    await this.finishing(`file ${fileId}`, 'publishing the last segments', watch.signal, async () => {
+      await publisher.sync();
+      if (!publisher.isMasterPublished) throw new Error(`the ${stepName} encode finished but its master playlist was never complete`);
+      await report();
+    });
     return stepName;
+  }
+
+  /**
+   * A step after the encode, run again while a part of Nebula is down (outlastOutage) rather than
+   * ending the run: the job would then start over and encode everything again.
+   */
+  private finishing<T>(fileName: string, what: string, signal: AbortSignal, step: () => Promise<T>): Promise<T> {
+    return outlastOutage(step, {
+      signal,
+      onWait: (error, waitMs) =>
+        this.logger.warn(`${fileName}: ${what}: ${dependencyFailure(error)!.message.split(';')[0]} (${error instanceof Error ? error.message : String(error)}); trying again in ${waitMs / 1000} s, with the encode kept`),
+    });
   }
 
   /**
@@ -477,8 +500,8 @@ export class TranscodeService {
       await this.ffmpeg.ffmpeg(posterArgs(source, out, probe), { signal });
       await this.storage.put(storageKeys.poster(fileId), createReadStream(out), { contentType: 'image/jpeg' });
     } catch (error) {
-      if (signal.aborted) throw error;
-      // A missing poster is cosmetic: the ladder is what matters.
+      // An outage is waited out (finishing); a missing poster is cosmetic: the ladder is what matters.
+      if (signal.aborted || isOutage(error)) throw error;
       this.logger.warn(`no poster for ${fileId}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
@@ -501,7 +524,7 @@ export class TranscodeService {
       }
       return storyboardVtt(board, (i) => `${stepRun}/storyboard/${storyboardSheet(i)}`);
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted || isOutage(error)) throw error;
       this.logger.warn(`no seek previews for ${fileId}: ${error instanceof Error ? error.message : String(error)}`);
       return null;
     }

@@ -29,9 +29,12 @@ const dispatcher = new Agent();
 describe('fetchWaitingOutRestarts', () => {
   it('asks again while a part of the server restarts, and hands back the answer once it is back', async () => {
     const gateway = await serve([restarting, restarting]);
-    const response = await fetchWaitingOutRestarts(dispatcher, gateway.url, { method: 'GET' }, waits);
+    const said: string[] = [];
+    const response = await fetchWaitingOutRestarts(dispatcher, gateway.url, { method: 'GET' }, waits, (answer, ms) => said.push(`${answer.code} ${answer.message} ${ms}`));
     expect(response.status).toBe(200);
     expect(gateway.requests()).toBe(3);
+    // Each wait is told (the CLI prints it on stderr), with the server's words.
+    expect(said).toEqual(['database_unavailable the database is not answering right now 10', 'database_unavailable the database is not answering right now 10']);
   });
 
   it('gives the 503 back once its waits are spent', async () => {

@@ -22,7 +22,7 @@ export class NebulaClient extends ApiClient {
     const dispatcher = new Agent({ connectTimeout: 10_000, bodyTimeout: 0, headersTimeout: 60_000 });
     super({
       baseUrl: server,
-      fetch: (url, init) => fetchWaitingOutRestarts(dispatcher, url, init, RESTART_WAITS),
+      fetch: (url, init) => fetchWaitingOutRestarts(dispatcher, url, init, RESTART_WAITS, sayWaiting),
       unreachable: (error, doing) => unreachable(server, error, doing),
     });
     this.dispatcher = dispatcher;
@@ -102,6 +102,11 @@ function safeToRepeat(url: string, init: RequestInit): boolean {
   return (JSON.parse(init.body) as { parents?: unknown }).parents === true;
 }
 
+/** What the user sees while the CLI waits out a restart: one line on stderr per wait (stdout may be JSON for a script). */
+function sayWaiting(answer: { code: string; message: string }, waitMs: number): void {
+  process.stderr.write(`nebula: ${answer.message.split(';')[0]} (${answer.code}); asking again in ${waitMs / 1000} s\n`);
+}
+
 /**
  * fetchOver, asking again when a request that is safe to repeat (safeToRepeat) is answered 503
  * because a part of the server is restarting. Before, `nebula upload` (its lookups and folders
@@ -109,15 +114,23 @@ function safeToRepeat(url: string, init: RequestInit): boolean {
  * not asked again here: whether the first one took effect is unknown. /api/health's own 503 (a
  * report, with no code) is not a restart to wait out: `nebula status` says at once what is down.
  */
-export async function fetchWaitingOutRestarts(dispatcher: Dispatcher, url: string, init: RequestInit, waits: readonly number[]): Promise<Response> {
+export async function fetchWaitingOutRestarts(
+  dispatcher: Dispatcher,
+  url: string,
+  init: RequestInit,
+  waits: readonly number[],
+  onWait: (answer: { code: string; message: string }, waitMs: number) => void = () => undefined,
+): Promise<Response> {
   const repeatable = safeToRepeat(url, init);
   for (let attempt = 0; ; attempt++) {
     const response = await fetchOver(dispatcher, url, init);
     if (response.status !== 503 || !repeatable || attempt >= waits.length) return response;
-    const code = parseErrorBody(await response.clone().text())?.code;
-    if (!isRestarting(code)) return response;
+    const answer = parseErrorBody(await response.clone().text());
+    const code = answer?.code;
+    if (code === undefined || !isRestarting(code)) return response;
     const retryAfter = Number(response.headers.get('retry-after'));
     const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, waits[attempt]!) : waits[attempt]!;
+    onWait({ code, message: answer?.message ?? 'a part of the server is restarting' }, wait);
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

@@ -72,7 +72,7 @@ export function VideoPlayer({
   // is (see ladderCovers), take it now unless the original is playing, which a switch would
   // interrupt; then offer it. An original the browser cannot play moves at once. Asked again at
   // each progress report and each seek; an offer on screen is honoured when clicked (it used to be
-  // checked again then, against a progress report up to 2 s old, and often vanished instead).
+  // checked again then, against a progress report up to 2 s old, and could vanish instead).
   useEffect(() => {
     if (!hls || source.kind === 'hls' || ladderUnusable) return;
     const element = video.current;

@@ -36,7 +36,7 @@ export function outageWaitMs(job: Pick<Job, 'attemptsStarted' | 'attemptsMade'>)
 }
 
 /** How long a finished encode waits for a part of Nebula to come back before it gives the job up (to run again from the start). */
-export const FINISH_OUTAGE_BUDGET_MS = 10 * 60_000;
+const FINISH_OUTAGE_BUDGET_MS = 10 * 60_000;
 
 /**
  * Runs `step`, a part of a job that comes after its encode, again and again while it meets an

@@ -1,5 +1,5 @@
 import type { ApiErrorBody } from '@nebula/contract';
-import { classifyS3Failure, isTransientS3Failure, type S3FailureKind } from './storage/s3-errors';
+import { classifyS3Failure, isTransientS3Failure, S3StorageError, type S3FailureKind } from './storage/s3-errors';
 
 /**
  * Whether an unexpected error is one of Nebula's dependencies failing (Postgres, Redis, object
@@ -20,10 +20,9 @@ export function dependencyFailure(error: unknown): ApiErrorBody | null {
     const s3 = s3Kind(cause);
     if (s3 === null) continue;
     if (s3 === 'full') return full;
-    if (!isTransientS3Failure(s3)) {
-      return { statusCode: 502, code: 'storage_refused', message: `object storage refused the server's request (${S3_REFUSALS[s3] ?? 'see the server log'}); waiting will not change that: the server's log says what to check` };
-    }
-    return unavailable('storage');
+    if (isTransientS3Failure(s3)) return unavailable('storage');
+    const why = S3_REFUSALS[s3];
+    return { statusCode: 502, code: 'storage_refused', message: `object storage refused the server's request${why ? ` (${why})` : ''}; waiting will not change that: the server's log says what to check` };
   }
   for (const cause of causes) {
     const part = failedPart(cause);
@@ -47,7 +46,7 @@ const S3_REFUSALS: Partial<Record<S3FailureKind, string>> = {
  * null: not an S3 failure.
  */
 function s3Kind(e: ErrorLike): S3FailureKind | null {
-  if (e.name === 'S3StorageError' && typeof e.kind === 'string') return e.kind as S3FailureKind;
+  if (e instanceof S3StorageError) return e.kind;
   if (!e.$metadata) return null;
   const code = typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
   const status = e.$metadata.httpStatusCode;
@@ -78,8 +77,6 @@ interface ErrorLike {
   $metadata?: { httpStatusCode?: number };
   $fault?: unknown;
   Code?: unknown;
-  /** S3StorageError's classification. */
-  kind?: unknown;
 }
 
 /** The error, its causes, a TypeORM driverError and an AggregateError's members, breadth first, at most 20. */

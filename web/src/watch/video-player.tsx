@@ -58,8 +58,6 @@ export function VideoPlayer({
   const [switchOffered, setSwitchOffered] = useState(false);
   /** Set when this browser cannot play the ladder at all: the original stays on, with no switching back. */
   const [ladderUnusable, setLadderUnusable] = useState(false);
-  /** Counts the viewer's seeks: a seek past what is made withdraws the offer to switch (see below). */
-  const [seeks, setSeeks] = useState(0);
 
   /** Over to the ladder at the same place, playing if it was playing. */
   const switchToLadder = useCallback((url: string) => {
@@ -71,9 +69,10 @@ export function VideoPlayer({
   // The ladder appeared while the original was on screen: once it is made past where the viewer
   // is (see ladderCovers), take it now unless the original is playing, which a switch would
   // interrupt; then offer it. An original the browser cannot play moves at once. Asked again at
-  // each progress report and each seek; an offer on screen is honoured when clicked (it used to be
-  // checked again then, against a progress report up to 2 s old, and could vanish instead).
-  useEffect(() => {
+  // each progress report and each seek (a seek past what is made withdraws the offer); an offer on
+  // screen is honoured when clicked (it used to be checked again then, against a progress report up
+  // to 2 s old, and could vanish instead).
+  const reconsiderLadder = useCallback(() => {
     if (!hls || source.kind === 'hls' || ladderUnusable) return;
     const element = video.current;
     // Not (or no longer: the viewer skipped ahead of it) far enough: no offer yet.
@@ -83,7 +82,8 @@ export function VideoPlayer({
     }
     if (!element || element.paused || element.ended || problem) switchToLadder(hls);
     else setSwitchOffered(true);
-  }, [hls, ladderMade, source.kind, problem, ladderUnusable, switchToLadder, seeks]);
+  }, [hls, ladderMade, source.kind, problem, ladderUnusable, switchToLadder]);
+  useEffect(reconsiderLadder, [reconsiderLadder]);
 
   useEffect(() => {
     const element = video.current;
@@ -291,7 +291,7 @@ export function VideoPlayer({
           if (resumeOffer === null && e.currentTarget.currentTime > 0) remember(e.currentTarget);
         }}
         onEnded={(e) => remember(e.currentTarget)}
-        onSeeked={() => setSeeks((n) => n + 1)}
+        onSeeked={reconsiderLadder}
       />
       <SeekPreviewBar video={video} storyboard={storyboard} />
       <div className="player-bar">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { S3StorageError } from '@nebula/shared/storage';
-import { isOutage, LostJobError, outageWaitMs, outlastOutage } from './job-failures';
+import { describeOutage, isOutage, LostJobError, outageWaitMs, outlastOutage } from './job-failures';
 
 describe('a job that meets an outage', () => {
   it('waits 2 s, then twice as long at each outage in a row, up to 30 s; its counted attempts do not add to it', () => {
@@ -19,6 +19,10 @@ describe('a job that meets an outage', () => {
     // Object storage busy is an outage; object storage refusing the keys is not: waiting would not end.
     expect(isOutage(new S3StorageError('http://minio:9000', 'nebula', 'read "a"', 'SlowDown', undefined, 503))).toBe(true);
     expect(isOutage(new S3StorageError('http://minio:9000', 'nebula', 'read "a"', 'SignatureDoesNotMatch', undefined, 403))).toBe(false);
+  });
+
+  it('is logged as the part that is down, in the gateway\'s words, then the driver\'s message', () => {
+    expect(describeOutage(Object.assign(new Error('the database system is starting up'), { code: '57P03' }))).toBe('the database (Postgres) is not answering right now (the database system is starting up)');
   });
 
   describe('after its encode (outlastOutage)', () => {

@@ -21,6 +21,12 @@ export function isOutage(error: unknown): boolean {
   return !(error instanceof LostJobError) && dependencyFailure(error)?.statusCode === 503;
 }
 
+/** One line for the log: which part is down, in the words the gateway answers with, and the driver's own message. */
+export function describeOutage(error: unknown): string {
+  const part = dependencyFailure(error)?.message.split(';')[0] ?? 'a part of Nebula is not answering';
+  return `${part} (${error instanceof Error ? error.message : String(error)})`;
+}
+
 /** The first wait of a job that met an outage; it doubles with each outage in a row... */
 const OUTAGE_FIRST_WAIT_MS = 2000;
 /** ...up to this. */

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { MEDIA_QUEUE, TRANSCODE_JOB, type TranscodeJob, MEDIA_HW_QUEUE, type NodeAdvert } from '@nebula/contract';
-import { dependencyFailure, redisOptionsFromUrl, type Config } from '@nebula/shared';
+import { redisOptionsFromUrl, type Config } from '@nebula/shared';
 import { bootTraceId, runWithTrace } from '@nebula/shared/runtime';
 import { CONFIG } from '../config';
 import { NodeRegistry } from '../system/node-registry.service';
-import { isOutage, outageWaitMs } from './job-failures';
+import { describeOutage, isOutage, outageWaitMs } from './job-failures';
 import { TranscodeService } from './transcode.service';
 
 /**
@@ -82,7 +82,7 @@ export class MediaWorker implements OnApplicationBootstrap, OnApplicationShutdow
           // untouched, and runs again. Should Redis be what is down, this fails too, and the
           // stalled-job check hands the job on as after a crash.
           const wait = outageWaitMs(job);
-          this.logger.warn(`job ${job.id} (file ${job.data.fileId}): ${dependencyFailure(error)!.message.split(';')[0]} (${(error as Error).message}); it runs again in ${wait / 1000} s, and this does not count as an attempt`);
+          this.logger.warn(`job ${job.id} (file ${job.data.fileId}): ${describeOutage(error)}; it runs again in ${wait / 1000} s, and this does not count as an attempt`);
           await job.moveToDelayed(Date.now() + wait, token);
           throw new DelayedError();
         } finally {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress, MEDIA_HW_QUEUE } from '@nebula/contract';
-import { dependencyFailure, storageKeys, type Config } from '@nebula/shared';
+import { storageKeys, type Config } from '@nebula/shared';
 import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
@@ -16,7 +16,7 @@ import { fallbackOrder, FallbackExhaustedError, hlsCommand, walkFallback, type F
 import { posterArgs, posterRung, posterSeconds } from './ffmpeg/poster';
 import { planStoryboard, storyboardArgs, storyboardRung, storyboardSheet, storyboardVtt } from './ffmpeg/storyboard';
 import { FfmpegRunner } from './ffmpeg.runner';
-import { isOutage, LostJobError, outlastOutage } from './job-failures';
+import { describeOutage, isOutage, LostJobError, outlastOutage } from './job-failures';
 import { completeMasterPlaylist, finalizeVariantPlaylist, hlsLayout, segmentFileAt, targetDurationSeconds, withTargetDuration } from './hls-playlists';
 import { HlsPublisher } from './hls-publisher';
 import { planLadder, type Ladder } from './ladder';
@@ -211,13 +211,14 @@ export class TranscodeService {
       const stepName = outcome.result;
       const accelPath = outcome.path;
       await watch.check();
-      const outputDir = join(work, stepName);
+      const workDir = work;
+      const outputDir = join(workDir, stepName);
       // Poster and seek previews are two small ffmpeg runs on finished rungs: side by side, not one after the other.
       // From here on the encode is done: a part of Nebula that is down is waited out step by step
       // (finishing), not by running the job again, which would encode everything again.
       const [posterDone, storyboardDone] = await Promise.allSettled([
-        this.finishing(file.name, 'the poster', watch.signal, () => this.poster(outputDir, probe, ladder, fileId, work!, watch.signal)),
-        this.finishing(file.name, 'the seek previews', watch.signal, () => this.storyboard(outputDir, probe, ladder, fileId, `${runId}-${stepName}`, work!, watch.signal)),
+        this.finishing(file.name, 'the poster', watch.signal, () => this.poster(outputDir, probe, ladder, fileId, workDir, watch.signal)),
+        this.finishing(file.name, 'the seek previews', watch.signal, () => this.storyboard(outputDir, probe, ladder, fileId, `${runId}-${stepName}`, workDir, watch.signal)),
       ]);
       if (posterDone.status === 'rejected') throw posterDone.reason;
       if (storyboardDone.status === 'rejected') throw storyboardDone.reason;
@@ -465,8 +466,7 @@ export class TranscodeService {
   private finishing<T>(fileName: string, what: string, signal: AbortSignal, step: () => Promise<T>): Promise<T> {
     return outlastOutage(step, {
       signal,
-      onWait: (error, waitMs) =>
-        this.logger.warn(`${fileName}: ${what}: ${dependencyFailure(error)!.message.split(';')[0]} (${error instanceof Error ? error.message : String(error)}); trying again in ${waitMs / 1000} s, with the encode kept`),
+      onWait: (error, waitMs) => this.logger.warn(`${fileName}: ${what}: ${describeOutage(error)}; trying again in ${waitMs / 1000} s, with the encode kept`),
     });
   }
 

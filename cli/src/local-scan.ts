@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { shellQuote } from './deploy/server-script';
 import { CliError, EXIT } from './errors';
 import type { LocalFile, LocalSource } from './upload-plan';
 
@@ -9,10 +10,10 @@ import type { LocalFile, LocalSource } from './upload-plan';
  */
 export async function scanSources(inputs: string[]): Promise<LocalSource[]> {
   const sources: LocalSource[] = [];
-  for (const input of inputs) {
+  for (const [index, input] of inputs.entries()) {
     const absolute = resolve(input);
     const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new CliError(`no such file or folder: ${input}`, EXIT.notFound, 'not_found');
+      if (error.code === 'ENOENT') throw new CliError(`no such file or folder: ${input}${destinationHint(inputs, index)}`, EXIT.notFound, 'not_found');
       throw error;
     });
     if (info.isFile()) {
@@ -27,6 +28,17 @@ export async function scanSources(inputs: string[]): Promise<LocalSource[]> {
     }
   }
   return sources;
+}
+
+/**
+ * `nebula upload clip.mp4 /films/` is how scp, rsync and rclone name a destination; here every
+ * argument is something to upload, and the folder on the server is --to. A missing last argument
+ * after others is most likely meant as that folder: the error says how to write it.
+ */
+function destinationHint(inputs: string[], index: number): string {
+  if (inputs.length < 2 || index !== inputs.length - 1) return '';
+  const files = inputs.slice(0, -1).map(shellQuote).join(' ');
+  return ` (every argument is something to upload; to upload into ${inputs[index]} on the server: nebula upload --to ${shellQuote(inputs[index]!)} ${files})`;
 }
 
 async function walk(input: string, absolute: string, relative: string, folders: string[], files: LocalFile[]): Promise<void> {

@@ -190,6 +190,15 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     const noFile = await runCli(env, ['upload', join(work.path, 'nope.mp4')]);
     expect(noFile.code).toBe(4);
     expect(noFile.stderr).toBe(`nebula: no such file or folder: ${join(work.path, 'nope.mp4')}\n`);
+
+    // The destination written as scp and rsync write it: nothing is uploaded, and the error says how to write it.
+    const before = await runCli(env, ['ls', '/']);
+    const asScp = await runCli(env, ['upload', big, '/films/']);
+    expect(asScp.code).toBe(4);
+    expect(asScp.stderr).toBe(
+      `nebula: no such file or folder: /films/ (every argument is something to upload; to upload into /films/ on the server: nebula upload --to /films/ ${big})\n`,
+    );
+    expect((await runCli(env, ['ls', '/'])).stdout).toBe(before.stdout);
   });
 
   it('login remembers the server, and NEBULA_SERVER wins over it', async () => {

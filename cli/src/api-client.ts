@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { API_ROUTES, ApiClient, ApiError, parseErrorBody } from '@nebula/contract';
 import { networkFailure, UnreachableError } from './errors';
+import { sayOnStderr } from './notices';
 
 export interface ContentResponse {
   status: number;
@@ -104,7 +105,7 @@ function safeToRepeat(url: string, init: RequestInit): boolean {
 
 /** What the user sees while the CLI waits out a restart: one line on stderr per wait (stdout may be JSON for a script). */
 function sayWaiting(answer: { code: string; message: string }, waitMs: number): void {
-  process.stderr.write(`nebula: ${answer.message.split(';')[0]} (${answer.code}); asking again in ${waitMs / 1000} s\n`);
+  sayOnStderr(`nebula: ${answer.message.split(';')[0]} (${answer.code}); asking again in ${waitMs / 1000} s`);
 }
 
 /**

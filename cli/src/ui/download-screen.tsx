@@ -3,6 +3,7 @@ import { useSyncExternalStore } from 'react';
 import type { DownloadEvent } from '../download';
 import { formatBytes, formatDuration } from '../format';
 import { TransferMeter } from '../transfer-meter';
+import { NoticesAbove } from './notices-above';
 import { ProgressRow } from './progress-row';
 import { Store } from './store';
 import { closeScreen } from './unmount';
@@ -32,7 +33,13 @@ export class DownloadScreen {
     private readonly total: number,
     color: boolean,
   ) {
-    this.ink = render(<DownloadBar store={this.store} label={out} total={total} color={color} />, { patchConsole: false, exitOnCtrlC: false });
+    this.ink = render(
+      <>
+        <NoticesAbove />
+        <DownloadBar store={this.store} label={out} total={total} color={color} />
+      </>,
+      { patchConsole: false, exitOnCtrlC: false },
+    );
   }
 
   emit(event: DownloadEvent): void {

@@ -3,6 +3,7 @@ import { useSyncExternalStore } from 'react';
 import { bar } from '../format';
 import { describeJob, fitJobs, type JobView } from '../job-board';
 import { fitLabel } from './progress-row';
+import { NoticesAbove } from './notices-above';
 import { Store } from './store';
 import { closeScreen } from './unmount';
 
@@ -50,7 +51,13 @@ export class StatusScreen {
 
   constructor(jobs: JobView[], color: boolean, empty: string, more = 0) {
     this.store = new Store<StatusView>({ jobs, more, note: null });
-    this.ink = render(<StatusBoard store={this.store} color={color} empty={empty} />, { patchConsole: false, exitOnCtrlC: false });
+    this.ink = render(
+      <>
+        <NoticesAbove />
+        <StatusBoard store={this.store} color={color} empty={empty} />
+      </>,
+      { patchConsole: false, exitOnCtrlC: false },
+    );
   }
 
   update(jobs: JobView[], urgent = false, more = this.store.get().more): void {

@@ -2,6 +2,7 @@ import { Box, render, Static, Text } from 'ink';
 import { useSyncExternalStore } from 'react';
 import { formatBytes, formatDuration, formatRate, formatTime } from '../format';
 import type { UploadEvent, UploadReporter } from '../upload-events';
+import { NoticesAbove } from './notices-above';
 import { ProgressRow } from './progress-row';
 import { Store } from './store';
 import { UploadBoard, type BoardView } from './upload-board';
@@ -56,9 +57,19 @@ export class InkUploadReporter implements UploadReporter {
   private readonly ink: ReturnType<typeof render>;
   private summary: Extract<UploadEvent, { event: 'summary' }> | undefined;
 
-  constructor(private readonly color: boolean) {
+  /** `terminal`: where the screen is drawn (the process's own stdout and stderr unless a test gives its own). */
+  constructor(
+    private readonly color: boolean,
+    terminal: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream } = {},
+  ) {
     this.store = new Store(this.board.view());
-    this.ink = render(<UploadScreen store={this.store} color={color} />, { exitOnCtrlC: false, patchConsole: false });
+    this.ink = render(
+      <>
+        <NoticesAbove />
+        <UploadScreen store={this.store} color={color} />
+      </>,
+      { exitOnCtrlC: false, patchConsole: false, ...terminal },
+    );
   }
 
   emit(event: UploadEvent): void {

@@ -46,6 +46,21 @@ describe('ls rows', () => {
   });
 });
 
+describe('ls rows of a folder of videos', () => {
+  it('say each video’s length and picture size once probed, and leave them empty for the rest', () => {
+    const video: EntryDto = { ...entry('walk.mp4', null), media: { status: 'ready', error: null, durationSeconds: 75.2, width: 1920, height: 1080 } };
+    const queued: EntryDto = { ...entry('new.mp4', null), media: { status: 'queued', error: null } };
+    const folder: EntryDto = { ...entry('Raw', null), kind: 'folder', size: null, media: null };
+    const rows = entryRows([folder, video, queued]);
+    expect(Object.keys(rows[0]!)).toEqual(['name', 'kind', 'size', 'length', 'picture', 'modified', 'media']);
+    expect(rows.map((row) => [row.name, row.length, row.picture])).toEqual([
+      ['Raw/', '', ''],
+      ['walk.mp4', '1m 15s', '1920×1080'],
+      ['new.mp4', '', ''],
+    ]);
+  });
+});
+
 describe('search rows', () => {
   it('say where each result is, and a video\u2019s length and picture size once probed', () => {
     const video: EntryDto = { ...entry('walk.mp4', null), path: '/Holidays/walk.mp4', media: { status: 'ready', error: null, durationSeconds: 75.2, width: 1080, height: 1920 } };

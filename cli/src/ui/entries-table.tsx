@@ -4,12 +4,16 @@ import type { EntryDto } from '@nebula/contract';
 import { formatBytes, formatDuration, formatTime } from '../format';
 import { closeScreen } from './unmount';
 
-/** One row of the table; the owner column (the tailnet user who uploaded it) only when `withOwner`. */
-export function entryRow(entry: EntryDto, withOwner = false): Record<string, string> {
+/**
+ * One row of the table; a video's length and picture size only `withMedia` (a folder of videos),
+ * the owner column (the tailnet user who uploaded it) only `withOwner`.
+ */
+export function entryRow(entry: EntryDto, withOwner = false, withMedia = false): Record<string, string> {
   return {
     name: entry.kind === 'folder' ? `${entry.name}/` : entry.name,
     kind: entry.kind,
     size: entry.size === null ? '' : formatBytes(entry.size),
+    ...(withMedia ? mediaColumns(entry) : {}),
     // An unfinished upload's row says when it started and how far it got (the owner column says who).
     modified: formatTime(entry.status === 'uploading' ? entry.createdAt : entry.updatedAt),
     media: entry.status === 'uploading' ? uploadingNote(entry) : (entry.media?.status ?? ''),
@@ -24,10 +28,20 @@ function uploadingNote(entry: EntryDto): string {
   return `uploading ${Math.floor((received / entry.size) * 100)}% (${formatBytes(received)})`;
 }
 
-/** The rows of a listing: with an owner column when any entry has an owner. */
+/** A video's length and picture size, once probed (as the web page's rows and `nebula search` show them). */
+function mediaColumns(entry: EntryDto): { length: string; picture: string } {
+  const media = entry.media;
+  return {
+    length: media?.durationSeconds ? formatDuration(media.durationSeconds) : '',
+    picture: media?.width && media.height ? `${media.width}×${media.height}` : '',
+  };
+}
+
+/** The rows of a listing: with length and picture columns when any entry is a probed video, an owner column when any has an owner. */
 export function entryRows(entries: readonly EntryDto[]): Record<string, string>[] {
   const withOwner = entries.some((entry) => entry.owner);
-  return entries.map((entry) => entryRow(entry, withOwner));
+  const withMedia = entries.some((entry) => entry.media?.durationSeconds || entry.media?.width);
+  return entries.map((entry) => entryRow(entry, withOwner, withMedia));
 }
 
 /**
@@ -45,8 +59,7 @@ export function searchRow(entry: EntryDto): Record<string, string> {
   return {
     path: entry.kind === 'folder' ? `${entry.path}/` : entry.path,
     size: entry.size === null ? '' : formatBytes(entry.size),
-    length: media?.durationSeconds ? formatDuration(media.durationSeconds) : '',
-    picture: media?.width && media.height ? `${media.width}×${media.height}` : '',
+    ...mediaColumns(entry),
     media: entry.status === 'uploading' ? uploadingNote(entry) : (media?.status ?? ''),
   };
 }

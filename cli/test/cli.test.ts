@@ -139,6 +139,13 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     // ...or to a new path: a rename.
     const renamed = await runCli(env, ['mv', '/archive/notes.txt', '/archive/old/weather.txt']);
     expect(renamed.events).toEqual([expect.objectContaining({ event: 'moved', path: '/archive/old/weather.txt' })]);
+    // A trailing "/" names a folder, which must exist (as with mv(1)): no rename to a file "/reels".
+    const noFolder = await runCli(env, ['mv', '/archive/old/weather.txt', '/reels/']);
+    expect(noFolder.code).toBe(4);
+    expect(noFolder.stderr).toBe('nebula: no folder /reels to move /archive/old/weather.txt into (nebula mkdir /reels makes it; without the trailing "/", /archive/old/weather.txt is renamed to /reels)\n');
+    const notAFolder = await runCli(env, ['mv', '/archive/old/weather.txt', '/archive/old/weather.txt/']);
+    expect(notAFolder.code).toBe(2);
+    expect((await runCli(env, ['ls', '/archive/old', '--json'])).events.map((e) => e.name)).toEqual(['weather.txt']);
 
     const notEmpty = await runCli(env, ['rm', '/trips/2026/holiday']);
     expect(notEmpty.code).toBe(1);

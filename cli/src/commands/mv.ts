@@ -1,11 +1,13 @@
 import type { MoveRequest } from '@nebula/contract';
 import type { CommandContext } from '../context';
+import { shellQuote } from '../deploy/server-script';
 import { CliError, EXIT } from '../errors';
 import { normaliseRemotePath, remoteBasename, remoteDirname } from '../remote-path';
 
 /**
  * nebula mv <from> <to>: like mv(1), into <to> when it is an existing folder, else to the path
- * <to> (a rename, a move, or both).
+ * <to> (a rename, a move, or both). A <to> that ends in "/" names a folder: like mv(1) again, it
+ * must exist (before, `mv clip.mp4 /Films/` with no /Films renamed clip.mp4 to a file "/Films").
  */
 export async function mv(from: string, to: string, context: CommandContext): Promise<void> {
   const source = normaliseRemotePath(from);
@@ -17,6 +19,9 @@ export async function mv(from: string, to: string, context: CommandContext): Pro
   let change: MoveRequest;
   if (existing?.kind === 'folder') {
     change = { folder: existing.path };
+  } else if (to.trimEnd().endsWith('/')) {
+    if (existing) throw new CliError(`${target} is a file, not a folder to move ${entry.path} into`, EXIT.usage, 'usage');
+    throw new CliError(`no folder ${target} to move ${entry.path} into (nebula mkdir ${shellQuote(target)} makes it; without the trailing "/", ${entry.path} is renamed to ${target})`, EXIT.notFound, 'not_found');
   } else {
     const name = remoteBasename(target);
     const folder = remoteDirname(target);

@@ -58,9 +58,9 @@ describe('nebula, while Postgres restarts under the gateway', () => {
     expect(up.events.find(byEvent('done'))).toMatchObject({ path: '/during/during-restart.bin', sha256 });
     expect(ls.code, ls.stderr).toBe(0);
     expect(ls.stdout).toContain('before.bin');
-    // The user is told why nothing happens meanwhile, on stderr (stdout stays the listing).
-    // (A refused connection names no part: the gateway says "a part of the server".)
-    expect(ls.stderr).toMatch(/^nebula: .+ is not answering right now \(\w+_unavailable\); asking again in \d+ s$/m);
+    // The user is told why nothing happens meanwhile, on stderr (stdout stays the listing), and
+    // which part is down: the refused connection's port is the database's.
+    expect(ls.stderr).toMatch(/^nebula: the database \(Postgres\) is not answering right now \(database_unavailable\); asking again in \d+ s$/m);
     expect(ls.stdout).not.toContain('asking again');
     expect(get.code, get.stderr).toBe(0);
     expect(get.events.find(byEvent('done'))).toMatchObject({ sha256: beforeSha256 });

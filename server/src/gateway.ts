@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ConfigError, type Config } from '@nebula/shared';
+import { ConfigError, nameDependenciesOf, type Config } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, PinoNestLogger } from '@nebula/shared/runtime';
 import type { Logger } from 'pino';
 import { CrossSiteGuard } from './access/cross-site-guard';
@@ -18,6 +18,8 @@ export async function createGateway(config: Config, log: Logger = createLogger('
     throw new ConfigError(['NEBULA_STORAGE_DRIVER: gateway is for worker nodes that joined a server; the gateway itself keeps objects with fs or s3']);
   }
   await assertDependenciesReachable(config);
+  // A refused connection is then answered with the part's name (database_unavailable, ...).
+  nameDependenciesOf(config);
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: new PinoNestLogger(log) });
   // First of all middleware: every request's log lines carry its trace id, and it is measured.
   app.use(observeRequests(log, app.get(GatewayMetrics)));

@@ -49,7 +49,7 @@ describe('Postgres unreachable: 503 with a code, never the driver, host or port'
     const read = await fetch(`${gw.url}/api/files?path=/`);
     const readBody = await read.text();
     expect(read.status).toBe(503);
-    expect(JSON.parse(readBody)).toMatchObject({ statusCode: 503, code: expect.stringMatching(/^(database|dependency)_unavailable$/) });
+    expect(JSON.parse(readBody)).toMatchObject({ statusCode: 503, code: 'database_unavailable', message: expect.stringMatching(/^the database \(Postgres\)/) });
     leaksNothing(readBody, pgPort);
     leaksNothing(readBody, cable.port);
 

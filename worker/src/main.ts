@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig, loadJoin } from '@nebula/shared';
+import { loadConfig, loadJoin, nameDependenciesOf } from '@nebula/shared';
 import { assertDependenciesReachable, createLogger, exitWithSupervisor, PinoNestLogger, runMain } from '@nebula/shared/runtime';
 import { FfmpegRunner } from './media/ffmpeg.runner';
 import { assertMayJoin } from './system/join-check';
@@ -16,6 +16,7 @@ void runMain('nebula worker', async () => {
   const join = loadJoin(env);
   if (join) env = joinedEnvironment(env, await requestJoin(join.server, join.token, env.NEBULA_NODE_NAME));
   const config = loadConfig(env);
+  nameDependenciesOf(config);
   await assertDependenciesReachable(config);
   await assertMayJoin(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new PinoNestLogger(createLogger('worker', config.logLevel)) });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { dependencyFailure } from './dependency-failure';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dependencyFailure, nameDependencies } from './dependency-failure';
 import { S3StorageError } from './storage/s3-errors';
 
 function err(props: Record<string, unknown>, message = 'boom'): Error {
@@ -39,6 +39,31 @@ describe('dependencyFailure', () => {
     expect(dependencyFailure(new S3StorageError('e', 'b', 'store "a"', 'QuotaExceeded', undefined, 403))?.code).toBe('storage_full');
     // Never the endpoint or the key's name.
     expect(JSON.stringify(dependencyFailure(keys))).not.toMatch(/minio:9000|InvalidAccessKeyId/);
+  });
+
+  describe('a refused or reset connection', () => {
+    afterEach(() => nameDependencies({}));
+    const refused = (port: number) => err({ code: 'ECONNREFUSED', address: '127.0.0.1', port, syscall: 'connect' }, `connect ECONNREFUSED 127.0.0.1:${port}`);
+
+    it('is named by its port once the process has named its parts', () => {
+      expect(dependencyFailure(refused(55432))?.code).toBe('dependency_unavailable');
+      nameDependencies({ database: 'postgres://nebula:secret@127.0.0.1:55432/nebula', queue: 'redis://127.0.0.1:6380', storage: 'http://minio:9000' });
+      expect(dependencyFailure(refused(55432))).toMatchObject({ code: 'database_unavailable', message: expect.stringMatching(/^the database \(Postgres\) is not answering/) });
+      expect(dependencyFailure(err({ code: 'ECONNRESET', port: 6380 }))?.code).toBe('queue_unavailable');
+      expect(dependencyFailure(refused(9000))?.code).toBe('storage_unavailable');
+      // A port that is none of them, or none at all.
+      expect(dependencyFailure(refused(8443))?.code).toBe('dependency_unavailable');
+      expect(dependencyFailure(err({ code: 'ECONNREFUSED' }))?.code).toBe('dependency_unavailable');
+    });
+
+    it('takes the default ports, and names nothing where two parts share a port', () => {
+      nameDependencies({ database: 'postgres://db/nebula', queue: 'redis://cache', storage: 'https://s3.example.com:6379' });
+      expect(dependencyFailure(refused(5432))?.code).toBe('database_unavailable');
+      expect(dependencyFailure(refused(6379))?.code).toBe('dependency_unavailable');
+      // Storage that is not S3 (the fs driver) has no URL.
+      nameDependencies({ database: 'postgres://db:5433/nebula', storage: undefined });
+      expect(dependencyFailure(refused(5433))?.code).toBe('database_unavailable');
+    });
   });
 
   it('never repeats the driver message, host or port', () => {

@@ -1,4 +1,5 @@
 import type { ApiErrorBody } from '@nebula/contract';
+import type { Config } from './config';
 import { classifyS3Failure, isTransientS3Failure, S3StorageError, type S3FailureKind } from './storage/s3-errors';
 
 /**
@@ -57,6 +58,42 @@ function s3Kind(e: ErrorLike): S3FailureKind | null {
 
 type Part = 'database' | 'queue' | 'storage' | 'dependency';
 
+/** The port each part listens on, from this process's config; null where two parts share a port. */
+const partByPort = new Map<number, Part | null>();
+const DEFAULT_PORTS: Record<string, number> = { 'postgres:': 5432, 'postgresql:': 5432, 'redis:': 6379, 'rediss:': 6379, 'http:': 80, 'https:': 443 };
+
+/**
+ * Tells the classifier where this process's database, queue and object storage are (their URLs,
+ * from its config), so that a refused or reset connection is answered with the part's name
+ * (`database_unavailable`, "the database (Postgres) is not answering") rather than "a part of the
+ * server". Only the ports are kept, and the answer still never carries them. One set per
+ * process (the last one given): a gateway or a worker talks to one of each.
+ */
+export function nameDependencies(urls: { database?: string; queue?: string; storage?: string }): void {
+  partByPort.clear();
+  for (const [part, url] of Object.entries(urls) as [Part, string | undefined][]) {
+    const port = portOf(url);
+    if (port === null) continue;
+    partByPort.set(port, partByPort.has(port) && partByPort.get(port) !== part ? null : part);
+  }
+}
+
+/** nameDependencies from a process's config: Postgres, Redis, and S3 or (a worker node without the disk) the gateway that stores for it. */
+export function nameDependenciesOf(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'storage'>): void {
+  const { storage } = config;
+  nameDependencies({ database: config.databaseUrl, queue: config.redisUrl, storage: storage.driver === 's3' ? storage.endpoint : storage.driver === 'gateway' ? storage.server : undefined });
+}
+
+function portOf(url: string | undefined): number | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.port ? Number(parsed.port) : (DEFAULT_PORTS[parsed.protocol] ?? null);
+  } catch {
+    return null;
+  }
+}
+
 const PART_NAMES: Record<Part, string> = {
   database: 'the database (Postgres)',
   queue: 'the job queue (Redis)',
@@ -74,6 +111,7 @@ interface ErrorLike {
   errno?: unknown;
   syscall?: unknown;
   address?: unknown;
+  port?: unknown;
   $metadata?: { httpStatusCode?: number };
   $fault?: unknown;
   Code?: unknown;
@@ -112,8 +150,9 @@ function failedPart(e: ErrorLike): Part | null {
   if (name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|enableOfflineQueue|Redis connection|READONLY|LOADING Redis/.test(message)) return 'queue';
   // (S3 failures, the AWS SDK's and the storage port's, are told apart by s3Kind first.)
   if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'SlowDown' || name === 'ServiceUnavailable') return 'storage';
-  // A bare socket error names only an address, which we do not map back to a dependency.
-  if (NETWORK_CODES.has(code)) return 'dependency';
+  // A bare socket error (node-postgres' refused connection, for one) names only an address: its
+  // port says which part it is when this process has named its parts (nameDependencies).
+  if (NETWORK_CODES.has(code)) return (typeof e.port === 'number' && partByPort.get(e.port)) || 'dependency';
   // The file system under the fs driver: the disk went away or is read-only.
   if (code === 'EIO' || code === 'EROFS' || code === 'ENXIO') return 'storage';
   return null;

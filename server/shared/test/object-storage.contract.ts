@@ -1,7 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ObjectNotFoundError, type ObjectStorage } from '../src/storage';
+import { ObjectNotFoundError, putFile, type ObjectStorage } from '../src/storage';
 
 const MiB = 1024 * 1024;
 
@@ -37,6 +40,27 @@ export function objectStorageContract(name: string, makeStorage: () => ObjectSto
     it('stores an empty object', async () => {
       expect(await storage.put('small/empty', Readable.from([]))).toMatchObject({ size: 0 });
       expect(await readAll(await storage.get('small/empty'))).toEqual(Buffer.alloc(0));
+    });
+
+    it('writes a local file as an object (putFile: the driver\u2019s own copy, or put() with a read stream), and replaces one put before', async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'nebula-putfile-'));
+      try {
+        const file = join(folder, 'seg_00000.m4s');
+        const body = randomBytes(3 * MiB + 17);
+        await writeFile(file, body);
+        await storage.put('files/seg.m4s', Readable.from([Buffer.from('an older run')]));
+        expect(await putFile(storage, 'files/seg.m4s', file, { contentType: 'video/iso.segment' })).toMatchObject({ key: 'files/seg.m4s', size: body.length });
+        // (Digests, not the buffers: a deep equality of 3 MiB takes vitest seconds.)
+        expect(sha256(await readAll(await storage.get('files/seg.m4s')))).toBe(sha256(body));
+        // The file is the caller's still: the object does not change with it.
+        await writeFile(file, 'changed afterwards');
+        expect(await readAll(await storage.get('files/seg.m4s', { start: 0, end: 9 }))).toEqual(body.subarray(0, 10));
+        // A file that is not there: nothing is written.
+        await expect(putFile(storage, 'files/none.m4s', join(folder, 'none.m4s'))).rejects.toMatchObject({ code: 'ENOENT' });
+        expect(await storage.stat('files/none.m4s')).toBeNull();
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
     });
 
     it('replaces an object put twice', async () => {
@@ -206,6 +230,10 @@ async function digest(stream: Readable): Promise<{ size: number; sha256: string 
     size += (data as Buffer).length;
   }
   return { size, sha256: hash.digest('hex') };
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

@@ -61,18 +61,29 @@ async function withRungs(rungs: string[], test: (local: string, store: FsObjectS
   }
 }
 
+/** A test double for a store that does something first (waits, fails) with each object it is given, by put or putFile. */
+function storeThat(store: FsObjectStorage, first: (key: string) => Promise<void>): FsObjectStorage {
+  return Object.assign(Object.create(store) as FsObjectStorage, {
+    put: async (...args: Parameters<FsObjectStorage['put']>) => {
+      await first(args[0]);
+      return store.put(...args);
+    },
+    putFile: async (...args: Parameters<FsObjectStorage['putFile']>) => {
+      await first(args[0]);
+      return store.putFile(...args);
+    },
+  });
+}
+
 describe('HlsPublisher.sync', () => {
   it('joins syncs asked for while a pass waits to start, so a slow store never piles passes up', async () => {
     await withRungs(['720p'], async (local, store) => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       let puts = 0;
-      const slow = Object.assign(Object.create(store) as FsObjectStorage, {
-        put: async (...args: Parameters<FsObjectStorage['put']>) => {
-          puts++;
-          await gate;
-          return store.put(...args);
-        },
+      const slow = storeThat(store, async () => {
+        puts++;
+        await gate;
       });
       const publisher = new HlsPublisher(slow, local, 'hls/f/r1/', 'hls/f/master.m3u8', 'r1');
       const first = publisher.sync();
@@ -95,12 +106,9 @@ describe('HlsPublisher.sync', () => {
       // A test double for a store slow to take one large object: whichever rung's segment comes
       // first (the listing's order is the file system's) stands for the copied 4K segment.
       let held: string | undefined;
-      const slow = Object.assign(Object.create(store) as FsObjectStorage, {
-        put: async (...args: Parameters<FsObjectStorage['put']>) => {
-          const rung = /r1\/(\w+)\/seg_00000/.exec(args[0])?.[1];
-          if (rung && (held ??= rung) === rung) await gate;
-          return store.put(...args);
-        },
+      const slow = storeThat(store, async (key) => {
+        const rung = /r1\/(\w+)\/seg_00000/.exec(key)?.[1];
+        if (rung && (held ??= rung) === rung) await gate;
       });
       const publisher = new HlsPublisher(slow, local, 'hls/f/r1/', 'hls/f/master.m3u8', 'r1');
       let passDone = false;
@@ -121,15 +129,12 @@ describe('HlsPublisher.sync', () => {
     await withRungs(['720p', '360p'], async (local, store) => {
       let slowEnded = false;
       // A test double for a store that refuses one object and is slow with another.
-      const failing = Object.assign(Object.create(store) as FsObjectStorage, {
-        put: async (...args: Parameters<FsObjectStorage['put']>) => {
-          if (args[0].endsWith('720p/seg_00000.m4s')) throw new Error('the store is full');
-          if (args[0].endsWith('360p/seg_00001.m4s')) {
-            await new Promise((r) => setTimeout(r, 200));
-            slowEnded = true;
-          }
-          return store.put(...args);
-        },
+      const failing = storeThat(store, async (key) => {
+        if (key.endsWith('720p/seg_00000.m4s')) throw new Error('the store is full');
+        if (key.endsWith('360p/seg_00001.m4s')) {
+          await new Promise((r) => setTimeout(r, 200));
+          slowEnded = true;
+        }
       });
       const publisher = new HlsPublisher(failing, local, 'hls/f/r1/', 'hls/f/master.m3u8', 'r1');
       await expect(publisher.sync()).rejects.toThrow('the store is full');

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ObjectStorage } from '@nebula/shared/storage';
+import { putFile, type ObjectStorage } from '@nebula/shared/storage';
 
 /** The URIs a playlist points at: segments, init files (EXT-X-MAP) and, in a master, variant playlists. */
 export function playlistReferences(text: string): string[] {
@@ -145,7 +144,7 @@ export class HlsPublisher {
     if (this.uploaded.has(file) || this.closed) return;
     const path = join(this.localDir, file);
     if (!(await stat(path).catch(() => null))) return;
-    await this.storage.put(`${this.runPrefix}${file}`, createReadStream(path));
+    await putFile(this.storage, `${this.runPrefix}${file}`, path);
     this.uploaded.add(file);
   }
 }

@@ -3,11 +3,10 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress, MEDIA_HW_QUEUE } from '@nebula/contract';
 import { storageKeys, type Config } from '@nebula/shared';
-import { ObjectNotFoundError, type ObjectStorage } from '@nebula/shared/storage';
+import { ObjectNotFoundError, putFile, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config';
 import { CapabilitiesService } from '../system/capabilities.service';
 import { NodeRegistry } from '../system/node-registry.service';
@@ -498,7 +497,7 @@ export class TranscodeService {
       const source = segmentFileAt(outputDir, rung.name, await readFile(playlist, 'utf8'), posterSeconds(probe.durationSeconds));
       if (!source) throw new Error(`${hlsLayout.variantPlaylist(rung.name)} lists no fMP4 segment`);
       await this.ffmpeg.ffmpeg(posterArgs(source, out, probe), { signal });
-      await this.storage.put(storageKeys.poster(fileId), createReadStream(out), { contentType: 'image/jpeg' });
+      await putFile(this.storage, storageKeys.poster(fileId), out, { contentType: 'image/jpeg' });
     } catch (error) {
       // An outage is waited out (finishing); a missing poster is cosmetic: the ladder is what matters.
       if (signal.aborted || isOutage(error)) throw error;
@@ -520,7 +519,7 @@ export class TranscodeService {
       await mkdir(dir);
       await this.ffmpeg.ffmpeg(storyboardArgs(join(outputDir, hlsLayout.variantPlaylist(storyboardRung(ladder))), dir, board), { signal });
       for (let i = 0; i < board.sheets; i++) {
-        await this.storage.put(storageKeys.rendition(fileId, `${stepRun}/storyboard/${storyboardSheet(i)}`), createReadStream(join(dir, storyboardSheet(i))), { contentType: 'image/jpeg' });
+        await putFile(this.storage, storageKeys.rendition(fileId, `${stepRun}/storyboard/${storyboardSheet(i)}`), join(dir, storyboardSheet(i)), { contentType: 'image/jpeg' });
       }
       return storyboardVtt(board, (i) => `${stepRun}/storyboard/${storyboardSheet(i)}`);
     } catch (error) {

@@ -1,5 +1,5 @@
-import { createWriteStream, type Dirent } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { constants, createWriteStream, type Dirent } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -34,15 +34,29 @@ export class FsObjectStorage implements ObjectStorage {
   }
 
   async put(key: string, body: Readable): Promise<ObjectStat> {
+    return this.write(key, (partial) => pipeline(body, createWriteStream(partial)));
+  }
+
+  /**
+   * A copy made by the kernel (copy_file_range, or a reflink where the file system shares blocks)
+   * rather than a read stream through JavaScript. The worker publishes every segment of a ladder
+   * this way while ffmpeg keeps both cores busy: a 10 MB 4K segment took 64 ms through a stream
+   * and 14 ms this way with an encode running beside it (32 and 4 ms without; medians of 10).
+   */
+  async putFile(key: string, path: string): Promise<ObjectStat> {
+    return this.write(key, (partial) => copyFile(path, partial, constants.COPYFILE_FICLONE));
+  }
+
+  /** Writes beside the target and renames, so a reader never sees half an object. */
+  private async write(key: string, fill: (partial: string) => Promise<void>): Promise<ObjectStat> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => {
       throw keyFolderClash(key, error);
     });
-    // Write beside the target and rename, so a reader never sees half an object.
     const partial = join(this.root, '.partial', randomUUID());
     await mkdir(dirname(partial), { recursive: true });
     try {
-      await pipeline(body, createWriteStream(partial));
+      await fill(partial);
       await rename(partial, target);
       this.openFiles.forget(key);
     } catch (error) {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 
 /** A byte range, both ends inclusive, as HTTP Range headers count. */
@@ -23,6 +24,12 @@ export interface ObjectStorage {
   readonly endpoint?: string;
   /** Writes a whole object from a stream; the object appears only once every byte has arrived. */
   put(key: string, body: Readable, options?: { contentType?: string }): Promise<ObjectStat>;
+  /**
+   * Optional, where a driver can do better than put() with a read stream: writes a whole object
+   * from a local file that nobody changes any more (a finished HLS segment). Use putFile() below,
+   * which falls back to put().
+   */
+  putFile?(key: string, path: string, options?: { contentType?: string }): Promise<ObjectStat>;
   /** Reads an object, or one range of it. Rejects with ObjectNotFoundError when it does not exist. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   /**
@@ -42,6 +49,11 @@ export interface ObjectStorage {
   list(prefix: string): AsyncIterable<ObjectStat>;
   /** Proves the store is reachable and writable; rejects with the reason when it is not. */
   check(): Promise<void>;
+}
+
+/** Writes a local file as an object: the driver's own putFile where it has one, else put() with a read stream. */
+export function putFile(storage: ObjectStorage, key: string, path: string, options?: { contentType?: string }): Promise<ObjectStat> {
+  return storage.putFile ? storage.putFile(key, path, options) : storage.put(key, createReadStream(path), options);
 }
 
 export class ObjectNotFoundError extends Error {

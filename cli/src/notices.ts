@@ -1,7 +1,7 @@
 /**
  * Lines the CLI says on stderr while a command runs (why it waits, for one). While an Ink screen
- * is drawn on the terminal, a bare write lands inside its frame (after a spinner, on its line) and
- * the next frame is drawn over it; the screen takes these lines instead (see NoticesAbove).
+ * is drawn on the terminal, a bare write lands inside its frame and the next frame is drawn over
+ * it; the screen takes these lines instead (see NoticesAbove).
  */
 type Writer = (text: string) => void;
 

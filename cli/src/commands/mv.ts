@@ -19,7 +19,7 @@ export async function mv(from: string, to: string, context: CommandContext): Pro
   let change: MoveRequest;
   if (existing?.kind === 'folder') {
     change = { folder: existing.path };
-  } else if (to.trimEnd().endsWith('/')) {
+  } else if (to.endsWith('/')) {
     if (existing) throw new CliError(`${target} is a file, not a folder to move ${entry.path} into`, EXIT.usage, 'usage');
     throw new CliError(`no folder ${target} to move ${entry.path} into (nebula mkdir ${shellQuote(target)} makes it; without the trailing "/", ${entry.path} is renamed to ${target})`, EXIT.notFound, 'not_found');
   } else {

@@ -3,8 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 // Ink draws only its last frame when it believes it runs in CI (CI, CI_*...), read when it loads:
 // this test is about the frames drawn on a terminal, so those variables go before Ink is imported.
-for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
+// They are put back once Ink is loaded, for whatever else runs in this worker.
+const ciVariables = Object.entries(process.env).filter(([key]) => key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_'));
+for (const [key] of ciVariables) delete process.env[key];
 const { InkUploadReporter } = await import('./upload-screen');
+Object.assign(process.env, Object.fromEntries(ciVariables));
 const { sayOnStderr } = await import('../notices');
 
 /** A terminal: what the screen writes on stdout and on stderr, in the order it writes it. */

@@ -1,9 +1,8 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { DetailedError, Upload } from 'tus-js-client';
 import { UPLOAD_METADATA, UPLOAD_SHA256_HEADER } from '@nebula/contract';
 import { isRestarting } from './api-client';
 import { ApiError, CliError, networkFailure, parseErrorBody, UnreachableError } from './errors';
+import { FilePiece, FileSendingHttpStack } from './file-sending-http';
 import { HashWhileSending } from './hash';
 import type { ResumeStore } from './resume-store';
 
@@ -65,32 +64,24 @@ export function uploadFingerprint(server: string, file: Pick<FileToUpload, 'abso
 type TusFileReader = NonNullable<ConstructorParameters<typeof Upload>[1]['fileReader']>;
 
 /**
- * Reads the file for tus-js-client: each PATCH body is a stream over [start, end) of the file on
- * disk. Like tus-js-client's own reader for Node, but with 1 MiB reads instead of 64 KiB, which
- * cuts the per-chunk work between disk and socket (measured: ~15% faster to the local gateway).
+ * Reads the file for tus-js-client: each PATCH body is [start, end) of the file on disk, a FilePiece
+ * that FileSendingHttpStack sends from a few reused 1 MiB buffers.
  */
 function fileReader(path: string, size: number, hashing?: HashWhileSending): TusFileReader {
-  const open = new Set<Readable>();
+  const open = new Set<FilePiece>();
   return {
     openFile: async () => ({
       size,
       slice: async (start: number, end: number) => {
         const stop = Math.min(end, size);
         if (stop <= start) return { value: Buffer.alloc(0), done: true };
-        if (hashing) {
-          const piece = await hashing.piece(start, stop);
-          open.add(piece);
-          piece.once('close', () => open.delete(piece));
-          return { value: piece, done: start + piece.size >= size };
-        }
-        const stream: ReadStream = createReadStream(path, { start, end: stop - 1, highWaterMark: 1024 * 1024 });
-        open.add(stream);
-        stream.once('close', () => open.delete(stream));
-        // The HTTP stack sets Content-Length from `size`.
-        return { value: Object.assign(stream, { size: stop - start }), done: stop >= size };
+        const piece = hashing ? await hashing.piece(start, stop) : new FilePiece(path, start, stop);
+        open.add(piece);
+        return { value: piece, done: start + piece.size >= size };
       },
       close: () => {
-        for (const stream of open) stream.destroy();
+        for (const piece of open) void piece.close();
+        open.clear();
       },
     }),
   };
@@ -129,6 +120,7 @@ export function startUpload(
       endpoint,
       uploadUrl: resumeUrl ?? null,
       fileReader: fileReader(file.absolute, file.size, hashing),
+      httpStack: new FileSendingHttpStack(),
       uploadSize: file.size,
       metadata,
       // The PATCH with the last bytes: everything before it has been hashed (HashWhileSending

@@ -6,9 +6,26 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
  * An IP address as the access rules compare it: IPv4-mapped IPv6 (`::ffff:100.64.1.2`, what a
  * dual-stack `::` listener reports for an IPv4 peer) becomes plain IPv4, and an IPv6 zone
  * (`fe80::1%eth0`) is dropped. Null when the text is not an IP address.
+ * Every request's peer goes through here (about 3.5 µs with ipaddr.js), and a home server has few
+ * peers: the answers are remembered, a bounded number of them. Nothing changes a parsed address.
  */
 export function parseAddress(text: string | undefined | null): Address | null {
   if (!text) return null;
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  const address = parseAddressText(text);
+  if (text.length > LONGEST_ADDRESS) return address;
+  if (parsed.size >= PARSED_ADDRESSES) parsed.clear();
+  parsed.set(text, address);
+  return address;
+}
+
+const PARSED_ADDRESSES = 1024;
+/** An IPv6 address with an IPv4 tail and a zone fits; longer text (a forwarded header's junk) is not kept. */
+const LONGEST_ADDRESS = 64;
+const parsed = new Map<string, Address | null>();
+
+function parseAddressText(text: string): Address | null {
   const trimmed = text.trim();
   if (!ipaddr.isValid(trimmed)) return null;
   // ipaddr.isValid also accepts the legacy IPv4 forms (`0x7f.1`, `127.1`); only dotted quads are addresses here.

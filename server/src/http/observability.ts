@@ -36,6 +36,8 @@ export function observeRequests(logger: Logger, metrics: GatewayMetrics) {
       const read = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
       // A viewer who skips ahead cancels segment fetches: a client that left is news, not a warning.
       const level = status >= 500 ? 'error' : gone ? (read ? 'debug' : 'info') : status >= 400 ? 'warn' : read ? 'debug' : 'info';
+      // Reads log at debug, which is usually off: no line to build then.
+      if (!logger.isLevelEnabled(level)) return;
       runWithTrace({ traceId }, () =>
         logger[level](
           { context: 'http', method: req.method, url: req.originalUrl, route: labels.route, status, ms: Math.round(seconds * 1000) },

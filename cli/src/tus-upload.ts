@@ -47,7 +47,11 @@ const CREATION_RETRIES = 2;
 export const RETRY_DELAYS = [0, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 30_000, 30_000];
 
 export class UploadAbortedError extends CliError {
-  constructor(file: string) {
+  constructor(
+    file: string,
+    /** Bytes this run sent before it stopped: the server keeps them, and the next run goes on after them. */
+    readonly sent: number,
+  ) {
     super(`upload of ${file} stopped; run the same command again to resume it`, 130, 'interrupted');
   }
 }
@@ -193,7 +197,7 @@ export function startUpload(
     done,
     abort: async () => {
       await abortUpload();
-      rejectDone(new UploadAbortedError(file.name));
+      rejectDone(new UploadAbortedError(file.name, sent));
     },
   };
 }

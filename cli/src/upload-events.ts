@@ -9,7 +9,8 @@ export type UploadEvent =
   | { event: 'done'; file: string; id: string; path: string; sha256: string; bytes: number; sent: number }
   | { event: 'skipped'; file: string; id: string; path: string; sha256: string; bytes: number; reason: string }
   | { event: 'error'; file: string; path: string; code: string; message: string }
-  | { event: 'summary'; uploaded: number; skipped: number; failed: number; notStarted: number; bytes: number; sent: number; seconds: number };
+  /** stopped: files Ctrl-C stopped part way (the next run resumes them); sent counts their bytes too. */
+  | { event: 'summary'; uploaded: number; skipped: number; failed: number; stopped: number; notStarted: number; bytes: number; sent: number; seconds: number };
 
 export interface UploadReporter {
   emit(event: UploadEvent): void;

@@ -76,6 +76,25 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     expect(progress[0]!.bytes).toBeGreaterThanOrEqual(resumed.offset);
   });
 
+  it('Ctrl-C part way: the summary counts the file as stopped with the bytes it sent, and the next run sends only the rest', { timeout: 180_000 }, async () => {
+    const first = spawnCli(env, ['upload', big, '--to', '/stopped']);
+    await first.waitFor((event) => event.event === 'progress' && (event.bytes as number) > 0);
+    first.child.kill('SIGINT');
+    const stopped = await first.result();
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toBe('nebula: interrupted: run the same command again to resume where it stopped\n');
+    const summary = stopped.events.find(byEvent('summary')) as CliEvent & { sent: number };
+    expect(summary).toMatchObject({ uploaded: 0, failed: 0, stopped: 1, notStarted: 0 });
+    expect(summary.sent).toBeGreaterThan(0);
+
+    const second = await runCli(env, ['upload', big, '--to', '/stopped']);
+    expect(second.code).toBe(0);
+    const resumed = second.events.find(byEvent('resumed')) as CliEvent & { offset: number };
+    // The server has at least what the first run counted as sent (the kernel may have passed on more).
+    expect(resumed.offset).toBeGreaterThanOrEqual(summary.sent);
+    expect(second.events.find(byEvent('done'))).toMatchObject({ path: '/stopped/big.bin', sha256: bigSha256, sent: BIG - resumed.offset });
+  });
+
   it('rides out a gateway that is killed mid-upload and comes back', { timeout: 180_000 }, async () => {
     const upload = spawnCli(env, ['upload', big, '--to', '/gateway-cut']);
     await upload.waitFor((event) => event.event === 'progress' && (event.bytes as number) > 0);

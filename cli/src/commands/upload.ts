@@ -9,7 +9,7 @@ import { scanSources } from '../local-scan';
 import { mimeFor } from '../mime';
 import { normaliseRemotePath } from '../remote-path';
 import { ResumeStore } from '../resume-store';
-import { startUpload, type RunningUpload } from '../tus-upload';
+import { startUpload, UploadAbortedError, type RunningUpload } from '../tus-upload';
 import type { UploadEvent, UploadReporter } from '../upload-events';
 import { planUpload, type PlannedFile } from '../upload-plan';
 import { UploadQueue } from '../upload-queue';
@@ -134,14 +134,18 @@ export async function upload(inputs: string[], options: UploadOptions, context: 
   process.off('SIGTERM', interrupt);
 
   const failed = outcomes.filter((outcome) => !outcome.ok);
+  // Ctrl-C: a file stopped part way has its bytes on the server (the next run resumes it); the
+  // others that ended then never sent a byte.
+  const stopped = failed.flatMap((outcome) => (!outcome.ok && outcome.error instanceof UploadAbortedError ? [outcome.error] : []));
   emit({
     event: 'summary',
     uploaded: outcomes.filter((outcome) => outcome.ok && !outcome.value.skipped).length,
     skipped: outcomes.filter((outcome) => outcome.ok && outcome.value.skipped).length,
     failed: interrupted ? 0 : failed.length,
-    notStarted: notStarted.length + (interrupted ? failed.length : 0),
+    stopped: interrupted ? stopped.length : 0,
+    notStarted: notStarted.length + (interrupted ? failed.length - stopped.length : 0),
     bytes: plan.totalBytes,
-    sent: outcomes.reduce((sum, outcome) => sum + (outcome.ok ? outcome.value.sent : 0), 0),
+    sent: outcomes.reduce((sum, outcome) => sum + (outcome.ok ? outcome.value.sent : 0), 0) + stopped.reduce((sum, error) => sum + error.sent, 0),
     seconds: (Date.now() - startedAt) / 1000,
   });
   await reporter.finish();

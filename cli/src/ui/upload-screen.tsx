@@ -85,6 +85,7 @@ export class InkUploadReporter implements UploadReporter {
     if (s) {
       const parts = [`${s.uploaded} uploaded`, `${s.skipped} skipped`];
       if (s.failed) parts.push(`${s.failed} failed`);
+      if (s.stopped) parts.push(`${s.stopped} stopped part way`);
       if (s.notStarted) parts.push(`${s.notStarted} not started`);
       const speed = s.seconds > 0 ? `, ${formatRate(s.sent / s.seconds)}` : '';
       process.stdout.write(`${parts.join(', ')}: ${formatBytes(s.sent)} sent in ${formatDuration(s.seconds)}${speed}\n`);

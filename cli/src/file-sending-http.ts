@@ -39,7 +39,7 @@ export class FilePiece {
     if (this.at >= this.end) return 0;
     this.handle ??= open(this.path, 'r');
     const { bytesRead } = await (await this.handle).read(buffer, 0, Math.min(buffer.length, this.end - this.at), this.at);
-    if (bytesRead === 0) throw new Error(`${this.path} is shorter than ${this.end} bytes: did it change during the upload?`);
+    if (bytesRead === 0) throw new FileChangedError(`${this.path} is shorter than ${this.end} bytes: did it change during the upload?`);
     this.at += bytesRead;
     this.onBytes?.(buffer.subarray(0, bytesRead));
     return bytesRead;
@@ -51,6 +51,9 @@ export class FilePiece {
     await handle?.then((h) => h.close()).catch(() => undefined);
   }
 }
+
+/** The file being sent is not what it was when the upload began: sending it again cannot help. */
+export class FileChangedError extends Error {}
 
 const spare: Buffer[] = [];
 

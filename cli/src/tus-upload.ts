@@ -2,7 +2,7 @@ import { DetailedError, Upload } from 'tus-js-client';
 import { UPLOAD_METADATA, UPLOAD_SHA256_HEADER } from '@nebula/contract';
 import { isRestarting } from './api-client';
 import { ApiError, CliError, networkFailure, parseErrorBody, UnreachableError } from './errors';
-import { FilePiece, FileSendingHttpStack } from './file-sending-http';
+import { FileChangedError, FilePiece, FileSendingHttpStack } from './file-sending-http';
 import { HashWhileSending } from './hash';
 import type { ResumeStore } from './resume-store';
 
@@ -143,6 +143,9 @@ export function startUpload(
       uploadDataDuringCreation: false,
       retryDelays,
       onShouldRetry: (error, retryAttempt) => {
+        // The file shrank or went away while it was being sent: trying again meets the same file.
+        const cause = error.causingError as NodeJS.ErrnoException | null;
+        if (cause instanceof FileChangedError || cause?.code === 'ENOENT') return false;
         const status = error.originalResponse?.getStatus() ?? 0;
         if (status >= 500) serverFailure = error;
         // The gateway's object storage said no (full, credentials refused, no bucket): trying again

@@ -172,7 +172,8 @@ async function sendPiece(request: ClientRequest, piece: FilePiece, progress: (by
   let sent = 0;
   let reported = 0;
   let wake: (() => void) | undefined;
-  const gone = new Promise<void>((resolve) => request.once('close', resolve));
+  // destroyed is set at once and 'close' comes later: a wait that began in between ends with it.
+  request.once('close', () => wake?.());
   const report = (force: boolean) => {
     const now = Date.now();
     if (!force && now - reported < PROGRESS_EVERY_MS) return;
@@ -181,7 +182,7 @@ async function sendPiece(request: ClientRequest, piece: FilePiece, progress: (by
   };
   try {
     for (;;) {
-      while (inFlight >= CHUNKS_IN_FLIGHT && !request.destroyed) await Promise.race([new Promise<void>((resolve) => (wake = resolve)), gone]);
+      while (inFlight >= CHUNKS_IN_FLIGHT && !request.destroyed) await new Promise<void>((resolve) => (wake = resolve));
       if (request.destroyed) return;
       const buffer = spare.pop() ?? Buffer.allocUnsafeSlow(SEND_CHUNK);
       const length = await piece.read(buffer);

@@ -162,15 +162,25 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
 
     // None stuck: every video reaches an end, with a reason when it failed.
     const outcomes = new Map<string, MediaDetails>();
-    await expect
-      .poll(async () => {
-        for (const file of checked.filter((f) => f.video)) {
-          const media = await json<MediaDetails>(`${url}/api/files/${entries.get(file.name)!.id}/media`);
-          if (media.status === 'ready' || media.status === 'failed') outcomes.set(file.name, media);
-        }
-        return checked.filter((f) => f.video && !outcomes.has(f.name)).map((f) => f.name);
-      }, { timeout: 180_000, interval: 1000 })
-      .toEqual([]);
+    const stuck = () => checked.filter((f) => f.video && !outcomes.has(f.name));
+    try {
+      await expect
+        .poll(async () => {
+          for (const file of checked.filter((f) => f.video)) {
+            const media = await json<MediaDetails>(`${url}/api/files/${entries.get(file.name)!.id}/media`);
+            if (media.status === 'ready' || media.status === 'failed') outcomes.set(file.name, media);
+          }
+          return stuck().map((f) => f.name);
+        }, { timeout: 180_000, interval: 1000 })
+        .toEqual([]);
+    } catch (error) {
+      // The stack's log goes with its data folder: keep what it said about the stuck videos (and
+      // every media line) on the test's output, for whoever reads a failed run.
+      const ids = stuck().map((f) => entries.get(f.name)!.id);
+      console.log(`stuck: ${stuck().map((f) => `${f.name} (${entries.get(f.name)!.id})`).join(', ')}`);
+      console.log(running!.output().split('\n').filter((line) => ids.some((id) => line.includes(id)) || /media|transcode|job/i.test(line)).slice(-400).join('\n'));
+      throw error;
+    }
     for (const [name, media] of outcomes) if (media.status === 'failed') expect(media.error, `${name} failed without a reason`).toMatch(/\w/);
 
     for (const file of checked) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,7 +75,14 @@ describe('FileSendingHttpStack', () => {
     expect(received).toMatchObject({ method: 'HEAD', length: 0 });
   });
 
-  it('stops reading the file when the request is aborted', async () => {
+  /** How many descriptors this process holds open on `path` (Linux). */
+  async function openOn(path: string): Promise<number> {
+    const fds = await readdir('/proc/self/fd');
+    const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    return targets.filter((target) => target === path).length;
+  }
+
+  it('stops reading the file when the request is aborted, and closes it', async () => {
     // Larger than what the kernel's socket buffers and the chunks in flight hold together.
     const big = join(dir, 'big.bin');
     await writeFile(big, '');
@@ -93,6 +100,7 @@ describe('FileSendingHttpStack', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(read).toBe(atAbort);
       expect(read).toBeLessThan(32 * SEND_CHUNK);
+      expect(await openOn(big)).toBe(0);
     } finally {
       slow = false;
     }

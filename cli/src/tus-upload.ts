@@ -69,10 +69,11 @@ type TusFileReader = NonNullable<ConstructorParameters<typeof Upload>[1]['fileRe
 
 /**
  * Reads the file for tus-js-client: each PATCH body is [start, end) of the file on disk, a FilePiece
- * that FileSendingHttpStack sends from a few reused 1 MiB buffers.
+ * that FileSendingHttpStack sends from a few reused 1 MiB buffers. A piece opens the file when it is
+ * first read and the stack closes it when the request ends, however it ends: nothing is left for
+ * close() to do.
  */
 function fileReader(path: string, size: number, hashing?: HashWhileSending): TusFileReader {
-  const open = new Set<FilePiece>();
   return {
     openFile: async () => ({
       size,
@@ -80,13 +81,9 @@ function fileReader(path: string, size: number, hashing?: HashWhileSending): Tus
         const stop = Math.min(end, size);
         if (stop <= start) return { value: Buffer.alloc(0), done: true };
         const piece = hashing ? await hashing.piece(start, stop) : new FilePiece(path, start, stop);
-        open.add(piece);
         return { value: piece, done: start + piece.size >= size };
       },
-      close: () => {
-        for (const piece of open) void piece.close();
-        open.clear();
-      },
+      close: () => undefined,
     }),
   };
 }

@@ -94,8 +94,22 @@ export async function startNebula(
     await waitFor('a healthy worker', async () => (await fetch(`${url}/api/health`).catch(() => null))?.status === 200, 60_000, 200);
   };
 
-  await startGateway();
-  if (options.worker !== false) await startWorker();
+  const stop = async () => {
+    await Promise.all([kill('gateway', 'SIGTERM'), kill('worker', 'SIGTERM')]);
+    await s3?.stop();
+    await redis.stop();
+    await db.drop();
+    await dir.remove();
+  };
+  try {
+    await startGateway();
+    if (options.worker !== false) await startWorker();
+  } catch (error) {
+    // A start that fails leaves nothing running (a test's afterAll has no handle to stop it with),
+    // and says what the services printed.
+    await stop();
+    throw new Error(`${(error as Error).message}; the services printed:\n${output.slice(-4000)}`, { cause: error });
+  }
   return {
     url,
     dataDir: dir.path,
@@ -106,12 +120,6 @@ export async function startNebula(
     startGateway,
     killWorker: () => kill('worker', 'SIGKILL'),
     startWorker,
-    stop: async () => {
-      await Promise.all([kill('gateway', 'SIGTERM'), kill('worker', 'SIGTERM')]);
-      await s3?.stop();
-      await redis.stop();
-      await db.drop();
-      await dir.remove();
-    },
+    stop,
   };
 }

@@ -10,8 +10,6 @@ import { assertValidKey, assertValidPrefix, ObjectNotFoundError, type ByteRange,
 /** Objects as plain files under one folder (`data/objects` by default), with the same key layout as S3. */
 const READ_CHUNK = 1024 * 1024;
 
-/** Free read buffers kept for sendTo: 16 MiB at most stays allocated once a burst of readers is over. */
-const POOLED_BUFFERS = 16;
 /**
  * Read buffers lent at once, across every reader: a reader holds one until the socket has taken its
  * bytes, so 50 readers held 50 MiB; past this many, a reader waits for one to come back. The
@@ -19,6 +17,13 @@ const POOLED_BUFFERS = 16;
  * of readers (ops/bench/range.ts, 50 readers).
  */
 const LENT_BUFFERS = 24;
+/**
+ * Free read buffers kept for sendTo: every one that comes back, so 24 MiB stays allocated once a
+ * burst of readers is over. Keeping fewer (16) than could be lent made a busy gateway drop buffers
+ * and allocate new ones all the time: 1 MiB of external memory each, which V8 answers with full
+ * collections (13 in 15 s of ops/bench/range.ts) and which cost about a tenth of the throughput.
+ */
+const POOLED_BUFFERS = LENT_BUFFERS;
 
 export class FsObjectStorage implements ObjectStorage {
   readonly driver = 'fs' as const;

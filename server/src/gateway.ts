@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import type { Express } from 'express';
+import type { RequestListener, Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ConfigError, nameDependenciesOf, type Config } from '@nebula/shared';
@@ -8,6 +10,9 @@ import type { Logger } from 'pino';
 import { CrossSiteGuard } from './access/cross-site-guard';
 import { TailnetGuard } from './access/tailnet-guard';
 import { AppModule } from './app.module';
+import { ContentSender } from './files/content-sender';
+import { withContentFastPath } from './files/content-fast-path';
+import { ReadyFiles } from './files/ready-files';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { observeRequests } from './http/observability';
 import { GatewayMetrics } from './metrics/gateway-metrics';
@@ -29,6 +34,16 @@ export async function createGateway(config: Config, log: Logger = createLogger('
   // Then the browser rules: Host allow-list (421), foreign origins (403), JSON-only state changes
   // (415), no framing. See access/site-policy.ts.
   app.use(app.get(CrossSiteGuard).middleware);
+  // Before all of that, the bytes of a file served before (a player's range requests), answered
+  // with the same guards' decisions without Express: see files/content-fast-path.ts.
+  const server = app.getHttpServer() as Server;
+  const [express, ...others] = server.listeners('request') as RequestListener[];
+  if (!express || others.length > 0) throw new Error(`expected Express as the HTTP server's one request listener, found ${server.listenerCount('request')}`);
+  server.removeListener('request', express);
+  const parts = { tailnet: app.get(TailnetGuard), crossSite: app.get(CrossSiteGuard), readyFiles: app.get(ReadyFiles), sender: app.get(ContentSender), logger: log, metrics: app.get(GatewayMetrics) };
+  server.on('request', withContentFastPath(parts, express));
+  // Nobody needs to be told which framework answers (and the read path above does not say it).
+  (app.getHttpAdapter().getInstance() as Express).disable('x-powered-by');
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   const openApi = new DocumentBuilder()

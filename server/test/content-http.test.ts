@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto } from '@nebula/contract';
 import { tempDir } from '../../ops/test-support/services';
 import { startTestGateway, type TestGateway } from './gateway';
+import type { ObjectStorage } from '@nebula/shared/storage';
+import { GatewayMetrics } from '../src/metrics/gateway-metrics';
+import { ReadyFiles } from '../src/files/ready-files';
+import { OBJECT_STORAGE } from '../src/storage/storage.module';
 
 const run = promisify(execFile);
 
@@ -84,6 +88,50 @@ describe('the original over HTTP: conditional requests, ranges, file names', () 
     expect(past.headers.get('content-range')).toBe(`bytes */${Buffer.byteLength(text)}`);
     expect(past.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await past.json()).toMatchObject({ statusCode: 416, code: 'range_not_satisfiable' });
+  });
+
+  it('answers a file it has served before as it did the first time (whole, by range, HEAD, download, 412, 416), counted under its route', async () => {
+    const counted = async () => (await gw.app.get(GatewayMetrics).httpRequests.get()).values.filter((v) => v.labels.route === '/api/files/:id/content').reduce((sum, v) => sum + v.value, 0);
+    const asks: [string, RequestInit][] = [
+      [url, {}],
+      [url, { headers: { Range: 'bytes=4-7' } }],
+      [url, { method: 'HEAD' }],
+      [`${url}?download=1`, { headers: { Range: 'bytes=-5' } }],
+      [url, { headers: { 'If-Match': '"stale"' } }],
+      [url, { headers: { Range: 'bytes=9999-' } }],
+      [url, { headers: { 'If-None-Match': `"${file.sha256}"` } }],
+    ];
+    const answer = async ([to, init]: [string, RequestInit]) => {
+      const res = await fetch(to, init);
+      const headers = Object.fromEntries([...res.headers].filter(([name]) => name !== 'date' && name !== 'x-trace-id'));
+      return { status: res.status, headers, body: await res.text() };
+    };
+    const before = await counted();
+    // The first of each may come from the database; the second from what the gateway remembers.
+    for (const ask of asks) expect(await answer(ask)).toEqual(await answer(ask));
+    expect(await counted()).toBe(before + 2 * asks.length);
+    expect((await answer(asks[3]!)).headers['content-disposition']).toMatch(/^attachment;/);
+    expect((await answer(asks[4]!)).body).toContain('"code":"precondition_failed"');
+  });
+
+  it('a file whose bytes vanished from storage behind its back answers an error in JSON each time, never a cut connection', async () => {
+    const body = 'soon gone';
+    await new Promise<void>((resolve, reject) =>
+      new tus.Upload(Buffer.from(body), { endpoint: `${gw.url}/api/uploads`, uploadSize: body.length, retryDelays: [], metadata: { filename: 'vanishing.txt' }, onError: reject, onSuccess: () => resolve() }).start(),
+    );
+    const vanishing = (await (await fetch(`${gw.url}/api/files/lookup?path=/vanishing.txt`)).json()) as EntryDto;
+    const content = `${gw.url}/api/files/${vanishing.id}/content`;
+    expect(await (await fetch(content)).text()).toBe(body);
+    // As if removed by hand from the data folder: no event, the database still says ready.
+    await gw.app.get<ObjectStorage>(OBJECT_STORAGE).delete(gw.app.get(ReadyFiles).get(vanishing.id)!.storageKey!);
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(content, { headers: { Range: 'bytes=0-3' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('content-range')).toBeNull();
+      expect(res.headers.get('content-disposition')).toBeNull();
+      expect(await res.json()).toEqual({ statusCode: 500, code: 'internal', message: expect.not.stringContaining('objects/') });
+    }
   });
 
   it('serves a file it has served before under its new name after a move, and not at all after a delete; a new upload of the name is new bytes', async () => {

@@ -72,6 +72,48 @@ describe('cross-site rules: Host allow-list, origins, JSON-only changes, no fram
     expect(await names()).toEqual(['own', 'served']);
   });
 
+  it("keeps every rule for a file it has served before (whose bytes it answers in front of Express): other Hosts, other sites' pages, peers outside the tailnet", async () => {
+    const body = 'remembered bytes';
+    const created = await raw(gw.url, 'POST', '/api/uploads', { ...TUS, 'Upload-Length': String(body.length), 'Upload-Metadata': `filename ${Buffer.from('remembered.txt').toString('base64')}` });
+    expect(created.status).toBe(201);
+    const at = new URL(String(created.headers.location), gw.url).pathname;
+    const sent = await raw(gw.url, 'PATCH', at, { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }, body);
+    expect(sent.status).toBe(204);
+    const file = (await (await fetch(`${gw.url}/api/files/lookup?path=/remembered.txt`)).json()) as { id: string };
+    const content = `/api/files/${file.id}/content`;
+    // Served once, so remembered: what follows is answered from memory when it is answered at all.
+    for (let i = 0; i < 2; i++) {
+      const ok = await raw(gw.url, 'GET', content, { Range: 'bytes=0-9' });
+      expect(ok.status).toBe(206);
+      expect(ok.body).toBe('remembered');
+      expect(ok.headers).toMatchObject({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'content-security-policy': 'sandbox' });
+      expect(ok.headers['x-trace-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(ok.headers['x-powered-by']).toBeUndefined();
+    }
+
+    const otherHost = await raw(gw.url, 'GET', content, { Host: 'evil.example', Range: 'bytes=0-9' });
+    expect(otherHost.status).toBe(421);
+    expect(JSON.parse(otherHost.body)).toMatchObject({ code: 'misdirected_host' });
+    const otherSite = await raw(gw.url, 'GET', content, { Origin: 'https://evil.example' });
+    expect(otherSite.status).toBe(403);
+    expect(JSON.parse(otherSite.body)).toMatchObject({ code: 'cross_origin' });
+    const outside = await raw(gw.url, 'HEAD', content, { 'X-Forwarded-For': '203.0.113.9' });
+    expect(outside.status).toBe(403);
+    // A configured origin gets its CORS answer, its own page none.
+    const allowed = await raw(gw.url, 'GET', content, { Origin: 'http://127.0.0.1:5173', Range: 'bytes=0-9' });
+    expect(allowed.status).toBe(206);
+    expect(allowed.headers['access-control-allow-origin']).toBe('http://127.0.0.1:5173');
+    expect(allowed.headers['access-control-expose-headers']).toContain('Content-Range');
+    const own = await raw(gw.url, 'GET', content, { Origin: `http://${host}`, Range: 'bytes=0-9' });
+    expect(own.status).toBe(206);
+    expect(own.headers['access-control-allow-origin']).toBeUndefined();
+    // A query other than download= goes the usual way, with the same answer.
+    const download = await raw(gw.url, 'GET', `${content}?download=1&x=1`, {});
+    expect(download.headers['content-disposition']).toMatch(/^attachment;/);
+    expect(download.body).toBe(body);
+    expect((await fetch(`${gw.url}/api/files/${file.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('takes state changes as JSON only: a plain form cannot create, move or replay', async () => {
     const form = await raw(gw.url, 'POST', '/api/folders', { 'Content-Type': 'application/x-www-form-urlencoded' }, 'path=%2Fform');
     expect(form.status).toBe(415);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { NODE_STORAGE_PATH, UPLOADS_PATH, type ApiErrorBody } from '@nebula/contract';
 import { type Config } from '@nebula/shared';
@@ -29,11 +30,27 @@ export class CrossSiteGuard {
   /** A configured other origin (never the request's own: same-origin needs no CORS). */
   allowsOrigin = (origin: string): boolean => this.origins.has(origin);
 
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    // No page of Nebula's may be put in a frame (clickjacking of Delete, Move, Upload).
+  /**
+   * True when this request passes every rule here untouched: its Host is allowed and it comes from
+   * no other origin (so no CORS answer), and it is a GET or HEAD. What the read path in front of
+   * Express (files/content-fast-path.ts) asks; anything else goes through `middleware`.
+   */
+  passesAsIs(req: IncomingMessage): boolean {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const host = req.headers.host;
+    const origin = req.headers.origin;
+    return this.hosts.allows(host) && (origin === undefined || isSameOrigin(origin, host));
+  }
+
+  /** No page of Nebula's may be put in a frame (clickjacking of Delete, Move, Upload), or sniffed. */
+  setPageHeaders(res: ServerResponse): void {
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
     res.setHeader('X-Content-Type-Options', 'nosniff');
+  }
+
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    this.setPageHeaders(res);
 
     const host = req.headers.host;
     if (!this.hosts.allows(host)) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { ApiErrorBody } from '@nebula/contract';
 import type { Config } from '@nebula/shared';
 import { CONFIG } from '../config/config.module';
@@ -26,6 +27,17 @@ export class TailnetGuard {
   ) {
     this.allowed = new AddressRanges(config.access.allowedCidrs);
     this.trusted = new AddressRanges(config.access.trustedProxies);
+  }
+
+  /**
+   * True when this peer may come in (the same decision as `middleware`, which also refuses and
+   * logs): what the read path in front of Express (files/content-fast-path.ts) asks. It does not
+   * find out who the caller is: reading a file's bytes does not depend on it.
+   */
+  admits(req: IncomingMessage): boolean {
+    if (req.socket.remoteAddress === undefined) return false;
+    const connection = { socketAddress: req.socket.remoteAddress, socketPort: req.socket.remotePort, headers: req.headers };
+    return decideAccess(connection, this.allowed, this.trusted, '').allowed;
   }
 
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {

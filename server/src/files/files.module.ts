@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsRepository } from '../events/events.repository';
 import { ContentController } from './content.controller';
+import { ContentSender } from './content-sender';
 import { EntriesRepository } from './entries.repository';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
@@ -9,7 +10,7 @@ import { UploadProgress } from './upload-progress';
 
 @Module({
   controllers: [FilesController, ContentController],
-  providers: [FilesService, EntriesRepository, EventsRepository, UploadProgress, ReadyFiles],
-  exports: [FilesService, EntriesRepository, EventsRepository, ReadyFiles],
+  providers: [FilesService, EntriesRepository, EventsRepository, UploadProgress, ReadyFiles, ContentSender],
+  exports: [FilesService, EntriesRepository, EventsRepository, ReadyFiles, ContentSender],
 })
 export class FilesModule {}

@@ -30,16 +30,20 @@ interface Secrets {
 const DATABASE = 'nebula';
 /**
  * How the gateway's Node is started, the same in server/Dockerfile (ops/test/compose.test.ts holds
- * them equal). Both keep its memory flat under a stream of request and file buffers:
+ * them equal). All keep its memory flat under a stream of request and file buffers:
  * - a 4 MiB young generation (V8's default grows to 16 MiB or more): a buffer's memory comes back
  *   only when its small wrapper is collected, and a smaller young generation collects them sooner;
+ * - an old generation allowed to grow to twice what was live after the last full collection
+ *   (V8 otherwise goes up to four times): under 50 range readers the gateway's heap grew from
+ *   51 MB live to 160 MB before each full collection, and its resident memory to 300–320 MB; with
+ *   this, 185–210 MB at the same throughput (ops/bench/range.ts);
  * - two malloc arenas: glibc otherwise gives every thread that allocates (libuv's pool reads and
  *   writes files) an arena of its own, and the gateway's resident memory grew with each upload.
  * On two 1 GiB uploads to S3 in a row (ops/bench/upload.ts), the gateway's peak went from 258 MB to
  * 185 MB, at the same speed; idle, from 164 MB to 128 MB (with the source maps below). A
  * MALLOC_ARENA_MAX set by the user wins.
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
 export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2' };
 /** How often the supervisor checks that Postgres (not its child: pg_ctl daemonises it) still runs. */
 const POSTGRES_WATCH_MS = 1000;

@@ -3,6 +3,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { hlsMaster, type AccelPath, type TranscodeJob, type TranscodeProgress, MEDIA_HW_QUEUE } from '@nebula/contract';
 import { storageKeys, type Config } from '@nebula/shared';
@@ -37,6 +38,8 @@ const FIRST_PUBLISH_INTERVAL_MS = 100;
 const PUBLISH_INTERVAL_MS = 500;
 /** Progress goes to the job on every report, and to the event log at most this often. */
 const PROGRESS_EVENT_INTERVAL_MS = 2000;
+/** How long the end of an encode waits for its progress events to be stored. */
+const PROGRESS_DRAIN_MS = 3000;
 /** The step name of a run whose top rung is copied: `software-copy` is the folder hls/<id>/<run>-software-copy/. */
 const COPY_SUFFIX = '-copy';
 /** How often a running job asks whether its file still exists (a delete stops the job). */
@@ -407,6 +410,7 @@ export class TranscodeService {
     );
     const reader = new ProgressReader(probe.durationSeconds);
     let lastEvent = 0;
+    let progressSent: Promise<unknown> = Promise.resolve();
     let playable = false;
     const report = async () => {
       if (!playable && publisher.isMasterPublished) {
@@ -435,7 +439,8 @@ export class TranscodeService {
             if (typeof p.speed === 'number') this.metrics.encodeSpeed.set(p.speed);
             if (Date.now() - lastEvent >= PROGRESS_EVENT_INTERVAL_MS || p.done) {
               lastEvent = Date.now();
-              void this.media.appendEvent('media.progress', fileId, { ...progress, accelPath: path }, traceId).catch(() => undefined);
+              // One after the other, so the last (100 %) is not overtaken by the job's media.ready.
+              progressSent = progressSent.then(() => this.media.appendEvent('media.progress', fileId, { ...progress, accelPath: path }, traceId)).catch(() => undefined);
             }
           }
         },
@@ -445,6 +450,9 @@ export class TranscodeService {
       // Deleted meanwhile: wait for the upload in flight, so the clean-up that follows removes it too.
       if (watch.signal.aborted) await publisher.close();
     }
+    // A watcher sees the encode reach 100 % before the job is ready; progress is advisory, so a
+    // database that does not answer holds the job up for a few seconds at most.
+    await Promise.race([progressSent, sleep(PROGRESS_DRAIN_MS, undefined, { ref: false })]);
     // Done: every variant playlist is ended (#EXT-X-ENDLIST), then the last segments and the master go up.
     for (const rung of ladder.rungs) {
       const playlist = join(outputDir, hlsLayout.variantPlaylist(rung.name));

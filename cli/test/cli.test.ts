@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
@@ -102,8 +102,25 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     await nebula.startGateway();
     const result = await upload.result();
     // On failure, say why the CLI gave up (its error events), not only that it did.
-    expect({ stderr: result.stderr, code: result.code, errors: result.events.filter((event) => event.event === 'error' || event.event === 'restarted') }).toEqual({ stderr: '', code: 0, errors: [] });
+    expect({ stderr: result.stderr, code: result.code, errors: result.events.filter(byEvent('error')) }).toEqual({ stderr: '', code: 0, errors: [] });
     expect(result.events.find(byEvent('done'))).toMatchObject({ path: '/gateway-cut/big.bin', sha256: bigSha256 });
+  });
+
+  it('fails at once with the reason when the file shrinks while it is sent, against the real gateway', { timeout: 180_000 }, async () => {
+    const shrinking = join(work.path, 'shrinking.bin');
+    await randomFile(shrinking, BIG);
+    const upload = spawnCli(env, ['upload', shrinking, '--to', '/shrunk']);
+    await upload.waitFor((event) => event.event === 'progress' && (event.bytes as number) > 0);
+    await truncate(shrinking, MiB);
+    const result = await upload.result();
+    expect(result.events.find(byEvent('done'))).toBeUndefined();
+    expect(result.code).toBe(1);
+    expect(result.events.filter(byEvent('error'))).toEqual([
+      expect.objectContaining({ file: shrinking, message: expect.stringMatching(/shrinking\.bin is shorter than \d+ bytes: did it change during the upload\?/) }),
+    ]);
+    // Not retried: trying again meets the same file (a retry asks the server where it was: 'resumed').
+    expect(result.events.filter(byEvent('resumed'))).toEqual([]);
+    expect(result.events.find(byEvent('summary'))).toMatchObject({ failed: 1, uploaded: 0 });
   });
 
   it('resumes a download killed with SIGKILL from its partial file', { timeout: 180_000 }, async () => {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { firstHeaderValue } from '../http/header-value';
 
 /** The tailnet user `tailscale serve` names in its identity headers. */
 export interface ServeUser {
@@ -15,14 +16,10 @@ export interface ServeUser {
  * (`=?utf-8?q?Ren=C3=A9?=`; tailscale/tailscale#11603), plain ASCII as is.
  */
 export function serveUser(headers: IncomingHttpHeaders): ServeUser | null {
-  const login = decodeHeaderValue(single(headers['tailscale-user-login']));
+  const login = decodeHeaderValue(firstHeaderValue(headers['tailscale-user-login']));
   if (!login) return null;
-  const name = decodeHeaderValue(single(headers['tailscale-user-name']));
+  const name = decodeHeaderValue(firstHeaderValue(headers['tailscale-user-name']));
   return { login, name: name || null };
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 const ENCODED_WORD = /=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=/g;

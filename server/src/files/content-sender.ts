@@ -7,6 +7,7 @@ import { evaluatePreconditions } from './conditional';
 import { dispositionFor } from './disposition';
 import { decideRange } from './range';
 import type { ReadyFile } from './ready-files';
+import { firstHeaderValue } from '../http/header-value';
 
 /**
  * Sends a ready file's original bytes, whole or by range, with its validators (ETag,
@@ -42,7 +43,7 @@ export class ContentSender {
       res.end();
       return;
     }
-    const decision = decideRange({ range: req.headers.range, ifRange: header(req.headers['if-range']) }, size, validators);
+    const decision = decideRange({ range: req.headers.range, ifRange: firstHeaderValue(req.headers['if-range']) }, size, validators);
     if (decision.kind === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${size}`);
       refuse(res, 416, 'range_not_satisfiable', `the file has ${size} bytes; that range lies outside it`);
@@ -104,8 +105,4 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

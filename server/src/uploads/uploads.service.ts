@@ -29,6 +29,7 @@ import { UploadRecords } from './upload-records';
 import { refuse, tusErrorBody, tusRefusal } from './tus-errors';
 import { DomainError } from '../errors/domain-errors';
 import { InvalidError } from '../errors/domain-errors';
+import { firstHeaderValue } from '../http/header-value';
 
 const ID_PREFIX = 'originals/';
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
@@ -302,12 +303,12 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     if (req.method !== 'POST' || req.path !== UPLOADS_PATH || !req.headers['tus-resumable']) return false;
     if ((req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined) return false;
     try {
-      const meta = Metadata.parse(single(req.headers['upload-metadata']));
+      const meta = Metadata.parse(firstHeaderValue(req.headers['upload-metadata']));
       // The sha256, or for a client that hashes while it sends, the sample hash: either says "the same file".
       const declared = meta[UPLOAD_METADATA.sha256]?.toLowerCase();
       const sample = meta[UPLOAD_METADATA.sample];
       const name = meta[UPLOAD_METADATA.name];
-      const size = Number(single(req.headers['upload-length']));
+      const size = Number(firstHeaderValue(req.headers['upload-length']));
       if ((!declared && !sample) || !name || !Number.isSafeInteger(size)) return false;
       const entry = await this.entries.findByPath([...parsePath(meta[UPLOAD_METADATA.folder] ?? '/'), validName(name)]);
       if (!entry || entry.status !== 'uploading' || entry.size !== size || entry.owner !== callerOf(req).user || !entry.storageKey) return false;
@@ -515,8 +516,4 @@ function pickMime(declared: string | null | undefined, name: string): string {
 function uploadIdOf(req: Request): string | null {
   const id = req.path.slice(UPLOADS_PATH.length + 1);
   return isUuid(id) ? id : null;
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -5,6 +5,7 @@ import { QualityMenu, type Rung } from './quality-menu';
 import { formatPosition, positionToResume, rememberPosition } from './resume-position';
 import { SEEK_STEP_SECONDS, SeekPreviewBar } from './seek-preview';
 import { ladderCovers } from './ladder-reach';
+import { playerSizeCap } from './player-size-cap';
 
 /** Fatal network errors tried again (2 s, 4 s, … apart) before the player gives up and says so. */
 const NETWORK_RETRIES = 5;
@@ -128,8 +129,9 @@ export function VideoPlayer({
       }
       // From the start (or where the original was), not the live edge: a ladder still being made is an
       // EVENT playlist. Auto never takes a rung larger than the player's pixels (times the device pixel
-      // ratio): a phone gets a phone's picture, not 2160p; hls.js's bandwidth estimate caps it too.
-      const instance = new HlsJs({ startPosition: source.from, capLevelToPlayerSize: true });
+      // ratio; playerSizeCap): a phone gets a phone's picture, not 2160p; hls.js's bandwidth estimate caps it too.
+      const sizeCap = HlsJs.DefaultConfig.capLevelController;
+      const instance = new HlsJs({ startPosition: source.from, capLevelToPlayerSize: true, ...(sizeCap ? { capLevelController: playerSizeCap(sizeCap) } : {}) });
       player.current = instance;
       instance.on(HlsJs.Events.MANIFEST_PARSED, (_event, data) => {
         setRungs(data.levels.map((level, index) => ({ index, height: level.height, bitrate: level.bitrate })).sort((a, b) => b.height - a.height));

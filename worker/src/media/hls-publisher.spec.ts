@@ -142,4 +142,23 @@ describe('HlsPublisher.sync', () => {
       expect(await store.stat('hls/f/r1/720p/index.m3u8')).toBeNull();
     });
   });
+
+  it('runs the next pass after one that failed, and that pass publishes what the failed one could not', async () => {
+    await withRungs(['720p'], async (local, store) => {
+      // A test double for a store that is down for the first pass (as when Postgres, which the
+      // master's fence asks, or object storage restarts) and back for the next.
+      let down = true;
+      const restarting = storeThat(store, async () => {
+        if (down) throw new Error('connect ECONNREFUSED');
+      });
+      await writeFile(join(local, 'master.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=1280x720\n720p/index.m3u8\n');
+      const publisher = new HlsPublisher(restarting, local, 'hls/f/r1/', 'hls/f/master.m3u8', 'r1');
+      await expect(publisher.sync()).rejects.toThrow('ECONNREFUSED');
+      down = false;
+      await publisher.sync();
+      expect(publisher.isMasterPublished).toBe(true);
+      expect((await store.stat('hls/f/r1/720p/seg_00001.m4s'))?.size).toBe('seg_00001.m4s'.length);
+      expect(await store.stat('hls/f/master.m3u8')).not.toBeNull();
+    });
+  });
 });

@@ -77,10 +77,13 @@ export class HlsPublisher {
   /**
    * One pass; passes never overlap, and a sync asked for while one is already waiting to start
    * joins it (a pass sees everything on disk when it starts), so a slow store never piles them up.
+   * A pass that failed fails only its own callers: the next one starts after it all the same (it was
+   * chained on success alone, so one pass that met Postgres restarting failed every later sync with
+   * that same error, and the job waited out an outage that had ended: ops/test/chaos.test.ts).
    */
   sync(): Promise<void> {
     if (this.waiting) return this.waiting;
-    const next = this.syncing.then(() => {
+    const next = this.syncing.catch(() => undefined).then(() => {
       this.waiting = null;
       return this.pass();
     });

@@ -35,6 +35,24 @@ export class UploadRecords {
   }
 
   /**
+   * Whether tus has a record of `uploadId`: false only when it surely has none; a store that cannot
+   * be asked (S3 down, a disk error) throws.
+   */
+  async exists(uploadId: string): Promise<boolean> {
+    if (this.store instanceof FileStore) {
+      // Where @tus/utils' FileKvStore keeps it: <records>/<id>.json.
+      return stat(join(this.recordsDir, `${uploadId}.json`)).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return false;
+          throw error;
+        },
+      );
+    }
+    return (await this.storage.stat(`${UPLOAD_RECORDS}${uploadId}.info`)) !== null;
+  }
+
+  /**
    * Upload ids (`originals/<id>`) with a tus record older than `before`, for the janitor to check
    * against the database: records whose upload ended without our noticing (a crash, an older
    * version of Nebula) would otherwise stay forever.

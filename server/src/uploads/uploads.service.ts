@@ -10,11 +10,12 @@ import { buffer } from 'node:stream/consumers';
 import { fileSubject, UPLOAD_METADATA, UPLOAD_SHA256_HEADER, UPLOADS_PATH, type ApiErrorBody } from '@nebula/contract';
 import { dependencyFailure, sampleHash, type Config } from '@nebula/shared';
 import { currentTraceId } from '@nebula/shared/runtime';
-import type { ObjectStorage } from '@nebula/shared/storage';
+import { DEFAULT_S3_REQUEST_TIMEOUT_MS, type ObjectStorage } from '@nebula/shared/storage';
 import { callerOf } from '../access/current-caller';
 import { CONFIG } from '../config/config.module';
 import { EventsRepository } from '../events/events.repository';
 import { EntriesRepository, NameTakenError } from '../files/entries.repository';
+import type { Entry } from '../files/entry.entity';
 import { FilesService, isUuid, validName } from '../files/files.service';
 import { formatPath, InvalidPathError, joinPath, parsePath } from '@nebula/contract';
 import { MediaPipeline } from '../media/media-pipeline.service';
@@ -35,6 +36,14 @@ const ID_PREFIX = 'originals/';
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 /** The Retry-After of a HEAD answered 423 (askAgainLater). */
 const RETRY_AFTER_SECONDS = 2;
+/**
+ * An unfinished upload with no tus record is a creation that died between reserving its name and
+ * the store recording the upload (see isOrphaned). One of this gateway process may still be on its
+ * way for as long as the store can take (S3's request timeout, and a margin)...
+ */
+const CREATION_MAX_MS = DEFAULT_S3_REQUEST_TIMEOUT_MS + 30_000;
+/** ...one of an earlier process is not, once this one runs (the margin is for two gateways at once during a deploy). */
+const EARLIER_CREATION_MIN_MS = 10_000;
 
 /**
  * The answer to a HEAD that met a dependency down (Postgres restarting, storage not answering):
@@ -70,6 +79,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   private readonly finishing = new Set<string>();
   readonly tus: Server;
   private janitor?: NodeJS.Timeout;
+  /** When this process started: an upload reserved before it was not created by it (isOrphaned). */
+  private readonly startedAt = Date.now();
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -344,8 +355,8 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const folderSegments = parseFolder(meta[UPLOAD_METADATA.folder] ?? '/');
     const folder = folderSegments.length === 0 ? null : await this.files.createFolder(formatPath(folderSegments), { parents: true, traceId, owner });
     const mime = pickMime(meta[UPLOAD_METADATA.mime], name);
-    try {
-      await this.entries.insert({
+    const insert = () =>
+      this.entries.insert({
         id: upload.id.slice(ID_PREFIX.length),
         parentId: folder?.id ?? null,
         kind: 'file',
@@ -355,6 +366,12 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
         storageKey: upload.id,
         status: 'uploading',
         owner,
+      });
+    try {
+      await insert().catch(async (error: unknown) => {
+        // A name held by a creation that died can be taken at once (the client retrying it is the usual case).
+        if (!(error instanceof NameTakenError) || !(await this.releaseIfOrphaned(await this.entries.findChild(folder?.id ?? null, name)))) throw error;
+        await insert();
       });
     } catch (error) {
       const path = joinPath(folder?.path ?? '/', name);
@@ -449,22 +466,56 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     if (entry?.status === 'uploading') await this.entries.delete(id);
   }
 
-  /** Unfinished uploads past their expiry lose their bytes and free their path. */
+  /**
+   * Unfinished uploads past their expiry lose their bytes and free their path; so do reservations
+   * whose creation died (isOrphaned), whatever their age.
+   */
   async removeExpired(): Promise<number> {
     const stale = await this.entries.staleUploads(new Date(Date.now() - this.expiryMs));
-    for (const entry of stale) {
-      await this.store.remove(entry.storageKey!).catch(() => undefined);
-      // With the s3 store this also takes the .info and .part objects (same prefix).
-      await this.storage.deletePrefix(entry.storageKey!);
-      await this.records.forget(entry.storageKey!);
-      await this.entries.delete(entry.id);
-      this.hashes.forget(entry.storageKey!);
+    for (const entry of stale) await this.discardUnfinished(entry);
+    let orphans = 0;
+    for (const entry of await this.entries.staleUploads(new Date(Date.now() - EARLIER_CREATION_MIN_MS))) {
+      if (!stale.some((s) => s.id === entry.id) && (await this.releaseIfOrphaned(entry))) orphans++;
     }
     this.hashes.prune(this.expiryMs);
     const strays = await this.removeStrayRecords();
     if (stale.length) this.logger.log(`removed ${stale.length} expired unfinished upload(s)`);
     if (strays) this.logger.log(`removed the tus records of ${strays} upload(s) that ended without them being removed`);
-    return stale.length;
+    return stale.length + orphans;
+  }
+
+  /** An unfinished upload's bytes, tus record and entry go (the entry last: a retry finds what is left). */
+  private async discardUnfinished(entry: Entry): Promise<void> {
+    await this.store.remove(entry.storageKey!).catch(() => undefined);
+    // With the s3 store this also takes the .info and .part objects (same prefix).
+    await this.storage.deletePrefix(entry.storageKey!);
+    await this.records.forget(entry.storageKey!);
+    await this.entries.delete(entry.id);
+    this.hashes.forget(entry.storageKey!);
+  }
+
+  /**
+   * Whether `entry` is the reservation of a creation that died before the store recorded its upload:
+   * the gateway was killed between the two, or the database was down when the failed creation tried
+   * to give its name back (releaseFailedCreation). Its client never got the upload's URL, so nothing
+   * can resume it, and it would hold its name until it expired: every retry of that same upload
+   * answered 409 "your unfinished upload" (found by ops/test/chaos.test.ts). Only a store that says
+   * for sure it has no record counts; one that cannot be asked keeps the entry.
+   */
+  private async isOrphaned(entry: Entry): Promise<boolean> {
+    if (entry.kind !== 'file' || entry.status !== 'uploading' || !entry.storageKey) return false;
+    const created = entry.createdAt.getTime();
+    if (Date.now() - created < (created < this.startedAt ? EARLIER_CREATION_MIN_MS : CREATION_MAX_MS)) return false;
+    return !(await this.records.exists(entry.storageKey).catch(() => true));
+  }
+
+  /** Discards `entry` when it is an orphaned reservation (isOrphaned); true when it did. */
+  private async releaseIfOrphaned(entry: Entry | null): Promise<boolean> {
+    if (!entry || !(await this.isOrphaned(entry))) return false;
+    const path = formatPath(await this.entries.segmentsOf(entry.id));
+    await this.discardUnfinished(entry);
+    this.logger.warn(`${path}: its upload was never created (the gateway or the database stopped during its creation); its name is free again`);
+    return true;
   }
 
   /**

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntryDto, MediaDetails } from '@nebula/contract';
+import { Queue } from 'bullmq';
+import { MEDIA_HW_QUEUE, MEDIA_QUEUE, type EntryDto, type MediaDetails } from '@nebula/contract';
 import { RETRY_DELAYS } from '../../cli/src/tus-upload';
 import { freePort, isAlive } from '../embedded/processes';
 import { isHealthy, npmStart, postmasterPid, stackFile, stopStack, waitForOutput, type NpmStart } from '../test-support/npm-start';
@@ -75,6 +76,34 @@ async function json<T>(url: string): Promise<T> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * For a failed run: each stuck video's state and attempts as the API gives them, its jobs as Redis
+ * holds them (state, attempts, stalls, why one failed), and the stack's last lines about it.
+ */
+async function explainStuck(url: string, dataDir: string, videos: { name: string; id: string }[], output: string): Promise<string> {
+  const queues = [MEDIA_QUEUE, MEDIA_HW_QUEUE].map((name) => new Queue(name, { connection: { host: '127.0.0.1', port: stackFile(dataDir).redis.port, maxRetriesPerRequest: 1 } }));
+  const lines: string[] = [];
+  try {
+    const jobs = (await Promise.all(queues.map((q) => q.getJobs([], 0, -1)))).flat().filter((job) => !!job);
+    for (const { name, id } of videos) {
+      const media = await json<MediaDetails>(`${url}/api/files/${id}/media`).catch((e: Error) => e.message);
+      lines.push(`${name} (${id}): ${typeof media === 'string' ? media : `${media.status}; attempts: ${media.attempts.map((a) => `${a.attempt} ${a.status} (job ${a.jobId})${a.error ? ` (${a.error})` : ''}`).join(', ') || 'none'}`}`);
+      for (const job of jobs.filter((j) => (j.data as { fileId?: string }).fileId === id)) {
+        const state = await job.getState().catch(() => 'unknown');
+        lines.push(`  job ${job.id} on ${job.queueName}: ${state}, attempts made ${job.attemptsMade} of ${job.attemptsStarted} started, stalled ${job.stalledCounter}${job.failedReason ? `, failed: ${job.failedReason}` : ''}${job.processedOn ? `, processed ${new Date(job.processedOn).toISOString()}` : ''}`);
+      }
+      // Its requests are many and say little; the gateway's and the worker's other lines say what happened.
+      lines.push(...output.split('\n').filter((line) => line.includes(id) && !line.includes(' http: ')).slice(-15).map((line) => `  | ${line.slice(0, 400)}`));
+    }
+    lines.push('what the supervisor said last:', ...output.split('\n').filter((line) => line.startsWith('nebula:')).slice(-12).map((line) => `  | ${line}`));
+  } catch (error) {
+    lines.push(`(could not read the queue: ${(error as Error).message})`);
+  } finally {
+    await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+  }
+  return lines.join('\n');
+}
 
 describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during uploads and transcodes (npm start)', () => {
   let data: Awaited<ReturnType<typeof tempDir>>;
@@ -173,13 +202,10 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
           return stuck().map((f) => f.name);
         }, { timeout: 180_000, interval: 1000 })
         .toEqual([]);
-    } catch (error) {
-      // The stack's log goes with its data folder: keep what it said about the stuck videos (and
-      // every media line) on the test's output, for whoever reads a failed run.
-      const ids = stuck().map((f) => entries.get(f.name)!.id);
-      console.log(`stuck: ${stuck().map((f) => `${f.name} (${entries.get(f.name)!.id})`).join(', ')}`);
-      console.log(running!.output().split('\n').filter((line) => ids.some((id) => line.includes(id)) || /media|transcode|job/i.test(line)).slice(-400).join('\n'));
-      throw error;
+    } catch {
+      // The stack's log goes with its data folder, and CI keeps only the end of the test's output:
+      // what the stuck videos' rows, jobs and log lines say goes into the failure's own message.
+      throw new Error(`videos neither ready nor failed after 180 s:\n${await explainStuck(url, data.path, stuck().map((f) => ({ name: f.name, id: entries.get(f.name)!.id })), running!.output())}`);
     }
     for (const [name, media] of outcomes) if (media.status === 'failed') expect(media.error, `${name} failed without a reason`).toMatch(/\w/);
 

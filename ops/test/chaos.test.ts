@@ -77,6 +77,18 @@ async function json<T>(url: string): Promise<T> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The supervisor's last lines (what died, what restarted, what failed to) and the services' last errors, for a failure's message. */
+function supervisorSaid(output: string): string {
+  const lines = output.split('\n');
+  const tail = (pick: (line: string) => boolean, n: number) => lines.filter(pick).slice(-n).map((line) => `  | ${line.slice(0, 300)}`);
+  return [
+    'what the supervisor said last:',
+    ...tail((line) => line.startsWith('nebula:'), 12),
+    'the services\' last errors:',
+    ...tail((line) => /^\[(gateway|worker)\] \S+ error /.test(line), 8),
+  ].join('\n');
+}
+
 /**
  * For a failed run: each stuck video's state and attempts as the API gives them, its jobs as Redis
  * holds them (state, attempts, stalls, why one failed), and the stack's last lines about it.
@@ -96,7 +108,7 @@ async function explainStuck(url: string, dataDir: string, videos: { name: string
       // Its requests are many and say little; the gateway's and the worker's other lines say what happened.
       lines.push(...output.split('\n').filter((line) => line.includes(id) && !line.includes(' http: ')).slice(-15).map((line) => `  | ${line.slice(0, 400)}`));
     }
-    lines.push('what the supervisor said last:', ...output.split('\n').filter((line) => line.startsWith('nebula:')).slice(-12).map((line) => `  | ${line}`));
+    lines.push(supervisorSaid(output));
   } catch (error) {
     lines.push(`(could not read the queue: ${(error as Error).message})`);
   } finally {
@@ -183,7 +195,13 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
     await chaos;
     // What was killed when, on the test's output whatever the outcome: a failure is replayed from it.
     console.log(log.join('\n'));
-    await expect.poll(() => isHealthy(url), { timeout: 90_000, interval: 500 }).toBe(true);
+    await expect
+      .poll(() => isHealthy(url), { timeout: 90_000, interval: 500 })
+      .toBe(true)
+      .catch(async () => {
+        const health = await fetch(`${url}/api/health`).then((r) => r.text(), (e: Error) => e.message);
+        throw new Error(`the stack is not healthy 90 s after the last kill: ${health}\n${supervisorSaid(running!.output())}`);
+      });
 
     const checked = files.filter((f) => acknowledged.get(f.name));
     const entries = new Map<string, EntryDto>();
@@ -226,6 +244,6 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
     console.log(summary);
     expect(kills).toBe(KILLS.length);
     // The uploads retry through every kill; one given up would be a lost upload.
-    expect(Object.fromEntries(failures), `uploads the client gave up; what happened:\n${log.join('\n')}`).toEqual({});
+    expect(Object.fromEntries(failures), `uploads the client gave up; what happened:\n${log.join('\n')}\n${supervisorSaid(running!.output())}`).toEqual({});
   }, 600_000);
 });

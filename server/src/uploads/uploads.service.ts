@@ -39,9 +39,9 @@ const RETRY_AFTER_SECONDS = 2;
 /**
  * An unfinished upload with no tus record is a creation that died between reserving its name and
  * the store recording the upload (see isOrphaned). One of this gateway process may still be on its
- * way for as long as the store can take (S3's request timeout, and a margin)...
+ * way for as long as the store can take (creationMaxMs: S3's request timeout, and this margin)...
  */
-const CREATION_MAX_MS = DEFAULT_S3_REQUEST_TIMEOUT_MS + 30_000;
+const CREATION_MARGIN_MS = 30_000;
 /** ...one of an earlier process is not, once this one runs (the margin is for two gateways at once during a deploy). */
 const EARLIER_CREATION_MIN_MS = 10_000;
 
@@ -156,6 +156,17 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   private async currentLimit(): Promise<number> {
     // No limit beats a broken upload path: a store that cannot be measured fails on its own, clearly.
     return this.limit.current().catch(() => 0);
+  }
+
+  /**
+   * How long a creation of this process may still be on its way to the store: S3's request timeout
+   * as configured (S3_REQUEST_TIMEOUT_SECONDS), and a margin. A store slower still than that costs
+   * the client its upload, not its file: created for a name released meanwhile, the upload is
+   * refused 410 gone when it finishes, and sent again.
+   */
+  private get creationMaxMs(): number {
+    const storage = this.config.storage;
+    return (storage.driver === 's3' ? (storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS) : 0) + CREATION_MARGIN_MS;
   }
 
   private get expiryMs(): number {
@@ -505,7 +516,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   private async isOrphaned(entry: Entry): Promise<boolean> {
     if (entry.kind !== 'file' || entry.status !== 'uploading' || !entry.storageKey) return false;
     const created = entry.createdAt.getTime();
-    if (Date.now() - created < (created < this.startedAt ? EARLIER_CREATION_MIN_MS : CREATION_MAX_MS)) return false;
+    if (Date.now() - created < (created < this.startedAt ? EARLIER_CREATION_MIN_MS : this.creationMaxMs)) return false;
     return !(await this.records.exists(entry.storageKey).catch(() => true));
   }
 

@@ -3,6 +3,9 @@
 // - BENCH_DRIVER=fs (default): the baseline is nginx serving the very same file from disk (sendfile).
 // - BENCH_DRIVER=s3: the gateway on a Ceph RGW started for the run; the baseline is RGW's own
 //   ranged GETs of the same object (a presigned URL, so wrk needs no signing), same client, same ranges.
+//   The gateway answers from its read cache (NEBULA_READ_CACHE_SIZE, default 8G): the file is read
+//   twice first, as a player's first two ranges would, and the bench waits for the copy, saying how
+//   long it took. NEBULA_READ_CACHE_SIZE=0 measures every read proxied to RGW instead.
 // Prints throughput, p99 latency, the ratios (median of BENCH_ROUNDS=2 pairs, which side goes first
 // alternating) and the gateway's peak resident memory. Each round also measures a bare Node server
 // on the same bytes (bare-range-server.mjs; BENCH_BARE=0 skips it): the ceiling of one Node event
@@ -49,6 +52,11 @@ function wrk(url: string, clients = connections, duration = seconds): WrkResult 
   return { mbPerSec: Number(transfer[1]) * unit, requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]), p99ms: ms, errors: /Non-2xx.*|Socket errors.*/.exec(out)?.[0] ?? 'none' };
 }
 
+/** Whether the gateway keeps a read cache (the s3 driver's), as NEBULA_READ_CACHE_SIZE says. */
+function readCacheOn(): boolean {
+  return !/^(0|off)$/i.test(process.env.NEBULA_READ_CACHE_SIZE?.trim() ?? '');
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'nebula-bench-range-'));
   const driver = benchDriver();
@@ -65,6 +73,15 @@ async function main(): Promise<void> {
     let baselineName: string;
     /** What the bare Node server serves: the same file, or the same object by the same presigned URL. */
     let bareTarget: string;
+    if (stack.s3 && readCacheOn()) {
+      const started = Date.now();
+      for (let read = 0; read < 2; read++) await (await fetch(`${stack.url}/api/files/${id}/content`, { headers: { range: 'bytes=0-0' } })).arrayBuffer();
+      while (!stack.output().includes(`kept a copy of "originals/${id}"`)) {
+        if (Date.now() - started > 300_000 || /no copy of "originals/.test(stack.output())) throw new Error(`the gateway kept no copy of the file:\n${stack.output().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      console.log(`read cache: the gateway's copy of the ${sizeMb} MiB file was made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
     if (stack.s3) {
       // The gateway's object itself, read straight from RGW: a presigned URL signs only the host, so
       // the Range header wrk adds is allowed.
@@ -122,7 +139,7 @@ http { access_log off; sendfile on; tcp_nopush on;
     }
     const rss = await peakRssMb(stack.gatewayPid());
     const row = (name: string, r: WrkResult) => `${name.padEnd(10)} ${r.mbPerSec.toFixed(0).padStart(7)} MB/s ${r.requestsPerSec.toFixed(0).padStart(7)} req/s   p99 ${r.p99ms.toFixed(1).padStart(7)} ms   errors: ${r.errors}`;
-    console.log(`\nrandom 1 MiB ranges of a ${sizeMb} MiB file, ${driver} driver, ${connections} connections, ${seconds} s each (wrk), ${rounds} round(s)`);
+    console.log(`\nrandom 1 MiB ranges of a ${sizeMb} MiB file, ${driver} driver${stack.s3 ? (readCacheOn() ? ', the gateway reading its local copy (read cache)' : ', every read proxied to RGW (NEBULA_READ_CACHE_SIZE=0)') : ''}, ${connections} connections, ${seconds} s each (wrk), ${rounds} round(s)`);
     const throughputs: number[] = [];
     const p99s: number[] = [];
     const ofBare: number[] = [];
@@ -142,7 +159,8 @@ http { access_log off; sendfile on; tcp_nopush on;
     const list = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
     console.log(`ratio (nebula / ${baselineName}), median of ${rounds}: throughput ${median(throughputs).toFixed(2)}x [${list(throughputs)}], p99 ${median(p99s).toFixed(2)}x [${list(p99s)}]  (target: ${stack.s3 ? 'throughput >= 0.8x' : 'throughput >= 0.7x, p99 <= 1.5x'})`);
     if (ofBare.length) {
-      console.log(`throughput nebula / bare node ${median(ofBare).toFixed(2)}x [${list(ofBare)}]; bare node / ${baselineName} ${median(bareOfBaseline).toFixed(2)}x [${list(bareOfBaseline)}] (the most one Node event loop did here)`);
+      const bareIs = stack.s3 ? 'a bare Node proxy: what proxying each read reaches here' : 'the most one Node event loop did here';
+      console.log(`throughput nebula / bare node ${median(ofBare).toFixed(2)}x [${list(ofBare)}]; bare node / ${baselineName} ${median(bareOfBaseline).toFixed(2)}x [${list(bareOfBaseline)}] (${bareIs})`);
     }
     console.log(`gateway peak RSS: ${rss.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the reads)`);
     if (readers > 0) {

@@ -7,8 +7,10 @@ import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSubject, UPLOAD_SHA256_HEADER, type EntryDto, type FolderListing, type NebulaEvent } from '@nebula/contract';
 import { sampleHash } from '@nebula/shared';
-import { createObjectStorage } from '@nebula/shared/storage';
+import { createObjectStorage, type ObjectStorage } from '@nebula/shared/storage';
 import { makeRandomFile, tempDir } from '../../ops/test-support/services';
+import { GatewayMetrics } from '../src/metrics/gateway-metrics';
+import { OBJECT_STORAGE } from '../src/storage/storage.module';
 import { UPLOAD_RECORDS } from '../src/uploads/tus-store.factory';
 import { startTestGateway, type TestGateway } from './gateway';
 
@@ -108,6 +110,23 @@ for (const driver of ['fs', 's3'] as const) {
         expect(r.headers.get('content-range')).toBe(expected);
         expect((await r.arrayBuffer()).byteLength).toBe(Number(expected.split('/')[0]!.split('-')[1]) - Number(expected.split(' ')[1]!.split('-')[0]) + 1);
       }
+    });
+
+    it.runIf(driver === 's3')('answers an original read again from the gateway\'s local copy (the s3 read cache), byte for byte', async () => {
+      // The tests above read it several times: the copy is made (or being made) by now.
+      const storage = gw.app.get<ObjectStorage & { settled(): Promise<void> }>(OBJECT_STORAGE);
+      await storage.settled();
+      const metrics = gw.app.get(GatewayMetrics);
+      const fromCopy = async () => (await metrics.readCacheReads.get()).values.find((v) => v.labels.answered === 'copy')?.value ?? 0;
+      const before = await fromCopy();
+      const got = await sha256OfUrl(`${gw.url}/api/files/${uploaded.id}/content`);
+      expect(got).toMatchObject({ status: 200, sha256: big.sha256, bytes: big.size });
+      const res = await fetch(`${gw.url}/api/files/${uploaded.id}/content`, { headers: { Range: `bytes=${MiB + 5}-${MiB + 14}` } });
+      expect(res.status).toBe(206);
+      expect((await res.arrayBuffer()).byteLength).toBe(10);
+      expect(await fromCopy()).toBe(before + 2);
+      expect((await metrics.readCacheBytes.get()).values[0]!.value).toBe(big.size);
+      expect(await readdir(join(gw.config.dataDir, 'read-cache', 'originals'))).toEqual([uploaded.id]);
     });
 
     it('answers 416 with the size for a range past the end', async () => {

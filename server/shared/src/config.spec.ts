@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       migrateOnStart: true,
       uploadExpiryHours: 24,
+      readCache: { dir: '/srv/nebula/data/read-cache', maxBytes: 8 * 1024 ** 3 },
       deployHistoryDir: '/srv/nebula/data/deploy-history',
       release: { commit: undefined, name: undefined },
       access: {
@@ -86,6 +87,14 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...base, NEBULA_ALLOWED_ORIGINS: '*' })[0]).toMatch(/^NEBULA_ALLOWED_ORIGINS: expected comma-separated origins/);
     expect(problemsOf({ ...base, NEBULA_ALLOWED_ORIGINS: 'https://a.example/path' })[0]).toMatch(/^NEBULA_ALLOWED_ORIGINS: /);
     expect(problemsOf({ ...base, NEBULA_MAX_UPLOAD_SIZE: 'lots' })[0]).toMatch(/^NEBULA_MAX_UPLOAD_SIZE: expected a size in bytes/);
+  });
+
+  it('reads the read cache size: a size with a unit, 0 or off for none, 8 GiB by default, in the data folder', () => {
+    expect(loadConfig(base, '/srv/nebula').readCache).toEqual({ dir: '/srv/nebula/data/read-cache', maxBytes: 8 * 1024 ** 3 });
+    expect(loadConfig({ ...base, NEBULA_READ_CACHE_SIZE: '500M' }, '/srv/nebula').readCache.maxBytes).toBe(500 * 1024 ** 2);
+    expect(loadConfig({ ...base, NEBULA_READ_CACHE_SIZE: 'off' }, '/srv/nebula').readCache.maxBytes).toBe(0);
+    expect(loadConfig({ ...base, NEBULA_READ_CACHE_SIZE: '0' }, '/srv/nebula').readCache.maxBytes).toBe(0);
+    expect(problemsOf({ ...base, NEBULA_READ_CACHE_SIZE: 'big' })[0]).toMatch(/^NEBULA_READ_CACHE_SIZE: expected a size with a unit/);
   });
 
   it('names the variable and what it expects when a port is not a number', () => {

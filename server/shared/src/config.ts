@@ -82,6 +82,9 @@ const byteSize = z
   .refine((v) => v === undefined || parseBytes(v) !== null, { message: 'expected a size in bytes, or with a unit: 500M, 20G, 2T' })
   .transform((v) => (v === undefined ? undefined : parseBytes(v)!));
 
+/** NEBULA_READ_CACHE_SIZE's default. */
+export const DEFAULT_READ_CACHE_BYTES = 8 * 1024 ** 3;
+
 export function parseBytes(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$/i.exec(text.trim());
   if (!match) return null;
@@ -142,6 +145,11 @@ const envObject = z.object({
     NEBULA_ALLOWED_HOSTS: hostList,
     NEBULA_ALLOWED_ORIGINS: originList,
     NEBULA_MAX_UPLOAD_SIZE: byteSize,
+    NEBULA_READ_CACHE_SIZE: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^(0|off)$/i.test(v.trim()) || parseBytes(v) !== null, { message: 'expected a size with a unit (8G, 500M), or 0 or off for no read cache' })
+      .transform((v) => (v === undefined ? DEFAULT_READ_CACHE_BYTES : /^(0|off)$/i.test(v.trim()) ? 0 : parseBytes(v)!)),
     NEBULA_TAILSCALE_SOCKET: z.string().min(1).optional(),
     NEBULA_METRICS_PORT: z
       .string()
@@ -216,6 +224,11 @@ export interface Config {
   uploadExpiryHours: number;
   /** The largest upload accepted, in bytes; undefined: the free space of the store, less a margin. */
   maxUploadBytes?: number;
+  /**
+   * The gateway's local copies of originals read often, with the s3 driver (ReadCachedStorage):
+   * at most maxBytes in `dir`; 0 keeps none. Unused with the fs driver, whose objects are local already.
+   */
+  readCache: { dir: string; maxBytes: number };
   /** Folder with the push-to-deploy hook's deploys.jsonl and logs/. */
   deployHistoryDir: string;
   /** What runs, as the deploy hook names it (GET /api/version); both unknown under npm start. */
@@ -302,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     migrateOnStart: e.NEBULA_MIGRATE_ON_START,
     uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,
     maxUploadBytes: e.NEBULA_MAX_UPLOAD_SIZE,
+    readCache: { dir: resolve(dataDir, 'read-cache'), maxBytes: e.NEBULA_READ_CACHE_SIZE },
     deployHistoryDir: resolve(dataDir, e.NEBULA_DEPLOY_HISTORY_DIR ?? 'deploy-history'),
     release: { commit: e.NEBULA_COMMIT, name: e.NEBULA_RELEASE },
     access: {

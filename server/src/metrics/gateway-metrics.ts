@@ -44,6 +44,21 @@ export class GatewayMetrics implements OnApplicationBootstrap, OnApplicationShut
     registers: [this.registry],
   });
   readonly storageErrors = storageErrorCounter(this.registry);
+  /** With the s3 driver's read cache (storage.module.ts): reads answered from a local copy or from S3. */
+  readonly readCacheReads = new Counter({
+    name: 'nebula_read_cache_reads_total',
+    help: 'Object reads with the s3 driver, by where they were answered from: a local copy (copy) or S3 (store).',
+    labelNames: ['answered'] as const,
+    registers: [this.registry],
+  });
+  /** What the read cache holds now: set by storage.module.ts when there is one. */
+  readCacheUsedBytes: () => number = () => 0;
+  readonly readCacheBytes: Gauge = new Gauge({
+    name: 'nebula_read_cache_bytes',
+    help: 'Bytes of the local copies the s3 driver keeps of originals read often (NEBULA_READ_CACHE_SIZE).',
+    registers: [this.registry],
+    collect: (): void => this.readCacheBytes.set(this.readCacheUsedBytes()),
+  });
   private readonly listener: MetricsListener;
 
   constructor(

@@ -202,7 +202,7 @@ export class ReadCachedStorage implements ObjectStorage {
 
   /** A copy that could not be read (its file removed behind the cache's back): forgotten, read from the store. */
   private lost(key: string, error: unknown): void {
-    this.options.log?.('warn', `read cache: the copy of "${key}" could not be read (${(error as Error).message}); reading the store`);
+    this.options.log?.('warn', `the copy of "${key}" could not be read (${(error as Error).message}); reading the store`);
     const size = this.copies.get(key);
     if (size !== undefined) {
       this.copies.delete(key);
@@ -242,7 +242,7 @@ export class ReadCachedStorage implements ObjectStorage {
       const disk = await statfs(this.options.dir);
       const free = disk.bavail * disk.bsize;
       if (free - stat.size < this.minFreeBytes) {
-        this.options.log?.('warn', `read cache: no copy of "${key}" (${stat.size} bytes): the disk would have less than ${this.minFreeBytes} bytes free`);
+        this.options.log?.('warn', `no copy of "${key}" (${stat.size} bytes): the disk would have less than ${this.minFreeBytes} bytes free`);
         this.failedAt.set(key, Date.now());
         return;
       }
@@ -262,11 +262,11 @@ export class ReadCachedStorage implements ObjectStorage {
       this.copies.set(key, written.size);
       reserved = 0;
       this.failedAt.delete(key);
-      this.options.log?.('info', `read cache: kept a copy of "${key}" (${written.size} bytes in ${Date.now() - started} ms; ${this.used} bytes cached)`);
+      this.options.log?.('info', `kept a copy of "${key}" (${written.size} bytes in ${Date.now() - started} ms; ${this.used} bytes cached)`);
     } catch (error) {
       if (!copying.dropped) {
         this.failedAt.set(key, Date.now());
-        this.options.log?.('warn', `read cache: no copy of "${key}": ${(error as Error).message}; its reads go to the store`);
+        this.options.log?.('warn', `no copy of "${key}": ${(error as Error).message}; its reads go to the store`);
       }
     } finally {
       this.used -= reserved;

@@ -184,6 +184,8 @@ describe('docker-compose.yml: the server stack', () => {
       NEBULA_ALLOWED_HOSTS: '',
       NEBULA_ALLOWED_ORIGINS: '',
       NEBULA_MAX_UPLOAD_SIZE: '',
+      // The s3 driver's read cache: empty, its default size (.env.example).
+      NEBULA_READ_CACHE_SIZE: '',
       // What the deploy hook exports for GET /api/version (empty under a plain `docker compose up`).
       NEBULA_COMMIT: '',
       NEBULA_RELEASE: '',

@@ -159,6 +159,22 @@ describe('read cache (s3 driver, Ceph RGW)', () => {
     expect(cache.usedBytes).toBe(0);
   });
 
+  it('reads S3 again, and counts the read once, when its copy\'s file was removed behind its back', async () => {
+    const { cache, dir, reads, logs, put } = await setup();
+    const bytes = await put('originals/e', MiB);
+    await got(cache, 'originals/e');
+    await got(cache, 'originals/e');
+    await cache.settled();
+    await rm(join(dir, 'originals', 'e'));
+    reads.length = 0;
+
+    expect(await sent(cache, 'originals/e', { start: 7, end: 99 })).toEqual(bytes.subarray(7, 100));
+    expect(reads).toEqual(['store']);
+    expect(cache.has('originals/e')).toBe(false);
+    expect(cache.usedBytes).toBe(0);
+    expect(logs.join('\n')).toMatch(/the copy of "originals\/e" could not be read/);
+  });
+
   it('starts empty: copies left by an earlier run are removed', async () => {
     const { store } = await setup();
     const dir = await mkdtemp(join(tmpdir(), 'nebula-read-cache-'));

@@ -129,11 +129,15 @@ export class ReadCachedStorage implements ObjectStorage {
     if (this.copies.has(key)) {
       try {
         this.touch(key);
+        await this.local.sendTo(key, range, to);
         this.options.onRead?.('copy');
-        // ObjectNotFoundError comes before a byte is written (the copy's file is gone): the store answers.
-        return await this.local.sendTo(key, range, to);
+        return;
       } catch (error) {
-        if (!(error instanceof ObjectNotFoundError)) throw error;
+        // ObjectNotFoundError comes before a byte is written (the copy's file is gone): the store answers.
+        if (!(error instanceof ObjectNotFoundError)) {
+          this.options.onRead?.('copy');
+          throw error;
+        }
         this.lost(key, error);
       }
     }

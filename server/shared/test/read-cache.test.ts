@@ -146,6 +146,33 @@ describe('read cache (s3 driver, Ceph RGW)', () => {
     expect(await got(cache, 'originals/c')).toEqual(bytes);
   });
 
+  it('evicts nothing for a copy the disk has no room for', async () => {
+    // A test double for the disk's free space: filling this machine's disk for real is not an option.
+    let free = Number.MAX_SAFE_INTEGER;
+    const { cache, logs, put } = await setup({ maxBytes: 5 * MiB, minFreeBytes: 2 * MiB, retryAfterMs: 1, freeBytes: async () => free });
+    const twice = async (key: string) => {
+      await got(cache, key, { start: 0, end: 0 });
+      await got(cache, key, { start: 0, end: 0 });
+      await cache.settled();
+    };
+    for (const key of ['originals/f', 'originals/g', 'originals/h']) await put(key, 2 * MiB);
+    await twice('originals/f');
+    await twice('originals/g');
+    expect(cache.usedBytes).toBe(4 * MiB);
+
+    // 2 MiB of the 4 would go to make room for h; 1 MiB free + 2 - 2 leaves less than the 2 MiB floor.
+    free = MiB;
+    await twice('originals/h');
+    expect(['originals/f', 'originals/g', 'originals/h'].filter((key) => cache.has(key))).toEqual(['originals/f', 'originals/g']);
+    expect(logs.join('\n')).toMatch(/no copy of "originals\/h"/);
+
+    // With room for it once f has gone, h is copied and f (the least recently read) goes.
+    free = 3 * MiB;
+    await new Promise((resolve) => setTimeout(resolve, 5)); // past retryAfterMs
+    await twice('originals/h');
+    expect(['originals/f', 'originals/g', 'originals/h'].filter((key) => cache.has(key))).toEqual(['originals/g', 'originals/h']);
+  });
+
   it('abandons a copy under way when its object is deleted, leaving no file behind', async () => {
     const { cache, dir, logs, put } = await setup({ maxBytes: 256 * MiB });
     await put('originals/d', 48 * MiB);

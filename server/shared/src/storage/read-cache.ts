@@ -20,6 +20,8 @@ export interface ReadCacheOptions {
    * a file's bytes are written once, at the end of its upload, under an id never used again.
    */
   cacheable?: (key: string) => boolean;
+  /** Bytes free for this folder's file system; by default what statfs says. A test's stand-in for a full disk. */
+  freeBytes?: (dir: string) => Promise<number>;
   /** A copy is made on this read of an object not yet copied (2: the first read of a player's second range). */
   readsBeforeCopy?: number;
   /** A key whose copy failed is not tried again before this long (ms). */
@@ -77,6 +79,7 @@ export class ReadCachedStorage implements ObjectStorage {
   private readonly cacheable: (key: string) => boolean;
   private readonly readsBeforeCopy: number;
   private readonly retryAfterMs: number;
+  private readonly freeBytes: (dir: string) => Promise<number>;
 
   constructor(
     private readonly store: ObjectStorage,
@@ -92,6 +95,10 @@ export class ReadCachedStorage implements ObjectStorage {
     this.cacheable = options.cacheable ?? ((key) => /^originals\/[^/]+$/.test(key));
     this.readsBeforeCopy = options.readsBeforeCopy ?? 2;
     this.retryAfterMs = options.retryAfterMs ?? 60_000;
+    this.freeBytes = options.freeBytes ?? (async (dir) => {
+      const disk = await statfs(dir);
+      return disk.bavail * disk.bsize;
+    });
   }
 
   /** Bytes the copies take now (the one being made included). */
@@ -242,14 +249,15 @@ export class ReadCachedStorage implements ObjectStorage {
         this.failedAt.set(key, Date.now());
         return;
       }
-      await this.makeRoom(stat.size);
-      const disk = await statfs(this.options.dir);
-      const free = disk.bavail * disk.bsize;
-      if (free - stat.size < this.minFreeBytes) {
+      // Decided before anything is evicted: a copy the disk has no room for costs no other copy.
+      const evicted = Math.max(0, this.used + stat.size - this.options.maxBytes);
+      const free = await this.freeBytes(this.options.dir);
+      if (free + evicted - stat.size < this.minFreeBytes) {
         this.options.log?.('warn', `no copy of "${key}" (${stat.size} bytes): the disk would have less than ${this.minFreeBytes} bytes free`);
         this.failedAt.set(key, Date.now());
         return;
       }
+      await this.makeRoom(stat.size);
       reserved = stat.size;
       this.used += reserved;
       const started = Date.now();

@@ -62,6 +62,13 @@ async function got(cache: ReadCachedStorage, key: string, range?: { start: numbe
   return Buffer.concat(chunks);
 }
 
+/** Reads a byte of the key twice, as a player's first two ranges would, and waits for the copy that begins. */
+async function readTwice(cache: ReadCachedStorage, key: string): Promise<void> {
+  await got(cache, key, { start: 0, end: 0 });
+  await got(cache, key, { start: 0, end: 0 });
+  await cache.settled();
+}
+
 /** The files under the cache's folder, its own partial-write folder aside. */
 async function filesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -112,11 +119,7 @@ describe('read cache (s3 driver, Ceph RGW)', () => {
 
   it('keeps at most its size, the least recently read going first; copies neither objects over half of it nor anything but originals', async () => {
     const { cache, dir, put } = await setup({ maxBytes: 5 * MiB });
-    const twice = async (key: string) => {
-      await got(cache, key, { start: 0, end: 0 });
-      await got(cache, key, { start: 0, end: 0 });
-      await cache.settled();
-    };
+    const twice = (key: string) => readTwice(cache, key);
     for (const key of ['originals/1', 'originals/2', 'originals/3']) await put(key, 2 * MiB);
     await twice('originals/1');
     await twice('originals/2');
@@ -150,11 +153,7 @@ describe('read cache (s3 driver, Ceph RGW)', () => {
     // A test double for the disk's free space: filling this machine's disk for real is not an option.
     let free = Number.MAX_SAFE_INTEGER;
     const { cache, logs, put } = await setup({ maxBytes: 5 * MiB, minFreeBytes: 2 * MiB, retryAfterMs: 1, freeBytes: async () => free });
-    const twice = async (key: string) => {
-      await got(cache, key, { start: 0, end: 0 });
-      await got(cache, key, { start: 0, end: 0 });
-      await cache.settled();
-    };
+    const twice = (key: string) => readTwice(cache, key);
     for (const key of ['originals/f', 'originals/g', 'originals/h']) await put(key, 2 * MiB);
     await twice('originals/f');
     await twice('originals/g');

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { LRUCache } from 'lru-cache';
 import { FsObjectStorage } from './fs-object-storage';
 import { ObjectNotFoundError, putFile, type ByteRange, type ObjectStat, type ObjectStorage } from './object-storage';
 
@@ -71,14 +72,15 @@ export class ReadCachedStorage implements ObjectStorage {
   private readonly copies = new Map<string, number>();
   /** Bytes of the copies, and of the one being made. */
   private used = 0;
-  private readonly reads = new Map<string, number>();
-  private readonly failedAt = new Map<string, number>();
+  /** Reads of keys not copied yet, for readsBeforeCopy; the least recently read forgotten beyond COUNTED_KEYS. */
+  private readonly reads = new LRUCache<string, number>({ max: COUNTED_KEYS });
+  /** Keys whose copy failed or was refused lately: not tried again until they expire (retryAfterMs). */
+  private readonly refused: LRUCache<string, true>;
   private copying?: Copying;
   private readonly maxObjectBytes: number;
   private readonly minFreeBytes: number;
   private readonly cacheable: (key: string) => boolean;
   private readonly readsBeforeCopy: number;
-  private readonly retryAfterMs: number;
   private readonly freeBytes: (dir: string) => Promise<number>;
 
   constructor(
@@ -94,7 +96,7 @@ export class ReadCachedStorage implements ObjectStorage {
     this.minFreeBytes = options.minFreeBytes ?? 2 * GiB;
     this.cacheable = options.cacheable ?? ((key) => /^originals\/[^/]+$/.test(key));
     this.readsBeforeCopy = options.readsBeforeCopy ?? 2;
-    this.retryAfterMs = options.retryAfterMs ?? 60_000;
+    this.refused = new LRUCache({ max: COUNTED_KEYS, ttl: options.retryAfterMs ?? 60_000 });
     this.freeBytes = options.freeBytes ?? (async (dir) => {
       const disk = await statfs(dir);
       return disk.bavail * disk.bsize;
@@ -124,7 +126,7 @@ export class ReadCachedStorage implements ObjectStorage {
         this.options.onRead?.('copy');
         return body;
       } catch (error) {
-        this.lost(key, error);
+        await this.lost(key, error);
       }
     }
     const body = await this.store.get(key, range);
@@ -145,7 +147,7 @@ export class ReadCachedStorage implements ObjectStorage {
           this.options.onRead?.('copy');
           throw error;
         }
-        this.lost(key, error);
+        await this.lost(key, error);
       }
     }
     if (this.store.sendTo) {
@@ -212,13 +214,14 @@ export class ReadCachedStorage implements ObjectStorage {
   }
 
   /** A copy that could not be read (its file removed behind the cache's back): forgotten, read from the store. */
-  private lost(key: string, error: unknown): void {
+  private async lost(key: string, error: unknown): Promise<void> {
     this.options.log?.('warn', `the copy of "${key}" could not be read (${(error as Error).message}); reading the store`);
     const size = this.copies.get(key);
-    if (size !== undefined) {
-      this.copies.delete(key);
-      this.used -= size;
-    }
+    if (size === undefined) return;
+    this.copies.delete(key);
+    this.used -= size;
+    // Whatever is left of it goes too: no file on disk that the size above no longer counts.
+    await this.local.delete(key).catch(() => undefined);
   }
 
   /** A read answered by the store: counted, and the copy begun when it is due. */
@@ -226,12 +229,8 @@ export class ReadCachedStorage implements ObjectStorage {
     this.options.onRead?.('store');
     if (!this.cacheable(key) || this.copies.has(key)) return;
     const reads = (this.reads.get(key) ?? 0) + 1;
-    this.reads.delete(key);
     this.reads.set(key, reads);
-    if (this.reads.size > COUNTED_KEYS) this.reads.delete(this.reads.keys().next().value!);
-    if (reads < this.readsBeforeCopy || this.copying) return;
-    const failed = this.failedAt.get(key);
-    if (failed !== undefined && Date.now() - failed < this.retryAfterMs) return;
+    if (reads < this.readsBeforeCopy || this.copying || this.refused.has(key)) return;
     this.reads.delete(key);
     const copying: Copying = { key, dropped: false, done: Promise.resolve() };
     this.copying = copying;
@@ -246,7 +245,7 @@ export class ReadCachedStorage implements ObjectStorage {
       if (!stat || stat.size === 0 || copying.dropped) return;
       if (stat.size > this.maxObjectBytes) {
         // Asked again only after retryAfterMs, not at every read.
-        this.failedAt.set(key, Date.now());
+        this.refused.set(key, true);
         return;
       }
       // Decided before anything is evicted: a copy the disk has no room for costs no other copy.
@@ -254,7 +253,7 @@ export class ReadCachedStorage implements ObjectStorage {
       const free = await this.freeBytes(this.options.dir);
       if (free + evicted - stat.size < this.minFreeBytes) {
         this.options.log?.('warn', `no copy of "${key}" (${stat.size} bytes): the disk would have less than ${this.minFreeBytes} bytes free`);
-        this.failedAt.set(key, Date.now());
+        this.refused.set(key, true);
         return;
       }
       await this.makeRoom(stat.size);
@@ -273,11 +272,11 @@ export class ReadCachedStorage implements ObjectStorage {
       }
       this.copies.set(key, written.size);
       reserved = 0;
-      this.failedAt.delete(key);
+      this.refused.delete(key);
       this.options.log?.('info', `kept a copy of "${key}" (${written.size} bytes in ${Date.now() - started} ms; ${this.used} bytes cached)`);
     } catch (error) {
       if (!copying.dropped) {
-        this.failedAt.set(key, Date.now());
+        this.refused.set(key, true);
         this.options.log?.('warn', `no copy of "${key}": ${(error as Error).message}; its reads go to the store`);
       }
     } finally {

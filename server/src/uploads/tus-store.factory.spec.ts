@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { ERRORS, MemoryKvStore } from '@tus/utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pipeline } from 'node:stream/promises';
+import { DIRECT_POOL_BLOCKS, directBlocks } from './direct-writer';
 import { PositionalWriter, WideFileStore } from './tus-store.factory';
 
 const MiB = 1024 * 1024;
@@ -73,6 +74,23 @@ describe('WideFileStore', () => {
 
   it('says the write failed when the upload’s file is gone', async () => {
     await expect(store.write(body(randomBytes(1000)), 'missing', 0)).rejects.toBe(ERRORS.FILE_WRITE_ERROR);
+    const all = directBlocks.take(DIRECT_POOL_BLOCKS); // the failed write gave its blocks back
+    expect(all).toHaveLength(DIRECT_POOL_BLOCKS);
+    directBlocks.give(all!);
+  });
+
+  it('still writes, through the page cache, while other uploads hold every block for writes around it', async () => {
+    const all = directBlocks.take(DIRECT_POOL_BLOCKS)!;
+    try {
+      const bytes = randomBytes(9 * MiB + 5);
+      await writeFile(join(root, 'crowded'), '');
+      expect(await store.write(body(bytes), 'crowded', 0)).toBe(bytes.length);
+      const cached = Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', join(root, 'crowded')]).toString().trim());
+      expect(cached).toBeGreaterThan(8 * MiB);
+      expect((await readFile(join(root, 'crowded'))).equals(bytes)).toBe(true);
+    } finally {
+      directBlocks.give(all);
+    }
   });
 });
 

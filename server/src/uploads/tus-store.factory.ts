@@ -7,6 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
+import { BLOCKS_PER_UPLOAD, DirectFileWriter, directBlocks } from './direct-writer';
 import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
 
 type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
@@ -54,21 +55,30 @@ const FILE_WRITE_BUFFER = 4 * 1024 * 1024;
 const FILE_WRITES_IN_FLIGHT = 2;
 
 /**
- * @tus/file-store, writing what the request brings in large writev() calls, two at a time (see
- * PositionalWriter). Its own write stream has Node's 16 KiB buffer, so it wrote one 64 KiB chunk per
- * system call, one at a time; gathering the chunks into 1 MiB writes first cost a copy of every byte.
+ * @tus/file-store, writing what the request brings in large writes around the page cache
+ * (DirectFileWriter), or, when the pool of aligned blocks is taken by other uploads, in large
+ * writev() calls through it, two at a time (PositionalWriter). Its own write stream has Node's
+ * 16 KiB buffer, so it wrote one 64 KiB chunk per system call, one at a time.
  */
 export class WideFileStore extends FileStore {
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const path = join(this.directory, id);
     const inside = relative(this.directory, path);
     if (!inside || inside.startsWith('..') || isAbsolute(inside)) throw ERRORS.FILE_NOT_FOUND;
-    const file = new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER);
+    // Around the page cache while the aligned pool has blocks to spare (direct-writer.ts), through it otherwise.
+    const blocks = directBlocks.take(BLOCKS_PER_UPLOAD);
+    const file = blocks
+      ? new DirectFileWriter(path, offset, blocks, (given) => directBlocks.give(given))
+      : new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER);
     try {
       await pipeline(readable, file);
     } catch {
       // As @tus/file-store: what the disk said goes to UploadsService, which tells a full disk apart.
       throw ERRORS.FILE_WRITE_ERROR;
+    } finally {
+      // pipeline settles before the writer's last bytes are on disk when the request broke off: the
+      // upload's lock is released on return, and the next request must find them there.
+      if (!file.closed) await new Promise((closed) => file.once('close', closed));
     }
     return offset + file.bytesWritten;
   }

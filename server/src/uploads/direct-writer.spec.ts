@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect } from './direct-writer';
+
+const MiB = 1024 * 1024;
+
+/** A request body as it arrives, in chunks of an odd size so no chunk lines up with a block. */
+const body = (bytes: Buffer, chunk = 65_521) =>
+  Readable.from(Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk)));
+
+/** Bytes of the file the kernel holds in its page cache (util-linux's fincore). */
+const cachedBytes = (path: string) => Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]).toString().trim());
+
+describe('DirectFileWriter', () => {
+  let root: string;
+  let pool: AlignedBlocks;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nebula-direct-writer-'));
+    pool = new AlignedBlocks(2);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  const writer = (path: string, start: number, handles?: ConstructorParameters<typeof DirectFileWriter>[4]) => {
+    const blocks = pool.take(2)!;
+    return new DirectFileWriter(path, start, blocks, (given) => pool.give(given), handles);
+  };
+
+  it('writes a resumed PATCH byte-exact from an unaligned offset to an unaligned end, without filling the page cache', async () => {
+    const path = join(root, 'up');
+    const bytes = randomBytes(25 * MiB + 777);
+    const before = MiB + 123; // what an earlier PATCH left
+    await writeFile(path, bytes.subarray(0, before));
+    const file = writer(path, before);
+    await pipeline(body(bytes.subarray(before)), file);
+    expect(file.bytesWritten).toBe(bytes.length - before);
+    // Through the page cache, all 24 MiB just written would be resident: here only the earlier
+    // PATCH's pages and the pages of the unaligned head and tail.
+    expect(cachedBytes(path)).toBeLessThanOrEqual(before + 3 * 4096);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect(pool.take(2)).toHaveLength(2); // its blocks went back
+  });
+
+  it('writes a body shorter than one block, and an empty one', async () => {
+    const path = join(root, 'small');
+    await writeFile(path, '');
+    const bytes = randomBytes(10_000);
+    await pipeline(body(bytes), writer(path, 0));
+    await pipeline(body(Buffer.alloc(0)), writer(path, bytes.length));
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+  });
+
+  it('keeps every byte that arrived before the body broke off mid-block, so tus resumes after them', async () => {
+    const path = join(root, 'cut');
+    await writeFile(path, '');
+    const bytes = randomBytes(5 * MiB + 3);
+    const broken = new Readable({ read() {} });
+    broken.push(bytes);
+    setTimeout(() => broken.destroy(new Error('client went away')), 50);
+    const file = writer(path, 0);
+    await expect(pipeline(broken, file)).rejects.toThrow('client went away');
+    if (!file.closed) await new Promise((closed) => file.once('close', closed));
+    expect(file.bytesWritten).toBe(bytes.length);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect(pool.take(2)).toHaveLength(2);
+  });
+
+  it('goes on through the page cache when the kernel refuses a direct write (EINVAL), losing nothing', async () => {
+    const path = join(root, 'refused');
+    await writeFile(path, '');
+    const bytes = randomBytes(13 * MiB + 5);
+    let directWrites = 0;
+    // Test double for a file system that opens files with O_DIRECT but refuses the writes (one whose
+    // block is larger than 4 KiB, say): none here does.
+    const refusing = async (file: string) => {
+      const handle = await openDirect(file);
+      return Object.assign(handle, {
+        write: async () => {
+          directWrites++;
+          throw Object.assign(new Error('EINVAL: invalid argument, write'), { code: 'EINVAL' });
+        },
+      }) as FileHandle;
+    };
+    await pipeline(body(bytes), writer(path, 0, { buffered: (file) => open(file, 'r+'), direct: refusing }));
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect(directWrites).toBe(1);
+  });
+
+  it('writes through the page cache on a file system without O_DIRECT', async () => {
+    const path = join(root, 'no-direct');
+    await writeFile(path, '');
+    const bytes = randomBytes(9 * MiB + 1);
+    // Test double for a file system that refuses to open files with O_DIRECT (tmpfs before Linux 6.6).
+    const noDirect = () => Promise.reject(Object.assign(new Error('EINVAL: invalid argument, open'), { code: 'EINVAL' }));
+    await pipeline(body(bytes), writer(path, 0, { buffered: (file) => open(file, 'r+'), direct: noDirect }));
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+  });
+
+  it('cuts the file back to a write that failed while a later one succeeded: no hole of zeros for tus to resume after', async () => {
+    const path = join(root, 'failing');
+    await writeFile(path, '');
+    const bytes = randomBytes(3 * DIRECT_BLOCK + MiB);
+    // Test double for a disk error that cannot be made on demand here: the real file, except that
+    // the direct write of the second block fails, slowly, while the third goes through.
+    const failingSecondBlock = async (file: string) => {
+      const handle = await openDirect(file);
+      const write = handle.write.bind(handle) as (buffer: Buffer, offset: number, length: number, position: number) => Promise<{ bytesWritten: number }>;
+      return Object.assign(handle, {
+        write: async (buffer: Buffer, offset: number, length: number, position: number) => {
+          if (position === DIRECT_BLOCK) {
+            await new Promise((done) => setTimeout(done, 200));
+            throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+          }
+          return write(buffer, offset, length, position);
+        },
+      }) as FileHandle;
+    };
+    const file = writer(path, 0, { buffered: (f) => open(f, 'r+'), direct: failingSecondBlock });
+    await expect(pipeline(body(bytes), file)).rejects.toThrow('EIO');
+    if (!file.closed) await new Promise((closed) => file.once('close', closed));
+    expect(file.bytesWritten).toBe(DIRECT_BLOCK);
+    expect((await stat(path)).size).toBe(DIRECT_BLOCK);
+    expect((await readFile(path)).equals(bytes.subarray(0, DIRECT_BLOCK))).toBe(true);
+  });
+});
+
+describe('AlignedBlocks', () => {
+  it('hands out separate blocks, none when fewer are free than asked, and takes them back', () => {
+    const pool = new AlignedBlocks(3, MiB);
+    const two = pool.take(2)!;
+    expect(two).toHaveLength(2);
+    expect(pool.take(2)).toBeUndefined();
+    two[0]!.fill(1);
+    two[1]!.fill(2);
+    expect(two[0]!.every((b) => b === 1)).toBe(true);
+    pool.give(two);
+    expect(pool.take(3)).toHaveLength(3);
+  });
+});

@@ -30,7 +30,8 @@ interface Secrets {
 const DATABASE = 'nebula';
 /**
  * How the gateway's Node is started, the same in server/Dockerfile (ops/test/compose.test.ts holds
- * them equal). All keep its memory flat under a stream of request and file buffers:
+ * them equal). The first three keep its memory flat under a stream of request and file buffers, the
+ * last spares it page faults:
  * - a 4 MiB young generation (V8's default grows to 16 MiB or more): a buffer's memory comes back
  *   only when its small wrapper is collected, and a smaller young generation collects them sooner;
  * - an old generation allowed to grow to twice what was live after the last full collection
@@ -39,12 +40,18 @@ const DATABASE = 'nebula';
  *   this, 185–210 MB at the same throughput (ops/bench/range.ts);
  * - two malloc arenas: glibc otherwise gives every thread that allocates (libuv's pool reads and
  *   writes files) an arena of its own, and the gateway's resident memory grew with each upload.
- * On two 1 GiB uploads to S3 in a row (ops/bench/upload.ts), the gateway's peak went from 258 MB to
- * 185 MB, at the same speed; idle, from 164 MB to 128 MB (with the source maps below). A
- * MALLOC_ARENA_MAX set by the user wins.
+ *   With these three, on two 1 GiB uploads to S3 in a row (ops/bench/upload.ts), the gateway's
+ *   peak went from 258 MB to 185 MB, at the same speed; idle, from 164 MB to 128 MB;
+ * - free memory kept by malloc up to 32 MiB: Node's HTTP parser copies every chunk of an upload's
+ *   body into a new 64 KiB buffer, and with glibc's default (128 KiB) the freed ones went back to
+ *   the kernel and came back as new pages a moment later: about a tenth of the gateway's CPU in a
+ *   2 GiB upload (page faults under llhttp's on_body). With 32 MiB, the gateway used 2.8–3.1 s of
+ *   CPU for a 2 GiB upload instead of 3.2–3.7 s, the upload took 3.5–3.7 s instead of 3.7–4.6 s
+ *   (8 MiB did not help); the price is up to that much memory kept after a burst.
+ * A MALLOC_* variable set by the user wins.
  */
 export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
-export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2' };
+export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) };
 /** How often the supervisor checks that Postgres (not its child: pg_ctl daemonises it) still runs. */
 const POSTGRES_WATCH_MS = 1000;
 

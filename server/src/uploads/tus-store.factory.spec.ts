@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ERRORS, MemoryKvStore } from '@tus/utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pipeline } from 'node:stream/promises';
-import { DIRECT_POOL_BLOCKS, directBlocks } from './direct-writer';
-import { PositionalWriter, WideFileStore } from './tus-store.factory';
+import { DIRECT_POOL_BLOCKS, directBlocks } from './upload-file-writers';
+import { WideFileStore } from './tus-store.factory';
 
 const MiB = 1024 * 1024;
 
@@ -90,40 +89,6 @@ describe('WideFileStore', () => {
       expect((await readFile(join(root, 'crowded'))).equals(bytes)).toBe(true);
     } finally {
       directBlocks.give(all);
-    }
-  });
-});
-
-describe('PositionalWriter', () => {
-  it('cuts the file back to a write that failed while a later one succeeded: no hole of zeros for tus to resume after', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'nebula-positional-'));
-    try {
-      const path = join(root, 'up');
-      await writeFile(path, '');
-      const bytes = randomBytes(12 * MiB);
-      // Test double for a disk error that cannot be made on demand here: the real file, except
-      // that the write starting at 4 MiB fails, slowly, while the writes after it go through.
-      const failingAt4MiB = async (file: string) => {
-        const handle = await open(file, 'r+');
-        const writev = handle.writev.bind(handle);
-        return Object.assign(handle, {
-          writev: async (buffers: Buffer[], position: number) => {
-            if (position === 4 * MiB) {
-              await new Promise((done) => setTimeout(done, 200));
-              throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
-            }
-            return writev(buffers, position);
-          },
-        });
-      };
-      const writer = new PositionalWriter(path, 0, 2, 4 * MiB, failingAt4MiB);
-      const blocks = Readable.from([bytes.subarray(0, 4 * MiB), bytes.subarray(4 * MiB, 8 * MiB), bytes.subarray(8 * MiB)]);
-      await expect(pipeline(blocks, writer)).rejects.toThrow('EIO');
-      expect(writer.bytesWritten).toBe(4 * MiB);
-      expect((await stat(path)).size).toBe(4 * MiB);
-      expect((await readFile(path)).equals(bytes.subarray(0, 4 * MiB))).toBe(true);
-    } finally {
-      await rm(root, { recursive: true, force: true });
     }
   });
 });

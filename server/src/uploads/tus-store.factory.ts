@@ -2,12 +2,11 @@ import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
 import { ERRORS, FileKvStore, type DataStore, type Upload } from '@tus/utils';
 import { mkdirSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
-import { BLOCKS_PER_UPLOAD, DirectFileWriter, directBlocks } from './direct-writer';
+import { BLOCKS_PER_UPLOAD, DirectFileWriter, directBlocks, PositionalWriter } from './upload-file-writers';
 import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
 
 type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
@@ -81,113 +80,6 @@ export class WideFileStore extends FileStore {
       if (!file.closed) await new Promise((closed) => file.once('close', closed));
     }
     return offset + file.bytesWritten;
-  }
-}
-
-/**
- * Writes a stream into an existing file from `start` on, with up to `parallel` positional writev()
- * calls at once: copying into the page cache is most of an upload's cost on a virtual machine, and
- * one write at a time kept it on one core. The chunks wait uncopied in the stream's buffer.
- * A failed write leaves no hole: once the writes in flight have settled, the file is cut back to
- * where the first failed one started, so its size stays the upload's offset (tus resumes from it).
- */
-export class PositionalWriter extends Writable {
-  private handle?: FileHandle;
-  private position: number;
-  private readonly inFlight = new Set<Promise<void>>();
-  private failedAt: number | undefined;
-  private failure: Error | undefined;
-  /** Bytes written without a gap from `start`: valid once every write has settled. */
-  get bytesWritten(): number {
-    return (this.failedAt ?? this.position) - this.start;
-  }
-
-  constructor(
-    private readonly path: string,
-    private readonly start: number,
-    private readonly parallel: number,
-    highWaterMark: number,
-    private readonly openFile: (path: string) => Promise<FileHandle> = (path) => open(path, 'r+'),
-  ) {
-    super({ highWaterMark });
-    this.position = start;
-  }
-
-  override _construct(done: (error?: Error | null) => void): void {
-    this.openFile(this.path).then(
-      (handle) => {
-        this.handle = handle;
-        done();
-      },
-      (error: Error) => done(error),
-    );
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.issue([chunk], done);
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
-    this.issue(
-      chunks.map((c) => c.chunk),
-      done,
-    );
-  }
-
-  override _final(done: (error?: Error | null) => void): void {
-    this.settle().then(() => done(this.failure), done);
-  }
-
-  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    this.settle()
-      .then(() => this.handle?.close())
-      .then(
-        () => done(error),
-        (closeError: Error) => done(error ?? closeError),
-      );
-  }
-
-  private issue(buffers: Buffer[], done: (error?: Error | null) => void): void {
-    if (this.failure) return done(this.failure);
-    const at = this.position;
-    const length = buffers.reduce((sum, b) => sum + b.length, 0);
-    this.position += length;
-    const write = writeAll(this.handle!, buffers, at).catch((error: Error) => {
-      if (this.failedAt === undefined || at < this.failedAt) this.failedAt = at;
-      this.failure ??= error;
-    });
-    const tracked = write.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
-    // Room for another write: take the next chunks now. Otherwise, once one of these is done.
-    if (this.inFlight.size < this.parallel) done();
-    else void Promise.race(this.inFlight).then(() => done(this.failure));
-  }
-
-  /** Waits for every write in flight; after a failure, cuts the file back to the gap. */
-  private async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
-    if (this.failedAt !== undefined && this.handle) await this.handle.truncate(this.failedAt).catch(() => undefined);
-  }
-}
-
-/** writev() until every byte is written (a regular file may take fewer bytes than asked, as when the disk fills). */
-async function writeAll(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let rest = buffers;
-  let at = position;
-  while (rest.length > 0) {
-    const { bytesWritten } = await handle.writev(rest, at);
-    at += bytesWritten;
-    let skip = bytesWritten;
-    const left: Buffer[] = [];
-    for (const buffer of rest) {
-      if (skip >= buffer.length) skip -= buffer.length;
-      else {
-        left.push(skip > 0 ? buffer.subarray(skip) : buffer);
-        skip = 0;
-      }
-    }
-    if (bytesWritten === 0 && left.length > 0) throw Object.assign(new Error(`no byte of a write at ${at} went to disk`), { code: 'EIO' });
-    rest = left;
   }
 }
 

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { Writable } from 'node:stream';
+import { Writable, type WritableOptions } from 'node:stream';
 
 /**
  * Alignment O_DIRECT asks of a write's file offset, length and memory address: the disk's logical
@@ -61,6 +61,135 @@ export const directBlocks = new AlignedBlocks(DIRECT_POOL_BLOCKS);
 /** Opens an upload's file for O_DIRECT writes; rejects where the file system has no O_DIRECT. */
 export const openDirect = (path: string): Promise<FileHandle> => open(path, constants.O_RDWR | constants.O_DIRECT);
 
+/**
+ * A stream written into an existing file from `start` on, several writes at once, that leaves no
+ * hole when a write fails: once the writes in flight have settled, the file is cut back to where the
+ * first failed one started, so its size stays the upload's offset (tus resumes from it).
+ */
+abstract class GaplessFileWriter extends Writable {
+  /** The file offset of the stream's next byte. */
+  protected position: number;
+  protected failure: Error | undefined;
+  private failedAt: number | undefined;
+  protected readonly inFlight = new Set<Promise<void>>();
+
+  /** Bytes written without a gap from `start`: valid once the writer has finished or been destroyed. */
+  get bytesWritten(): number {
+    return (this.failedAt ?? this.position) - this.start;
+  }
+
+  constructor(
+    private readonly start: number,
+    options?: WritableOptions,
+  ) {
+    super(options);
+    this.position = start;
+  }
+
+  /** Remembers a write of the bytes from `at` on that failed: the first failure, at the lowest offset. */
+  protected failed(at: number, error: Error): void {
+    if (this.failedAt === undefined || at < this.failedAt) this.failedAt = at;
+    this.failure ??= error;
+  }
+
+  /** Counts `write` (which must not reject: failures go to failed()) in flight until it settles. */
+  protected track(write: Promise<void>): void {
+    const tracked = write.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Waits for every write in flight; after a failure, cuts the file back to the gap through `handle`. */
+  protected async settle(handle: FileHandle | undefined): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    if (this.failedAt !== undefined && handle) await handle.truncate(this.failedAt).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes a stream into an existing file from `start` on, with up to `parallel` positional writev()
+ * calls at once, through the page cache: one write at a time kept the copy into the page cache on
+ * one core. The chunks wait uncopied in the stream's buffer. Used where DirectFileWriter cannot be
+ * (its pool of aligned blocks is taken by other uploads).
+ */
+export class PositionalWriter extends GaplessFileWriter {
+  private handle?: FileHandle;
+
+  constructor(
+    private readonly path: string,
+    start: number,
+    private readonly parallel: number,
+    highWaterMark: number,
+    private readonly openFile: (path: string) => Promise<FileHandle> = (path) => open(path, 'r+'),
+  ) {
+    super(start, { highWaterMark });
+  }
+
+  override _construct(done: (error?: Error | null) => void): void {
+    this.openFile(this.path).then(
+      (handle) => {
+        this.handle = handle;
+        done();
+      },
+      (error: Error) => done(error),
+    );
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.issue([chunk], done);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
+    this.issue(
+      chunks.map((c) => c.chunk),
+      done,
+    );
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    this.settle(this.handle).then(() => done(this.failure), done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.settle(this.handle)
+      .then(() => this.handle?.close())
+      .then(
+        () => done(error),
+        (closeError: Error) => done(error ?? closeError),
+      );
+  }
+
+  private issue(buffers: Buffer[], done: (error?: Error | null) => void): void {
+    if (this.failure) return done(this.failure);
+    const at = this.position;
+    this.position += buffers.reduce((sum, b) => sum + b.length, 0);
+    this.track(writevAll(this.handle!, buffers, at).catch((error: Error) => this.failed(at, error)));
+    // Room for another write: take the next chunks now. Otherwise, once one of these is done.
+    if (this.inFlight.size < this.parallel) done();
+    else void Promise.race(this.inFlight).then(() => done(this.failure));
+  }
+}
+
+/** writev() until every byte is written (a regular file may take fewer bytes than asked, as when the disk fills). */
+async function writevAll(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let rest = buffers;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const left: Buffer[] = [];
+    for (const buffer of rest) {
+      if (skip >= buffer.length) skip -= buffer.length;
+      else {
+        left.push(skip > 0 ? buffer.subarray(skip) : buffer);
+        skip = 0;
+      }
+    }
+    if (bytesWritten === 0 && left.length > 0) throw Object.assign(new Error(`no byte of a write at ${at} went to disk`), { code: 'EIO' });
+    rest = left;
+  }
+}
+
 interface Staged {
   memory: Buffer;
   /** File offset of memory[0]: a multiple of DIRECT_ALIGN. */
@@ -87,29 +216,19 @@ const alignUp = (n: number) => alignDown(n + DIRECT_ALIGN - 1);
  * kernel refuses with EINVAL (a file system with a larger block, or memory it finds misaligned)
  * is written through `buffered` instead, and so is the rest of the stream.
  *
- * As PositionalWriter: a failed write leaves no hole. Once every write has settled the file is cut
- * back to where the first failed one started. A stream that breaks off (the client went away)
- * still has its staged bytes written, so tus resumes after everything that arrived.
+ * A stream that breaks off (the client went away) still has its staged bytes written, so tus resumes
+ * after everything that arrived.
  */
-export class DirectFileWriter extends Writable {
+export class DirectFileWriter extends GaplessFileWriter {
   private buffered?: FileHandle;
   private direct?: FileHandle;
   private useDirect = true;
   private readonly idle: Staged[];
   private current?: Staged;
-  private readonly inFlight = new Set<Promise<void>>();
-  private position: number;
-  private failedAt: number | undefined;
-  private failure: Error | undefined;
-
-  /** Bytes written without a gap from `start`: valid once the writer has finished or been destroyed. */
-  get bytesWritten(): number {
-    return (this.failedAt ?? this.position) - this.start;
-  }
 
   constructor(
     private readonly path: string,
-    private readonly start: number,
+    start: number,
     private readonly blocks: Buffer[],
     private readonly giveBack: (blocks: Buffer[]) => void,
     private readonly handles: { buffered: (path: string) => Promise<FileHandle>; direct: (path: string) => Promise<FileHandle> } = {
@@ -117,8 +236,7 @@ export class DirectFileWriter extends Writable {
       direct: openDirect,
     },
   ) {
-    super();
-    this.position = start;
+    super(start);
     this.idle = blocks.map((memory) => ({ memory, base: 0, from: 0, end: 0 }));
   }
 
@@ -141,14 +259,14 @@ export class DirectFileWriter extends Writable {
   override _final(done: (error?: Error | null) => void): void {
     if (this.current && this.current.end > this.current.from && !this.failure) this.issue(this.current, true);
     this.current = undefined;
-    this.settle().then(() => done(this.failure), done);
+    this.settle(this.buffered).then(() => done(this.failure), done);
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
     // Whatever arrived before the stream broke off is kept: tus resumes after it.
     if (this.current && this.current.end > this.current.from && !this.failure) this.issue(this.current, true);
     this.current = undefined;
-    this.settle()
+    this.settle(this.buffered)
       .then(() => Promise.all([this.direct?.close(), this.buffered?.close()]))
       .finally(() => this.giveBack(this.blocks))
       .then(
@@ -193,16 +311,14 @@ export class DirectFileWriter extends Writable {
     const { memory, base, from, end } = block;
     const headEnd = Math.min(end, alignUp(from));
     const directEnd = Math.max(headEnd, last ? alignDown(end) : end);
-    const written = Promise.all([
-      this.writeRange(memory, from, headEnd, base, false),
-      this.writeRange(memory, headEnd, directEnd, base, true),
-      this.writeRange(memory, directEnd, end, base, false),
-    ]).then(() => undefined);
-    const tracked = written.finally(() => {
-      this.inFlight.delete(tracked);
-      this.idle.push(block);
-    });
-    this.inFlight.add(tracked);
+    // The block is free again once all three are done: only then may nextBlock() find it.
+    this.track(
+      Promise.all([
+        this.writeRange(memory, from, headEnd, base, false),
+        this.writeRange(memory, headEnd, directEnd, base, true),
+        this.writeRange(memory, directEnd, end, base, false),
+      ]).then(() => void this.idle.push(block)),
+    );
   }
 
   private async writeRange(memory: Buffer, from: number, to: number, base: number, direct: boolean): Promise<void> {
@@ -210,30 +326,22 @@ export class DirectFileWriter extends Writable {
     try {
       if (direct && this.useDirect) {
         try {
-          await writeAll(this.direct!, memory, from, to, base);
+          await writeRangeAll(this.direct!, memory, from, to, base);
           return;
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
           this.useDirect = false; // the kernel will not take these writes: the page cache from now on
         }
       }
-      await writeAll(this.buffered!, memory, from, to, base);
+      await writeRangeAll(this.buffered!, memory, from, to, base);
     } catch (error) {
-      const at = base + from;
-      if (this.failedAt === undefined || at < this.failedAt) this.failedAt = at;
-      this.failure ??= error as Error;
+      this.failed(base + from, error as Error);
     }
-  }
-
-  /** Waits for every write in flight; after a failure, cuts the file back to the gap. */
-  private async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
-    if (this.failedAt !== undefined && this.buffered) await this.buffered.truncate(this.failedAt).catch(() => undefined);
   }
 }
 
 /** write() until memory[from, to) is in the file at base + from (a regular file may take fewer bytes than asked). */
-async function writeAll(handle: FileHandle, memory: Buffer, from: number, to: number, base: number): Promise<void> {
+async function writeRangeAll(handle: FileHandle, memory: Buffer, from: number, to: number, base: number): Promise<void> {
   let at = from;
   while (at < to) {
     const { bytesWritten } = await handle.write(memory, at, to - at, base + at);

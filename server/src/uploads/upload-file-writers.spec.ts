@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect } from './direct-writer';
+import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect, PositionalWriter } from './upload-file-writers';
 
 const MiB = 1024 * 1024;
 
@@ -140,5 +140,39 @@ describe('AlignedBlocks', () => {
     expect(two[0]!.every((b) => b === 1)).toBe(true);
     pool.give(two);
     expect(pool.take(3)).toHaveLength(3);
+  });
+});
+
+describe('PositionalWriter', () => {
+  it('cuts the file back to a write that failed while a later one succeeded: no hole of zeros for tus to resume after', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nebula-positional-'));
+    try {
+      const path = join(root, 'up');
+      await writeFile(path, '');
+      const bytes = randomBytes(12 * MiB);
+      // Test double for a disk error that cannot be made on demand here: the real file, except
+      // that the write starting at 4 MiB fails, slowly, while the writes after it go through.
+      const failingAt4MiB = async (file: string) => {
+        const handle = await open(file, 'r+');
+        const writev = handle.writev.bind(handle);
+        return Object.assign(handle, {
+          writev: async (buffers: Buffer[], position: number) => {
+            if (position === 4 * MiB) {
+              await new Promise((done) => setTimeout(done, 200));
+              throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+            }
+            return writev(buffers, position);
+          },
+        });
+      };
+      const writer = new PositionalWriter(path, 0, 2, 4 * MiB, failingAt4MiB);
+      const blocks = Readable.from([bytes.subarray(0, 4 * MiB), bytes.subarray(4 * MiB, 8 * MiB), bytes.subarray(8 * MiB)]);
+      await expect(pipeline(blocks, writer)).rejects.toThrow('EIO');
+      expect(writer.bytesWritten).toBe(4 * MiB);
+      expect((await stat(path)).size).toBe(4 * MiB);
+      expect((await readFile(path)).equals(bytes.subarray(0, 4 * MiB))).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -281,7 +281,7 @@ export class DirectFileWriter extends GaplessFileWriter {
     while (copied < chunk.length && !this.failure) {
       if (!this.current) {
         const block = await this.nextBlock();
-        // Destroyed while waiting for the block: what was staged is already written, this chunk is not taken.
+        // Destroyed while waiting for the block: what was staged is written by _destroy, the rest of this chunk is not taken.
         if (this.destroyed) return void this.idle.push(block);
         this.current = block;
       }

@@ -119,20 +119,19 @@ describe('read cache (s3 driver, Ceph RGW)', () => {
 
   it('keeps at most its size, the least recently read going first; copies neither objects over half of it nor anything but originals', async () => {
     const { cache, dir, put } = await setup({ maxBytes: 5 * MiB });
-    const twice = (key: string) => readTwice(cache, key);
     for (const key of ['originals/1', 'originals/2', 'originals/3']) await put(key, 2 * MiB);
-    await twice('originals/1');
-    await twice('originals/2');
+    await readTwice(cache, 'originals/1');
+    await readTwice(cache, 'originals/2');
     await got(cache, 'originals/1', { start: 5, end: 5 }); // 1 is now the more recently read
-    await twice('originals/3');
+    await readTwice(cache, 'originals/3');
     expect(['originals/1', 'originals/2', 'originals/3'].filter((key) => cache.has(key))).toEqual(['originals/1', 'originals/3']);
     expect((await filesIn(dir)).sort()).toEqual(['originals/1', 'originals/3']);
     expect(cache.usedBytes).toBe(4 * MiB);
 
     await put('originals/big', 3 * MiB);
-    await twice('originals/big');
+    await readTwice(cache, 'originals/big');
     await put('hls/x/seg_000.ts', MiB);
-    await twice('hls/x/seg_000.ts');
+    await readTwice(cache, 'hls/x/seg_000.ts');
     expect(cache.has('originals/big') || cache.has('hls/x/seg_000.ts')).toBe(false);
     expect((await filesIn(dir)).sort()).toEqual(['originals/1', 'originals/3']);
   });
@@ -153,22 +152,21 @@ describe('read cache (s3 driver, Ceph RGW)', () => {
     // A test double for the disk's free space: filling this machine's disk for real is not an option.
     let free = Number.MAX_SAFE_INTEGER;
     const { cache, logs, put } = await setup({ maxBytes: 5 * MiB, minFreeBytes: 2 * MiB, retryAfterMs: 1, freeBytes: async () => free });
-    const twice = (key: string) => readTwice(cache, key);
     for (const key of ['originals/f', 'originals/g', 'originals/h']) await put(key, 2 * MiB);
-    await twice('originals/f');
-    await twice('originals/g');
+    await readTwice(cache, 'originals/f');
+    await readTwice(cache, 'originals/g');
     expect(cache.usedBytes).toBe(4 * MiB);
 
     // 2 MiB of the 4 would go to make room for h; 1 MiB free + 2 - 2 leaves less than the 2 MiB floor.
     free = MiB;
-    await twice('originals/h');
+    await readTwice(cache, 'originals/h');
     expect(['originals/f', 'originals/g', 'originals/h'].filter((key) => cache.has(key))).toEqual(['originals/f', 'originals/g']);
     expect(logs.join('\n')).toMatch(/no copy of "originals\/h"/);
 
     // With room for it once f has gone, h is copied and f (the least recently read) goes.
     free = 3 * MiB;
     await new Promise((resolve) => setTimeout(resolve, 5)); // past retryAfterMs
-    await twice('originals/h');
+    await readTwice(cache, 'originals/h');
     expect(['originals/f', 'originals/g', 'originals/h'].filter((key) => cache.has(key))).toEqual(['originals/g', 'originals/h']);
   });
 

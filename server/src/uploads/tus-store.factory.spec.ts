@@ -77,18 +77,4 @@ describe('WideFileStore', () => {
     expect(all).toHaveLength(DIRECT_POOL_BLOCKS);
     directBlocks.give(all!);
   });
-
-  it('still writes, through the page cache, while other uploads hold every block for writes around it', async () => {
-    const all = directBlocks.take(DIRECT_POOL_BLOCKS)!;
-    try {
-      const bytes = randomBytes(9 * MiB + 5);
-      await writeFile(join(root, 'crowded'), '');
-      expect(await store.write(body(bytes), 'crowded', 0)).toBe(bytes.length);
-      const cached = Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', join(root, 'crowded')]).toString().trim());
-      expect(cached).toBeGreaterThan(8 * MiB);
-      expect((await readFile(join(root, 'crowded'))).equals(bytes)).toBe(true);
-    } finally {
-      directBlocks.give(all);
-    }
-  });
 });

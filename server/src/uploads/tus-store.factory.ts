@@ -6,7 +6,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
-import { BLOCKS_PER_UPLOAD, DirectFileWriter, directBlocks, PositionalWriter } from './upload-file-writers';
+import { uploadFileWriter } from './upload-file-writers';
 import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
 
 type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
@@ -48,27 +48,17 @@ export function createTusStore(config: Config, expirationMs: number): DataStore 
   });
 }
 
-/** Bytes of an upload waiting for the disk before the request is paused: what the writes in flight carry. */
-const FILE_WRITE_BUFFER = 4 * 1024 * 1024;
-/** writev() calls on one upload's file at once. */
-const FILE_WRITES_IN_FLIGHT = 2;
-
 /**
- * @tus/file-store, writing what the request brings in large writes around the page cache
- * (DirectFileWriter), or, when the pool of aligned blocks is taken by other uploads, in large
- * writev() calls through it, two at a time (PositionalWriter). Its own write stream has Node's
- * 16 KiB buffer, so it wrote one 64 KiB chunk per system call, one at a time.
+ * @tus/file-store, writing what the request brings in large writes (uploadFileWriter: around the
+ * page cache while it can, see upload-file-writers.ts). Its own write stream has Node's 16 KiB
+ * buffer, so it wrote one 64 KiB chunk per system call, one at a time.
  */
 export class WideFileStore extends FileStore {
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const path = join(this.directory, id);
     const inside = relative(this.directory, path);
     if (!inside || inside.startsWith('..') || isAbsolute(inside)) throw ERRORS.FILE_NOT_FOUND;
-    // Around the page cache while the aligned pool has blocks to spare (direct-writer.ts), through it otherwise.
-    const blocks = directBlocks.take(BLOCKS_PER_UPLOAD);
-    const file = blocks
-      ? new DirectFileWriter(path, offset, blocks, (given) => directBlocks.give(given))
-      : new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER);
+    const file = uploadFileWriter(path, offset);
     try {
       await pipeline(readable, file);
     } catch {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect, PositionalWriter } from './upload-file-writers';
+import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect, PositionalWriter, uploadFileWriter } from './upload-file-writers';
 
 const MiB = 1024 * 1024;
 
@@ -126,6 +126,37 @@ describe('DirectFileWriter', () => {
     expect(file.bytesWritten).toBe(DIRECT_BLOCK);
     expect((await stat(path)).size).toBe(DIRECT_BLOCK);
     expect((await readFile(path)).equals(bytes.subarray(0, DIRECT_BLOCK))).toBe(true);
+  });
+});
+
+describe('uploadFileWriter', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nebula-upload-writer-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('writes around the page cache while the pool has blocks, and gives them back', async () => {
+    const pool = new AlignedBlocks(2);
+    const path = join(root, 'up');
+    await writeFile(path, '');
+    const bytes = randomBytes(9 * MiB + 5);
+    await pipeline(body(bytes), uploadFileWriter(path, 0, pool));
+    expect(cachedBytes(path)).toBeLessThanOrEqual(4096);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect(pool.take(2)).toHaveLength(2);
+  });
+
+  it('still writes, through the page cache, while other uploads hold every block', async () => {
+    const pool = new AlignedBlocks(2);
+    const held = pool.take(2)!;
+    const path = join(root, 'crowded');
+    await writeFile(path, '');
+    const bytes = randomBytes(9 * MiB + 5);
+    await pipeline(body(bytes), uploadFileWriter(path, 0, pool));
+    expect(cachedBytes(path)).toBeGreaterThan(8 * MiB);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    pool.give(held);
   });
 });
 

@@ -13,7 +13,11 @@ export const DIRECT_BLOCK = 4 * 1024 * 1024;
 declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer } };
 
 /** Staging blocks one upload writes through: one filling while the other is on its way to the disk. */
-export const BLOCKS_PER_UPLOAD = 2;
+const BLOCKS_PER_UPLOAD = 2;
+/** PositionalWriter's bytes of an upload waiting for the disk before the request is paused: what the writes in flight carry. */
+const FILE_WRITE_BUFFER = 4 * 1024 * 1024;
+/** PositionalWriter's writev() calls on one upload's file at once. */
+const FILE_WRITES_IN_FLIGHT = 2;
 
 /**
  * Memory for O_DIRECT writes, aligned as the kernel requires. Node has no aligned allocation, so the
@@ -57,6 +61,17 @@ export class AlignedBlocks {
 /** Blocks in the process's pool: 8 uploads written around the page cache at once, 64 MiB at most. */
 export const DIRECT_POOL_BLOCKS = 8 * BLOCKS_PER_UPLOAD;
 export const directBlocks = new AlignedBlocks(DIRECT_POOL_BLOCKS);
+
+/**
+ * The writer for one PATCH of an upload, from `offset` on: around the page cache (DirectFileWriter)
+ * while `pool` has blocks to spare, through it (PositionalWriter) while other uploads hold them all.
+ */
+export function uploadFileWriter(path: string, offset: number, pool = directBlocks): DirectFileWriter | PositionalWriter {
+  const blocks = pool.take(BLOCKS_PER_UPLOAD);
+  return blocks
+    ? new DirectFileWriter(path, offset, blocks, (given) => pool.give(given))
+    : new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER);
+}
 
 /** Opens an upload's file for O_DIRECT writes; rejects where the file system has no O_DIRECT. */
 export const openDirect = (path: string): Promise<FileHandle> => open(path, constants.O_RDWR | constants.O_DIRECT);

@@ -4,12 +4,14 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * A TCP hop on 127.0.0.1 in front of a real server (Postgres, the S3 server), for outage tests:
  * `cut()` is the server going away (connections die, new ones are refused) and `open()` again
  * brings it back on the same port; `freeze()` is a hung server (connections stay open, nothing
- * passes either way) until `thaw()`.
+ * passes either way, what was sent is lost) until `thaw()`; `stall()` is one that stops reading
+ * and later carries on where it stopped, until `unstall()`.
  */
 export class TcpHop {
   port = 0;
   private server?: Server;
   private frozen = false;
+  private stalled = false;
   private readonly sockets = new Set<Socket>();
 
   /** listenHost: 127.0.0.1, or an address the test itself made (a veth end, for network-namespace tests). */
@@ -29,6 +31,7 @@ export class TcpHop {
         this.sockets.add(socket);
         socket.on('error', () => undefined);
         socket.on('close', () => this.sockets.delete(socket));
+        if (this.stalled) socket.pause();
       }
       const pass = (from: Socket, to: Socket) =>
         from.on('data', (data: Buffer) => {
@@ -42,6 +45,20 @@ export class TcpHop {
     await new Promise<void>((resolve) => this.server!.listen(this.port, this.listenHost, resolve));
     this.port = (this.server!.address() as { port: number }).port;
     return this;
+  }
+
+  /**
+   * A server that stops reading and answering but loses nothing: nothing passes either way, and what
+   * was sent waits in the sockets (TCP holds the senders back) until `unstall()` lets it all through.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  unstall(): void {
+    this.stalled = false;
+    for (const socket of this.sockets) socket.resume();
   }
 
   freeze(): void {

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { Upload } from '@tus/utils';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UPLOADS_PATH, type EntryDto } from '@nebula/contract';
@@ -121,7 +122,6 @@ for (const driver of ['fs', 's3'] as const) {
     it.runIf(driver === 's3')("the store's own deleteExpired removes uploads past their expiry, unfinished multipart uploads included", async () => {
       const store = createTusStore(gw.config, 1);
       const id = `originals/expiring-${driver}`;
-      const { Upload } = await import('@tus/utils');
       await store.create(new Upload({ id, size: 40 * MiB, offset: 0, metadata: {} }));
       await store.write(Readable.from(chunks(20 * MiB)), id, 0);
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -237,6 +237,115 @@ describe('tus uploads when S3 refuses or stops answering', () => {
     }
   });
 });
+
+describe('s3 part files when a PATCH breaks off', () => {
+  it('keeps every byte that arrived, the part being filled included, so the client resumes after them', { timeout: 60_000 }, async () => {
+    const gw = await startTestGateway('s3');
+    const parts = await tempDir();
+    try {
+      const store = createTusStore(gw.config, 60_000, parts.path);
+      const id = 'originals/cut-mid-part';
+      const size = 3 * S3_PART_SIZE;
+      await store.create(new Upload({ id, size, offset: 0, metadata: {} }));
+      // One part and 4.5 MiB of the next (under S3's 5 MiB minimum for a part), then the client goes away.
+      const cutAt = S3_PART_SIZE + 4.5 * MiB;
+
+      await expect(store.write(body(0, size, cutAt), id, 0)).rejects.toThrow('client went away');
+
+      expect((await store.getUpload(id)).offset).toBe(cutAt);
+      expect(await readdir(parts.path)).toEqual([]);
+      expect(await store.write(body(cutAt, size), id, cutAt)).toBe(size);
+      expect(await sha256OfObject(gw, id)).toBe(await sha256OfBody(size));
+    } finally {
+      await gw.stop();
+      await parts.remove();
+    }
+  });
+
+  it('a PATCH cut off while its parts wait for a stalled S3 leaves no part file behind, and every byte that arrived is kept', { timeout: 120_000 }, async () => {
+    const proxy = await new TcpHop({ port: Number(new URL(inject('s3').endpoint).port) }).open();
+    const gw = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint, S3_REQUEST_TIMEOUT_SECONDS: '30' });
+    const parts = await tempDir();
+    try {
+      await createObjectStorage(gw.config.storage).check();
+      const store = createTusStore(gw.config, 60_000, parts.path);
+      const id = 'originals/cut-while-waiting';
+      const size = (S3_PARTS_IN_FLIGHT + 4) * S3_PART_SIZE;
+      await store.create(new Upload({ id, size, offset: 0, metadata: {} }));
+      const cut = body(0, size);
+      const written = store.write(cut, id, 0);
+      written.catch(() => undefined);
+      // S3 stops reading once the first part is being cut.
+      await expect.poll(async () => (await readdir(parts.path)).length, { interval: 5 }).toBeGreaterThan(0);
+      proxy.stall();
+      // The store stops taking bytes: every part it may hold waits for S3 as a file, and the next one waits for room.
+      let last = -1;
+      await expect
+        .poll(
+          () => {
+            const still = cut.handedOut() === last;
+            last = cut.handedOut();
+            return still;
+          },
+          { interval: 500, timeout: 60_000 },
+        )
+        .toBe(true);
+      expect(await readdir(parts.path)).toHaveLength(S3_PARTS_IN_FLIGHT);
+      // What the store took: the body's bytes so far, less what still waits in its buffer.
+      const taken = cut.handedOut() - cut.readableLength;
+      cut.destroy(new Error('client went away'));
+      proxy.unstall();
+
+      await expect(written).rejects.toThrow('client went away');
+      expect(await readdir(parts.path)).toEqual([]);
+      const offset = (await store.getUpload(id)).offset;
+      expect(offset).toBe(taken);
+      expect(await store.write(body(offset, size), id, offset)).toBe(size);
+      expect(await sha256OfObject(gw, id)).toBe(await sha256OfBody(size));
+    } finally {
+      proxy.unstall();
+      await gw.stop();
+      await proxy.cut();
+      await parts.remove();
+    }
+  });
+});
+
+/** The byte at offset p of a test upload: its MiB's number, so a byte out of place changes the hash. */
+const blockAt = (at: number) => Buffer.alloc(MiB, (Math.floor(at / MiB) * 7 + 1) & 0xff);
+
+/**
+ * A PATCH body: bytes [from, to) of the test upload, handed out as the store asks for them; with
+ * `cutAt`, it breaks off (the client went away) once the store has taken the bytes up to there.
+ */
+function body(from: number, to: number, cutAt = to): Readable & { handedOut: () => number } {
+  let at = from;
+  const readable = new Readable({
+    read() {
+      if (at >= cutAt && cutAt < to) return void this.destroy(new Error('client went away'));
+      if (at >= to) return void this.push(null);
+      const end = Math.min(to, cutAt, (Math.floor(at / MiB) + 1) * MiB);
+      const block = blockAt(at);
+      this.push(block.subarray(at % MiB, at % MiB + (end - at)));
+      at = end;
+    },
+  });
+  return Object.assign(readable, { handedOut: () => at });
+}
+
+async function sha256OfBody(size: number): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of body(0, size)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function sha256OfObject(gw: TestGateway, key: string): Promise<string> {
+  const storage = gw.config.storage;
+  if (storage.driver !== 's3') throw new Error('an s3 gateway');
+  const hash = createHash('sha256');
+  for await (const chunk of await s3Client().getObject(storage.bucket, key)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 async function createUpload(base: string, size: number, metadata: Record<string, string>): Promise<string> {
   const res = await fetch(`${base}${UPLOADS_PATH}`, {

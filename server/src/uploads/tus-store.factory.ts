@@ -1,12 +1,14 @@
 import { FileStore } from '@tus/file-store';
-import { S3Store } from '@tus/s3-store';
+import { S3Store, type MetadataValue } from '@tus/s3-store';
 import { ERRORS, FileKvStore, type DataStore, type Upload } from '@tus/utils';
-import { mkdirSync } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
 import { uploadFileWriter } from './upload-file-writers';
+import { sendInParts } from './upload-parts';
 import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
 
 type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
@@ -29,9 +31,10 @@ type S3StoreOptions = ConstructorParameters<typeof S3Store>[0];
  * (`originals/<id>`), so a finished upload is already in place: no copy, no second pass.
  * - fs: @tus/file-store under the objects folder; its upload records live apart, in data/uploads,
  *   so they never show up as objects.
- * - s3: @tus/s3-store, a multipart upload into the bucket (parts buffered on local disk, never in memory).
+ * - s3: @tus/s3-store, a multipart upload into the bucket (parts buffered on local disk in
+ *   `partsDirectory`, never in memory).
  */
-export function createTusStore(config: Config, expirationMs: number): DataStore {
+export function createTusStore(config: Config, expirationMs: number, partsDirectory = tmpdir()): DataStore {
   const storage = config.storage;
   if (storage.driver === 'fs') {
     const records = join(config.dataDir, 'uploads');
@@ -40,7 +43,7 @@ export function createTusStore(config: Config, expirationMs: number): DataStore 
     return new WideFileStore({ directory: storage.root, configstore: new FileKvStore(records), expirationPeriodInMilliseconds: expirationMs });
   }
   if (storage.driver === 'gateway') throw new Error('the gateway keeps uploads in fs or s3 storage; the gateway driver is for worker nodes');
-  return new ExplainedS3Store(storage, storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS, {
+  return new ExplainedS3Store(storage, storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS, partsDirectory, {
     partSize: S3_PART_SIZE,
     maxConcurrentPartUploads: S3_PARTS_IN_FLIGHT,
     expirationPeriodInMilliseconds: expirationMs,
@@ -110,6 +113,7 @@ class ExplainedS3Store extends S3Store {
   constructor(
     storage: S3Storage,
     private readonly timeoutMs: number,
+    private readonly partsDirectory: string,
     options: S3StoreOptions,
   ) {
     super(options);
@@ -129,6 +133,30 @@ class ExplainedS3Store extends S3Store {
 
   protected override partKey(id: string, isIncomplete = false): string {
     return isIncomplete ? `${UPLOAD_RECORDS}${id}.part` : id;
+  }
+
+  /** The PATCH's bytes cut into part files and sent as each is complete (see sendInParts for why not the library's). */
+  protected override uploadParts(metadata: MetadataValue, source: Readable, firstPart: number, offset: number): Promise<number> {
+    const size = metadata.file.size;
+    return sendInParts(source, offset, {
+      partSize: this.calcOptimalPartSize(size),
+      directory: this.partsDirectory,
+      room: () => this.partUploadSemaphore.acquire(),
+      send: async ({ path, bytes, index, end }) => {
+        const body = createReadStream(path);
+        const unreadable = new Promise<never>((_, reject) => body.once('error', reject));
+        unreadable.catch(() => undefined);
+        // S3 takes parts under its minimum only as the last one; a shorter part waits as an object of
+        // its own, and the next PATCH starts with it (as @tus/s3-store's write does).
+        const sent = bytes >= this.minPartSize || end === size ? this.uploadPart(metadata, body, firstPart + index) : this.uploadIncompletePart(metadata.file.id, body);
+        try {
+          await Promise.race([sent, unreadable]);
+        } finally {
+          // A request S3 failed or timed out may not have read its body to the end: close the file.
+          body.destroy();
+        }
+      },
+    });
   }
 
   override create(upload: Upload): Promise<Upload> {

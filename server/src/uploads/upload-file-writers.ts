@@ -68,9 +68,12 @@ export const directBlocks = new AlignedBlocks(DIRECT_POOL_BLOCKS);
  */
 export function uploadFileWriter(path: string, offset: number, pool = directBlocks): DirectFileWriter | PositionalWriter {
   const blocks = pool.take(BLOCKS_PER_UPLOAD);
-  return blocks
-    ? new DirectFileWriter(path, offset, blocks, (given) => pool.give(given))
-    : new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER);
+  return blocks ? new DirectFileWriter(path, offset, blocks, (given) => pool.give(given)) : pageCacheFileWriter(path, offset);
+}
+
+/** A writer through the page cache, for a file that is read back at once (an s3 upload's part files). */
+export function pageCacheFileWriter(path: string, offset: number): PositionalWriter {
+  return new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER);
 }
 
 /** Opens an upload's file for O_DIRECT writes; rejects where the file system has no O_DIRECT. */

@@ -2,6 +2,14 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { DataStore } from '@tus/utils';
 
+/**
+ * The size of the blocks an upload's bytes reach the s3 store in (its part files, see
+ * upload-parts.ts). Gathered here, each of the request's 16–64 KiB chunks is garbage as soon as it
+ * is copied, instead of waiting in the part file's writer: over three 2 GiB uploads each, the
+ * gateway's peak RSS was 228/212/213 MB with the blocks and 211/234/247 MB without them.
+ */
+export const WRITE_BLOCK = 1024 * 1024;
+
 interface Session {
   hash: Hash;
   /** Bytes hashed so far; equal to the upload's offset while the session is valid. */
@@ -26,22 +34,37 @@ export class UploadHashes {
   }
 
   /**
-   * Wraps store.write so every byte that reaches the store passes through the hash first. The
-   * request's chunks go on as they are, uncopied: both stores gather them into large writes
-   * themselves (upload-file-writers.ts, upload-parts.ts).
+   * Wraps store.write so every byte that reaches the store passes through the hash first.
+   * `blockBytes`: gather the request's chunks into writes of this size (a copy of every byte); 0 hands
+   * them on as they are, for a store that gathers them itself without copying (WideFileStore).
    */
-  attach(store: DataStore): void {
+  attach(store: DataStore, blockBytes = WRITE_BLOCK): void {
     const write = store.write.bind(store);
     store.write = async (readable: Readable, id: string, offset: number) => {
       const session = this.sessionAt(id, offset);
       let seen = 0;
       const count = this.countBytes;
+      const pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const release = (): Buffer => {
+        const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending.length = 0;
+        pendingBytes = 0;
+        session?.hash.update(block);
+        seen += block.length;
+        count(block.length);
+        return block;
+      };
       const tap = new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          session?.hash.update(chunk);
-          seen += chunk.length;
-          count(chunk.length);
-          done(null, chunk);
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          if (pendingBytes >= blockBytes) done(null, release());
+          else done();
+        },
+        flush(done) {
+          if (pendingBytes > 0) done(null, release());
+          else done();
         },
       });
       readable.on('error', (error) => tap.destroy(error));

@@ -135,28 +135,53 @@ class ExplainedS3Store extends S3Store {
     return isIncomplete ? `${UPLOAD_RECORDS}${id}.part` : id;
   }
 
-  /** The PATCH's bytes cut into part files and sent as each is complete (see sendInParts for why not the library's). */
+  /**
+   * The PATCH's bytes cut into part files and sent as each is complete (see sendInParts for why not
+   * the library's). Every part but the upload's last is exactly `partSize`: a short part at the end
+   * of a PATCH waits as an object of its own (the incomplete part), and the next PATCH starts with
+   * it (as @tus/s3-store's write does for parts under S3's 5 MiB minimum). So part n always holds
+   * the bytes from (n - 1) × partSize on, whichever PATCH sent it; see retrieveParts for why.
+   */
   protected override uploadParts(metadata: MetadataValue, source: Readable, firstPart: number, offset: number): Promise<number> {
     const size = metadata.file.size;
+    const partSize = this.calcOptimalPartSize(size);
     return sendInParts(source, offset, {
-      partSize: this.calcOptimalPartSize(size),
+      partSize,
       directory: this.partsDirectory,
       room: () => this.partUploadSemaphore.acquire(),
       send: async ({ path, bytes, index, end }) => {
+        const number = firstPart + index;
+        const whole = bytes === partSize || end === size;
+        // A part left by an earlier PATCH (sent while a part before it failed) may hold these bytes
+        // already: the upload's offset is then past them, and the client is told so (409) next time.
+        if (!whole && (await this.retrieveParts(metadata.file.id)).some((part) => part.PartNumber === number)) return false;
         const body = createReadStream(path);
         const unreadable = new Promise<never>((_, reject) => body.once('error', reject));
         unreadable.catch(() => undefined);
-        // S3 takes parts under its minimum only as the last one; a shorter part waits as an object of
-        // its own, and the next PATCH starts with it (as @tus/s3-store's write does).
-        const sent = bytes >= this.minPartSize || end === size ? this.uploadPart(metadata, body, firstPart + index) : this.uploadIncompletePart(metadata.file.id, body);
+        const sent = whole ? this.uploadPart(metadata, body, number) : this.uploadIncompletePart(metadata.file.id, body);
         try {
           await Promise.race([sent, unreadable]);
         } finally {
           // A request S3 failed or timed out may not have read its body to the end: close the file.
           body.destroy();
         }
+        return true;
       },
     });
+  }
+
+  /**
+   * The parts from the first on, up to the first one missing. Parts are sent several at once, so
+   * one can fail while a later one gets through: @tus/s3-store counted every part it found, the
+   * upload's offset then skipped the missing bytes, and the client resumed after them (a file with a
+   * piece missing). Counting up to the gap, the client resends from there, and the parts after it are
+   * sent again over themselves with the same bytes (every part but the last has the same size).
+   */
+  protected override async retrieveParts(id: string, partNumberMarker?: string): Promise<Awaited<ReturnType<S3Store['retrieveParts']>>> {
+    const parts = await super.retrieveParts(id, partNumberMarker);
+    if (partNumberMarker) return parts; // a later page, for the call that asked for the first
+    const gap = parts.findIndex((part, i) => part.PartNumber !== i + 1);
+    return gap === -1 ? parts : parts.slice(0, gap);
   }
 
   override create(upload: Upload): Promise<Upload> {

@@ -40,7 +40,7 @@ describe('sendInParts', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   /** A cutter whose `send` keeps what each part file held (where the s3 store sends it to S3). */
-  function cutter(partSize: number, options: { room?: ReturnType<typeof room>; send?: (part: PartFile) => Promise<void> } = {}) {
+  function cutter(partSize: number, options: { room?: ReturnType<typeof room>; send?: (part: PartFile) => Promise<boolean | void> } = {}) {
     const sent: { part: PartFile; bytes: Buffer }[] = [];
     const slots = options.room ?? room(4);
     const parts: PartCutter = {
@@ -49,8 +49,9 @@ describe('sendInParts', () => {
       room: slots.acquire,
       send: async (part) => {
         const bytes = await readFile(part.path);
-        await options.send?.(part);
+        if ((await options.send?.(part)) === false) return false;
         sent.push({ part, bytes });
+        return true;
       },
     };
     return { parts, sent, slots };
@@ -147,6 +148,13 @@ describe('sendInParts', () => {
     expect(sent.map((s) => s.part.index)).toEqual([1]);
     expect(await readdir(dir)).toEqual([]);
     expect(slots.state.taken).toBe(0);
+  });
+
+  it('does not count a part the store says it already holds', async () => {
+    const { parts, sent } = cutter(MiB, { send: async (part) => part.bytes === MiB });
+
+    expect(await sendInParts(Readable.from(chunked(randomBytes(2 * MiB + 100))), 0, parts)).toBe(2 * MiB);
+    expect(sent.map((s) => s.part.bytes)).toEqual([MiB, MiB]);
   });
 
   it('a part file that cannot be made fails the write and gives its room back', async () => {

@@ -21,8 +21,11 @@ export interface PartCutter {
   directory: string;
   /** Waits for room for one more part file; the permit is given back once the part is sent or dropped. */
   room: () => Promise<{ release(): unknown }>;
-  /** Sends a part. Its file is removed afterwards, whether the send succeeded or not. */
-  send: (part: PartFile) => Promise<void>;
+  /**
+   * Sends a part; false when the store already holds its bytes and it was not sent (they are not
+   * counted). Its file is removed afterwards, whether the send succeeded or not.
+   */
+  send: (part: PartFile) => Promise<boolean>;
 }
 
 interface OpenPart {
@@ -36,12 +39,8 @@ interface OpenPart {
 /**
  * Cuts the bytes of a PATCH, from the upload's `offset` on, into part files of `partSize` (the last
  * may be shorter) and sends each as soon as it is complete, while the next one fills: what
- * @tus/s3-store's uploadParts does, written again for three reasons.
- * - Copies: its part files are written with one appendFile per chunk, one at a time, so the
- *   gateway gathered the request's chunks into new 1 MiB buffers in front of it (a copy of every
- *   byte). Here the chunks go to the part file as they are, several in each writev() and two
- *   writes at once (PositionalWriter). Through the page cache, not around it as fs uploads are:
- *   the part is read back at once to be sent.
+ * @tus/s3-store's uploadParts does, written again for the reasons below. The part files are written
+ * through the page cache (they are read back at once to be sent), by PositionalWriter.
  * - Leftovers: a request that broke off while its next part waited for room left that part's file in
  *   the temporary folder and its permit taken, for good (after enough of them, every upload would
  *   have waited forever). Here every part file is removed and every permit given back, on every path.
@@ -50,7 +49,7 @@ interface OpenPart {
  *   the fs driver, instead of resending up to a part. Like the short last part of any PATCH, it is
  *   sent only once the parts before it are in, and dropped if one of them failed.
  *
- * Resolves with the bytes sent. Rejects with the request's error if it broke off, or with the first
+ * Resolves with the bytes sent (without a part the store said it already held). Rejects with the request's error if it broke off, or with the first
  * failed send, once every part in flight has settled.
  */
 export async function sendInParts(source: Readable, offset: number, cutter: PartCutter): Promise<number> {
@@ -125,8 +124,7 @@ async function sendPart(part: OpenPart, file: PartFile, cutter: PartCutter): Pro
     await closed(part.writer);
     if (part.failure) throw part.failure;
     if (part.writer.bytesWritten !== part.bytes) throw new Error(`a part file took ${part.writer.bytesWritten} of its ${part.bytes} bytes`);
-    await cutter.send(file);
-    return part.bytes;
+    return (await cutter.send(file)) ? part.bytes : 0;
   } finally {
     await removePart(part);
   }

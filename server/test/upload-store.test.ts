@@ -239,7 +239,7 @@ describe('tus uploads when S3 refuses or stops answering', () => {
   });
 });
 
-describe('s3 part files when a PATCH breaks off', () => {
+describe('s3 part files when a PATCH breaks off or S3 loses parts', () => {
   it('keeps every byte that arrived, the part being filled included, so the client resumes after them', { timeout: 60_000 }, async () => {
     const gw = await startTestGateway('s3');
     const parts = await tempDir();
@@ -264,12 +264,7 @@ describe('s3 part files when a PATCH breaks off', () => {
   });
 
   it('a PATCH cut off while its parts wait for a stalled S3 leaves no part file behind, and every byte that arrived is kept', { timeout: 120_000 }, async () => {
-    const proxy = await new TcpHop({ port: Number(new URL(inject('s3').endpoint).port) }).open();
-    const gw = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint, S3_REQUEST_TIMEOUT_SECONDS: '30' });
-    const parts = await tempDir();
-    try {
-      await createObjectStorage(gw.config.storage).check();
-      const store = createTusStore(gw.config, 60_000, parts.path);
+    await withStoreBehindHop('30', async ({ proxy, gw, store, parts }) => {
       const id = 'originals/cut-while-waiting';
       const size = (S3_PARTS_IN_FLIGHT + 4) * S3_PART_SIZE;
       await store.create(new Upload({ id, size, offset: 0, metadata: {} }));
@@ -303,23 +298,11 @@ describe('s3 part files when a PATCH breaks off', () => {
       expect(offset).toBe(taken);
       expect(await store.write(body(offset, size), id, offset)).toBe(size);
       expect(await sha256OfObject(gw, id)).toBe(await sha256OfBody(size));
-    } finally {
-      proxy.unstall();
-      await gw.stop();
-      await proxy.cut();
-      await parts.remove();
-    }
+    });
   });
-});
 
-describe('s3 parts lost while S3 hangs', () => {
   it('an upload whose parts S3 lost while later ones got through resumes from the first gap, byte-exact', { timeout: 120_000 }, async () => {
-    const proxy = await new TcpHop({ port: Number(new URL(inject('s3').endpoint).port) }).open();
-    const gw = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint, S3_REQUEST_TIMEOUT_SECONDS: '5' });
-    const parts = await tempDir();
-    try {
-      await createObjectStorage(gw.config.storage).check();
-      const store = createTusStore(gw.config, 60_000, parts.path);
+    await withStoreBehindHop('5', async ({ proxy, gw, store, parts }) => {
       const id = 'originals/lost-parts';
       const size = (S3_PARTS_IN_FLIGHT + 8) * S3_PART_SIZE + 3 * MiB;
       await store.create(new Upload({ id, size, offset: 0, metadata: {} }));
@@ -345,14 +328,32 @@ describe('s3 parts lost while S3 hangs', () => {
       if (offset < size) expect(await store.write(body(offset, size), id, offset)).toBe(size);
       expect(await sha256OfObject(gw, id)).toBe(await sha256OfBody(size));
       expect(await readdir(parts.path)).toEqual([]);
-    } finally {
-      proxy.thaw();
-      await gw.stop();
-      await proxy.cut();
-      await parts.remove();
-    }
+    });
   });
 });
+
+/**
+ * The s3 tus store of a gateway whose S3 is reached through a TcpHop (`proxy`), with its part files
+ * in a folder of the test's own (`parts`).
+ */
+async function withStoreBehindHop(
+  requestTimeoutSeconds: string,
+  run: (context: { proxy: TcpHop; gw: TestGateway; store: ReturnType<typeof createTusStore>; parts: { path: string } }) => Promise<void>,
+): Promise<void> {
+  const proxy = await new TcpHop({ port: Number(new URL(inject('s3').endpoint).port) }).open();
+  const gw = await startTestGateway('s3', { S3_ENDPOINT: proxy.endpoint, S3_REQUEST_TIMEOUT_SECONDS: requestTimeoutSeconds });
+  const parts = await tempDir();
+  try {
+    await createObjectStorage(gw.config.storage).check();
+    await run({ proxy, gw, store: createTusStore(gw.config, 60_000, parts.path), parts });
+  } finally {
+    proxy.thaw();
+    proxy.unstall();
+    await gw.stop();
+    await proxy.cut();
+    await parts.remove();
+  }
+}
 
 /** The byte at offset p of a test upload: its MiB's number, so a byte out of place changes the hash. */
 const blockAt = (at: number) => Buffer.alloc(MiB, (Math.floor(at / MiB) * 7 + 1) & 0xff);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +14,18 @@ describe.each(['fs', 's3'] as const)('an upload survives the gateway being kille
   let nebula: RunningNebula;
   let dir: Awaited<ReturnType<typeof tempDir>>;
 
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+
   beforeAll(async () => {
-    [nebula, dir] = await Promise.all([startNebula({ storage }), tempDir()]);
+    // The gateway's own TMPDIR, where the s3 driver keeps its part files.
+    [dir, tmp] = await Promise.all([tempDir(), tempDir()]);
+    nebula = await startNebula({ storage, env: { TMPDIR: tmp.path } });
   });
 
   afterAll(async () => {
     await nebula?.stop();
     await dir?.remove();
+    await tmp?.remove();
   });
 
   it('resumes from what the gateway had stored before SIGKILL, and ends with the right sha256', async () => {
@@ -65,5 +71,7 @@ describe.each(['fs', 's3'] as const)('an upload survives the gateway being kille
     const back = createHash('sha256');
     for await (const chunk of res.body!) back.update(chunk);
     expect(back.digest('hex')).toBe(sha256);
+    // The part files the killed gateway left were removed by the one that came back.
+    await expect.poll(async () => (await readdir(tmp.path)).filter((name) => name.startsWith('nebula-part-'))).toEqual([]);
   });
 });

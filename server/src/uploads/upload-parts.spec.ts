@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sendInParts, type PartCutter, type PartFile } from './upload-parts';
+import { sendInParts, sweepPartFiles, type PartCutter, type PartFile } from './upload-parts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -163,5 +164,28 @@ describe('sendInParts', () => {
 
     await expect(sendInParts(Readable.from(chunked(randomBytes(MiB))), 0, parts)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(slots.state.taken).toBe(0);
+  });
+
+  it('sweepPartFiles removes the part files of a gateway that no longer runs and its own from before it started, and nothing else', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid; // a process that has exited
+    const running = spawn('sleep', ['30']);
+    try {
+      const startedAt = Date.now() - 1000;
+      const names = {
+        gone: `nebula-part-${gone}-a`,
+        running: `nebula-part-${running.pid}-b`,
+        ownBefore: `nebula-part-${process.pid}-c`,
+        ownSince: `nebula-part-${process.pid}-d`,
+        other: 'notes.txt',
+      };
+      for (const name of Object.values(names)) await writeFile(join(dir, name), 'x');
+      await utimes(join(dir, names.ownBefore), new Date(startedAt - 60_000), new Date(startedAt - 60_000));
+
+      expect(await sweepPartFiles(dir, { pid: process.pid, startedAt })).toBe(2);
+
+      expect((await readdir(dir)).sort()).toEqual([names.running, names.ownSince, names.other].sort());
+    } finally {
+      running.kill();
+    }
   });
 });

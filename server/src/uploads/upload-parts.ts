@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { open, rm } from 'node:fs/promises';
+import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pageCacheFileWriter } from './upload-file-writers';
+
+/** Part files are named `nebula-part-<pid of the gateway>-<uuid>`: see sweepPartFiles. */
+const PART_FILE_PREFIX = 'nebula-part-';
 
 /** A part of an upload, complete in its file and ready to be sent. */
 export interface PartFile {
@@ -106,7 +109,7 @@ export async function sendInParts(source: Readable, offset: number, cutter: Part
 
 async function openPart(cutter: PartCutter): Promise<OpenPart> {
   const permit = await cutter.room();
-  const path = join(cutter.directory, `nebula-part-${randomUUID()}`);
+  const path = join(cutter.directory, `${PART_FILE_PREFIX}${process.pid}-${randomUUID()}`);
   try {
     await (await open(path, 'wx')).close();
   } catch (error) {
@@ -145,4 +148,31 @@ async function removePart(part: OpenPart): Promise<void> {
 async function closed(writer: OpenPart['writer']): Promise<void> {
   if (!writer.closed) await new Promise((done) => writer.once('close', done));
   if (writer.errored) throw writer.errored;
+}
+
+/**
+ * Removes the part files a gateway left when it stopped without cleaning up (SIGKILL, the OOM
+ * killer, a power cut): those of a process that no longer runs, and this process's own from before
+ * it started (in a container the gateway's pid is the same after every restart). Part files of
+ * another gateway that still runs on the same machine are left alone. Resolves with the count.
+ */
+export async function sweepPartFiles(directory: string, self = { pid: process.pid, startedAt: Date.now() - process.uptime() * 1000 }): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(directory).catch(() => [] as string[])) {
+    const pid = Number(/^nebula-part-(\d+)-/.exec(name)?.[1]);
+    if (!pid) continue;
+    const path = join(directory, name);
+    const stale = pid === self.pid ? ((await stat(path).catch(() => null))?.mtimeMs ?? Infinity) < self.startedAt : !isRunning(pid);
+    if (stale && (await rm(path, { force: true }).then(() => true, () => false))) removed++;
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it runs, as another user
+  }
 }

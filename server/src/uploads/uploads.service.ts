@@ -3,6 +3,7 @@ import { Server, EVENTS } from '@tus/server';
 import { ERRORS, Metadata, type DataStore, type Upload } from '@tus/utils';
 import type { Request, Response } from 'express';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { lookup as mimeLookup } from 'mime-types';
@@ -23,6 +24,7 @@ import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { sha256Of, UploadHashes, WRITE_BLOCK } from './upload-hashes';
+import { sweepPartFiles } from './upload-parts';
 import { createTusStore, WideFileStore } from './tus-store.factory';
 import { requestBody } from './request-body';
 import { UploadLimit } from './upload-limit';
@@ -551,6 +553,12 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    if (this.config.storage.driver === 's3') {
+      void sweepPartFiles(tmpdir()).then(
+        (removed) => removed > 0 && this.logger.log(`removed ${removed} part file(s) left in ${tmpdir()} by a gateway that stopped mid-upload`),
+        (e: Error) => this.logger.error(`removing part files left by a stopped gateway failed: ${e.message}`),
+      );
+    }
     this.janitor = setInterval(() => void this.removeExpired().catch((e: Error) => this.logger.error(`cleaning expired uploads failed: ${e.message}`)), JANITOR_INTERVAL_MS);
     this.janitor.unref();
   }

@@ -332,6 +332,31 @@ describe('s3 part files when a PATCH breaks off or S3 loses parts', () => {
   });
 });
 
+describe('s3 parts when S3 drops its connections for a moment', () => {
+  it('a part whose connection S3 dropped is sent again from its file, and the PATCH goes through', { timeout: 120_000 }, async () => {
+    await withStoreBehindHop('30', async ({ proxy, gw, store, parts }) => {
+      const id = 'originals/dropped-connections';
+      const size = 6 * S3_PART_SIZE;
+      await store.create(new Upload({ id, size, offset: 0, metadata: {} }));
+      const written = store.write(body(0, size), id, 0);
+      written.catch(() => undefined);
+      // S3 stops reading while parts are on their way, then goes away (those connections reset,
+      // new ones refused), and comes back before the first retry.
+      await expect.poll(async () => (await readdir(parts.path)).length, { interval: 5 }).toBeGreaterThan(0);
+      proxy.stall();
+      await expect.poll(async () => (await readdir(parts.path)).length, { interval: 5 }).toBeGreaterThan(2);
+      await proxy.cut();
+      proxy.unstall();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await proxy.open();
+
+      expect(await written).toBe(size);
+      expect(await sha256OfObject(gw, id)).toBe(await sha256OfBody(size));
+      expect(await readdir(parts.path)).toEqual([]);
+    });
+  });
+});
+
 /**
  * The s3 tus store of a gateway whose S3 is reached through a TcpHop (`proxy`), with its part files
  * in a folder of the test's own (`parts`).

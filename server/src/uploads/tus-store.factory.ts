@@ -9,7 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
 import { uploadFileWriter } from './upload-file-writers';
 import { sendInParts } from './upload-parts';
-import { DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
+import { classifyS3Failure, DEFAULT_S3_REQUEST_TIMEOUT_MS, isTransientS3Failure, S3StorageError } from '@nebula/shared/storage';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type S3Storage = Extract<StorageConfig, { driver: 's3' }>;
 /** Where the s3 tus store keeps upload records and unfinished parts (see ExplainedS3Store.infoKey). */
@@ -23,6 +24,14 @@ export const S3_PART_SIZE = 16 * 1024 * 1024;
  * instead of 60 (960 MiB of disk, and the gateway's memory over 200 MB in ops/bench/upload.ts).
  */
 export const S3_PARTS_IN_FLIGHT = 16;
+/**
+ * Tries at sending one part when S3 drops the connection or answers 5xx, and the wait before the
+ * n-th retry (n × this). The AWS SDK does not retry a request whose body is a stream; the part is a
+ * file, so it can be sent again, instead of failing the PATCH and having the client resend from it.
+ * A request that timed out is not tried again: a hung S3 fails the PATCH after one timeout, as before.
+ */
+export const S3_PART_ATTEMPTS = 3;
+export const S3_PART_RETRY_MS = 1000;
 /** @tus/s3-store's options; its S3 client config is the AWS SDK's S3ClientConfig plus the bucket. */
 type S3StoreOptions = ConstructorParameters<typeof S3Store>[0];
 
@@ -155,19 +164,31 @@ class ExplainedS3Store extends S3Store {
         // A part left by an earlier PATCH (sent while a part before it failed) may hold these bytes
         // already: the upload's offset is then past them, and the client is told so (409) next time.
         if (!whole && (await this.retrieveParts(metadata.file.id)).some((part) => part.PartNumber === number)) return false;
-        const body = createReadStream(path);
-        const unreadable = new Promise<never>((_, reject) => body.once('error', reject));
-        unreadable.catch(() => undefined);
-        const sent = whole ? this.uploadPart(metadata, body, number) : this.uploadIncompletePart(metadata.file.id, body);
-        try {
-          await Promise.race([sent, unreadable]);
-        } finally {
-          // A request S3 failed or timed out may not have read its body to the end: close the file.
-          body.destroy();
+        const upload = (body: Readable) => (whole ? this.uploadPart(metadata, body, number) : this.uploadIncompletePart(metadata.file.id, body));
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.sendPartFile(path, upload);
+            return true;
+          } catch (error) {
+            const kind = classifyS3Failure(...s3CodeAndStatus(error));
+            if (attempt >= S3_PART_ATTEMPTS || (kind !== 'unreachable' && kind !== 'unavailable')) throw error;
+            await sleep(S3_PART_RETRY_MS * attempt);
+          }
         }
-        return true;
       },
     });
+  }
+
+  private async sendPartFile(path: string, upload: (body: Readable) => Promise<unknown>): Promise<void> {
+    const body = createReadStream(path);
+    const unreadable = new Promise<never>((_, reject) => body.once('error', reject));
+    unreadable.catch(() => undefined);
+    try {
+      await Promise.race([upload(body), unreadable]);
+    } finally {
+      // A request S3 failed or timed out may not have read its body to the end: close the file.
+      body.destroy();
+    }
   }
 
   /**
@@ -227,10 +248,8 @@ export function storageRefusal(error: unknown, { where, bucket, action, timeoutM
   // Only what the S3 client threw (the AWS SDK marks those with $metadata, network errors and
   // timeouts included); tus's own refusals and a client that went away mid-PATCH pass unchanged.
   if (typeof error !== 'object' || error === null || 'status_code' in error || !('$metadata' in error)) return error;
-  const e = error as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number }; message?: string };
-  // The AWS SDK puts the S3 code in `name` (and `Code`); network failures carry Node's `code`.
-  const code = e.code ?? e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined);
-  const status = e.$metadata?.httpStatusCode;
+  const [code, status] = s3CodeAndStatus(error);
+  const e = error as { message?: string };
   const logged = new S3StorageError(where, bucket, action, code, e.message, status, { cause: error, timeoutMs });
   const shown = new S3StorageError(undefined, bucket, action, code, undefined, status, { timeoutMs });
   const transient = isTransientS3Failure(logged.kind);
@@ -240,4 +259,11 @@ export function storageRefusal(error: unknown, { where, bucket, action, timeoutM
     status_code: httpStatus,
     body: JSON.stringify({ statusCode: httpStatus, code: apiCode, message: shown.message, s3Code: code ?? null }),
   });
+}
+
+/** The S3 error code (or the network's) and the HTTP status of a failure the AWS SDK threw. */
+function s3CodeAndStatus(error: unknown): [string | undefined, number | undefined] {
+  const e = error as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  // The AWS SDK puts the S3 code in `name` (and `Code`); network failures carry Node's `code`.
+  return [e.code ?? e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined), e.$metadata?.httpStatusCode];
 }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { processRuns } from '@nebula/shared/runtime';
 import { pageCacheFileWriter } from './upload-file-writers';
 
 /** Part files are named `nebula-part-<pid of the gateway>-<uuid>`: see sweepPartFiles. */
@@ -162,17 +163,8 @@ export async function sweepPartFiles(directory: string, self = { pid: process.pi
     const pid = Number(/^nebula-part-(\d+)-/.exec(name)?.[1]);
     if (!pid) continue;
     const path = join(directory, name);
-    const stale = pid === self.pid ? ((await stat(path).catch(() => null))?.mtimeMs ?? Infinity) < self.startedAt : !isRunning(pid);
+    const stale = pid === self.pid ? ((await stat(path).catch(() => null))?.mtimeMs ?? Infinity) < self.startedAt : !processRuns(pid);
     if (stale && (await rm(path, { force: true }).then(() => true, () => false))) removed++;
   }
   return removed;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it runs, as another user
-  }
 }

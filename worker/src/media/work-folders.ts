@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processRuns } from '@nebula/shared/runtime';
 
 /** Work folders under the system's temporary folder: `<prefix><pid>-<random>` (see workDirPrefix). */
 const PREFIXES = { hls: 'nebula-hls-', original: 'nebula-original-' } as const;
@@ -50,7 +51,7 @@ export class WorkFolders implements OnModuleInit {
       if (!Object.values(PREFIXES).some((p) => name.startsWith(p))) continue;
       const path = join(this.root, name);
       const info = await stat(path).catch(() => null);
-      if (!info?.isDirectory() || !isStaleWorkFolder(name, pidAlive, Date.now() - info.mtimeMs)) continue;
+      if (!info?.isDirectory() || !isStaleWorkFolder(name, processRuns, Date.now() - info.mtimeMs)) continue;
       await rm(path, { recursive: true, force: true });
       removed.push(name);
     }
@@ -58,11 +59,3 @@ export class WorkFolders implements OnModuleInit {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -76,5 +76,33 @@ describe('WideFileStore', () => {
     const all = directBlocks.take(DIRECT_POOL_BLOCKS); // the failed write gave its blocks back
     expect(all).toHaveLength(DIRECT_POOL_BLOCKS);
     directBlocks.give(all!);
+  });
+});
+
+describe('AtomicFileKvStore', () => {
+  it('a gateway killed while it replaces a record leaves the old record whole, never a half-written one', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nebula-records-'));
+    try {
+      await writeFile(join(dir, 'a.json'), JSON.stringify({ blob: 'old' }));
+      // A process that replaces the record with a 256 MiB one (long enough to be killed mid-write).
+      const script = join(dir, 'writer.mts');
+      await writeFile(
+        script,
+        `import { AtomicFileKvStore } from ${JSON.stringify(join(__dirname, 'tus-store.factory.ts'))};\n` +
+          `await new AtomicFileKvStore(${JSON.stringify(dir)}).set('a', { blob: 'x'.repeat(256 * 1024 * 1024) });\n`,
+      );
+      const writer = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
+      const exited = new Promise((resolve) => writer.once('exit', resolve));
+      // Killed as soon as the write is under way (a file beside the record, or the record growing).
+      await expect
+        .poll(async () => (await readdir(dir)).length > 2 || (await stat(join(dir, 'a.json'))).size > 100, { interval: 1, timeout: 30_000 })
+        .toBe(true);
+      writer.kill('SIGKILL');
+      await exited;
+
+      expect(JSON.parse(await readFile(join(dir, 'a.json'), 'utf8'))).toEqual({ blob: 'old' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,11 @@
 import { FileStore } from '@tus/file-store';
 import { S3Store, type MetadataValue } from '@tus/s3-store';
 import { ERRORS, FileKvStore, type DataStore, type Upload } from '@tus/utils';
+import { randomUUID } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { createReadStream, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, isAbsolute } from 'node:path';
+import { join, relative, isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
@@ -49,7 +51,7 @@ export function createTusStore(config: Config, expirationMs: number, partsDirect
     const records = join(config.dataDir, 'uploads');
     mkdirSync(join(records, 'originals'), { recursive: true });
     mkdirSync(join(storage.root, 'originals'), { recursive: true });
-    return new WideFileStore({ directory: storage.root, configstore: new FileKvStore(records), expirationPeriodInMilliseconds: expirationMs });
+    return new WideFileStore({ directory: storage.root, configstore: new AtomicFileKvStore(records), expirationPeriodInMilliseconds: expirationMs });
   }
   if (storage.driver === 'gateway') throw new Error('the gateway keeps uploads in fs or s3 storage; the gateway driver is for worker nodes');
   return new ExplainedS3Store(storage, storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS, partsDirectory, {
@@ -58,6 +60,30 @@ export function createTusStore(config: Config, expirationMs: number, partsDirect
     expirationPeriodInMilliseconds: expirationMs,
     s3ClientConfig: { bucket: storage.bucket, ...s3ClientConfig(storage) },
   });
+}
+
+/**
+ * @tus/utils' FileKvStore (the fs driver's upload records, `<id>.json`), each record written whole
+ * or not at all: a file beside it, then renamed over it. FileKvStore writes the record in place, so
+ * a gateway killed during that write left a record that was there but empty. The upload could then
+ * neither be resumed (its record unreadable) nor be taken as a creation that died (its record there),
+ * and every retry of its creation was answered 409 until the upload expired (ops/test/chaos.test.ts).
+ */
+export class AtomicFileKvStore<T> extends FileKvStore<T> {
+  override async set(key: string, value: T): Promise<void> {
+    const path = resolve(this.directory, `${key}.json`);
+    // As FileKvStore's own check: a key never names a file outside the records' folder.
+    const inside = relative(resolve(this.directory), path);
+    if (!inside || inside.startsWith('..') || isAbsolute(inside)) throw ERRORS.FILE_NOT_FOUND;
+    const next = `${path}.${randomUUID()}.next`;
+    try {
+      await writeFile(next, JSON.stringify(value));
+      await rename(next, path);
+    } catch (error) {
+      await rm(next, { force: true });
+      throw error;
+    }
+  }
 }
 
 /**

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@nebula/shared';
 import { PostgresServer } from '../embedded/postgres-server';
-import { commandLine, freePort, isAlive } from '../embedded/processes';
+import { commandLine, freePort } from '../embedded/processes';
+import { processRuns } from '@nebula/shared/runtime';
 import type { StackFile } from '../embedded/supervisor';
 import { undoOnInterrupt } from './interruption';
 import { BackupError, type Stack } from './stack';
@@ -35,7 +36,7 @@ export async function openEmbeddedStack(env: NodeJS.ProcessEnv, root: string, sa
   let stack = existsSync(stackFile) ? (JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile) : null;
   // A stack file outlives an `npm start` that was killed or lost its power: it counts only while
   // the process that wrote it runs (as the supervisor itself checks before it starts).
-  if (stack && !(isAlive(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node'))) {
+  if (stack && !(processRuns(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node'))) {
     say(`ignoring ${stackFile}: the \`npm start\` that wrote it (pid ${stack.supervisorPid}) is not running`);
     stack = null;
   }

@@ -3,7 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { arch, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { isAlive, run } from './processes';
+import { processRuns } from '@nebula/shared/runtime';
+import { run } from './processes';
 
 export interface PostgresServerOptions {
   dataDir: string;
@@ -91,7 +92,7 @@ export class PostgresServer {
   async postmasterPid(): Promise<number | undefined> {
     const text = await readFile(join(this.options.dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
     const pid = Number(text.split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && processRuns(pid) ? pid : undefined;
   }
 
   async ensureDatabase(name: string): Promise<void> {

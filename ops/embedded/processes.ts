@@ -1,6 +1,7 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
+import { processRuns } from '@nebula/shared/runtime';
 
 /** Runs a program to completion; rejects with its output when it fails. */
 export function run(command: string, args: string[], options: SpawnOptions = {}): Promise<string> {
@@ -85,15 +86,6 @@ export function assertPortFree(port: number, host: string): Promise<void> {
   });
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The command line of a running process (Linux), to be sure a remembered pid is still ours. */
 export async function commandLine(pid: number): Promise<string> {
   try {
@@ -114,7 +106,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   try {
-    await waitFor(`exit of ${pid}`, async () => !isAlive(pid), timeoutMs, 50);
+    await waitFor(`exit of ${pid}`, async () => !processRuns(pid), timeoutMs, 50);
     return true;
   } catch {
     return false;

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive, waitFor, waitForExit } from './processes';
+import { processRuns } from '@nebula/shared/runtime';
+import { waitFor, waitForExit } from './processes';
 import { Socket } from 'node:net';
 
 export interface RedisServerOptions {
@@ -61,7 +62,7 @@ export class RedisServer {
   /** A SIGTERM makes redis flush its append-only file and exit cleanly. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (!this.pid || !isAlive(this.pid)) return;
+    if (!this.pid || !processRuns(this.pid)) return;
     process.kill(this.pid, 'SIGTERM');
     if (!(await waitForExit(this.pid, 10_000))) process.kill(this.pid, 'SIGKILL');
   }

@@ -5,9 +5,9 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, loadConfig, redactUrl, type Config } from '@nebula/shared';
-import { describeStartupError, PreflightError } from '@nebula/shared/runtime';
+import { describeStartupError, PreflightError, processRuns } from '@nebula/shared/runtime';
 import { PostgresServer } from './postgres-server';
-import { assertPortFree, commandLine, freePort, isAlive, run, waitFor, waitForExit } from './processes';
+import { assertPortFree, commandLine, freePort, run, waitFor, waitForExit } from './processes';
 import { RedisServer } from './redis-server';
 import { Restarts } from './restarts';
 import { buildWeb, webBuildIsStale } from './web-build';
@@ -275,12 +275,12 @@ export class Supervisor {
     const file = join(this.runDir, 'stack.json');
     if (!existsSync(file)) return;
     const stack = JSON.parse(await readFile(file, 'utf8')) as StackFile;
-    if (stack.supervisorPid !== process.pid && isAlive(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node')) {
+    if (stack.supervisorPid !== process.pid && processRuns(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node')) {
       throw new Error(`Nebula is already running on ${this.config.dataDir} (pid ${stack.supervisorPid}, ${stack.url}); stop it first`);
     }
     say('cleaning up after a Nebula that did not stop cleanly');
     for (const pid of [stack.gateway, stack.worker, stack.redis.pid]) {
-      if (pid && isAlive(pid) && /node|redis/.test(await commandLine(pid))) {
+      if (pid && processRuns(pid) && /node|redis/.test(await commandLine(pid))) {
         process.kill(pid, 'SIGTERM');
         await waitForExit(pid, 15_000);
       }

@@ -3,7 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive, run, waitFor, waitForExit } from '../embedded/processes';
+import { freePort, run, waitFor, waitForExit } from '../embedded/processes';
+import { processRuns } from '@nebula/shared/runtime';
 
 /**
  * A real S3 server for tests and benchmarks: Ceph's RADOS Gateway (RGW) from Debian's packages
@@ -121,7 +122,7 @@ export async function startRgw(options: RgwOptions = {}): Promise<RunningRgw> {
   const stop = async () => {
     // radosgw first, the monitor last: each still has the ones it talks to while it shuts down.
     for (const pid of [...pids].reverse()) {
-      if (!isAlive(pid)) continue;
+      if (!processRuns(pid)) continue;
       process.kill(pid, 'SIGTERM');
       if (!(await waitForExit(pid, 10_000))) process.kill(pid, 'SIGKILL');
     }

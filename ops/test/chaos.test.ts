@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { MEDIA_HW_QUEUE, MEDIA_QUEUE, type EntryDto, type MediaDetails } from '@nebula/contract';
 import { RETRY_DELAYS } from '../../cli/src/tus-upload';
-import { freePort, isAlive } from '../embedded/processes';
+import { freePort } from '../embedded/processes';
+import { processRuns } from '@nebula/shared/runtime';
 import { isHealthy, npmStart, postmasterPid, stackFile, stopStack, waitForOutput, type NpmStart } from '../test-support/npm-start';
 import { makeRandomFile, tempDir } from '../test-support/services';
 
@@ -167,7 +168,7 @@ describe('chaos: SIGKILL of the gateway, the worker, Redis and Postgres during u
         const pidOf = () => {
           const stack = stackFile(data.path);
           const pid = { gateway: stack.gateway, worker: stack.worker, redis: stack.redis.pid, postgres: postmasterPid(data.path) }[victim];
-          return pid && isAlive(pid) ? pid : 0;
+          return pid && processRuns(pid) ? pid : 0;
         };
         await expect.poll(pidOf, { timeout: 90_000, interval: 200, message: `the ${victim} never ran again` }).toBeGreaterThan(0);
         const pid = pidOf();

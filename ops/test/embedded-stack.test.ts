@@ -6,7 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '@nebula/contract';
 import type { StackFile } from '../embedded/supervisor';
-import { freePort, isAlive, isListening } from '../embedded/processes';
+import { freePort, isListening } from '../embedded/processes';
+import { processRuns } from '@nebula/shared/runtime';
 import { RedisServer } from '../embedded/redis-server';
 import { tempDir } from '../test-support/services';
 
@@ -134,7 +135,7 @@ describe('npm start, the embedded stack', () => {
     pressCtrlC(running!);
     expect(await running!.exited).toMatch(/^(0|SIGINT)$/);
     expect(running!.output()).toContain('nebula: stopped');
-    for (const pid of pids) await expect.poll(() => isAlive(pid), { message: `pid ${pid} still alive`, timeout: 10_000 }).toBe(false);
+    for (const pid of pids) await expect.poll(() => processRuns(pid), { message: `pid ${pid} still alive`, timeout: 10_000 }).toBe(false);
     for (const p of ports) expect(await isListening(p), `port ${p} still open`).toBe(false);
 
     running = npmStart({ NEBULA_DATA_DIR: data.path, NEBULA_PORT: String(port) });
@@ -154,7 +155,7 @@ describe('npm start, the embedded stack', () => {
     await running.exited;
     await expect.poll(() => running!.output(), { timeout: 20_000 }).toContain('nebula: stopped');
     for (const pid of againPids) {
-      await expect.poll(() => isAlive(pid), { timeout: 20_000 }).toBe(false);
+      await expect.poll(() => processRuns(pid), { timeout: 20_000 }).toBe(false);
     }
   }, 180_000);
 

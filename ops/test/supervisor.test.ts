@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, isAlive } from '../embedded/processes';
+import { freePort } from '../embedded/processes';
+import { processRuns } from '@nebula/shared/runtime';
 import { isHealthy, npmStart, postmasterPid, pressCtrlC, stackFile, stopStack, waitForOutput, type NpmStart } from '../test-support/npm-start';
 import { tempDir } from '../test-support/services';
 
@@ -38,7 +39,7 @@ describe('npm start supervises its services', () => {
       process.kill(pid, 'SIGKILL');
       await waitForOutput(running!, new RegExp(`nebula: the ${service} stopped unexpectedly \\((SIGKILL|its postmaster is gone)\\); restarting it in 1 s`), 30_000, from);
       await waitForOutput(running!, new RegExp(`nebula: the ${service} is running again`), 60_000, from);
-      expect(isAlive(before.supervisorPid)).toBe(true);
+      expect(processRuns(before.supervisorPid)).toBe(true);
       await expect.poll(() => isHealthy(url), { timeout: 60_000, interval: 500 }).toBe(true);
       if (service === 'worker' || service === 'gateway') expect(stackFile(data.path)[service]).not.toBe(pid);
     }, 120_000);
@@ -72,6 +73,6 @@ describe('npm start supervises its services', () => {
     await Promise.all(clients.map((c) => c.ended));
     expect(running!.output()).toContain('nebula: stopped');
     expect(running!.output()).not.toContain('did not stop within');
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    for (const pid of pids) expect(processRuns(pid)).toBe(false);
   }, 60_000);
 });

@@ -1,11 +1,10 @@
 import { FileStore } from '@tus/file-store';
 import { S3Store, type MetadataValue } from '@tus/s3-store';
-import { ERRORS, FileKvStore, type DataStore, type Upload } from '@tus/utils';
-import { randomUUID } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { ERRORS, FileKvStore, isPathInsideDirectory, type DataStore, type Upload } from '@tus/utils';
+import writeFileAtomic from 'write-file-atomic';
 import { createReadStream, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, isAbsolute, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { redactUrl, type Config, type StorageConfig } from '@nebula/shared';
@@ -64,25 +63,17 @@ export function createTusStore(config: Config, expirationMs: number, partsDirect
 
 /**
  * @tus/utils' FileKvStore (the fs driver's upload records, `<id>.json`), each record written whole
- * or not at all: a file beside it, then renamed over it. FileKvStore writes the record in place, so
- * a gateway killed during that write left a record that was there but empty. The upload could then
- * neither be resumed (its record unreadable) nor be taken as a creation that died (its record there),
- * and every retry of its creation was answered 409 until the upload expired (ops/test/chaos.test.ts).
+ * or not at all: a file beside it, then renamed over it (write-file-atomic). FileKvStore writes the
+ * record in place, so a gateway killed during that write left a record that was there but empty.
+ * The upload could then neither be resumed (its record unreadable) nor be taken as a creation that
+ * died (its record there), and every retry of its creation was answered 409 until the upload
+ * expired (ops/test/chaos.test.ts).
  */
 export class AtomicFileKvStore<T> extends FileKvStore<T> {
   override async set(key: string, value: T): Promise<void> {
     const path = resolve(this.directory, `${key}.json`);
-    // As FileKvStore's own check: a key never names a file outside the records' folder.
-    const inside = relative(resolve(this.directory), path);
-    if (!inside || inside.startsWith('..') || isAbsolute(inside)) throw ERRORS.FILE_NOT_FOUND;
-    const next = `${path}.${randomUUID()}.next`;
-    try {
-      await writeFile(next, JSON.stringify(value));
-      await rename(next, path);
-    } catch (error) {
-      await rm(next, { force: true });
-      throw error;
-    }
+    if (!isPathInsideDirectory(this.directory, path)) throw ERRORS.FILE_NOT_FOUND; // as FileKvStore
+    await writeFileAtomic(path, JSON.stringify(value));
   }
 }
 
@@ -94,8 +85,7 @@ export class AtomicFileKvStore<T> extends FileKvStore<T> {
 export class WideFileStore extends FileStore {
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const path = join(this.directory, id);
-    const inside = relative(this.directory, path);
-    if (!inside || inside.startsWith('..') || isAbsolute(inside)) throw ERRORS.FILE_NOT_FOUND;
+    if (!isPathInsideDirectory(this.directory, path)) throw ERRORS.FILE_NOT_FOUND;
     const file = uploadFileWriter(path, offset);
     try {
       await pipeline(readable, file);

@@ -170,7 +170,8 @@ describe('sendInParts', () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid; // a process that has exited
     const running = spawn('sleep', ['30']);
     try {
-      const startedAt = Date.now() - 1000;
+      const uptimeMs = 1000;
+      const startedAt = Date.now() - uptimeMs;
       const names = {
         gone: `nebula-part-${gone}-a`,
         running: `nebula-part-${running.pid}-b`,
@@ -181,7 +182,7 @@ describe('sendInParts', () => {
       for (const name of Object.values(names)) await writeFile(join(dir, name), 'x');
       await utimes(join(dir, names.ownBefore), new Date(startedAt - 60_000), new Date(startedAt - 60_000));
 
-      expect(await sweepPartFiles(dir, { pid: process.pid, startedAt })).toBe(2);
+      expect(await sweepPartFiles(dir, uptimeMs)).toBe(2);
 
       expect((await readdir(dir)).sort()).toEqual([names.running, names.ownSince, names.other].sort());
     } finally {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { processRuns } from '@nebula/shared/runtime';
+import { isStaleLeftover } from '@nebula/shared/runtime';
 import { pageCacheFileWriter } from './upload-file-writers';
 
 /** Part files are named `nebula-part-<pid of the gateway>-<uuid>`: see sweepPartFiles. */
@@ -152,19 +152,18 @@ async function closed(writer: OpenPart['writer']): Promise<void> {
 }
 
 /**
- * Removes the part files a gateway left when it stopped without cleaning up (SIGKILL, the OOM
- * killer, a power cut): those of a process that no longer runs, and this process's own from before
- * it started (in a container the gateway's pid is the same after every restart). Part files of
- * another gateway that still runs on the same machine are left alone. Resolves with the count.
+ * Removes the part files a gateway left when it stopped without cleaning up (see isStaleLeftover):
+ * part files of another gateway that still runs on the same machine are left alone. Resolves with
+ * the count.
  */
-export async function sweepPartFiles(directory: string, self = { pid: process.pid, startedAt: Date.now() - process.uptime() * 1000 }): Promise<number> {
+export async function sweepPartFiles(directory: string, uptimeMs = process.uptime() * 1000): Promise<number> {
   let removed = 0;
   for (const name of await readdir(directory).catch(() => [] as string[])) {
-    const pid = Number(/^nebula-part-(\d+)-/.exec(name)?.[1]);
-    if (!pid) continue;
+    if (!name.startsWith(PART_FILE_PREFIX)) continue;
     const path = join(directory, name);
-    const stale = pid === self.pid ? ((await stat(path).catch(() => null))?.mtimeMs ?? Infinity) < self.startedAt : !processRuns(pid);
-    if (stale && (await rm(path, { force: true }).then(() => true, () => false))) removed++;
+    const info = await stat(path).catch(() => null);
+    if (!info || !isStaleLeftover(name, PART_FILE_PREFIX, Date.now() - info.mtimeMs, { uptimeMs })) continue;
+    if (await rm(path, { force: true }).then(() => true, () => false)) removed++;
   }
   return removed;
 }

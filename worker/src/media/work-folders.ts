@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processRuns } from '@nebula/shared/runtime';
+import { isStaleLeftover, processRuns } from '@nebula/shared/runtime';
 
 /** Work folders under the system's temporary folder: `<prefix><pid>-<random>` (see workDirPrefix). */
 const PREFIXES = { hls: 'nebula-hls-', original: 'nebula-original-' } as const;
@@ -15,22 +15,13 @@ const PREFIXES = { hls: 'nebula-hls-', original: 'nebula-original-' } as const;
 export function workDirPrefix(kind: keyof typeof PREFIXES, pid = process.pid): string {
   return `${PREFIXES[kind]}${pid}-`;
 }
-/** Folders named without a pid (older workers; other tools' temporary folders) only go when this old. */
-const UNOWNED_MAX_AGE_MS = 60 * 60 * 1000;
-
 /**
  * What a folder under tmp is to a starting worker: kept (its worker is alive, or it is not ours),
- * or stale (left by a worker that died: SIGKILL, OOM, power cut). Pure, for the tests.
+ * or stale (left by a worker that died: SIGKILL, OOM, power cut; see isStaleLeftover). Pure, for the tests.
  */
 export function isStaleWorkFolder(name: string, isAlive: (pid: number) => boolean, ageMs: number, ownUptimeMs = process.uptime() * 1000): boolean {
   const prefix = Object.values(PREFIXES).find((p) => name.startsWith(p));
-  if (!prefix) return false;
-  const pid = /^(\d+)-/.exec(name.slice(prefix.length))?.[1];
-  // This pid, but older than this process: a previous process that had the same pid (a container
-  // restarted after a kill -9 or an OOM runs its worker under the same pid every time).
-  if (Number(pid) === process.pid) return ageMs > ownUptimeMs;
-  if (pid) return !isAlive(Number(pid));
-  return ageMs > UNOWNED_MAX_AGE_MS;
+  return prefix !== undefined && isStaleLeftover(name, prefix, ageMs, { isRunning: isAlive, uptimeMs: ownUptimeMs });
 }
 
 /** At start, removes the work folders (HLS output, downloaded originals) that dead workers left behind. */

@@ -2,4 +2,4 @@ export { bootTraceId, createLogger, currentTrace, currentTraceId, PinoNestLogger
 export { countFailures, createMetricsRegistry, metricsAddress, MetricsListener, serveMetrics, storageErrorCounter } from './metrics';
 export { assertDependenciesReachable, PreflightError } from './preflight';
 export { describeStartupError, exitWithSupervisor, runMain } from './startup';
-export { processRuns } from './processes';
+export { isStaleLeftover, processRuns } from './processes';

@@ -34,6 +34,16 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const withBare = process.env.BENCH_BARE !== '0';
 const size = sizeMb * MiB;
 
+/**
+ * Every server measured runs in a session of its own, as the gateway does (npm start's supervisor
+ * starts it detached) and as a daemon would. Linux's scheduler shares the CPU between sessions
+ * first (autogroup, on by default), so a server in wrk's session competes with wrk on other terms
+ * than one in a session of its own. Measured here, the same bare Node server had a p99 of 31–34 ms
+ * in wrk's session and 52–53 ms in its own: that, not Nebula's code, was most of the p99 gap to an
+ * nginx started in wrk's session (1.6–2.1x over stops 31 to 33).
+ */
+const OWN_SESSION = { detached: true } as const;
+
 interface WrkResult {
   mbPerSec: number;
   requestsPerSec: number;
@@ -101,7 +111,7 @@ events { worker_connections 1024; }
 http { access_log off; sendfile on; tcp_nopush on;
   server { listen 127.0.0.1:${port}; location = /big.bin { alias ${object}; } } }`,
       );
-      nginx = spawn('nginx', ['-c', conf, '-p', work], { stdio: 'inherit' });
+      nginx = spawn('nginx', ['-c', conf, '-p', work], { stdio: 'inherit', ...OWN_SESSION });
       await new Promise((r) => setTimeout(r, 500));
       // Warm the page cache once for both, so neither pays for the first read from disk.
       execFileSync('cat', [object], { stdio: 'ignore', maxBuffer: 1 });
@@ -112,7 +122,7 @@ http { access_log off; sendfile on; tcp_nopush on;
     let bareUrl: string | undefined;
     if (withBare) {
       const port = await freePort();
-      bare = spawn(process.execPath, [join(import.meta.dirname, 'bare-range-server.mjs'), stack.s3 ? 's3' : 'fs', bareTarget, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      bare = spawn(process.execPath, [join(import.meta.dirname, 'bare-range-server.mjs'), stack.s3 ? 's3' : 'fs', bareTarget, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], ...OWN_SESSION });
       await new Promise<void>((resolve, reject) => {
         bare!.stdout!.once('data', () => resolve());
         bare!.once('exit', (code) => reject(new Error(`the bare Node server exited (${code})`)));
@@ -144,6 +154,8 @@ http { access_log off; sendfile on; tcp_nopush on;
     const p99s: number[] = [];
     const ofBare: number[] = [];
     const bareOfBaseline: number[] = [];
+    const p99OfBare: number[] = [];
+    const bareP99OfBaseline: number[] = [];
     pairs.forEach(({ gateway, baseline, bare: bareResult }, round) => {
       throughputs.push(gateway.mbPerSec / baseline.mbPerSec);
       p99s.push(gateway.p99ms / baseline.p99ms);
@@ -154,6 +166,8 @@ http { access_log off; sendfile on; tcp_nopush on;
         console.log(row('bare node', bareResult));
         ofBare.push(gateway.mbPerSec / bareResult.mbPerSec);
         bareOfBaseline.push(bareResult.mbPerSec / baseline.mbPerSec);
+        p99OfBare.push(gateway.p99ms / bareResult.p99ms);
+        bareP99OfBaseline.push(bareResult.p99ms / baseline.p99ms);
       }
     });
     const list = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
@@ -161,6 +175,7 @@ http { access_log off; sendfile on; tcp_nopush on;
     if (ofBare.length) {
       const bareIs = stack.s3 ? 'a bare Node proxy: what proxying each read reaches here' : 'the most one Node event loop did here';
       console.log(`throughput nebula / bare node ${median(ofBare).toFixed(2)}x [${list(ofBare)}]; bare node / ${baselineName} ${median(bareOfBaseline).toFixed(2)}x [${list(bareOfBaseline)}] (${bareIs})`);
+      console.log(`p99 nebula / bare node ${median(p99OfBare).toFixed(2)}x [${list(p99OfBare)}]; bare node / ${baselineName} ${median(bareP99OfBaseline).toFixed(2)}x [${list(bareP99OfBaseline)}]`);
     }
     console.log(`gateway peak RSS: ${rss.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the reads)`);
     if (readers > 0) {

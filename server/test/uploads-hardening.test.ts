@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,7 +142,17 @@ describe('tus hardening (fs driver): termination, a second finish, records, size
       utimesSync(join(recordsDir(gw), `${strayId}.json`), old, old);
     }
     writeFileSync(join(objects, 'originals', orphan), 'orphaned bytes');
+    // Copies of records a gateway killed mid-write left beside them (write-file-atomic's names):
+    // an old one was abandoned; a fresh one may be a write under way.
+    const abandoned = join(recordsDir(gw), `${finished}.json.1234567890`);
+    const underWay = join(recordsDir(gw), `${id}.json.42`);
+    writeFileSync(abandoned, '{"id":');
+    utimesSync(abandoned, old, old);
+    writeFileSync(underWay, '{"id":');
     await gw.app.get(UploadsService).removeExpired();
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(underWay)).toBe(true);
+    rmSync(underWay);
     expect(existsSync(join(recordsDir(gw), `${id}.json`))).toBe(false);
     expect(existsSync(join(recordsDir(gw), `${finished}.json`))).toBe(false);
     expect(existsSync(join(recordsDir(gw), `${orphan}.json`))).toBe(false);

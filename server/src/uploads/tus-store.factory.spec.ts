@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { ERRORS, MemoryKvStore } from '@tus/utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIRECT_POOL_BLOCKS, directBlocks } from './upload-file-writers';
-import { WideFileStore } from './tus-store.factory';
+import { AtomicFileKvStore, WideFileStore } from './tus-store.factory';
 
 const MiB = 1024 * 1024;
 
@@ -101,6 +101,16 @@ describe('AtomicFileKvStore', () => {
       await exited;
 
       expect(JSON.parse(await readFile(join(dir, 'a.json'), 'utf8'))).toEqual({ blob: 'old' });
+
+      // The copy it was writing stays beside the record (nothing runs on SIGKILL). The janitor
+      // leaves a young one (a write may be under way) and removes it once old, and only it.
+      const store = new AtomicFileKvStore(dir);
+      const abandoned = (await readdir(dir)).filter((name) => /^a\.json\.\d+$/.test(name));
+      expect(abandoned).toHaveLength(1);
+      expect(await store.removeAbandonedWrites('', new Date(Date.now() - 60 * 60 * 1000))).toBe(0);
+      expect(await store.removeAbandonedWrites('', new Date(Date.now() + 1000))).toBe(1);
+      expect((await readdir(dir)).sort()).toEqual(['a.json', 'writer.mts']);
+      expect(await store.removeAbandonedWrites('../..', new Date(Date.now() + 1000))).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ import { S3Store, type MetadataValue } from '@tus/s3-store';
 import { ERRORS, FileKvStore, isPathInsideDirectory, type DataStore, type Upload } from '@tus/utils';
 import writeFileAtomic from 'write-file-atomic';
 import { createReadStream, mkdirSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -75,7 +76,28 @@ export class AtomicFileKvStore<T> extends FileKvStore<T> {
     if (!isPathInsideDirectory(this.directory, path)) throw ERRORS.FILE_NOT_FOUND; // as FileKvStore
     await writeFileAtomic(path, JSON.stringify(value));
   }
+
+  /**
+   * Removes, from `folder` under the records, the copies a killed gateway left half-written beside
+   * their records (write-file-atomic names them `<record>.json.<number>` and removes them itself on
+   * any end but SIGKILL), last changed before `before`: a record's write takes milliseconds, so an
+   * old one was abandoned. Returns how many went.
+   */
+  async removeAbandonedWrites(folder: string, before: Date): Promise<number> {
+    const dir = resolve(this.directory, folder);
+    if (dir !== resolve(this.directory) && !isPathInsideDirectory(this.directory, dir)) return 0;
+    let removed = 0;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!ABANDONED_WRITE.test(name)) continue;
+      const info = await stat(join(dir, name)).catch(() => null);
+      if (info?.isFile() && info.mtime < before && (await rm(join(dir, name), { force: true }).then(() => true, () => false))) removed++;
+    }
+    return removed;
+  }
 }
+
+/** write-file-atomic's name for a record being written: the record's name and a uint32. */
+const ABANDONED_WRITE = /\.json\.\d+$/;
 
 /**
  * @tus/file-store, writing what the request brings in large writes (uploadFileWriter: around the

@@ -3,7 +3,7 @@ import type { DataStore } from '@tus/utils';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStorage } from '@nebula/shared/storage';
-import { UPLOAD_RECORDS } from './tus-store.factory';
+import { AtomicFileKvStore, UPLOAD_RECORDS } from './tus-store.factory';
 
 /**
  * tus' own bookkeeping of an upload, which holds its file name and folder: with the fs driver a
@@ -50,6 +50,16 @@ export class UploadRecords {
       );
     }
     return (await this.storage.stat(`${UPLOAD_RECORDS}${uploadId}.info`)) !== null;
+  }
+
+  /**
+   * Removes the half-written copies of records that a gateway killed mid-write left in the fs
+   * driver's records folder, if older than `before` (AtomicFileKvStore.removeAbandonedWrites).
+   * The s3 store writes its records as whole objects: nothing to remove there.
+   */
+  async removeAbandonedWrites(before: Date): Promise<number> {
+    if (!(this.store instanceof FileStore) || !(this.store.configstore instanceof AtomicFileKvStore)) return 0;
+    return this.store.configstore.removeAbandonedWrites('originals', before);
   }
 
   /**

@@ -46,6 +46,8 @@ const RETRY_AFTER_SECONDS = 2;
 const CREATION_MARGIN_MS = 30_000;
 /** ...one of an earlier process is not, once this one runs (the margin is for two gateways at once during a deploy). */
 const EARLIER_CREATION_MIN_MS = 10_000;
+/** How old a half-written upload record must be before the janitor takes it as abandoned (its write takes milliseconds). */
+const ABANDONED_WRITE_MIN_MS = 60 * 60 * 1000;
 
 /**
  * The answer to a HEAD that met a dependency down (Postgres restarting, storage not answering):
@@ -492,8 +494,10 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     }
     this.hashes.prune(this.expiryMs);
     const strays = await this.removeStrayRecords();
+    const abandoned = await this.records.removeAbandonedWrites(new Date(Date.now() - ABANDONED_WRITE_MIN_MS));
     if (stale.length) this.logger.log(`removed ${stale.length} expired unfinished upload(s)`);
     if (strays) this.logger.log(`removed the tus records of ${strays} upload(s) that ended without them being removed`);
+    if (abandoned) this.logger.log(`removed ${abandoned} half-written upload record(s) left by a gateway that was killed while writing them`);
     return stale.length + orphans;
   }
 

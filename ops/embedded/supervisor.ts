@@ -7,10 +7,10 @@ import { createInterface } from 'node:readline';
 import { ConfigError, loadConfig, redactUrl, type Config } from '@nebula/shared';
 import { describeStartupError, PreflightError, processRuns } from '@nebula/shared/runtime';
 import { PostgresServer } from './postgres-server';
-import { assertPortFree, commandLine, freePort, run, waitFor, waitForExit } from './processes';
+import { assertPortFree, commandLine, freePort, waitFor, waitForExit } from './processes';
 import { RedisServer } from './redis-server';
 import { Restarts } from './restarts';
-import { buildWeb, webBuildIsStale } from './web-build';
+import { buildServices, buildWeb, servicesBuildIsStale, webBuildIsStale } from './builds';
 
 export interface StackFile {
   supervisorPid: number;
@@ -116,8 +116,10 @@ export class Supervisor {
     if (storage.driver === 's3') say(`storage   s3 ${redactUrl(storage.endpoint).replace(/\/$/, '')} bucket ${storage.bucket}`);
     if (storage.driver === 'fs') say(`storage   fs ${storage.root}`);
 
-    say('building the gateway and the worker');
-    await run('npm', ['run', 'build', '--silent', '-w', '@nebula/contract', '-w', '@nebula/shared', '-w', '@nebula/server', '-w', '@nebula/worker'], { cwd: this.root });
+    if (await servicesBuildIsStale(this.root)) {
+      say('building the gateway and the worker');
+      await buildServices(this.root);
+    }
     if (await webBuildIsStale(this.root)) {
       say('building the web UI');
       await buildWeb(this.root);

@@ -82,6 +82,9 @@ describe('npm start, the embedded stack', () => {
     running = npmStart({ NEBULA_DATA_DIR: data.path, NEBULA_PORT: String(port) });
     const [, url] = await waitForOutput(running, /Nebula is up: (http:\/\/127\.0\.0\.1:\d+)/, 180_000);
     expect(url).toBe(`http://127.0.0.1:${port}`);
+    // The tests' setup built the gateway and the worker: npm start leaves an up-to-date build alone,
+    // so gateways other tests start from the same dist folders never read a file being rewritten.
+    expect(running.output()).not.toContain('building the gateway');
     // The supervisor printed the URL once /api/health said 200. The report probes live parts (the
     // worker must answer a ping within 3 s), so on a loaded machine (CI runs the compose suite beside
     // this) the next probe may say otherwise for a moment: it must be 200 again soon, not at once.

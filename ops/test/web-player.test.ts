@@ -8,7 +8,7 @@ import * as tus from 'tus-js-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto, MediaDetails } from '@nebula/contract';
 import { waitFor } from '../embedded/processes';
-import { buildWeb, webBuildIsStale } from '../embedded/web-build';
+import { buildWeb, webBuildIsStale } from '../embedded/builds';
 import { launchChromium } from '../test-support/browser';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';
 import { tempDir } from '../test-support/services';

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployRecord, EntryDto, FolderListing, MediaDetails } from '@nebula/contract';
-import { buildWeb, webBuildIsStale } from '../embedded/web-build';
+import { buildWeb, webBuildIsStale } from '../embedded/builds';
 import { launchChromium } from '../test-support/browser';
 import { makeRandomFile } from '../test-support/random-file';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryDto } from '@nebula/contract';
-import { buildWeb, webBuildIsStale } from '../embedded/web-build';
+import { buildWeb, webBuildIsStale } from '../embedded/builds';
 import { launchChromium } from '../test-support/browser';
 import { makeRandomFile } from '../test-support/random-file';
 import { startNebula, type RunningNebula } from '../test-support/nebula-process';

@@ -52,3 +52,7 @@ createServer((req, res) => {
   }
   handler(req, res).catch((error) => res.destroy(error));
 }).listen(Number(port), '127.0.0.1', () => console.log('listening'));
+
+// ops/bench/range.ts starts it in a session of its own, out of reach of the terminal's Ctrl-C, with
+// a pipe on stdin: it stops when the bench closes that pipe or the bench dies.
+if (!process.stdin.isTTY) process.stdin.on('end', () => process.exit(0)).resume();

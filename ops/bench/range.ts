@@ -43,6 +43,8 @@ const size = sizeMb * MiB;
  * nginx started in wrk's session (1.6–2.1x over stops 31 to 33).
  */
 const OWN_SESSION = { detached: true } as const;
+// Out of the terminal's process group, they miss its Ctrl-C: each stops when its stdin (a pipe from
+// this process) closes, which also happens when this process is killed.
 
 interface WrkResult {
   mbPerSec: number;
@@ -111,7 +113,9 @@ events { worker_connections 1024; }
 http { access_log off; sendfile on; tcp_nopush on;
   server { listen 127.0.0.1:${port}; location = /big.bin { alias ${object}; } } }`,
       );
-      nginx = spawn('nginx', ['-c', conf, '-p', work], { stdio: 'inherit', ...OWN_SESSION });
+      // Through a shell that stops it when its stdin closes: when this process ends, whatever the
+      // way (tsx answers Ctrl-C during wrk with SIGKILL), as a server in another session would not.
+      nginx = spawn('sh', ['-c', 'nginx -c "$1" -p "$2" & read -r _; kill -QUIT $!; wait', 'sh', conf, work], { stdio: ['pipe', 'inherit', 'inherit'], ...OWN_SESSION });
       await new Promise((r) => setTimeout(r, 500));
       // Warm the page cache once for both, so neither pays for the first read from disk.
       execFileSync('cat', [object], { stdio: 'ignore', maxBuffer: 1 });
@@ -122,7 +126,7 @@ http { access_log off; sendfile on; tcp_nopush on;
     let bareUrl: string | undefined;
     if (withBare) {
       const port = await freePort();
-      bare = spawn(process.execPath, [join(import.meta.dirname, 'bare-range-server.mjs'), stack.s3 ? 's3' : 'fs', bareTarget, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], ...OWN_SESSION });
+      bare = spawn(process.execPath, [join(import.meta.dirname, 'bare-range-server.mjs'), stack.s3 ? 's3' : 'fs', bareTarget, String(port)], { stdio: ['pipe', 'pipe', 'inherit'], ...OWN_SESSION });
       await new Promise<void>((resolve, reject) => {
         bare!.stdout!.once('data', () => resolve());
         bare!.once('exit', (code) => reject(new Error(`the bare Node server exited (${code})`)));
@@ -187,8 +191,9 @@ http { access_log off; sendfile on; tcp_nopush on;
       console.log(`gateway peak RSS: ${manyRss.toFixed(0)} MB`);
     }
   } finally {
-    nginx?.kill('SIGQUIT');
-    bare?.kill();
+    // Both stop when their stdin closes (and so they do if this process is killed).
+    nginx?.stdin?.end();
+    bare?.stdin?.end();
     await stack.stop();
     await rm(work, { recursive: true, force: true });
   }

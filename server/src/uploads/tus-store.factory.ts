@@ -1,5 +1,5 @@
 import { FileStore } from '@tus/file-store';
-import { S3Store, type MetadataValue } from '@tus/s3-store';
+import type { MetadataValue, S3Store } from '@tus/s3-store';
 import { ERRORS, FileKvStore, isPathInsideDirectory, type DataStore, type Upload } from '@tus/utils';
 import writeFileAtomic from 'write-file-atomic';
 import { createReadStream, mkdirSync } from 'node:fs';
@@ -54,6 +54,7 @@ export function createTusStore(config: Config, expirationMs: number, partsDirect
     return new WideFileStore({ directory: storage.root, configstore: new AtomicFileKvStore(records), expirationPeriodInMilliseconds: expirationMs });
   }
   if (storage.driver === 'gateway') throw new Error('the gateway keeps uploads in fs or s3 storage; the gateway driver is for worker nodes');
+  const ExplainedS3Store = (explainedS3Store ??= defineExplainedS3Store());
   return new ExplainedS3Store(storage, storage.requestTimeoutMs ?? DEFAULT_S3_REQUEST_TIMEOUT_MS, partsDirectory, {
     partSize: S3_PART_SIZE,
     maxConcurrentPartUploads: S3_PARTS_IN_FLIGHT,
@@ -152,134 +153,143 @@ export function s3ClientConfig(storage: S3Storage): Omit<S3StoreOptions['s3Clien
  * credentials, full, no bucket) is a 502/507 with the S3 error code, at once; a store that is down
  * or silent is a 503, worth a retry. The response names no endpoint; the log (the error's message,
  * see UploadsService's onResponseError) does. tus's own refusals (404, 409, ...) pass unchanged.
+ *
+ * Defined on first use, with @tus/s3-store loaded then: a gateway on the fs driver never needs it,
+ * nor the AWS SDK it brings (with minio, see s3-object-storage.ts, 11 MB of its RSS at rest).
  */
-class ExplainedS3Store extends S3Store {
-  private readonly where: string;
-  private readonly bucketName: string;
+function defineExplainedS3Store() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  const { S3Store } = require('@tus/s3-store') as typeof import('@tus/s3-store');
+  return class ExplainedS3Store extends S3Store {
+    private readonly where: string;
+    private readonly bucketName: string;
 
-  constructor(
-    storage: S3Storage,
-    private readonly timeoutMs: number,
-    private readonly partsDirectory: string,
-    options: S3StoreOptions,
-  ) {
-    super(options);
-    this.where = redactUrl(storage.endpoint).replace(/\/$/, '');
-    this.bucketName = storage.bucket;
-  }
+    constructor(
+      storage: S3Storage,
+      private readonly timeoutMs: number,
+      private readonly partsDirectory: string,
+      options: S3StoreOptions,
+    ) {
+      super(options);
+      this.where = redactUrl(storage.endpoint).replace(/\/$/, '');
+      this.bucketName = storage.bucket;
+    }
 
-  /**
-   * Upload records and unfinished parts live under uploads/, apart from the objects, as the fs
-   * driver keeps its records in data/uploads: originals/ holds only the files themselves, and
-   * nothing that lists or backs up originals/ meets `<id>.info` or `<id>.part` (the store's default
-   * names, beside the object).
-   */
-  protected override infoKey(id: string): string {
-    return `${UPLOAD_RECORDS}${id}.info`;
-  }
+    /**
+     * Upload records and unfinished parts live under uploads/, apart from the objects, as the fs
+     * driver keeps its records in data/uploads: originals/ holds only the files themselves, and
+     * nothing that lists or backs up originals/ meets `<id>.info` or `<id>.part` (the store's default
+     * names, beside the object).
+     */
+    protected override infoKey(id: string): string {
+      return `${UPLOAD_RECORDS}${id}.info`;
+    }
 
-  protected override partKey(id: string, isIncomplete = false): string {
-    return isIncomplete ? `${UPLOAD_RECORDS}${id}.part` : id;
-  }
+    protected override partKey(id: string, isIncomplete = false): string {
+      return isIncomplete ? `${UPLOAD_RECORDS}${id}.part` : id;
+    }
 
-  /**
-   * The PATCH's bytes cut into part files and sent as each is complete (see sendInParts for why not
-   * the library's). Every part but the upload's last is exactly `partSize`: a short part at the end
-   * of a PATCH waits as an object of its own (the incomplete part), and the next PATCH starts with
-   * it (as @tus/s3-store's write does for parts under S3's 5 MiB minimum). So part n always holds
-   * the bytes from (n - 1) × partSize on, whichever PATCH sent it; see retrieveParts for why.
-   */
-  protected override uploadParts(metadata: MetadataValue, source: Readable, firstPart: number, offset: number): Promise<number> {
-    const size = metadata.file.size;
-    const partSize = this.calcOptimalPartSize(size);
-    return sendInParts(source, offset, {
-      partSize,
-      directory: this.partsDirectory,
-      room: () => this.partUploadSemaphore.acquire(),
-      send: async ({ path, bytes, index, end }) => {
-        const number = firstPart + index;
-        const whole = bytes === partSize || end === size;
-        // A part left by an earlier PATCH (sent while a part before it failed) may hold these bytes
-        // already: the upload's offset is then past them, and the client is told so (409) next time.
-        if (!whole && (await this.retrieveParts(metadata.file.id)).some((part) => part.PartNumber === number)) return false;
-        const upload = (body: Readable) => (whole ? this.uploadPart(metadata, body, number) : this.uploadIncompletePart(metadata.file.id, body));
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await this.sendPartFile(path, upload);
-            return true;
-          } catch (error) {
-            const kind = classifyS3Failure(...s3CodeAndStatus(error));
-            if (attempt >= S3_PART_ATTEMPTS || (kind !== 'unreachable' && kind !== 'unavailable')) throw error;
-            await sleep(S3_PART_RETRY_MS * attempt);
+    /**
+     * The PATCH's bytes cut into part files and sent as each is complete (see sendInParts for why not
+     * the library's). Every part but the upload's last is exactly `partSize`: a short part at the end
+     * of a PATCH waits as an object of its own (the incomplete part), and the next PATCH starts with
+     * it (as @tus/s3-store's write does for parts under S3's 5 MiB minimum). So part n always holds
+     * the bytes from (n - 1) × partSize on, whichever PATCH sent it; see retrieveParts for why.
+     */
+    protected override uploadParts(metadata: MetadataValue, source: Readable, firstPart: number, offset: number): Promise<number> {
+      const size = metadata.file.size;
+      const partSize = this.calcOptimalPartSize(size);
+      return sendInParts(source, offset, {
+        partSize,
+        directory: this.partsDirectory,
+        room: () => this.partUploadSemaphore.acquire(),
+        send: async ({ path, bytes, index, end }) => {
+          const number = firstPart + index;
+          const whole = bytes === partSize || end === size;
+          // A part left by an earlier PATCH (sent while a part before it failed) may hold these bytes
+          // already: the upload's offset is then past them, and the client is told so (409) next time.
+          if (!whole && (await this.retrieveParts(metadata.file.id)).some((part) => part.PartNumber === number)) return false;
+          const upload = (body: Readable) => (whole ? this.uploadPart(metadata, body, number) : this.uploadIncompletePart(metadata.file.id, body));
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await this.sendPartFile(path, upload);
+              return true;
+            } catch (error) {
+              const kind = classifyS3Failure(...s3CodeAndStatus(error));
+              if (attempt >= S3_PART_ATTEMPTS || (kind !== 'unreachable' && kind !== 'unavailable')) throw error;
+              await sleep(S3_PART_RETRY_MS * attempt);
+            }
           }
-        }
-      },
-    });
-  }
-
-  private async sendPartFile(path: string, upload: (body: Readable) => Promise<unknown>): Promise<void> {
-    const body = createReadStream(path);
-    const unreadable = new Promise<never>((_, reject) => body.once('error', reject));
-    unreadable.catch(() => undefined);
-    try {
-      await Promise.race([upload(body), unreadable]);
-    } finally {
-      // A request S3 failed or timed out may not have read its body to the end: close the file.
-      body.destroy();
+        },
+      });
     }
-  }
 
-  /**
-   * The parts from the first on, up to the first one missing. Parts are sent several at once, so
-   * one can fail while a later one gets through: @tus/s3-store counted every part it found, the
-   * upload's offset then skipped the missing bytes, and the client resumed after them (a file with a
-   * piece missing). Counting up to the gap, the client resends from there, and the parts after it are
-   * sent again over themselves with the same bytes (every part but the last has the same size).
-   */
-  protected override async retrieveParts(id: string, partNumberMarker?: string): Promise<Awaited<ReturnType<S3Store['retrieveParts']>>> {
-    const parts = await super.retrieveParts(id, partNumberMarker);
-    if (partNumberMarker) return parts; // a later page, for the call that asked for the first
-    const gap = parts.findIndex((part, i) => part.PartNumber !== i + 1);
-    return gap === -1 ? parts : parts.slice(0, gap);
-  }
-
-  override create(upload: Upload): Promise<Upload> {
-    return this.explained('start the upload', () => super.create(upload));
-  }
-
-  override write(src: Readable, id: string, offset: number): Promise<number> {
-    return this.explained('store the upload', () => super.write(src, id, offset));
-  }
-
-  override getUpload(id: string): Promise<Upload> {
-    return this.explained('look up the upload', () => super.getUpload(id));
-  }
-
-  override remove(id: string): Promise<void> {
-    return this.explained('remove the upload', async () => {
-      await super.remove(id);
-      // @tus/s3-store keeps the bytes of an unfinished part too small for S3's 5 MiB minimum as an
-      // object of their own, and its remove() leaves that behind.
-      await this.deleteIncompletePart(id);
-    });
-  }
-
-  override declareUploadLength(id: string, length: number): Promise<void> {
-    return this.explained('set the upload length', () => super.declareUploadLength(id, length));
-  }
-
-  override deleteExpired(): Promise<number> {
-    return this.explained('remove expired uploads', () => super.deleteExpired());
-  }
-
-  private async explained<T>(action: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw storageRefusal(error, { where: this.where, bucket: this.bucketName, action, timeoutMs: this.timeoutMs });
+    private async sendPartFile(path: string, upload: (body: Readable) => Promise<unknown>): Promise<void> {
+      const body = createReadStream(path);
+      const unreadable = new Promise<never>((_, reject) => body.once('error', reject));
+      unreadable.catch(() => undefined);
+      try {
+        await Promise.race([upload(body), unreadable]);
+      } finally {
+        // A request S3 failed or timed out may not have read its body to the end: close the file.
+        body.destroy();
+      }
     }
-  }
+
+    /**
+     * The parts from the first on, up to the first one missing. Parts are sent several at once, so
+     * one can fail while a later one gets through: @tus/s3-store counted every part it found, the
+     * upload's offset then skipped the missing bytes, and the client resumed after them (a file with a
+     * piece missing). Counting up to the gap, the client resends from there, and the parts after it are
+     * sent again over themselves with the same bytes (every part but the last has the same size).
+     */
+    protected override async retrieveParts(id: string, partNumberMarker?: string): Promise<Awaited<ReturnType<S3Store['retrieveParts']>>> {
+      const parts = await super.retrieveParts(id, partNumberMarker);
+      if (partNumberMarker) return parts; // a later page, for the call that asked for the first
+      const gap = parts.findIndex((part, i) => part.PartNumber !== i + 1);
+      return gap === -1 ? parts : parts.slice(0, gap);
+    }
+
+    override create(upload: Upload): Promise<Upload> {
+      return this.explained('start the upload', () => super.create(upload));
+    }
+
+    override write(src: Readable, id: string, offset: number): Promise<number> {
+      return this.explained('store the upload', () => super.write(src, id, offset));
+    }
+
+    override getUpload(id: string): Promise<Upload> {
+      return this.explained('look up the upload', () => super.getUpload(id));
+    }
+
+    override remove(id: string): Promise<void> {
+      return this.explained('remove the upload', async () => {
+        await super.remove(id);
+        // @tus/s3-store keeps the bytes of an unfinished part too small for S3's 5 MiB minimum as an
+        // object of their own, and its remove() leaves that behind.
+        await this.deleteIncompletePart(id);
+      });
+    }
+
+    override declareUploadLength(id: string, length: number): Promise<void> {
+      return this.explained('set the upload length', () => super.declareUploadLength(id, length));
+    }
+
+    override deleteExpired(): Promise<number> {
+      return this.explained('remove expired uploads', () => super.deleteExpired());
+    }
+
+    private async explained<T>(action: string, work: () => Promise<T>): Promise<T> {
+      try {
+        return await work();
+      } catch (error) {
+        throw storageRefusal(error, { where: this.where, bucket: this.bucketName, action, timeoutMs: this.timeoutMs });
+      }
+    }
+  };
 }
+
+let explainedS3Store: ReturnType<typeof defineExplainedS3Store> | undefined;
 
 /** An Error (for the log) that @tus/server answers with `status_code` and `body` (for the client). */
 export function storageRefusal(error: unknown, { where, bucket, action, timeoutMs }: { where: string; bucket: string; action: string; timeoutMs?: number }): unknown {

@@ -155,7 +155,8 @@ export function s3ClientConfig(storage: S3Storage): Omit<S3StoreOptions['s3Clien
  * see UploadsService's onResponseError) does. tus's own refusals (404, 409, ...) pass unchanged.
  *
  * Defined on first use, with @tus/s3-store loaded then: a gateway on the fs driver never needs it,
- * nor the AWS SDK it brings (with minio, see s3-object-storage.ts, 11 MB of its RSS at rest).
+ * nor the AWS SDK it brings (with minio and undici, see @nebula/shared's client-packages.ts, about
+ * 15 MB of its RSS at rest).
  */
 function defineExplainedS3Store() {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above

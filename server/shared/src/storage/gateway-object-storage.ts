@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { loadUndici } from './client-packages';
 import { API_ROUTES, NODE_STORAGE_PATH, nodeStorageObjectPath, parseErrorBody, withQuery } from '@nebula/contract';
 import { assertValidKey, assertValidPrefix, ObjectNotFoundError, type ByteRange, type ObjectStat, type ObjectStorage } from './object-storage';
 
@@ -43,6 +44,7 @@ export class GatewayObjectStorage implements ObjectStorage {
     this.authorization = `Bearer ${options.token}`;
     const idle = options.requestTimeoutMs ?? 60_000;
     // headersTimeout/bodyTimeout: time without a byte moving, as S3_REQUEST_TIMEOUT_SECONDS means for s3.
+    const { Agent } = loadUndici();
     this.dispatcher = new Agent({ connectTimeout: 10_000, headersTimeout: idle, bodyTimeout: idle, keepAliveTimeout: 10_000 });
   }
 
@@ -112,7 +114,7 @@ export class GatewayObjectStorage implements ObjectStorage {
   ): Promise<Dispatcher.ResponseData> {
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(`${this.endpoint}${path}`, {
+      answer = await loadUndici().request(`${this.endpoint}${path}`, {
         method,
         dispatcher: this.dispatcher,
         headers: { authorization: this.authorization, ...options.headers },

@@ -3,7 +3,8 @@ import http, { type ClientRequest, type IncomingMessage, type RequestOptions } f
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Client } from 'minio';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { loadMinio, loadUndici } from './client-packages';
 import { redactUrl } from '../config';
 import { S3StorageError } from './s3-errors';
 import {
@@ -122,6 +123,7 @@ export class S3ObjectStorage implements ObjectStorage {
     // player on a weak link is never cut off), and with a cap, that many paused players would leave
     // every other read waiting in the queue, where no timeout reaches. headersTimeout is the same
     // inactivity limit as timedTransport's.
+    const { Pool } = loadUndici();
     this.reads = new Pool(url.origin, { connections: null, headersTimeout: this.requestTimeoutMs, bodyTimeout: 0, connect: { timeout: this.requestTimeoutMs } });
     // minio sends every body with its Content-Length and no aws-chunked trailers, so unlike the AWS
     // SDK (server/src/uploads/tus-store.factory.ts) it needs no checksum setting for RGW or older MinIO.
@@ -428,15 +430,4 @@ function timedTransport(transport: typeof http | typeof https, timeoutMs: number
     return req;
   };
   return { request: request as typeof http.request };
-}
-
-/**
- * The minio package, loaded when the first S3ObjectStorage is made rather than with this module: a
- * gateway or worker on the fs driver never needs it, and it brings lodash, xml2js, async and the
- * rest with it (about 6 MB of the heap; with @tus/s3-store, see tus-store.factory.ts, 11 MB of an fs
- * gateway's RSS at rest and 7 MB of a worker's).
- */
-function loadMinio(): typeof import('minio') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
-  return require('minio') as typeof import('minio');
 }

@@ -18,6 +18,10 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  // @nebula/shared loads some npm packages with require() when first needed (storage/client-packages.ts:
+  // minio and undici, which an fs store never uses). An ES module has no require, and esbuild's
+  // stand-in throws "Dynamic require of ... is not supported": each output file gets Node's own.
+  banner: { js: "import { createRequire as nebulaCreateRequire } from 'node:module';\nconst require = nebulaCreateRequire(import.meta.url);" },
   plugins: [
     {
       name: 'npm-packages-stay-imports',

@@ -37,6 +37,8 @@ export class GatewayObjectStorage implements ObjectStorage {
   readonly driver = 'gateway' as const;
   readonly endpoint: string;
   private readonly dispatcher: Dispatcher;
+  /** undici's request(), taken once: loadUndici() resolves the package on every call. */
+  private readonly request: ReturnType<typeof loadUndici>['request'];
   private readonly authorization: string;
 
   constructor(options: GatewayObjectStorageOptions) {
@@ -44,7 +46,8 @@ export class GatewayObjectStorage implements ObjectStorage {
     this.authorization = `Bearer ${options.token}`;
     const idle = options.requestTimeoutMs ?? 60_000;
     // headersTimeout/bodyTimeout: time without a byte moving, as S3_REQUEST_TIMEOUT_SECONDS means for s3.
-    const { Agent } = loadUndici();
+    const { Agent, request } = loadUndici();
+    this.request = request;
     this.dispatcher = new Agent({ connectTimeout: 10_000, headersTimeout: idle, bodyTimeout: idle, keepAliveTimeout: 10_000 });
   }
 
@@ -114,7 +117,7 @@ export class GatewayObjectStorage implements ObjectStorage {
   ): Promise<Dispatcher.ResponseData> {
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await loadUndici().request(`${this.endpoint}${path}`, {
+      answer = await this.request(`${this.endpoint}${path}`, {
         method,
         dispatcher: this.dispatcher,
         headers: { authorization: this.authorization, ...options.headers },

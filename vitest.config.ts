@@ -16,6 +16,8 @@ export default defineConfig({
     // The JSON report feeds .ci/run's one-line summary.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 120_000,
+    // Buffers compared with Buffer.equals instead of element by element (see the file).
+    setupFiles: ['ops/test-support/byte-equality.ts'],
     projects: [
       {
         extends: true,

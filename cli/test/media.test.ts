@@ -1,7 +1,7 @@
 // nebula status, events, replay and play against the real gateway and worker, with a short video
 // that ffmpeg generates (lavfi), transcoded for real.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,7 @@ describe('nebula status, events, replay and play (real gateway, worker and ffmpe
   afterAll(async () => {
     await nebula?.stop();
     await work?.remove();
+    if (env) await rm(env.home, { recursive: true, force: true });
   });
 
   it('status --watch follows a job live from queued to ready', { timeout: 120_000 }, async () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -64,7 +64,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   step('compose v2 and buildx plugins', 'bash', [join(here, 'install-compose.sh')]);
   project.provide('composeSkip', '');
   return async () => {
-    if (started) stopEngine(started);
+    if (!started) return;
+    stopEngine(started);
+    // Its log is kept only where the engine did not start (the skip line points at it).
+    rmSync(started.dir, { recursive: true, force: true });
   };
 }
 

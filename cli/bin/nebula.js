@@ -6,9 +6,9 @@ import { setFlagsFromString } from 'node:v8';
 
 // undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it fast (Liftoff) and then
 // again, optimised, on background threads, and Node waits for those compilations before it exits:
-// every command that made a request sat idle for about 0.25 s after its work was done (`nebula ls`
-// took 0.9 s, 0.6 s of it without this). The fast compile is enough for a parser that mostly
-// counts body bytes. Set before undici loads; Bun has no V8.
+// every command that made a request sat idle for 0.2-0.3 s after its work was done (`nebula ls`
+// took 0.9-1.0 s here, 0.7-0.9 s without the wait). The fast compile is enough for a parser that
+// mostly counts body bytes (`nebula get` of 1 GiB is as fast). Set before undici loads; Bun has no V8.
 if (!process.versions.bun) setFlagsFromString('--liftoff-only');
 
 // https://no-color.org. Ink and the table draw with chalk, which does not read NO_COLOR but

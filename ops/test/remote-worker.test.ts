@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,7 @@ describe.skipIf(skipReason !== null)('a worker node joined with a token, the ser
   let gatewayUrl: string;
   let made: NewNodeTokenDto;
   let child: ChildProcess | undefined;
+  let cliFolder: string | undefined;
   let output = '';
 
   /** The worker as the node runs it, in its own empty folder: `node worker/dist/main.js --server ... --token ...`. */
@@ -57,7 +59,8 @@ describe.skipIf(skipReason !== null)('a worker node joined with a token, the ser
     await machine.reach(nebula.env.REDIS_URL!, { samePort: true });
     await machine.reach(nebula.env.DATABASE_URL!, { samePort: true });
 
-    const cli = await runCli({ server: nebula.url, home: await cliHome() }, ['node', 'token', '--name', 'far']);
+    cliFolder = await cliHome();
+    const cli = await runCli({ server: nebula.url, home: cliFolder }, ['node', 'token', '--name', 'far']);
     expect(cli.stderr).toBe('');
     made = cli.events.find(byEvent('node-token')) as unknown as NewNodeTokenDto & { command: string };
     expect(made.token).toMatch(/^nbt_/);
@@ -69,6 +72,7 @@ describe.skipIf(skipReason !== null)('a worker node joined with a token, the ser
     await machine.remove();
     await work?.remove();
     await node?.remove();
+    if (cliFolder) await rm(cliFolder, { recursive: true, force: true });
   });
 
   it('refuses a wrong token at once, with one line', async () => {

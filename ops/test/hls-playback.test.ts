@@ -50,7 +50,8 @@ describe('playback in a real browser (Chromium + hls.js)', () => {
     await dir?.remove();
   });
 
-  it('starts while the ladder is still being made, plays to the end, and applies a chosen quality', async () => {
+  // Its waits on the player (up to 60 + 30 + 20 + 20 + 40 s) outlast vitest's default 60 s; it took 38 s in CI.
+  it('starts while the ladder is still being made, plays to the end, and applies a chosen quality', { timeout: 240_000 }, async () => {
     const file = join(dir.path, 'walk.mp4');
     await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=12', '-f', 'lavfi', '-i', 'sine=duration=12', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file]);
     await new Promise<void>((resolve, reject) =>

@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { promisify, stripVTControlCharacters } from 'node:util';
+import { shellQuote } from '../src/deploy/server-script';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const nebulaBin = join(repoRoot, 'cli', 'bin', 'nebula.js');
@@ -94,6 +96,17 @@ export function spawnCli(environment: CliEnvironment, args: string[], options: {
 
 export function runCli(environment: CliEnvironment, args: string[], options: Parameters<typeof spawnCli>[2] = {}): Promise<CliResult> {
   return spawnCli(environment, args, options).result();
+}
+
+/**
+ * The real CLI on a terminal `columns` wide, as a user at one sees it: util-linux's script(1) gives
+ * it a pseudo-terminal, so it draws its Ink screens instead of printing JSON. Resolves with the
+ * screen's text (terminal control sequences and colours taken out) when it exits 0.
+ */
+export async function runCliOnTerminal(environment: CliEnvironment, args: string[], columns: number): Promise<string[]> {
+  const command = `stty cols ${columns} rows 50 && exec ${[process.execPath, nebulaBin, ...args].map(shellQuote).join(' ')}`;
+  const { stdout } = await promisify(execFile)('script', ['--quiet', '--return', '--command', command, '/dev/null'], { cwd: repoRoot, env: envFor(environment) });
+  return stripVTControlCharacters(stdout).replaceAll('\r', '').split('\n').filter((line) => line.trim() !== '');
 }
 
 /** SIGKILL, as a crash or the OOM killer would: no chance to clean up. */

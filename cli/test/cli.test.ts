@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
 import { makeRandomFile as randomFile, tempDir } from '../../ops/test-support/services';
-import { byEvent, cliHome, killHard, runCli, sha256Of, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
+import stringWidth from 'string-width';
+import { byEvent, cliHome, killHard, runCli, runCliOnTerminal, sha256Of, spawnCli, type CliEnvironment, type CliEvent } from './cli-process';
 
 const MiB = 1024 * 1024;
 const BIG = 300 * MiB;
@@ -193,6 +194,38 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     expect(after.events).toEqual([]);
     const gone = await runCli(env, ['ls', '/archive/old', '--json']);
     expect(gone.events).toEqual([]);
+  });
+
+  it('lists a folder on a terminal as a table that fits it, long and CJK names included, and as a list on a phone-narrow one', { timeout: 60_000 }, async () => {
+    const screens = join(work.path, 'screens');
+    const long = 'GX010234 Holiday in the mountains, day two, the long walk to the lake (4K).mp4';
+    await mkdir(screens);
+    await writeFile(join(screens, long), 'long\n');
+    await writeFile(join(screens, '旅行の動画.mp4'), 'cjk\n');
+    expect((await runCli(env, ['upload', screens, '--to', '/'])).code).toBe(0);
+
+    const boxLines = (lines: string[]) => lines.filter((line) => /^[┌│├└]/.test(line));
+    for (const columns of [120, 60]) {
+      const lines = await runCliOnTerminal(env, ['ls', '/screens'], columns);
+      const grid = boxLines(lines);
+      expect(grid.length).toBeGreaterThan(6);
+      // Every line of the grid as wide as the first, and none wider than the terminal.
+      for (const line of grid) expect(stringWidth(line)).toBe(stringWidth(grid[0]!));
+      expect(stringWidth(grid[0]!)).toBeLessThanOrEqual(columns);
+      const names = grid.filter((line) => line.startsWith('│')).map((line) => line.split('│')[1]!.trim());
+      expect(names.join(' ').replace(/\s+/g, ' ')).toContain(long);
+      expect(names).toContain('旅行の動画.mp4');
+    }
+    // Wide enough for the long name: on a line of its own.
+    const wide = await runCliOnTerminal(env, ['ls', '/screens'], 160);
+    expect(wide.filter((line) => line.includes('GX010234'))).toEqual([expect.stringContaining(long)]);
+
+    const phone = await runCliOnTerminal(env, ['ls', '/screens'], 40);
+    expect(boxLines(phone)).toEqual([]);
+    expect(phone.slice(0, 2)).toEqual(['name', '  kind · size · modified · media']);
+    const cjk = phone.indexOf('旅行の動画.mp4');
+    expect(phone[cjk + 1]).toMatch(/^ {2}file · 4 B · \d{4}-\d\d-\d\d \d\d:\d\d · /);
+    expect(phone.join(' ')).toContain('GX010234 Holiday');
   });
 
   it('says in one line why something failed, with an exit code to match', { timeout: 120_000 }, async () => {

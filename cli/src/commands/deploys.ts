@@ -56,6 +56,7 @@ export async function deploys(options: DeploysOptions, context: CommandContext):
       result: describeResult(record),
       duration: formatDuration(record.durationMs / 1000),
     })),
+    ['subject', 'result'],
   );
   if (running) context.output.line(`* runs now (releases/${running.release})`);
 }

@@ -32,5 +32,8 @@ export async function nodes(context: CommandContext): Promise<void> {
   }
   const now = Date.now();
   const { printTable } = await import('../ui/table');
-  await printTable(listed.map((node) => nodeRow(node, now)));
+  await printTable(
+    listed.map((node) => nodeRow(node, now)),
+    ['capabilities', 'job', 'name'],
+  );
 }

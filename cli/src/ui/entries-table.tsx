@@ -1,7 +1,7 @@
-import { Table } from '@alcalzone/ink-table';
 import { Box, render, Text } from 'ink';
 import type { EntryDto } from '@nebula/contract';
 import { formatBytes, formatDuration, formatTime } from '../format';
+import { FitTable, terminalColumns } from './table';
 import { closeScreen } from './unmount';
 
 /**
@@ -44,12 +44,9 @@ export function entryRows(entries: readonly EntryDto[]): Record<string, string>[
   return entries.map((entry) => entryRow(entry, withOwner, withMedia));
 }
 
-/**
- * A folder listing as a table. @alcalzone/ink-table, because ink-table 3 is CommonJS and cannot
- * load Ink 6 (see TOOLCHAIN.md).
- */
+/** A folder listing as a table that fits the terminal: long names wrap inside their cells (see table.tsx). */
 export async function printEntries(path: string, entries: EntryDto[]): Promise<void> {
-  const instance = render(entries.length === 0 ? <Text>{path} is empty</Text> : <Table data={entryRows(entries)} />, { patchConsole: false, exitOnCtrlC: false });
+  const instance = render(entries.length === 0 ? <Text>{path} is empty</Text> : <FitTable rows={entryRows(entries)} columns={terminalColumns()} wrapped={['name', 'media', 'owner']} />, { patchConsole: false, exitOnCtrlC: false });
   await closeScreen(instance);
 }
 
@@ -71,7 +68,7 @@ export async function printSearchResults(q: string, entries: EntryDto[], total: 
       <Text>No name holds &quot;{q}&quot;</Text>
     ) : (
       <Box flexDirection="column">
-        <Table data={entries.map(searchRow)} />
+        <FitTable rows={entries.map(searchRow)} columns={terminalColumns()} wrapped={['path', 'media']} />
         {more > 0 && <Text dimColor>{more} more: say more of the name, or raise --limit</Text>}
       </Box>
     ),

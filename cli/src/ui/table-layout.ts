@@ -1,0 +1,112 @@
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
+
+/**
+ * How a table of strings fits a terminal `columns` wide.
+ *
+ * - **grid**: a table with borders. Columns are as wide as their widest cell, measured in terminal
+ *   cells (a CJK character or an emoji takes two). When that is too wide, the columns that may
+ *   wrap (a file's name, a path) are narrowed, widest first, down to `MIN_WRAPPED_WIDTH`, and their
+ *   text wraps inside the cell onto more lines.
+ * - **list**: when even that does not fit (a phone's terminal), each row is its first cell on a
+ *   line of its own, then the other cells on the next, joined by " · " (empty ones left out), under
+ *   the column names laid out the same way.
+ *
+ * Pure, so that it can be tested without a terminal; table.tsx draws it.
+ */
+export type TableLayout = { kind: 'grid'; lines: Segment[][] } | { kind: 'list'; lines: Segment[][] };
+
+/** A piece of a line, with what it is: the screen draws borders and headings in their own style. */
+export interface Segment {
+  text: string;
+  role: 'border' | 'heading' | 'cell' | 'detail';
+}
+
+/** A wrapped column is not narrowed below this: narrower, the list reads better. */
+export const MIN_WRAPPED_WIDTH = 12;
+/** Spaces either side of a cell's text. */
+const PADDING = 1;
+/** Between two cells of a list row's second line. */
+const LIST_SEPARATOR = ' · ';
+
+export function layoutTable(rows: readonly Record<string, string>[], columns: number, wrapped: readonly string[]): TableLayout {
+  const keys = columnKeys(rows);
+  const natural = keys.map((key) => Math.max(stringWidth(key), ...rows.map((row) => widestLine(row[key] ?? ''))));
+  const widths = fitWidths(keys, natural, columns, wrapped);
+  return widths ? { kind: 'grid', lines: gridLines(keys, widths, rows) } : { kind: 'list', lines: listLines(keys, rows) };
+}
+
+/** Every key any row has, in the order they first appear. */
+function columnKeys(rows: readonly Record<string, string>[]): string[] {
+  const keys = new Set<string>();
+  for (const row of rows) for (const key of Object.keys(row)) keys.add(key);
+  return [...keys];
+}
+
+function widestLine(text: string): number {
+  return Math.max(0, ...text.split('\n').map((line) => stringWidth(line)));
+}
+
+/** The width of a grid whose columns have these text widths: each cell's padding and the borders. */
+export function gridWidth(widths: readonly number[]): number {
+  return widths.reduce((sum, width) => sum + width + 2 * PADDING, 0) + widths.length + 1;
+}
+
+/** Column widths that fit `columns`, narrowing the wrapped columns widest first; undefined when none do. */
+function fitWidths(keys: readonly string[], natural: readonly number[], columns: number, wrapped: readonly string[]): number[] | undefined {
+  const widths = [...natural];
+  let excess = gridWidth(widths) - columns;
+  while (excess > 0) {
+    let widest = -1;
+    for (const [index, key] of keys.entries()) {
+      if (wrapped.includes(key) && widths[index]! > MIN_WRAPPED_WIDTH && (widest < 0 || widths[index]! > widths[widest]!)) widest = index;
+    }
+    if (widest < 0) return undefined;
+    widths[widest]! -= 1;
+    excess -= 1;
+  }
+  return widths;
+}
+
+/** A cell's text as lines no wider than `width`: at spaces where it can, inside a word where it must. */
+function cellLines(text: string, width: number): string[] {
+  return wrapAnsi(text, width, { hard: true }).split('\n');
+}
+
+function pad(text: string, width: number): string {
+  return ' '.repeat(PADDING) + text + ' '.repeat(width - stringWidth(text) + PADDING);
+}
+
+function gridLines(keys: readonly string[], widths: readonly number[], rows: readonly Record<string, string>[]): Segment[][] {
+  const rule = (left: string, cross: string, right: string): Segment[] => [{ text: left + widths.map((width) => '─'.repeat(width + 2 * PADDING)).join(cross) + right, role: 'border' }];
+  const textLines = (cells: readonly string[], role: Segment['role']): Segment[][] => {
+    const wrappedCells = cells.map((cell, index) => cell.split('\n').flatMap((line) => cellLines(line, widths[index]!)));
+    const height = Math.max(1, ...wrappedCells.map((lines) => lines.length));
+    return Array.from({ length: height }, (_, lineIndex) => {
+      const segments: Segment[] = [{ text: '│', role: 'border' }];
+      for (const [index, lines] of wrappedCells.entries()) {
+        segments.push({ text: pad(lines[lineIndex] ?? '', widths[index]!), role }, { text: '│', role: 'border' });
+      }
+      return segments;
+    });
+  };
+  return [
+    rule('┌', '┬', '┐'),
+    ...textLines(keys, 'heading'),
+    ...rows.flatMap((row) => [rule('├', '┼', '┤'), ...textLines(keys.map((key) => row[key] ?? ''), 'cell')]),
+    rule('└', '┴', '┘'),
+  ];
+}
+
+function listLines(keys: readonly string[], rows: readonly Record<string, string>[]): Segment[][] {
+  const [first, ...rest] = keys;
+  /** A row's first cell on a line; the others, those not empty, on the next, indented. */
+  const entry = (title: string, others: readonly string[], role: Segment['role'], othersRole: Segment['role']): Segment[][] => [
+    [{ text: title, role }],
+    ...(others.length > 0 ? [[{ text: `  ${others.join(LIST_SEPARATOR)}`, role: othersRole }]] : []),
+  ];
+  return [
+    ...entry(first!, rest, 'heading', 'heading'),
+    ...rows.flatMap((row) => entry(row[first!] ?? '', rest.map((key) => row[key] ?? '').filter((value) => value !== ''), 'cell', 'detail')),
+  ];
+}

@@ -46,7 +46,7 @@ export function entryRows(entries: readonly EntryDto[]): Record<string, string>[
 
 /** A folder listing as a table that fits the terminal: long names wrap inside their cells (see table.tsx). */
 export async function printEntries(path: string, entries: EntryDto[]): Promise<void> {
-  const instance = render(entries.length === 0 ? <Text>{path} is empty</Text> : <FitTable rows={entryRows(entries)} columns={terminalColumns()} wrapped={['name', 'media', 'owner']} />, { patchConsole: false, exitOnCtrlC: false });
+  const instance = render(entries.length === 0 ? <Text>{path} is empty</Text> : <FitTable rows={entryRows(entries)} columns={terminalColumns()} wrapped={['name', 'media', 'owner', 'modified']} />, { patchConsole: false, exitOnCtrlC: false });
   await closeScreen(instance);
 }
 

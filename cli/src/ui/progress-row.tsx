@@ -1,4 +1,6 @@
+import cliTruncate from 'cli-truncate';
 import { Text, useStdout } from 'ink';
+import stringWidth from 'string-width';
 import { bar, formatBytes, formatDuration, formatRate } from '../format';
 
 export interface ProgressRowProps {
@@ -15,10 +17,13 @@ export interface ProgressRowProps {
 /** Room for "100% 1023 MiB/1023 MiB  1023 MiB/s  ETA 59m 59s", so the bars of all rows line up. */
 const NUMBERS_WIDTH = 47;
 
-/** Fits a label into `width` cells, keeping its end (the file name) when it is too long. */
+/**
+ * Fits a label into `width` cells of the terminal, keeping its end (the file name) when it is too
+ * long. Measured in cells, not characters: a CJK character or an emoji takes two.
+ */
 export function fitLabel(label: string, width: number): string {
-  const chars = [...label];
-  return chars.length > width ? `…${chars.slice(chars.length - width + 1).join('')}` : label.padEnd(width);
+  const fitted = cliTruncate(label, width, { position: 'start' });
+  return fitted + ' '.repeat(Math.max(0, width - stringWidth(fitted)));
 }
 
 /** One line that never wraps: label, bar, percent, bytes of total, then speed and time left. */

@@ -43,13 +43,16 @@ describe('a table that fits its terminal', () => {
     expect(drawn.filter((line) => line.includes('2026-03-01 12:00'))).toHaveLength(2);
   });
 
-  it('narrows the widest of the columns that may wrap first', () => {
-    const layout = lines([row('n'.repeat(40), `uploading 33% ${'m'.repeat(30)}`)], 90, ['name', 'media']);
-    const drawn = layout.lines.map(text);
-    expect(stringWidth(drawn[0]!)).toBe(90);
-    const [name, media] = [drawn[1]!.split('│')[1]!, drawn[1]!.split('│')[5]!];
-    // 40 + 44 wide at first, 25 columns too many: both end up about as wide.
-    expect(Math.abs(name.length - media.length)).toBeLessThanOrEqual(1);
+  it('narrows the columns that may wrap in the order given, each as far as it goes before the next', () => {
+    // 40 + 44 wide at first. At 110 columns the name gives the 18 too many; at 90, all it can (28),
+    // then the media the other 10.
+    const rows = [row('n'.repeat(40), `uploading 33% ${'m'.repeat(30)}`)];
+    const cellWidths = (columns: number) => {
+      const heading = text(lines(rows, columns, ['name', 'media']).lines[1]!).split('│');
+      return [heading[1]!.length - 2, heading[5]!.length - 2];
+    };
+    expect(cellWidths(110)).toEqual([22, 44]);
+    expect(cellWidths(90)).toEqual([MIN_WRAPPED_WIDTH, 34]);
   });
 
   it('is a list on a terminal too narrow for any grid (a phone): each name on its line, then the rest', () => {

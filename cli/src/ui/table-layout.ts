@@ -6,8 +6,8 @@ import wrapAnsi from 'wrap-ansi';
  *
  * - **grid**: a table with borders. Columns are as wide as their widest cell, measured in terminal
  *   cells (a CJK character or an emoji takes two). When that is too wide, the columns that may
- *   wrap (a file's name, a path) are narrowed, widest first, down to `MIN_WRAPPED_WIDTH`, and their
- *   text wraps inside the cell onto more lines.
+ *   wrap (a file's name, a path) are narrowed, in the order given, down to `MIN_WRAPPED_WIDTH`,
+ *   and their text wraps inside the cell onto more lines.
  * - **list**: when even that does not fit (a phone's terminal), each row is its first cell on a
  *   line of its own, then the other cells on the next, joined by " · " (empty ones left out), under
  *   the column names laid out the same way.
@@ -52,20 +52,22 @@ export function gridWidth(widths: readonly number[]): number {
   return widths.reduce((sum, width) => sum + width + 2 * PADDING, 0) + widths.length + 1;
 }
 
-/** Column widths that fit `columns`, narrowing the wrapped columns widest first; undefined when none do. */
+/**
+ * Column widths that fit `columns`: the wrapped columns narrowed in the order given, each down to
+ * the floor before the next (a listing gives up its name's width before its date's); undefined when
+ * even that is too wide.
+ */
 function fitWidths(keys: readonly string[], natural: readonly number[], columns: number, wrapped: readonly string[]): number[] | undefined {
   const widths = [...natural];
   let excess = gridWidth(widths) - columns;
-  while (excess > 0) {
-    let widest = -1;
-    for (const [index, key] of keys.entries()) {
-      if (wrapped.includes(key) && widths[index]! > MIN_WRAPPED_WIDTH && (widest < 0 || widths[index]! > widths[widest]!)) widest = index;
-    }
-    if (widest < 0) return undefined;
-    widths[widest]! -= 1;
-    excess -= 1;
+  for (const key of wrapped) {
+    const index = keys.indexOf(key);
+    if (excess <= 0 || index < 0) continue;
+    const step = Math.min(excess, Math.max(0, widths[index]! - MIN_WRAPPED_WIDTH));
+    widths[index]! -= step;
+    excess -= step;
   }
-  return widths;
+  return excess <= 0 ? widths : undefined;
 }
 
 /** A cell's text as lines no wider than `width`: at spaces where it can, inside a word where it must. */

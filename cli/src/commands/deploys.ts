@@ -47,7 +47,7 @@ export async function deploys(options: DeploysOptions, context: CommandContext):
     return;
   }
   const { printTable } = await import('../ui/table');
-  await printTable(
+  printTable(
     records.map((record) => ({
       time: formatTime(record.startedAt),
       commit: `${record.commit.slice(0, 7)}${record === running ? ' *' : ''}`,
@@ -56,6 +56,7 @@ export async function deploys(options: DeploysOptions, context: CommandContext):
       result: describeResult(record),
       duration: formatDuration(record.durationMs / 1000),
     })),
+    context.output,
     ['subject', 'result'],
   );
   if (running) context.output.line(`* runs now (releases/${running.release})`);

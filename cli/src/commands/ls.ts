@@ -23,5 +23,5 @@ export async function ls(path: string | undefined, context: CommandContext): Pro
     return;
   }
   const { printEntries } = await import('../ui/entries-table');
-  await printEntries(target, entries);
+  printEntries(target, entries, context.output);
 }

@@ -62,7 +62,7 @@ export async function nodeToken(options: NodeTokenOptions, context: CommandConte
       return;
     }
     const { printTable } = await import('../ui/table');
-    await printTable(tokens.map(tokenRow), ['made', 'last join', 'name']);
+    printTable(tokens.map(tokenRow), context.output, ['made', 'last join', 'name']);
     return;
   }
   const made = await client.createNodeToken(options.name);

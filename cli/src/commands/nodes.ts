@@ -32,8 +32,9 @@ export async function nodes(context: CommandContext): Promise<void> {
   }
   const now = Date.now();
   const { printTable } = await import('../ui/table');
-  await printTable(
+  printTable(
     listed.map((node) => nodeRow(node, now)),
+    context.output,
     ['capabilities', 'job', 'name'],
   );
 }

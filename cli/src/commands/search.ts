@@ -24,5 +24,5 @@ export async function search(words: string[], options: { limit: number }, contex
     return;
   }
   const { printSearchResults } = await import('../ui/entries-table');
-  await printSearchResults(q, found, total);
+  printSearchResults(q, found, total, context.output);
 }

@@ -70,13 +70,17 @@ function fitWidths(keys: readonly string[], natural: readonly number[], columns:
   return excess <= 0 ? widths : undefined;
 }
 
-/** A cell's text as lines no wider than `width`: at spaces where it can, inside a word where it must. */
-function cellLines(text: string, width: number): string[] {
-  return wrapAnsi(text, width, { hard: true }).split('\n');
+/** A cell's line as lines no wider than `width`: at spaces where it can, inside a word where it must. */
+function cellLines(text: string, width: number): { text: string; width: number }[] {
+  const textWidth = stringWidth(text);
+  if (textWidth <= width) return [{ text, width: textWidth }];
+  return wrapAnsi(text, width, { hard: true })
+    .split('\n')
+    .map((line) => ({ text: line, width: stringWidth(line) }));
 }
 
-function pad(text: string, width: number): string {
-  return ' '.repeat(PADDING) + text + ' '.repeat(width - stringWidth(text) + PADDING);
+function pad(line: { text: string; width: number } | undefined, width: number): string {
+  return ' '.repeat(PADDING) + (line?.text ?? '') + ' '.repeat(width - (line?.width ?? 0) + PADDING);
 }
 
 function gridLines(keys: readonly string[], widths: readonly number[], rows: readonly Record<string, string>[]): Segment[][] {
@@ -87,7 +91,7 @@ function gridLines(keys: readonly string[], widths: readonly number[], rows: rea
     return Array.from({ length: height }, (_, lineIndex) => {
       const segments: Segment[] = [{ text: '│', role: 'border' }];
       for (const [index, lines] of wrappedCells.entries()) {
-        segments.push({ text: pad(lines[lineIndex] ?? '', widths[index]!), role }, { text: '│', role: 'border' });
+        segments.push({ text: pad(lines[lineIndex], widths[index]!), role }, { text: '│', role: 'border' });
       }
       return segments;
     });

@@ -1,8 +1,7 @@
-import { Box, render, Text } from 'ink';
 import type { EntryDto } from '@nebula/contract';
 import { formatBytes, formatDuration, formatTime } from '../format';
-import { FitTable, terminalColumns } from './table';
-import { closeScreen } from './unmount';
+import type { Output } from '../output';
+import { printTable, tableStyles } from './table';
 
 /**
  * One row of the table; a video's length and picture size only `withMedia` (a folder of videos),
@@ -44,10 +43,11 @@ export function entryRows(entries: readonly EntryDto[]): Record<string, string>[
   return entries.map((entry) => entryRow(entry, withOwner, withMedia));
 }
 
-/** A folder listing as a table that fits the terminal: long names wrap inside their cells (see table.tsx). */
-export async function printEntries(path: string, entries: EntryDto[]): Promise<void> {
-  const instance = render(entries.length === 0 ? <Text>{path} is empty</Text> : <FitTable rows={entryRows(entries)} columns={terminalColumns()} wrapped={['name', 'media', 'owner', 'modified']} />, { patchConsole: false, exitOnCtrlC: false });
-  await closeScreen(instance);
+/** A folder listing as a table that fits the terminal: long names wrap inside their cells (see table.ts). */
+export function printEntries(path: string, entries: EntryDto[], output: Output): void {
+  if (entries.length === 0) output.line(`${path} is empty`);
+  // The date wraps last: a listing gives up its name's width first.
+  else printTable(entryRows(entries), output, ['name', 'media', 'owner', 'modified']);
 }
 
 /** A search result's row: where it is, and for a video how long and how large a picture. */
@@ -61,18 +61,12 @@ export function searchRow(entry: EntryDto): Record<string, string> {
   };
 }
 
-export async function printSearchResults(q: string, entries: EntryDto[], total: number): Promise<void> {
+export function printSearchResults(q: string, entries: EntryDto[], total: number, output: Output): void {
+  if (entries.length === 0) {
+    output.line(`No name holds "${q}"`);
+    return;
+  }
+  printTable(entries.map(searchRow), output, ['path', 'media']);
   const more = total - entries.length;
-  const instance = render(
-    entries.length === 0 ? (
-      <Text>No name holds &quot;{q}&quot;</Text>
-    ) : (
-      <Box flexDirection="column">
-        <FitTable rows={entries.map(searchRow)} columns={terminalColumns()} wrapped={['path', 'media']} />
-        {more > 0 && <Text dimColor>{more} more: say more of the name, or raise --limit</Text>}
-      </Box>
-    ),
-    { patchConsole: false, exitOnCtrlC: false },
-  );
-  await closeScreen(instance);
+  if (more > 0) output.line(tableStyles(output.color).detail(`${more} more: say more of the name, or raise --limit`));
 }

@@ -202,7 +202,11 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     await mkdir(screens);
     await writeFile(join(screens, long), 'long\n');
     await writeFile(join(screens, '旅行の動画.mp4'), 'cjk\n');
+    await writeFile(join(screens, 'clip-10.mp4'), '10\n');
+    await writeFile(join(screens, 'clip-2.mp4'), '2\n');
     expect((await runCli(env, ['upload', screens, '--to', '/'])).code).toBe(0);
+    // Listed as the web page lists them: numbers by their value.
+    expect((await runCli(env, ['ls', '/screens'])).events.map((e) => e.name)).toEqual(['clip-2.mp4', 'clip-10.mp4', long, '旅行の動画.mp4']);
 
     const boxLines = (lines: string[]) => lines.filter((line) => /^[┌│├└]/.test(line));
     for (const columns of [120, 60]) {

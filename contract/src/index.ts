@@ -37,6 +37,7 @@ export {
 export {
   baseName,
   formatPath,
+  compareNames,
   InvalidNameError,
   InvalidPathError,
   isWithin,

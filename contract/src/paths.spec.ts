@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseName, InvalidNameError, InvalidPathError, isWithin, joinPath, normalizePath, normalizeTypedPath, parentOf, parsePath, validateName } from './paths';
+import { baseName, compareNames, InvalidNameError, InvalidPathError, isWithin, joinPath, normalizePath, normalizeTypedPath, parentOf, parsePath, validateName } from './paths';
 
 describe('validateName', () => {
   it('accepts any Unicode and stores it in NFC', () => {
@@ -78,5 +78,11 @@ describe('parent, name and scope of a path', () => {
     expect(isWithin('/a', '/a')).toBe(true);
     expect(isWithin('/ab', '/a')).toBe(false);
     expect(isWithin('/x', '/')).toBe(true);
+  });
+});
+
+describe('the order names are listed in', () => {
+  it('takes numbers by their value, and case and accents aside', () => {
+    expect(['clip-10.mp4', 'clip-2.mp4', 'Clip-1.mp4', 'été 3.mp4', 'ete 2.mp4', 'clip-1b.mp4'].sort(compareNames)).toEqual(['Clip-1.mp4', 'clip-1b.mp4', 'clip-2.mp4', 'clip-10.mp4', 'ete 2.mp4', 'été 3.mp4']);
   });
 });

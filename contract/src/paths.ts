@@ -79,6 +79,16 @@ export function joinPath(folder: string, name: string): string {
   return folder === '/' ? `/${name}` : `${folder}/${name}`;
 }
 
+const nameCollator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/**
+ * The order names are listed in, by the web page and by nebula ls alike: numbers by their value
+ * (clip-2 before clip-10), case and accents aside.
+ */
+export function compareNames(a: string, b: string): number {
+  return nameCollator.compare(a, b);
+}
+
 /** The folder a normal path lies in ("/" for the root and what lies in it). */
 export function parentOf(path: string): string {
   const cut = path.lastIndexOf('/');

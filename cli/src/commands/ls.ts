@@ -1,4 +1,4 @@
-import type { EntryDto } from '@nebula/contract';
+import { compareNames, type EntryDto } from '@nebula/contract';
 import type { CommandContext } from '../context';
 import { ApiError } from '../errors';
 import { normaliseRemotePath } from '../remote-path';
@@ -17,7 +17,8 @@ export async function ls(path: string | undefined, context: CommandContext): Pro
     if (!entry) throw new ApiError(404, 'not_found', `no file or folder at ${target}`);
     entries = [entry];
   }
-  entries = [...entries].sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1));
+  // As the web page lists them: clip-2 before clip-10.
+  entries = [...entries].sort((a, b) => (a.kind === b.kind ? compareNames(a.name, b.name) : a.kind === 'folder' ? -1 : 1));
   if (context.output.json) {
     for (const entry of entries) context.output.event(entry);
     return;

@@ -1,4 +1,4 @@
-import type { EntryDto } from '@nebula/contract';
+import { compareNames, type EntryDto } from '@nebula/contract';
 
 export type SortKey = 'name' | 'date' | 'size';
 export interface Sort {
@@ -7,7 +7,6 @@ export interface Sort {
 }
 
 const SORT_STORAGE = 'nebula.sort';
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 /** The order the viewer chose last time, in this browser; by name otherwise. */
 export function loadSort(): Sort {
@@ -33,11 +32,11 @@ export function sortEntries(entries: EntryDto[], sort: Sort): EntryDto[] {
   const compare = (a: EntryDto, b: EntryDto): number => {
     if (sort.key === 'date') return a.createdAt.localeCompare(b.createdAt);
     if (sort.key === 'size') return (a.size ?? 0) - (b.size ?? 0);
-    return collator.compare(a.name, b.name);
+    return compareNames(a.name, b.name);
   };
   return [...entries].sort((a, b) => {
     if (a.kind !== b.kind) return a.kind === 'folder' ? -1 : 1;
-    const order = compare(a, b) || collator.compare(a.name, b.name);
+    const order = compare(a, b) || compareNames(a.name, b.name);
     return sort.descending ? -order : order;
   });
 }

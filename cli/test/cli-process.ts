@@ -100,8 +100,8 @@ export function runCli(environment: CliEnvironment, args: string[], options: Par
 
 /**
  * The real CLI on a terminal `columns` wide, as a user at one sees it: util-linux's script(1) gives
- * it a pseudo-terminal, so it draws its Ink screens instead of printing JSON. Resolves with the
- * screen's text (terminal control sequences and colours taken out) when it exits 0.
+ * it a pseudo-terminal, so it prints for a person (tables, Ink screens) instead of JSON. Resolves
+ * with the lines it printed (terminal control sequences and colours taken out) when it exits 0.
  */
 export async function runCliOnTerminal(environment: CliEnvironment, args: string[], columns: number): Promise<string[]> {
   const command = `stty cols ${columns} rows 50 && exec ${[process.execPath, nebulaBin, ...args].map(shellQuote).join(' ')}`;

@@ -11,8 +11,8 @@ import { setFlagsFromString } from 'node:v8';
 // mostly counts body bytes (`nebula get` of 1 GiB is as fast). Set before undici loads; Bun has no V8.
 if (!process.versions.bun) setFlagsFromString('--liftoff-only');
 
-// https://no-color.org. Ink and the table draw with chalk, which does not read NO_COLOR but
-// does read FORCE_COLOR=0; it must be set before chalk loads.
+// https://no-color.org. Ink draws with chalk, which does not read NO_COLOR but does read
+// FORCE_COLOR=0; it must be set before chalk loads. (The tables take their colour from Output.)
 if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
 
 if (!process.versions.bun) {

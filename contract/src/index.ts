@@ -47,6 +47,7 @@ export {
   normalizeTypedPath,
   parentOf,
   parsePath,
+  showControls,
   validateName,
 } from './paths';
 export { MEDIA_QUEUE, PING_JOB, SYSTEM_QUEUE, type DependencyState, type HwaccelReport, type PingJob, type WorkerReport } from './queues';

@@ -120,9 +120,17 @@ export function normalizeTypedPath(raw: string): string {
   return formatPath(segments);
 }
 
-/** Control characters shown as \uXXXX so an error message stays one readable line. */
-function printable(value: string): string {
+/**
+ * Control characters (C0, DEL, C1) shown as \uXXXX: text from elsewhere, printed on a terminal, can
+ * then neither break its line nor send the terminal an escape sequence.
+ */
+export function showControls(value: string): string {
   // eslint-disable-next-line no-control-regex
-  const shown = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A name or path as one readable line of an error message: controls shown, at most 80 characters. */
+function printable(value: string): string {
+  const shown = showControls(value);
   return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
 }

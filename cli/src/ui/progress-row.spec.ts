@@ -14,4 +14,8 @@ describe('a progress row’s label', () => {
     expect(stringWidth(cjk)).toBe(16);
     expect(cjk.trimEnd()).toMatch(/^….*の動画\.mp4$/);
   });
+
+  it('shows a control character in a local file’s name as \\uXXXX', () => {
+    expect(fitLabel('a\u001b[2J.mp4', 20).trimEnd()).toBe('a\\u001b[2J.mp4');
+  });
 });

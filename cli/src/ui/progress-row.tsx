@@ -1,3 +1,4 @@
+import { showControls } from '@nebula/contract';
 import cliTruncate from 'cli-truncate';
 import { Text, useStdout } from 'ink';
 import stringWidth from 'string-width';
@@ -19,10 +20,11 @@ const NUMBERS_WIDTH = 47;
 
 /**
  * Fits a label into `width` cells of the terminal, keeping its end (the file name) when it is too
- * long. Measured in cells, not characters: a CJK character or an emoji takes two.
+ * long. Measured in cells, not characters: a CJK character or an emoji takes two. A control
+ * character (a local file's name may hold one) is shown as \uXXXX.
  */
 export function fitLabel(label: string, width: number): string {
-  const fitted = cliTruncate(label, width, { position: 'start' });
+  const fitted = cliTruncate(showControls(label), width, { position: 'start' });
   return fitted + ' '.repeat(Math.max(0, width - stringWidth(fitted)));
 }
 

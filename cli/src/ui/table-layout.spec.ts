@@ -74,4 +74,13 @@ describe('a table that fits its terminal', () => {
     expect(lines(rows, widthWithNameAtFloor).kind).toBe('grid');
     expect(lines(rows, widthWithNameAtFloor - 1).kind).toBe('list');
   });
+
+  it('shows a control character in a cell as \\uXXXX: nothing from the server reaches the terminal as an escape sequence', () => {
+    for (const columns of [120, 40]) {
+      const drawn = lines([row('clear\u001b[2J\u009b31m.mp4')], columns).lines.map(text);
+      expect(drawn.join('\n')).not.toContain('\u001b');
+      expect(drawn.join('\n')).not.toContain('\u009b');
+      expect(drawn.join('\n')).toContain('clear\\u001b[2J\\u009b31m.mp4');
+    }
+  });
 });

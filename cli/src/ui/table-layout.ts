@@ -1,3 +1,4 @@
+import { showControls } from '@nebula/contract';
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 
@@ -12,7 +13,10 @@ import wrapAnsi from 'wrap-ansi';
  *   line of its own, then the other cells on the next, joined by " · " (empty ones left out), under
  *   the column names laid out the same way.
  *
- * Pure, so that it can be tested without a terminal; table.tsx draws it.
+ * Cells come from the server: a control character in one is shown as \uXXXX (showControls), so it can
+ * neither break the layout nor reach the terminal as an escape sequence.
+ *
+ * Pure, so that it can be tested without a terminal; table.ts prints it.
  */
 export type TableLayout = { kind: 'grid'; lines: Segment[][] } | { kind: 'list'; lines: Segment[][] };
 
@@ -29,9 +33,10 @@ const PADDING = 1;
 /** Between two cells of a list row's second line. */
 const LIST_SEPARATOR = ' · ';
 
-export function layoutTable(rows: readonly Record<string, string>[], columns: number, wrapped: readonly string[]): TableLayout {
-  const keys = columnKeys(rows);
-  const natural = keys.map((key) => Math.max(stringWidth(key), ...rows.map((row) => widestLine(row[key] ?? ''))));
+export function layoutTable(rawRows: readonly Record<string, string>[], columns: number, wrapped: readonly string[]): TableLayout {
+  const keys = columnKeys(rawRows);
+  const rows = rawRows.map((row) => Object.fromEntries(keys.map((key) => [key, showControls(row[key] ?? '')])));
+  const natural = keys.map((key) => Math.max(stringWidth(key), ...rows.map((row) => stringWidth(row[key]!))));
   const widths = fitWidths(keys, natural, columns, wrapped);
   return widths ? { kind: 'grid', lines: gridLines(keys, widths, rows) } : { kind: 'list', lines: listLines(keys, rows) };
 }
@@ -41,10 +46,6 @@ function columnKeys(rows: readonly Record<string, string>[]): string[] {
   const keys = new Set<string>();
   for (const row of rows) for (const key of Object.keys(row)) keys.add(key);
   return [...keys];
-}
-
-function widestLine(text: string): number {
-  return Math.max(0, ...text.split('\n').map((line) => stringWidth(line)));
 }
 
 /** The width of a grid whose columns have these text widths: each cell's padding and the borders. */
@@ -70,7 +71,7 @@ function fitWidths(keys: readonly string[], natural: readonly number[], columns:
   return excess <= 0 ? widths : undefined;
 }
 
-/** A cell's line as lines no wider than `width`: at spaces where it can, inside a word where it must. */
+/** A cell's text as lines no wider than `width`: at spaces where it can, inside a word where it must. */
 function cellLines(text: string, width: number): { text: string; width: number }[] {
   const textWidth = stringWidth(text);
   if (textWidth <= width) return [{ text, width: textWidth }];
@@ -86,7 +87,7 @@ function pad(line: { text: string; width: number } | undefined, width: number): 
 function gridLines(keys: readonly string[], widths: readonly number[], rows: readonly Record<string, string>[]): Segment[][] {
   const rule = (left: string, cross: string, right: string): Segment[] => [{ text: left + widths.map((width) => '─'.repeat(width + 2 * PADDING)).join(cross) + right, role: 'border' }];
   const textLines = (cells: readonly string[], role: Segment['role']): Segment[][] => {
-    const wrappedCells = cells.map((cell, index) => cell.split('\n').flatMap((line) => cellLines(line, widths[index]!)));
+    const wrappedCells = cells.map((cell, index) => cellLines(cell, widths[index]!));
     const height = Math.max(1, ...wrappedCells.map((lines) => lines.length));
     return Array.from({ length: height }, (_, lineIndex) => {
       const segments: Segment[] = [{ text: '│', role: 'border' }];

@@ -62,8 +62,9 @@ async function main(): Promise<void> {
       return run(round);
     };
     // rclone's copy into a folder stays in the page cache (Nebula's fs uploads do not: O_DIRECT).
-    // Kept, 8-12 GiB of them made rclone's next copies take 6-9 s instead of 4-4.5 s, with a third
-    // of its CPU time in the kernel; so each goes once it is timed.
+    // Kept, they and the rounds' files filled it (16 GiB by the third of four rounds), and rclone's
+    // next copies took 6-9 s instead of 4-4.5 s, a third of the machine's time then in the kernel;
+    // so each goes once it is timed.
     const copied = (round: number) => {
       const seconds = copy(round);
       if (!stack.s3) execFileSync('rm', ['-rf', join(work, `rclone-store-${round}`)]);

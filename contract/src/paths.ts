@@ -121,12 +121,15 @@ export function normalizeTypedPath(raw: string): string {
 }
 
 /**
- * Control characters (C0, DEL, C1) shown as \uXXXX: text from elsewhere, printed on a terminal, can
- * then neither break its line nor send the terminal an escape sequence.
+ * Control characters (C0, DEL, C1) and the bidirectional embeddings, overrides and isolates shown as
+ * \uXXXX: text from elsewhere, printed on a terminal, can then neither break its line nor send the
+ * terminal an escape sequence, nor show itself reordered (a name that ends "\u202egnp.exe" reads
+ * "exe.png"). Names may hold the bidi characters (right-to-left writing needs no override of its own);
+ * they are shown, not refused.
  */
 export function showControls(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A name or path as one readable line of an error message: controls shown, at most 80 characters. */

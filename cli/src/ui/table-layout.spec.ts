@@ -83,4 +83,11 @@ describe('a table that fits its terminal', () => {
       expect(drawn.join('\n')).toContain('clear\\u001b[2J\\u009b31m.mp4');
     }
   });
+
+  it('shows a right-to-left override in a name as \\u202e, so the name cannot read as another (invoice\\u202egnp.exe as invoiceexe.png)', () => {
+    const drawn = lines([row('invoice\u202egnp.exe'), row('\u2067isolated\u2069.mp4')], 120).lines.map(text);
+    expect(drawn.join('\n')).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(drawn.join('\n')).toContain('invoice\\u202egnp.exe');
+    expect(drawn.join('\n')).toContain('\\u2067isolated\\u2069.mp4');
+  });
 });

@@ -10,6 +10,7 @@
 //   BENCH_DRIVER=s3 npx tsx ops/bench/upload.ts
 // Needs: rclone (apt-get install rclone); for s3, radosgw ceph-mon ceph-osd ceph-common.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     // so each goes once it is timed.
     const copied = (round: number) => {
       const seconds = copy(round);
-      if (!stack.s3) execFileSync('rm', ['-rf', join(work, `rclone-store-${round}`)]);
+      if (!stack.s3) rmSync(join(work, `rclone-store-${round}`), { recursive: true, force: true });
       return seconds;
     };
     const nebula: number[] = [];

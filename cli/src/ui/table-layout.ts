@@ -13,8 +13,9 @@ import wrapAnsi from 'wrap-ansi';
  *   line of its own, then the other cells on the next, joined by " · " (empty ones left out), under
  *   the column names laid out the same way.
  *
- * Cells come from the server: a control character in one is shown as \uXXXX (showControls), so it can
- * neither break the layout nor reach the terminal as an escape sequence.
+ * Cells come from the server: a control character or a bidi override in one is shown as \uXXXX
+ * (showControls), so it can neither break the layout, nor reach the terminal as an escape sequence,
+ * nor show the cell's text reordered.
  *
  * Pure, so that it can be tested without a terminal; table.ts prints it.
  */
@@ -49,7 +50,7 @@ function columnKeys(rows: readonly Record<string, string>[]): string[] {
 }
 
 /** The width of a grid whose columns have these text widths: each cell's padding and the borders. */
-export function gridWidth(widths: readonly number[]): number {
+function gridWidth(widths: readonly number[]): number {
   return widths.reduce((sum, width) => sum + width + 2 * PADDING, 0) + widths.length + 1;
 }
 

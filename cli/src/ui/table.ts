@@ -35,9 +35,8 @@ export function terminalColumns(stdout: NodeJS.WriteStream = process.stdout): nu
 
 /**
  * Rows of strings as a table that fits the terminal. `wrapped`: the columns whose text may wrap
- * inside its cell when the table is too wide, narrowed in this order (names and paths first); by
- * default the first column.
+ * inside its cell when the table is too wide, narrowed in this order (names and paths first).
  */
-export function printTable(rows: readonly Record<string, string>[], output: Output, wrapped?: readonly string[]): void {
-  output.line(tableText(rows, terminalColumns(), wrapped ?? Object.keys(rows[0] ?? {}).slice(0, 1), output.color));
+export function printTable(rows: readonly Record<string, string>[], output: Output, wrapped: readonly string[]): void {
+  output.line(tableText(rows, terminalColumns(), wrapped, output.color));
 }

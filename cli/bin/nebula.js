@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The `nebula` command. The CLI is TypeScript run as-is: Node gets tsx's loaders (both, because
-// @nebula/contract and @nebula/shared are CommonJS TypeScript and the CLI is ESM); Bun runs TypeScript itself.
+// The `nebula` command.
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
@@ -15,11 +14,19 @@ if (!process.versions.bun) setFlagsFromString('--liftoff-only');
 // FORCE_COLOR=0; it must be set before chalk loads. (The tables take their colour from Output.)
 if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
 
-if (!process.versions.bun) {
-  // tsx reads the tsconfig of the working directory; the CLI's own (JSX for Ink) must apply
-  // wherever nebula is run from.
-  process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
-  (await import('tsx/cjs/api')).register();
-  (await import('tsx/esm/api')).register({ tsconfig: process.env.TSX_TSCONFIG_PATH });
+// Node runs the bundle of the sources (bin/bundle.js), made again when a source changed; where it
+// cannot be made, the sources themselves through tsx's loaders (both, because @nebula/contract and
+// @nebula/shared are CommonJS TypeScript and the CLI is ESM). Bun runs TypeScript itself.
+const bundled = process.versions.bun ? undefined : await (await import('./bundle.js')).bundledCli();
+if (bundled) {
+  await import(bundled);
+} else {
+  if (!process.versions.bun) {
+    // tsx reads the tsconfig of the working directory; the CLI's own (JSX for Ink) must apply
+    // wherever nebula is run from.
+    process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+    (await import('tsx/cjs/api')).register();
+    (await import('tsx/esm/api')).register({ tsconfig: process.env.TSX_TSCONFIG_PATH });
+  }
+  await import('../src/main.tsx');
 }
-await import('../src/main.tsx');

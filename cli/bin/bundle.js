@@ -1,11 +1,13 @@
-// The CLI's sources bundled for Node: cli/src with @nebula/contract and @nebula/shared in ES modules
-// under cli/dist, each command a chunk of its own (loaded when it runs), packages from node_modules
-// left as imports. Run through tsx's loaders, every command spent 0.3-0.6 s starting (`nebula
-// --version` 0.5 s, 0.16 s bundled; a 2 GiB `nebula upload` 5.3-6.2 s, 4.7-5.1 s bundled).
+// The CLI bundled for Node: cli/src with @nebula/contract, @nebula/shared and the packages they use
+// in ES modules under cli/dist, each command a chunk of its own (loaded when it runs). Run through
+// tsx's loaders, every command spent 0.3-0.6 s more starting: `nebula --version` took 0.50-0.56 s
+// (0.15 s bundled); a `nebula upload` made its first request after 0.89-1.03 s (0.35-0.37 s bundled,
+// 0.47-0.53 s with the packages left to Node to load from node_modules, file by file).
 //
-// The bundle is made again whenever a file it was made from has changed (or is gone), so an edited
-// source runs as it is now, as under tsx: cli/dist/current.json lists those files with their mtime
-// and size, and checking them is a stat each (about 80 files).
+// The bundle is made again whenever a source it was made from has changed (or is gone), so an
+// edited source runs as it is now, as under tsx: cli/dist/current.json lists those files with their
+// mtime and size, and checking them is a stat each (about 80). Packages count as one file,
+// node_modules/.package-lock.json, which npm writes on every install.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -74,16 +76,17 @@ async function bundle(root, dist, entry) {
     tsconfig: join(root, 'tsconfig.json'),
     metafile: true,
     logLevel: 'silent',
-    // @nebula/contract and @nebula/shared are CommonJS packages written as modules: none calls
-    // require() now, but one that did would otherwise fail only when that line ran.
+    // CommonJS packages call require(); in an ES module it has to be made.
     banner: { js: "import { createRequire as __nebulaCreateRequire } from 'node:module'; const require = __nebulaCreateRequire(import.meta.url);" },
-    plugins: [packagesStayImports],
+    // Ink loads it only with DEV=true (React's devtools), and it is not installed.
+    external: ['react-devtools-core'],
   });
   const entryFile = 'main.mjs';
   // Paths in the metafile are relative to absWorkingDir; the workspace packages' sources are
   // outside the CLI's folder (../contract/src/...), and so are the tsconfig files the build read.
-  const configs = [join(root, 'tsconfig.json'), join(root, '..', 'tsconfig.base.json'), fileURLToPath(import.meta.url)].filter((path) => existsSync(path));
-  const inputs = [...Object.keys(result.metafile.inputs).map((path) => join(root, path)), ...configs];
+  const sources = Object.keys(result.metafile.inputs).filter((path) => !path.split(/[\\/]/).includes('node_modules'));
+  const others = [join(root, 'tsconfig.json'), join(root, '..', 'tsconfig.base.json'), join(root, '..', 'node_modules', '.package-lock.json'), fileURLToPath(import.meta.url)];
+  const inputs = [...sources.map((path) => join(root, path)), ...others.filter((path) => existsSync(path))];
   const listed = [];
   let changedMeanwhile = false;
   for (const path of new Set(inputs)) {
@@ -101,14 +104,6 @@ async function bundle(root, dist, entry) {
   }
   return join(outdir, entryFile);
 }
-
-/** Packages from node_modules are imported at run time, as Node resolves them; the workspace's own (@nebula/*) are bundled from their sources. */
-const packagesStayImports = {
-  name: 'packages-stay-imports',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@nebula/') ? undefined : { path: args.path, external: true }));
-  },
-};
 
 function removeOldBundles(dist, keep, now) {
   for (const name of readdirSync(dist)) {

@@ -14,8 +14,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Raised when the way bundles are made changes, so that bundles made the old way are made again. */
 const FORMAT = 1;
-/** Bundles older than this are removed when a newer one is made: a command still running may load a chunk of its own. */
-const KEEP_OLD_MS = 24 * 60 * 60 * 1000;
+/**
+ * When a bundle is made, older ones go, but not the newest few nor any made in the last hour: a
+ * command still running from one may yet load one of its chunks (4 MB each).
+ */
+const KEEP_BUNDLES = 3;
+const KEEP_BUNDLES_MS = 60 * 60 * 1000;
 
 const cliRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -52,7 +56,8 @@ function upToDate(root, dist) {
     }
     if (stats.mtimeMs !== mtimeMs || stats.size !== size) return undefined;
   }
-  return join(dist, manifest.build, manifest.entry);
+  const entry = join(dist, manifest.build, manifest.entry);
+  return existsSync(entry) ? entry : undefined;
 }
 
 async function bundle(root, dist, entry) {
@@ -100,14 +105,17 @@ async function bundle(root, dist, entry) {
     const manifest = join(dist, `current.json.${process.pid}`);
     writeFileSync(manifest, JSON.stringify({ format: FORMAT, build: name, entry: entryFile, inputs: listed }));
     renameSync(manifest, join(dist, 'current.json'));
-    removeOldBundles(dist, name, started);
+    removeOldBundles(dist, started);
   }
   return join(outdir, entryFile);
 }
 
-function removeOldBundles(dist, keep, now) {
-  for (const name of readdirSync(dist)) {
-    const made = /^build-(\d+)-\d+$/.exec(name);
-    if (made && name !== keep && now - Number(made[1]) > KEEP_OLD_MS) rmSync(join(dist, name), { recursive: true, force: true });
+function removeOldBundles(dist, now) {
+  const bundles = readdirSync(dist)
+    .map((name) => ({ name, made: Number(/^build-(\d+)-\d+$/.exec(name)?.[1]) }))
+    .filter(({ made }) => made > 0)
+    .sort((a, b) => b.made - a.made);
+  for (const { name, made } of bundles.slice(KEEP_BUNDLES)) {
+    if (now - made > KEEP_BUNDLES_MS) rmSync(join(dist, name), { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
-import { mkdtemp, rm, unlink, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // @ts-expect-error bin/bundle.js is plain JavaScript, run by bin/nebula.js before any loader.
 import { bundledCli } from '../bin/bundle.js';
@@ -37,6 +38,23 @@ describe('the bundled CLI (bin/bundle.js)', () => {
     const later = new Date(Date.now() + 5_000);
     await utimes(join(root, 'src', 'word.ts'), later, later);
     expect(await said(await bundled(root, 'src/main.ts'))).toBe('owt, longer');
+  });
+
+  it('makes the bundle again when its folder was removed', async () => {
+    const first = await bundled(root, 'src/main.ts');
+    await rm(dirname(fileURLToPath(first!)), { recursive: true });
+    const again = await bundled(root, 'src/main.ts');
+    expect(again).not.toBe(first);
+    expect(await said(again)).toBe('one');
+  });
+
+  it('removes older bundles when it makes one, but keeps the newest three and those of the last hour', async () => {
+    const minutesAgo = (minutes: number) => `build-${Date.now() - minutes * 60_000}-1`;
+    const [recent, earlier, hourly, old, older] = [5, 10, 20, 120, 180].map(minutesAgo);
+    for (const name of [recent, earlier, hourly, old, older]) await mkdir(join(root, 'dist', name!), { recursive: true });
+    const current = basename(dirname(fileURLToPath((await bundled(root, 'src/main.ts'))!)));
+    const left = (await readdir(join(root, 'dist'))).filter((name) => name.startsWith('build-'));
+    expect(left.sort()).toEqual([current, recent, earlier, hourly].sort());
   });
 
   it('gives nothing to run when the sources cannot be bundled, so the caller runs them through tsx', async () => {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startNebula, type RunningNebula } from '../../ops/test-support/nebula-process';
 import { makeRandomFile as randomFile, tempDir } from '../../ops/test-support/services';
 import stringWidth from 'string-width';
@@ -207,6 +207,16 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     expect((await runCli(env, ['upload', screens, '--to', '/'])).code).toBe(0);
     // Listed as the web page lists them: numbers by their value.
     expect((await runCli(env, ['ls', '/screens'])).events.map((e) => e.name)).toEqual(['clip-2.mp4', 'clip-10.mp4', long, '旅行の動画.mp4']);
+    // The worker has looked at every file (none is a video it can read): the media column then
+    // says "failed" on every row. While one still said "processing", the column was wider and, at
+    // 60 columns, the CJK name wrapped, as a name wider than its column should.
+    await vi.waitFor(
+      async () => {
+        const media = (await runCli(env, ['ls', '/screens'])).events.map((e) => (e.media as { status: string }).status);
+        expect(media).toEqual(['failed', 'failed', 'failed', 'failed']);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
 
     const boxLines = (lines: string[]) => lines.filter((line) => /^[┌│├└]/.test(line));
     for (const columns of [120, 60]) {

@@ -15,9 +15,10 @@ if (!process.versions.bun) setFlagsFromString('--liftoff-only');
 if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
 
 // Node runs the bundle of the sources (bin/bundle.js), made again when a source changed; where it
-// cannot be made, the sources themselves through tsx's loaders (both, because @nebula/contract and
-// @nebula/shared are CommonJS TypeScript and the CLI is ESM). Bun runs TypeScript itself.
-const bundled = process.versions.bun ? undefined : await (await import('./bundle.js')).bundledCli();
+// cannot be made, or with NEBULA_CLI_BUNDLE=0 (stack traces then name the TypeScript lines), the
+// sources themselves through tsx's loaders (both, because @nebula/contract and @nebula/shared are
+// CommonJS TypeScript and the CLI is ESM). Bun runs TypeScript itself.
+const bundled = process.versions.bun || process.env.NEBULA_CLI_BUNDLE === '0' ? undefined : await (await import('./bundle.js')).bundledCli();
 if (bundled) {
   await import(bundled);
 } else {

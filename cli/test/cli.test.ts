@@ -317,6 +317,14 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     expect(blank.stderr).toBe('nebula: say what to search for, e.g. nebula search beach\n');
   });
 
+  it('runs from its sources through tsx as it does bundled (where cli/dist cannot be written, or NEBULA_CLI_BUNDLE=0)', async () => {
+    const bundled = await runCli(env, ['ls', '/films', '--json']);
+    const sources = await runCli(env, ['ls', '/films', '--json'], { env: { NEBULA_CLI_BUNDLE: '0' } });
+    expect(sources.stderr).toBe('');
+    expect(sources.code).toBe(0);
+    expect(sources.events).toEqual(bundled.events);
+  });
+
   it('runs under Bun as it does under Node', async () => {
     const node = await runCli(env, ['ls', '/films', '--json']);
     const bun = await runCli(env, ['ls', '/films', '--json'], { runtime: [join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'bun')] });

@@ -12,8 +12,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Raised when the way bundles are made changes, so that bundles made the old way are made again. */
-const FORMAT = 1;
+/** Every bundle's entry; the chunks beside it are loaded from it. */
+const ENTRY = 'main.mjs';
 /**
  * When a bundle is made, older ones go, but not the newest few nor any made in the last hour: a
  * command still running from one may yet load one of its chunks (4 MB each).
@@ -46,7 +46,6 @@ function upToDate(root, dist) {
   } catch {
     return undefined;
   }
-  if (manifest.format !== FORMAT) return undefined;
   for (const [path, mtimeMs, size] of manifest.inputs) {
     let stats;
     try {
@@ -56,7 +55,7 @@ function upToDate(root, dist) {
     }
     if (stats.mtimeMs !== mtimeMs || stats.size !== size) return undefined;
   }
-  const entry = join(dist, manifest.build, manifest.entry);
+  const entry = join(dist, manifest.build, ENTRY);
   return existsSync(entry) ? entry : undefined;
 }
 
@@ -86,9 +85,9 @@ async function bundle(root, dist, entry) {
     // Ink loads it only with DEV=true (React's devtools), and it is not installed.
     external: ['react-devtools-core'],
   });
-  const entryFile = 'main.mjs';
   // Paths in the metafile are relative to absWorkingDir; the workspace packages' sources are
   // outside the CLI's folder (../contract/src/...), and so are the tsconfig files the build read.
+  // This file is one of them: a bundle made another way is made again.
   const sources = Object.keys(result.metafile.inputs).filter((path) => !path.split(/[\\/]/).includes('node_modules'));
   const others = [join(root, 'tsconfig.json'), join(root, '..', 'tsconfig.base.json'), join(root, '..', 'node_modules', '.package-lock.json'), fileURLToPath(import.meta.url)];
   const inputs = [...sources.map((path) => join(root, path)), ...others.filter((path) => existsSync(path))];
@@ -103,11 +102,11 @@ async function bundle(root, dist, entry) {
   }
   if (!changedMeanwhile) {
     const manifest = join(dist, `current.json.${process.pid}`);
-    writeFileSync(manifest, JSON.stringify({ format: FORMAT, build: name, entry: entryFile, inputs: listed }));
+    writeFileSync(manifest, JSON.stringify({ build: name, inputs: listed }));
     renameSync(manifest, join(dist, 'current.json'));
     removeOldBundles(dist, started);
   }
-  return join(outdir, entryFile);
+  return join(outdir, ENTRY);
 }
 
 function removeOldBundles(dist, now) {

@@ -318,11 +318,20 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
   });
 
   it('runs from its sources through tsx as it does bundled (where cli/dist cannot be written, or NEBULA_CLI_BUNDLE=0)', async () => {
-    const bundled = await runCli(env, ['ls', '/films', '--json']);
-    const sources = await runCli(env, ['ls', '/films', '--json'], { env: { NEBULA_CLI_BUNDLE: '0' } });
-    expect(sources.stderr).toBe('');
+    // Says on stderr, as the process exits, whether @nebula/contract's TypeScript sources were
+    // loaded (through tsx's require hook) or not (the bundle holds them).
+    const telling = [
+      process.execPath,
+      '--import',
+      `data:text/javascript,${encodeURIComponent("import { createRequire } from 'node:module'; const { cache } = createRequire(process.execPath); process.on('exit', () => process.stderr.write(Object.keys(cache).some((path) => path.includes('/contract/src/')) ? 'sources' : 'bundle'));")}`,
+    ];
+    const bundled = await runCli(env, ['ls', '/films', '--json'], { runtime: telling });
+    const sources = await runCli(env, ['ls', '/films', '--json'], { runtime: telling, env: { NEBULA_CLI_BUNDLE: '0' } });
+    expect(bundled.stderr).toBe('bundle');
+    expect(sources.stderr).toBe('sources');
     expect(sources.code).toBe(0);
     expect(sources.events).toEqual(bundled.events);
+    expect(sources.events.map((e) => e.name)).toEqual(['big.bin']);
   });
 
   it('runs under Bun as it does under Node', async () => {

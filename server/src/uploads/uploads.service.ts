@@ -23,9 +23,9 @@ import { MediaPipeline } from '../media/media-pipeline.service';
 import { OBJECT_STORAGE } from '../storage/storage.module';
 import { isVideo } from './media-kind';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { sha256Of, UploadHashes, WRITE_BLOCK } from './upload-hashes';
+import { sha256Of, UploadHashes } from './upload-hashes';
 import { sweepPartFiles } from './upload-parts';
-import { createTusStore, WideFileStore } from './tus-store.factory';
+import { createTusStore } from './tus-store.factory';
 import { requestBody } from './request-body';
 import { UploadLimit } from './upload-limit';
 import { UploadRecords } from './upload-records';
@@ -98,8 +98,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     this.store = createTusStore(config, this.expiryMs);
     this.records = new UploadRecords(this.store, storage, join(config.dataDir, 'uploads'));
     this.limit = new UploadLimit(config);
-    // The fs store gathers the request's chunks into large writes itself (WideFileStore).
-    this.hashes.attach(this.store, this.store instanceof WideFileStore ? 0 : WRITE_BLOCK);
+    this.hashes.attach(this.store);
     this.hashes.onBytes((bytes) => metrics.uploadBytes.inc(bytes));
     this.tus = new Server({
       path: UPLOADS_PATH,

@@ -29,10 +29,10 @@ interface Secrets {
 
 const DATABASE = 'nebula';
 /**
- * How the gateway's Node is started, the same in server/Dockerfile (ops/test/compose.test.ts holds
- * them equal). The first three keep its memory flat under a stream of request and file buffers, the
- * last spares it page faults:
- * - a 4 MiB young generation (V8's default grows to 16 MiB or more): a buffer's memory comes back
+ * How the gateway's Node is started for its storage driver, the same in the image (server/bin/gateway.sh;
+ * ops/test/compose.test.ts runs it for each driver and compares). They keep its memory flat under a
+ * stream of request and file buffers:
+ * - a small young generation (V8's default grows to 16 MiB or more): a buffer's memory comes back
  *   only when its small wrapper is collected, and a smaller young generation collects them sooner;
  * - an old generation allowed to grow to twice what was live after the last full collection
  *   (V8 otherwise goes up to four times): under 50 range readers the gateway's heap grew from
@@ -41,17 +41,32 @@ const DATABASE = 'nebula';
  * - two malloc arenas: glibc otherwise gives every thread that allocates (libuv's pool reads and
  *   writes files) an arena of its own, and the gateway's resident memory grew with each upload.
  *   With these three, on two 1 GiB uploads to S3 in a row (ops/bench/upload.ts), the gateway's
- *   peak went from 258 MB to 185 MB, at the same speed; idle, from 164 MB to 128 MB;
- * - free memory kept by malloc up to 32 MiB: Node's HTTP parser copies every chunk of an upload's
- *   body into a new 64 KiB buffer, and with glibc's default (128 KiB) the freed ones went back to
- *   the kernel and came back as new pages a moment later: about a tenth of the gateway's CPU in a
- *   2 GiB upload (page faults under llhttp's on_body). With 32 MiB, the gateway used 2.8–3.1 s of
- *   CPU for a 2 GiB upload instead of 3.2–3.7 s, the upload took 3.5–3.7 s instead of 3.7–4.6 s
- *   (8 MiB did not help); the price is up to that much memory kept after a burst.
+ *   peak went from 258 MB to 185 MB, at the same speed; idle, from 164 MB to 128 MB.
+ *
+ * The drivers differ in what an upload costs, and so in the trade made:
+ * - fs: a 4 MiB young generation, and free memory kept by malloc up to 32 MiB. An upload to a disk
+ *   is bound by the gateway's CPU. Node's HTTP parser copies every chunk of an upload's body into a
+ *   new 64 KiB buffer, and with glibc's default (128 KiB) the freed ones went back to the kernel and
+ *   came back as new pages a moment later: about a tenth of the gateway's CPU in a 2 GiB upload
+ *   (page faults under llhttp's on_body). With 32 MiB, the gateway used 2.8–3.1 s of CPU for a
+ *   2 GiB upload instead of 3.2–3.7 s, the upload took 3.5–3.7 s instead of 3.7–4.6 s (8 MiB did
+ *   not help); the price is up to that much memory kept after a burst.
+ * - s3: a 1 MiB young generation, and malloc's default of 128 KiB. An upload to S3 is bound by the
+ *   S3 server (80 MB/s to the bench's RGW), and the gateway's buffers (the request's, then the part
+ *   files read back to be sent) then lived long enough to pile up: with the fs settings, a 2 GiB
+ *   upload took the gateway from 135 MB to 221–240 MB (up to 60 MB of dead buffers awaiting a
+ *   collection, and what malloc kept of them after it). With these, 191–194 MB, at the same speed
+ *   and with less CPU; either alone, 220–223 MB. On the fs driver, the same settings made a 2 GiB
+ *   upload take 8.6–8.8 s instead of 4.8–5.6 s.
  * A MALLOC_* variable set by the user wins.
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
-export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) };
+export function gatewayMemory(driver: string): { flags: string[]; env: Record<string, string> } {
+  const [youngMiB, trimBytes] = driver === 's3' ? [1, 128 * 1024] : [4, 32 * 1024 * 1024];
+  return {
+    flags: [`--max-semi-space-size=${youngMiB}`, '--heap-growing-percent=100'],
+    env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: String(trimBytes) },
+  };
+}
 /** How often the supervisor checks that Postgres (not its child: pg_ctl daemonises it) still runs. */
 const POSTGRES_WATCH_MS = 1000;
 
@@ -138,7 +153,8 @@ export class Supervisor {
     // stack measures is what a compose install runs. No --enable-source-maps: it parses every loaded
     // module's map at start and keeps it (about 13 MB of the gateway's idle memory); a developer who
     // wants TypeScript lines in stack traces sets NODE_OPTIONS=--enable-source-maps, which reaches both.
-    this.superviseService('gateway', [...GATEWAY_NODE_FLAGS, 'server/dist/main.js'], { ...GATEWAY_ENV, ...env, NEBULA_METRICS_PORT: String(ports.gateway) });
+    const memory = gatewayMemory(storage.driver);
+    this.superviseService('gateway', [...memory.flags, 'server/dist/main.js'], { ...memory.env, ...env, NEBULA_METRICS_PORT: String(ports.gateway) });
     this.superviseService('worker', ['worker/dist/main.js'], { ...env, NEBULA_METRICS_PORT: String(ports.worker) });
     await this.writeStack();
 

@@ -1,12 +1,15 @@
 // No Docker engine runs on the machines that run these tests (developers' or CI's), so the
-// compose files and Dockerfiles are checked, not run: parsed as YAML and read as text.
+// compose files and Dockerfiles are checked, not run: parsed as YAML and read as text. The
+// gateway's start script is run, with a test double for `node` that prints what it was given.
 // `interpolate` below is a test double for Compose's ${VAR} substitution from `.env`, covering
 // the three forms the files use: ${VAR}, ${VAR:-default} and ${VAR:?message}.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
-import { GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../embedded/supervisor';
+import { gatewayMemory } from '../embedded/supervisor';
 
 type Env = Record<string, string | undefined>;
 
@@ -346,18 +349,57 @@ describe('docker-compose.hwaccel.yml: the GPU override for the worker', () => {
 });
 
 describe('the Dockerfiles that compose builds', () => {
-  it('start the gateway with the memory settings the embedded stack gives it', () => {
-    const text = repoFile('server/Dockerfile');
-    for (const [name, value] of Object.entries(GATEWAY_ENV)) expect(text).toMatch(new RegExp(`^ENV ${name}=${value}$`, 'm'));
+  describe('the gateway image starts Node with the memory settings the embedded stack gives it for the same driver', () => {
+    /** What server/bin/gateway.sh runs, through a stand-in for node: its arguments, then the MALLOC_* variables it set. */
+    const started = (env: Env): string[] => {
+      const bin = mkdtempSync(join(tmpdir(), 'nebula-gateway-sh-'));
+      try {
+        writeFileSync(join(bin, 'node'), `#!/bin/sh\nprintf '%s\\n' "$@"\nenv | grep '^MALLOC_' | sort\n`, { mode: 0o755 });
+        const output = execFileSync('/bin/sh', ['server/bin/gateway.sh'], { cwd: repoRoot, env: { PATH: `${bin}:/usr/bin:/bin`, ...env }, encoding: 'utf8' });
+        return output.trimEnd().split('\n');
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+      }
+    };
+    const expected = (driver: string, env = gatewayMemory(driver).env) => [
+      ...gatewayMemory(driver).flags,
+      'server/dist/main.js',
+      ...Object.entries(env)
+        .map(([name, value]) => `${name}=${value}`)
+        .sort(),
+    ];
+
+    for (const driver of ['fs', 's3']) {
+      it(`with NEBULA_STORAGE_DRIVER=${driver}`, () => {
+        expect(started({ NEBULA_STORAGE_DRIVER: driver })).toEqual(expected(driver));
+      });
+    }
+
+    it('with no driver set: fs, the default', () => {
+      expect(started({})).toEqual(expected('fs'));
+    });
+
+    it('except where the container sets a MALLOC_* variable itself', () => {
+      const env = { ...gatewayMemory('s3').env, MALLOC_TRIM_THRESHOLD_: '1048576' };
+      expect(started({ NEBULA_STORAGE_DRIVER: 's3', MALLOC_TRIM_THRESHOLD_: '1048576' })).toEqual(expected('s3', env));
+    });
+
+    it('and the fs and s3 settings differ, as the script tells them apart', () => {
+      expect(gatewayMemory('s3')).not.toEqual(gatewayMemory('fs'));
+    });
+
+    it('through that script, copied into the image', () => {
+      expect(repoFile('server/Dockerfile')).toMatch(/^COPY server\/bin\/gateway\.sh server\/bin\/gateway\.sh$/m);
+    });
   });
 
   const images = [
-    { dockerfile: 'server/Dockerfile', main: 'server/dist/main.js', flags: GATEWAY_NODE_FLAGS },
-    { dockerfile: 'worker/Dockerfile', main: 'worker/dist/main.js', flags: [] },
+    { dockerfile: 'server/Dockerfile', cmd: ['/bin/sh', 'server/bin/gateway.sh'] },
+    { dockerfile: 'worker/Dockerfile', cmd: ['node', 'worker/dist/main.js'] },
   ];
 
-  for (const { dockerfile, main, flags } of images) {
-    it(`${dockerfile} runs ${main} as the unprivileged node user under tini`, () => {
+  for (const { dockerfile, cmd } of images) {
+    it(`${dockerfile} runs ${cmd.at(-1)} as the unprivileged node user under tini`, () => {
       const text = repoFile(dockerfile);
       expect(text).toContain('ARG NODE_IMAGE=node:24-bookworm-slim\n');
       expect(text.match(/^USER .*$/gm)).toEqual(['USER node']);
@@ -366,7 +408,7 @@ describe('the Dockerfiles that compose builds', () => {
       expect(text).toMatch(/^ENV NODE_ENV=production \\\n {4}NODE_OPTIONS=--conditions=production$/m);
       expect(text).toMatch(/^STOPSIGNAL SIGTERM$/m);
       expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
-      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ${JSON.stringify(['node', ...flags, main]).replaceAll(',', ', ')}`]);
+      expect(text.match(/^CMD .*$/gm)).toEqual([`CMD ${JSON.stringify(cmd).replaceAll(',', ', ')}`]);
     });
   }
 

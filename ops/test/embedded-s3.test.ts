@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '@nebula/contract';
 import { freePort } from '../embedded/processes';
+import { gatewayMemory, type StackFile } from '../embedded/supervisor';
 import { s3Client, startS3, type TestBucket } from '../test-support/s3-server';
 import { tempDir } from '../test-support/services';
 
@@ -63,5 +65,12 @@ describe('npm start with NEBULA_STORAGE_DRIVER=s3', () => {
     // The bucket was made on the S3 server, and no objects folder on disk is used.
     expect(await s3Client().bucketExists(s3.bucket)).toBe(true);
     expect(output).not.toContain(`storage   fs`);
+
+    // Node's settings for a gateway on S3, which differ from fs's (gatewayMemory says why).
+    const gateway = (JSON.parse(readFileSync(join(data.path, 'run', 'stack.json'), 'utf8')) as StackFile).gateway!;
+    const memory = gatewayMemory('s3');
+    expect(readFileSync(`/proc/${gateway}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...memory.flags, 'server/dist/main.js']));
+    const environment = readFileSync(`/proc/${gateway}/environ`, 'utf8').split('\0');
+    for (const [name, value] of Object.entries(memory.env)) expect(environment).toContain(`${name}=${value}`);
   });
 });

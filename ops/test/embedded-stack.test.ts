@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '@nebula/contract';
-import type { StackFile } from '../embedded/supervisor';
+import { gatewayMemory, type StackFile } from '../embedded/supervisor';
 import { freePort, isListening } from '../embedded/processes';
 import { processRuns } from '@nebula/shared/runtime';
 import { RedisServer } from '../embedded/redis-server';
@@ -109,6 +109,12 @@ describe('npm start, the embedded stack', () => {
       ['hwaccel', 'ok'],
     ]);
     for (const folder of ['postgres_data', 'redis_data', 'run']) expect(existsSync(join(data.path, folder))).toBe(true);
+    // Node's settings for a gateway on fs, the default driver (gatewayMemory says why).
+    const gateway = (JSON.parse(readFileSync(join(data.path, 'run', 'stack.json'), 'utf8')) as StackFile).gateway!;
+    const memory = gatewayMemory('fs');
+    expect(readFileSync(`/proc/${gateway}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...memory.flags, 'server/dist/main.js']));
+    const environment = readFileSync(`/proc/${gateway}/environ`, 'utf8').split('\0');
+    for (const [name, value] of Object.entries(memory.env)) expect(environment).toContain(`${name}=${value}`);
   }, 240_000);
 
   it('listens on loopback only', async () => {

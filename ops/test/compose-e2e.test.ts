@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { byEvent, cliHome, killHard, runCli, sha256Of, spawnCli, type CliEnvironment, type CliEvent } from '../../cli/test/cli-process';
 import { freePort } from '../embedded/processes';
+import { gatewayMemory } from '../embedded/supervisor';
 import { makeRandomFile } from '../test-support/random-file';
 
 const skip = inject('composeSkip');
@@ -174,6 +175,20 @@ describe.skipIf(skip !== '')('Docker Compose for real', () => {
       expect(Object.fromEntries(states.map((s) => [s.Service, s.Health]))).toEqual({ edge: 'healthy', gateway: 'healthy', worker: 'healthy', postgres: 'healthy', redis: 'healthy', minio: 'healthy' });
       // The production condition is set once in the images: any node run in them finds @nebula/shared's dist/.
       expect(await compose('exec', '-T', 'worker', 'node', '-e', "console.log(typeof require('@nebula/shared').loadConfig)")).toBe('function\n');
+      // The gateway's Node runs with the s3 driver's memory settings (server/bin/gateway.sh): its
+      // arguments and the MALLOC_* variables of its environment, read from /proc in the container.
+      const gatewayNode = `
+        const { readdirSync, readFileSync } = require('node:fs');
+        const read = (pid, file) => readFileSync('/proc/' + pid + '/' + file, 'utf8').split('\\0');
+        const pid = readdirSync('/proc').find((p) => /^[0-9]+$/.test(p) && read(p, 'cmdline').includes('server/dist/main.js'));
+        console.log(JSON.stringify({ args: read(pid, 'cmdline').slice(1, -1), env: read(pid, 'environ').filter((v) => v.startsWith('MALLOC_')).sort() }));`;
+      const memory = gatewayMemory('s3');
+      expect(JSON.parse(await compose('exec', '-T', 'gateway', 'node', '-e', gatewayNode))).toEqual({
+        args: [...memory.flags, 'server/dist/main.js'],
+        env: Object.entries(memory.env)
+          .map(([name, value]) => `${name}=${value}`)
+          .sort(),
+      });
       // No GPU here: the worker says so instead of probing VAAPI and QSV.
       const health = (await (await fetch(`${cli.server}/api/health`)).json()) as { checks: { hwaccel: { detail: string } } };
       expect(health.checks.hwaccel.detail).toMatch(/^render node \/dev\/dri\/renderD128 \(NEBULA_HW_DEVICE\) does not exist/);

@@ -51,13 +51,15 @@ const DATABASE = 'nebula';
  *   (page faults under llhttp's on_body). With 32 MiB, the gateway used 2.8–3.1 s of CPU for a
  *   2 GiB upload instead of 3.2–3.7 s, the upload took 3.5–3.7 s instead of 3.7–4.6 s (8 MiB did
  *   not help); the price is up to that much memory kept after a burst.
- * - s3: a 1 MiB young generation, and malloc's default of 128 KiB. An upload to S3 is bound by the
- *   S3 server (80 MB/s to the bench's RGW), and the gateway's buffers (the request's, then the part
- *   files read back to be sent) then lived long enough to pile up: with the fs settings, a 2 GiB
- *   upload took the gateway from 135 MB to 221–240 MB (up to 60 MB of dead buffers awaiting a
- *   collection, and what malloc kept of them after it). With these, 191–194 MB, at the same speed
- *   and with less CPU; either alone, 220–223 MB. On the fs driver, the same settings made a 2 GiB
- *   upload take 8.6–8.8 s instead of 4.8–5.6 s.
+ * - s3: a 1 MiB young generation, and malloc's trim at 128 KiB (glibc's default value). An upload
+ *   to S3 is bound by the S3 server (80 MB/s to the bench's RGW), and the gateway's buffers (the
+ *   request's, then the part files read back to be sent) then lived long enough to pile up: with the
+ *   fs settings, a 2 GiB upload took the gateway from 135 MB to 221–240 MB (up to 60 MB of dead
+ *   buffers awaiting a collection, then what malloc kept of them). With these, 191–217 MB (median
+ *   195, 7 uploads), at the same speed and with less CPU; either alone, 220–223 MB. Range reads
+ *   from S3 kept their speed (ops/bench/range.ts: 1.41× RGW's own), and 50 readers peaked at
+ *   190 MB instead of 205. On the fs driver, the same settings made a 2 GiB upload take 8.6–8.8 s
+ *   instead of 4.8–5.6 s.
  * A MALLOC_* variable set by the user wins.
  */
 export function gatewayMemory(driver: string): { flags: string[]; env: Record<string, string> } {

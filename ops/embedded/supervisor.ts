@@ -29,44 +29,48 @@ interface Secrets {
 
 const DATABASE = 'nebula';
 /**
- * How the gateway's Node is started for its storage driver, the same in the image (server/bin/gateway.sh;
- * ops/test/compose.test.ts runs it for each driver and compares). They keep its memory flat under a
- * stream of request and file buffers:
+ * How the gateway's Node is started for its storage driver, the same in the image
+ * (server/bin/gateway.sh; ops/test/compose.test.ts runs it for each driver and compares). They keep
+ * its memory flat under a stream of request and file buffers:
  * - a small young generation (V8's default grows to 16 MiB or more): a buffer's memory comes back
  *   only when its small wrapper is collected, and a smaller young generation collects them sooner;
- * - an old generation allowed to grow to twice what was live after the last full collection
- *   (V8 otherwise goes up to four times): under 50 range readers the gateway's heap grew from
- *   51 MB live to 160 MB before each full collection, and its resident memory to 300–320 MB; with
- *   this, 185–210 MB at the same throughput (ops/bench/range.ts);
- * - two malloc arenas: glibc otherwise gives every thread that allocates (libuv's pool reads and
- *   writes files) an arena of its own, and the gateway's resident memory grew with each upload.
- *   With these three, on two 1 GiB uploads to S3 in a row (ops/bench/upload.ts), the gateway's
- *   peak went from 258 MB to 185 MB, at the same speed; idle, from 164 MB to 128 MB.
+ * - an old generation allowed to grow to twice what was live after the last full collection (V8
+ *   otherwise goes up to four times): under 50 range readers the gateway's heap grew from 51 MB
+ *   live to 160 MB before each full collection, and its resident memory to 300–320 MB; with this,
+ *   185–210 MB at the same throughput (ops/bench/range.ts);
+ * - few malloc arenas (two; one on s3): glibc otherwise gives every thread that allocates (libuv's
+ *   pool reads and writes files) an arena of its own, and the gateway's resident memory grew with
+ *   each upload. With two and the other two settings, on two 1 GiB uploads to S3 in a row
+ *   (ops/bench/upload.ts), the gateway's peak went from 258 MB to 185 MB, at the same speed; idle,
+ *   from 164 MB to 128 MB.
  *
  * The drivers differ in what an upload costs, and so in the trade made:
- * - fs: a 4 MiB young generation, and free memory kept by malloc up to 32 MiB. An upload to a disk
- *   is bound by the gateway's CPU. Node's HTTP parser copies every chunk of an upload's body into a
- *   new 64 KiB buffer, and with glibc's default (128 KiB) the freed ones went back to the kernel and
- *   came back as new pages a moment later: about a tenth of the gateway's CPU in a 2 GiB upload
- *   (page faults under llhttp's on_body). With 32 MiB, the gateway used 2.8–3.1 s of CPU for a
- *   2 GiB upload instead of 3.2–3.7 s, the upload took 3.5–3.7 s instead of 3.7–4.6 s (8 MiB did
- *   not help); the price is up to that much memory kept after a burst.
- * - s3: a 1 MiB young generation, and malloc's trim at 128 KiB (glibc's default value). An upload
- *   to S3 is bound by the S3 server (80 MB/s to the bench's RGW), and the gateway's buffers (the
- *   request's, then the part files read back to be sent) then lived long enough to pile up: with the
- *   fs settings, a 2 GiB upload took the gateway from 135 MB to 221–240 MB (up to 60 MB of dead
- *   buffers awaiting a collection, then what malloc kept of them). With these, 191–217 MB (median
- *   195, 7 uploads), at the same speed and with less CPU; either alone, 220–223 MB. Range reads
- *   from S3 kept their speed (ops/bench/range.ts: 1.41× RGW's own), and 50 readers peaked at
- *   190 MB instead of 205. On the fs driver, the same settings made a 2 GiB upload take 8.6–8.8 s
- *   instead of 4.8–5.6 s.
+ * - fs: a 4 MiB young generation, free memory kept by malloc up to 32 MiB, and two arenas. An
+ *   upload to a disk is bound by the gateway's CPU. Node's HTTP parser copies every chunk of an
+ *   upload's body into a new 64 KiB buffer, and with glibc's default (128 KiB) the freed ones went
+ *   back to the kernel and came back as new pages a moment later: about a tenth of the gateway's
+ *   CPU in a 2 GiB upload (page faults under llhttp's on_body). With 32 MiB, the gateway used
+ *   2.8–3.1 s of CPU for a 2 GiB upload instead of 3.2–3.7 s, the upload took 3.5–3.7 s instead of
+ *   3.7–4.6 s (8 MiB did not help); the price is up to that much memory kept after a burst.
+ * - s3: a 1 MiB young generation, malloc's trim at 128 KiB (glibc's default value), and one malloc
+ *   arena. An upload to S3 is bound by the S3 server (80 MB/s to the bench's RGW), and the
+ *   gateway's buffers (the request's, then the part files read back to be sent) then lived long
+ *   enough to pile up: with the fs settings, a 2 GiB upload took the gateway from 135 MB to
+ *   221–240 MB (up to 60 MB of dead buffers awaiting a collection, then what malloc kept of them). With the
+ *   first two, 191–217 MB (median 195, 7 uploads), at the same speed and with less CPU; either
+ *   alone, 220–223 MB. One arena instead of two, on top: 182–204 MB (median 188, 4 uploads), with
+ *   the same CPU and speed; ops/bench/upload.ts (two uploads) then peaked at 188 and 189 MB,
+ *   against 186, 210 and 211 MB with two arenas. Range reads from S3 kept their speed
+ *   (ops/bench/range.ts: 1.41× RGW's own), and 50 readers peaked at 190 MB instead of 205. On the
+ *   fs driver, the young generation and trim of s3 made a 2 GiB upload take 8.6–8.8 s instead of
+ *   4.8–5.6 s.
  * A MALLOC_* variable set by the user wins.
  */
 export function gatewayMemory(driver: string): { flags: string[]; env: Record<string, string> } {
-  const [youngMiB, trimBytes] = driver === 's3' ? [1, 128 * 1024] : [4, 32 * 1024 * 1024];
+  const [youngMiB, trimBytes, arenas] = driver === 's3' ? [1, 128 * 1024, 1] : [4, 32 * 1024 * 1024, 2];
   return {
     flags: [`--max-semi-space-size=${youngMiB}`, '--heap-growing-percent=100'],
-    env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: String(trimBytes) },
+    env: { MALLOC_ARENA_MAX: String(arenas), MALLOC_TRIM_THRESHOLD_: String(trimBytes) },
   };
 }
 /** How often the supervisor checks that Postgres (not its child: pg_ctl daemonises it) still runs. */

@@ -63,3 +63,10 @@ export function postmasterPid(dataDir: string): number {
 export async function isHealthy(url: string): Promise<boolean> {
   return (await fetch(`${url}/api/health`).catch(() => null))?.status === 200;
 }
+
+/** How the stack's gateway was started: its command line, and its environment as NAME=value lines (Linux /proc). */
+export function gatewayStart(dataDir: string): { args: string[]; env: string[] } {
+  const pid = stackFile(dataDir).gateway!;
+  const read = (file: string) => readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0');
+  return { args: read('cmdline'), env: read('environ') };
+}

@@ -1,6 +1,6 @@
-// No Docker engine runs on the machines that run these tests (developers' or CI's), so the
-// compose files and Dockerfiles are checked, not run: parsed as YAML and read as text. The
-// gateway's start script is run, with a test double for `node` that prints what it was given.
+// These tests need no Docker engine: the compose files and Dockerfiles are checked, not run (parsed
+// as YAML and read as text; ops/test/compose-e2e.test.ts runs them on a real engine). The gateway's
+// start script is run, with a test double for `node` that prints what it was given.
 // `interpolate` below is a test double for Compose's ${VAR} substitution from `.env`, covering
 // the three forms the files use: ${VAR}, ${VAR:-default} and ${VAR:?message}.
 import { execFileSync } from 'node:child_process';

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '@nebula/contract';
 import { freePort } from '../embedded/processes';
-import { gatewayMemory, type StackFile } from '../embedded/supervisor';
+import { gatewayMemory } from '../embedded/supervisor';
+import { gatewayStart } from '../test-support/npm-start';
 import { s3Client, startS3, type TestBucket } from '../test-support/s3-server';
 import { tempDir } from '../test-support/services';
 
@@ -67,10 +67,9 @@ describe('npm start with NEBULA_STORAGE_DRIVER=s3', () => {
     expect(output).not.toContain(`storage   fs`);
 
     // Node's settings for a gateway on S3, which differ from fs's (gatewayMemory says why).
-    const gateway = (JSON.parse(readFileSync(join(data.path, 'run', 'stack.json'), 'utf8')) as StackFile).gateway!;
+    const started = gatewayStart(data.path);
     const memory = gatewayMemory('s3');
-    expect(readFileSync(`/proc/${gateway}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...memory.flags, 'server/dist/main.js']));
-    const environment = readFileSync(`/proc/${gateway}/environ`, 'utf8').split('\0');
-    for (const [name, value] of Object.entries(memory.env)) expect(environment).toContain(`${name}=${value}`);
+    expect(started.args).toEqual(expect.arrayContaining([...memory.flags, 'server/dist/main.js']));
+    for (const [name, value] of Object.entries(memory.env)) expect(started.env).toContain(`${name}=${value}`);
   });
 });

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '@nebula/contract';
 import { gatewayMemory, type StackFile } from '../embedded/supervisor';
+import { gatewayStart } from '../test-support/npm-start';
 import { freePort, isListening } from '../embedded/processes';
 import { processRuns } from '@nebula/shared/runtime';
 import { RedisServer } from '../embedded/redis-server';
@@ -110,11 +111,10 @@ describe('npm start, the embedded stack', () => {
     ]);
     for (const folder of ['postgres_data', 'redis_data', 'run']) expect(existsSync(join(data.path, folder))).toBe(true);
     // Node's settings for a gateway on fs, the default driver (gatewayMemory says why).
-    const gateway = (JSON.parse(readFileSync(join(data.path, 'run', 'stack.json'), 'utf8')) as StackFile).gateway!;
+    const started = gatewayStart(data.path);
     const memory = gatewayMemory('fs');
-    expect(readFileSync(`/proc/${gateway}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...memory.flags, 'server/dist/main.js']));
-    const environment = readFileSync(`/proc/${gateway}/environ`, 'utf8').split('\0');
-    for (const [name, value] of Object.entries(memory.env)) expect(environment).toContain(`${name}=${value}`);
+    expect(started.args).toEqual(expect.arrayContaining([...memory.flags, 'server/dist/main.js']));
+    for (const [name, value] of Object.entries(memory.env)) expect(started.env).toContain(`${name}=${value}`);
   }, 240_000);
 
   it('listens on loopback only', async () => {

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { arch, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { processRuns } from '@nebula/shared/runtime';
+import { PreflightError, processRuns } from '@nebula/shared/runtime';
 import { run } from './processes';
 
 export interface PostgresServerOptions {
@@ -72,7 +72,7 @@ export class PostgresServer {
       '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
     ]).catch(async (error: Error) => {
       const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
-      throw new Error(`Postgres did not start (data in ${dataDir}): ${tail || error.message}`);
+      throw new PreflightError(`Postgres did not start (data in ${dataDir}): ${tail || error.message}`);
     });
   }
 
@@ -139,7 +139,7 @@ async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
   for (let d = dir; ; d = dirname(d)) {
     const s = await stat(d);
     if ((s.mode & 0o001) === 0) {
-      throw new Error(
+      throw new PreflightError(
         `Postgres runs as the "postgres" user, which cannot enter ${d} (mode ${(s.mode & 0o777).toString(8)}). ` +
           `Set NEBULA_DATA_DIR to a folder it can reach (e.g. /var/lib/nebula), or chmod o+x ${d}.`,
       );
@@ -154,6 +154,6 @@ async function assertSameMajorVersion(dataDir: string): Promise<void> {
   const { postgres } = await binaries();
   const ours = (await run(postgres, ['--version'])).match(/(\d+)\./)?.[1];
   if (onDisk && ours && onDisk !== ours) {
-    throw new Error(`the Postgres data in ${dataDir} is from PostgreSQL ${onDisk}, but this Nebula embeds PostgreSQL ${ours}: start with another NEBULA_DATA_DIR or migrate the data (pg_dump/pg_restore)`);
+    throw new PreflightError(`the Postgres data in ${dataDir} is from PostgreSQL ${onDisk}, but this Nebula embeds PostgreSQL ${ours}: start with another NEBULA_DATA_DIR or migrate the data (pg_dump/pg_restore)`);
   }
 }

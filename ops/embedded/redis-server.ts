@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processRuns } from '@nebula/shared/runtime';
+import { PreflightError, processRuns } from '@nebula/shared/runtime';
 import { waitFor, waitForExit } from './processes';
 import { Socket } from 'node:net';
 
@@ -53,7 +53,7 @@ export class RedisServer {
     child.unref();
     await spawned;
     await waitFor(`redis-server on port ${port}`, async () => {
-      if (exited) throw new Error(`redis-server stopped at start (${exited}); its log is ${logFile}`);
+      if (exited) throw new PreflightError(`redis-server stopped at start (${exited}); its log is ${logFile}`);
       return (await this.command('PING')) === '+PONG';
     }, 15_000, 20);
     started = true;

@@ -308,7 +308,7 @@ export class Supervisor {
     if (!existsSync(file)) return;
     const stack = JSON.parse(await readFile(file, 'utf8')) as StackFile;
     if (stack.supervisorPid !== process.pid && processRuns(stack.supervisorPid) && (await commandLine(stack.supervisorPid)).includes('node')) {
-      throw new Error(`Nebula is already running on ${this.config.dataDir} (pid ${stack.supervisorPid}, ${stack.url}); stop it first`);
+      throw new PreflightError(`Nebula is already running on ${this.config.dataDir} (pid ${stack.supervisorPid}, ${stack.url}); stop it first`);
     }
     say('cleaning up after a Nebula that did not stop cleanly');
     for (const pid of [stack.gateway, stack.worker, stack.redis.pid]) {

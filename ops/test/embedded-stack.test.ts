@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -174,6 +174,22 @@ describe('npm start, the embedded stack', () => {
     expect(oneLine(run.output())).toBe(
       'nebula: Nebula cannot start, the configuration is wrong:\n  - NEBULA_PORT: expected a TCP port, a whole number from 1 to 65535 (got "abc")',
     );
+  });
+
+  // As root, Postgres runs as the "postgres" user, which must be able to walk down to the data folder.
+  it.runIf(process.getuid?.() === 0)('refuses a data folder Postgres cannot enter, in one line saying what to do, without a stack trace', async () => {
+    const locked = await tempDir('nebula-locked-');
+    try {
+      chmodSync(locked.path, 0o700);
+      const run = npmStart({ NEBULA_DATA_DIR: join(locked.path, 'data'), NEBULA_PORT: String(await freePort()) });
+      expect(await run.exited).toBe(1);
+      expect(oneLine(run.output())).toBe(
+        `nebula: creating the Postgres cluster in ${join(locked.path, 'data', 'postgres_data')} (first run)\n` +
+          `nebula: Postgres runs as the "postgres" user, which cannot enter ${locked.path} (mode 700). Set NEBULA_DATA_DIR to a folder it can reach (e.g. /var/lib/nebula), or chmod o+x ${locked.path}.`,
+      );
+    } finally {
+      await locked.remove();
+    }
   });
 
   it('says which port is taken when something already listens on it', async () => {

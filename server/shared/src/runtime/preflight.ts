@@ -4,7 +4,11 @@ import { redactUrl, type Config } from '../config';
 import { redisOptionsFromUrl } from '../redis-url';
 import { createObjectStorage } from '../storage';
 
-/** A dependency named by configuration could not be reached; the message names the variable. */
+/**
+ * Nothing can start, for a reason the message says in full: a dependency named by configuration
+ * could not be reached (the message names the variable), or `npm start` found its data folder
+ * unusable. Printed as it is, without a stack trace (describeStartupError).
+ */
 export class PreflightError extends Error {
   constructor(message: string) {
     super(message);

@@ -68,32 +68,6 @@ describe('collectDeadBuffers', () => {
     collection.stop();
   });
 
-  it('waits for twice the growth after a collection that found the buffers live, up to 64 MiB, and goes back to the step once one frees them', () => {
-    const memory = buffers(0);
-    const collection = collectDeadBuffers({ ...memory, stepBytes: 16 * MiB, everyMs: 250 });
-    const grow = (to: number, live: number) => {
-      memory.state.live = live;
-      memory.state.bytes = to;
-      vi.advanceTimersByTime(250);
-    };
-    const drop = (to: number) => grow(to, to); // V8 collected them on its own
-    grow(20 * MiB, 20 * MiB); // all live: nothing freed
-    expect(collection.collections).toBe(1);
-    drop(0);
-    grow(30 * MiB, 30 * MiB); // under 32 MiB above the floor: not yet
-    expect(collection.collections).toBe(1);
-    grow(33 * MiB, 33 * MiB); // nothing freed again: the step becomes 64 MiB
-    expect(collection.collections).toBe(2);
-    drop(0);
-    grow(64 * MiB, 0);
-    expect(collection.collections).toBe(2);
-    grow(65 * MiB, 0); // 64 MiB is the most: freed
-    expect(collection.collections).toBe(3);
-    grow(17 * MiB, 0); // back to 16 MiB
-    expect(collection.collections).toBe(4);
-    collection.stop();
-  });
-
   it('stops checking once stopped', () => {
     const memory = buffers(0);
     const collection = collectDeadBuffers({ ...memory, stepBytes: MiB, everyMs: 250 });

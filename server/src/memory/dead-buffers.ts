@@ -11,10 +11,11 @@
  * Here the buffers' memory (`process.memoryUsage().arrayBuffers`) is read every `everyMs`, and a
  * full collection is run as soon as it is more than `stepBytes` above the lowest seen since the last
  * one. What is live stays: after a collection the floor is what remained, so many readers holding
- * buffers do not set it off again. Each costs a pause of the event loop (50–200 ms in a 2 GiB upload
- * to S3 here). The buffers in use also come and go (an s3 upload's parts in flight held up to 30 MB
- * at times): a collection that freed less than half the step doubles it for the next, up to V8's own
- * 64 MiB, and one that freed more sets it back.
+ * buffers do not set it off again. Each costs a pause of the event loop (40–250 ms in a 2 GiB upload
+ * to S3 here, 8–15 of them). Some free little: the buffers in use come and go (an s3 upload's parts
+ * in flight held up to 30 MB at times). Doubling the step after such a collection (up to V8's
+ * 64 MiB) spared a few pauses, but the gateway then peaked at 172–208 MB in ops/bench/upload.ts
+ * (4 runs), against 160–168 MB without (6 runs): the step stays.
  */
 export interface DeadBufferCollection {
   /** Full collections run so far. */
@@ -35,23 +36,19 @@ export interface DeadBufferOptions {
 
 export const DEAD_BUFFER_STEP_BYTES = 16 * 1024 * 1024;
 export const DEAD_BUFFER_CHECK_MS = 250;
-/** V8's own: past this growth it runs a full collection itself. */
-const V8_EXTERNAL_STEP_BYTES = 64 * 1024 * 1024;
 
 export function collectDeadBuffers({ collect, readBytes = () => process.memoryUsage().arrayBuffers, stepBytes = DEAD_BUFFER_STEP_BYTES, everyMs = DEAD_BUFFER_CHECK_MS, onCollect }: DeadBufferOptions): DeadBufferCollection {
   let floor = readBytes();
-  let step = stepBytes;
   let collections = 0;
   const timer = setInterval(() => {
     const now = readBytes();
     // V8's own collections show as a drop: the floor follows.
     if (now < floor) floor = now;
-    else if (now - floor > step) {
+    else if (now - floor > stepBytes) {
       const started = performance.now();
       collect();
       collections++;
       floor = readBytes();
-      step = now - floor < step / 2 ? Math.min(step * 2, V8_EXTERNAL_STEP_BYTES) : stepBytes;
       onCollect?.({ before: now, after: floor, ms: performance.now() - started });
     }
   }, everyMs);

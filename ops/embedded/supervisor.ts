@@ -68,7 +68,7 @@ const DATABASE = 'nebula';
  *   grew 16 MiB above the lowest since the last (server/src/memory/dead-buffers.ts), where V8 waits
  *   for 64 MiB. ops/bench/upload.ts (two 2 GiB uploads) then peaked at 160–168 MB (6 runs) against
  *   185–200 MB without (3 runs, alternating with 3 of those), at the same speed (1.16–1.35×
- *   rclone's, against 1.21–1.35×); 8–15 collections of 43–246 ms in a 2 GiB upload. Range reads
+ *   rclone's, against 1.21–1.35×); 8–19 collections of 43–246 ms in a 2 GiB upload. Range reads
  *   from S3: 50 readers peaked at 165 MB (1.29× RGW's throughput), where they had reached 187 MB.
  *   Not on fs: there an upload's buffers die young (the
  *   disk keeps up with the request), and the upload is short of CPU already.

@@ -12,7 +12,7 @@
  * full collection is run as soon as it is more than `stepBytes` above the lowest seen since the last
  * one. What is live stays: after a collection the floor is what remained, so many readers holding
  * buffers do not set it off again. Each costs a pause of the event loop (40–250 ms in a 2 GiB upload
- * to S3 here, 8–15 of them). Some free little: the buffers in use come and go (an s3 upload's parts
+ * to S3 here, 8–19 of them). Some free little: the buffers in use come and go (an s3 upload's parts
  * in flight held up to 30 MB at times). Doubling the step after such a collection (up to V8's
  * 64 MiB) spared a few pauses, but the gateway then peaked at 172–208 MB in ops/bench/upload.ts
  * (4 runs), against 160–168 MB without (6 runs): the step stays.

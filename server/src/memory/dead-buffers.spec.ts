@@ -1,3 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { collectDeadBuffers, exposedGc } from './dead-buffers';
 
@@ -77,6 +80,38 @@ describe('collectDeadBuffers', () => {
     memory.state.bytes = 100 * MiB;
     vi.advanceTimersByTime(1000);
     expect(memory.collect).not.toHaveBeenCalled();
+  });
+});
+
+describe('collectDeadBuffers, with V8 itself', () => {
+  it('frees buffers that outlived two young collections, which V8 keeps until a full one', async () => {
+    // What --expose-gc gives the gateway, here for this test process alone.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
+    const arrayBuffers = () => process.memoryUsage().arrayBuffers;
+    // From a full collection on, V8 itself waits for 64 MiB more of buffers before the next.
+    gc();
+    const collection = collectDeadBuffers({ collect: gc, everyMs: 20 });
+    try {
+      const atStart = arrayBuffers();
+      // 24 MiB of chunks that waited long enough to reach the old generation, then died: all within
+      // one turn of the event loop, so the collector only ever sees them dead.
+      let chunks: Buffer[] | undefined = Array.from({ length: 24 }, () => Buffer.alloc(MiB, 1));
+      gc({ type: 'minor' });
+      gc({ type: 'minor' });
+      expect(chunks.length).toBe(24);
+      chunks = undefined;
+      gc({ type: 'minor' });
+      // Young collections alone leave them.
+      expect(arrayBuffers() - atStart).toBeGreaterThan(23 * MiB);
+      for (let waited = 0; collection.collections === 0 && waited < 5000; waited += 20) await sleep(20);
+      expect(collection.collections).toBe(1);
+      // V8 hands the memory back on a background thread, just after the collection.
+      for (let waited = 0; arrayBuffers() - atStart > 8 * MiB && waited < 5000; waited += 20) await sleep(20);
+      expect(arrayBuffers() - atStart).toBeLessThanOrEqual(8 * MiB);
+    } finally {
+      collection.stop();
+    }
   });
 });
 

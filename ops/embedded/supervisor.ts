@@ -56,28 +56,23 @@ const DATABASE = 'nebula';
  *   arena. An upload to S3 is bound by the S3 server (80 MB/s to the bench's RGW), and the
  *   gateway's buffers (the request's, then the part files read back to be sent) then lived long
  *   enough to pile up: with the fs settings, a 2 GiB upload took the gateway from 135 MB to
- *   221–240 MB (up to 60 MB of dead buffers awaiting a collection, then what malloc kept of them). With the
- *   first two, 191–217 MB (median 195, 7 uploads), at the same speed and with less CPU; either
- *   alone, 220–223 MB. One arena instead of two, on top: 182–204 MB (median 188, 4 uploads), with
- *   the same CPU and speed; ops/bench/upload.ts (two uploads) then peaked at 188 and 189 MB,
- *   against 186, 210 and 211 MB with two arenas. Range reads from S3 kept their speed
- *   (ops/bench/range.ts: 1.41× RGW's own), and 50 readers peaked at 190 MB instead of 205. On the
- *   fs driver, the young generation and trim of s3 made a 2 GiB upload take 8.6–8.8 s instead of
- *   4.8–5.6 s.
- *   And --expose-gc, on s3 alone: the gateway then runs a full collection as soon as its buffers
- *   grew 16 MiB above the lowest since the last (server/src/memory/dead-buffers.ts), where V8 waits
- *   for 64 MiB. ops/bench/upload.ts (two 2 GiB uploads) then peaked at 160–168 MB (6 runs) against
- *   185–200 MB without (3 runs, alternating with 3 of those), at the same speed (1.16–1.35×
- *   rclone's, against 1.21–1.35×); 8–19 collections of 43–246 ms in a 2 GiB upload. Range reads
- *   from S3: 50 readers peaked at 165 MB (1.29× RGW's throughput), where they had reached 187 MB.
- *   Not on fs: there an upload's buffers die young (the
- *   disk keeps up with the request), and the upload is short of CPU already.
+ *   221–240 MB (up to 60 MB of dead buffers awaiting a collection, then what malloc kept of
+ *   them). With the first two, 191–217 MB (median 195, 7 uploads), at the same speed and with less
+ *   CPU; either alone, 220–223 MB. One arena instead of two, on top: 182–204 MB (median 188,
+ *   4 uploads), with the same CPU and speed. Range reads from S3 kept their speed
+ *   (ops/bench/range.ts: 1.41× RGW's own). On the fs driver, the young generation and trim of s3
+ *   made a 2 GiB upload take 8.6–8.8 s instead of 4.8–5.6 s.
+ *   And --expose-gc: the gateway then collects its dead buffers at 16 MiB of growth instead of
+ *   V8's 64 MiB (server/src/memory/dead-buffers.ts, with its cost). ops/bench/upload.ts (two 2 GiB
+ *   uploads) then peaked at 160–168 MB (6 runs) against 185–200 MB without (3 runs), at the same
+ *   speed; 50 range readers from S3 at 165 MB instead of 187. Not on fs: there an upload's
+ *   buffers die young (the disk keeps up with the request), and the upload is short of CPU already.
  * A MALLOC_* variable set by the user wins.
  */
 export function gatewayMemory(driver: string): { flags: string[]; env: Record<string, string> } {
-  const [youngMiB, trimBytes, arenas] = driver === 's3' ? [1, 128 * 1024, 1] : [4, 32 * 1024 * 1024, 2];
+  const [youngMiB, trimBytes, arenas, collector] = driver === 's3' ? [1, 128 * 1024, 1, ['--expose-gc']] : [4, 32 * 1024 * 1024, 2, []];
   return {
-    flags: [`--max-semi-space-size=${youngMiB}`, '--heap-growing-percent=100', ...(driver === 's3' ? ['--expose-gc'] : [])],
+    flags: [`--max-semi-space-size=${youngMiB}`, '--heap-growing-percent=100', ...collector],
     env: { MALLOC_ARENA_MAX: String(arenas), MALLOC_TRIM_THRESHOLD_: String(trimBytes) },
   };
 }

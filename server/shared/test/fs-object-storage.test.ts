@@ -1,11 +1,12 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, get } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readlink, rm, truncate, writeFile } from 'node:fs/promises';
+import { Agent, createServer, get, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createObjectStorage, FsObjectStorage, ObjectNotFoundError } from '../src/storage';
+import { createObjectStorage, FsObjectStorage, ObjectNotFoundError, sendfileRounds, sendfileStatus } from '../src/storage';
 import { objectStorageContract } from './object-storage.contract';
 
 const roots: string[] = [];
@@ -171,6 +172,195 @@ describe('fs driver', () => {
       setImmediate(() => leaving.destroy());
       await expect(sending).resolves.toBeUndefined();
       expect(leaving.received().length).toBeLessThan(size);
+    });
+  });
+
+  describe('sendTo on an HTTP response: the kernel sends the file (sendfile)', () => {
+    const MiB = 1024 * 1024;
+    const size = 48 * MiB + 7;
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4) bytes.writeUInt32LE(Math.imul(i + 1, 2654435761) >>> 0, Math.min(i, size - 4));
+
+    let storage: FsObjectStorage;
+    let root: string;
+    let server: Server;
+    let port: number;
+    const served: Array<Promise<unknown>> = [];
+
+    /** The gateway's way: Content-Length set, then sendTo. `GET /a-b` asks for bytes a to b, `/` for all of them. */
+    async function serve(): Promise<void> {
+      root = await mkdtemp(join(tmpdir(), 'nebula-fs-storage-'));
+      roots.push(root);
+      storage = new FsObjectStorage(root);
+      await storage.put('originals/f1', Readable.from([bytes]));
+      server = createServer((req, res) => {
+        const match = /^\/(\d+)-(\d+)$/.exec(req.url!);
+        const range = match ? { start: Number(match[1]), end: Number(match[2]) } : undefined;
+        res.setHeader('Content-Length', range ? range.end - range.start + 1 : size);
+        if (req.method === 'HEAD') return void res.end();
+        served.push(
+          storage.sendTo('originals/f1', range, res).catch((error: Error) => {
+            res.destroy();
+            return error;
+          }),
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as AddressInfo).port;
+    }
+
+    function fetchBytes(path: string, agent: Agent, method = 'GET'): Promise<{ status: number; body: Buffer; complete: boolean }> {
+      return new Promise((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path, agent, method }, (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), complete: res.complete }));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+    }
+
+    /** The descriptors this process holds open that are sockets: a job that kept its dup would show here. */
+    async function openSockets(): Promise<number> {
+      const fds = await readdir('/proc/self/fd');
+      const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+      return targets.filter((target) => target.startsWith('socket:')).length;
+    }
+
+    afterAll(() => server?.close());
+
+    it('is built here (npm ci compiles native/sendfile.c), so the fs driver serves reads with it', () => {
+      expect(sendfileStatus()).toEqual({ available: true });
+    });
+
+    it('sends exactly the bytes asked for, one request after another on the same connection, HEADs between, without a read buffer', async () => {
+      await serve();
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const allocated = readBufferAllocations();
+      const rounds = sendfileRounds();
+      try {
+        const ranges: Array<[number, number] | undefined> = [undefined, [0, 0], [MiB - 1, 9 * MiB + 1], [size - 3, size - 1], [17, 17 + 3 * MiB]];
+        for (const range of ranges) {
+          const { status, body, complete } = await fetchBytes(range ? `/${range[0]}-${range[1]}` : '/', agent);
+          expect(status).toBe(200);
+          expect(complete).toBe(true);
+          expect(body.equals(range ? bytes.subarray(range[0], range[1] + 1) : bytes), JSON.stringify(range)).toBe(true);
+          expect((await fetchBytes('/', agent, 'HEAD')).body.length).toBe(0);
+        }
+        // Every answer went over the one connection, and no byte through a read buffer of the pool.
+        // The file was just written, so its pages are in the page cache: sent from the event loop.
+        expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+        expect(allocated.count()).toBe(0);
+        expect(sendfileRounds().loop).toBeGreaterThanOrEqual(rounds.loop + ranges.length);
+        expect(await Promise.all(served)).toEqual(Array(ranges.length).fill(undefined));
+      } finally {
+        allocated.mockRestore();
+        agent.destroy();
+        served.length = 0;
+      }
+    });
+
+    it('waits for a reader that stops reading, then goes on, and lets go of everything when a reader hangs up part way', async () => {
+      await serve();
+      const before = await openSockets();
+      // A reader that reads nothing for 300 ms: the socket fills, the kernel says EAGAIN, and the
+      // rest follows once it reads again.
+      const slow = await new Promise<Buffer>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.pause();
+          setTimeout(() => res.resume(), 300);
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+        }).on('error', reject);
+      });
+      expect(slow.equals(bytes)).toBe(true);
+      // Ten readers that hang up after their first bytes of 48 MiB.
+      const leaving = Array.from(
+        { length: 10 },
+        () =>
+          new Promise<number>((resolve) => {
+            const req = get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+              let received = 0;
+              res.on('data', (chunk: Buffer) => {
+                received += chunk.length;
+                if (received > MiB) req.destroy();
+              });
+              res.on('close', () => resolve(received));
+            });
+            req.on('error', () => undefined);
+          }),
+      );
+      for (const received of await Promise.all(leaving)) expect(received).toBeLessThan(size);
+      // Every sendTo ended without an error, each dup of a socket is closed (no socket is left
+      // open beyond those before), and the open file is back with the store, for the next reader.
+      expect((await Promise.all(served)).map(String)).toEqual(Array(11).fill("undefined"));
+      await vi.waitFor(async () => expect(await openSockets()).toBeLessThanOrEqual(before), { timeout: 5000 });
+      expect((await fetchBytes('/5-9', new Agent())).body.equals(bytes.subarray(5, 10))).toBe(true);
+      served.length = 0;
+    });
+
+    it('sends a file that is not in the page cache from the thread pool, never the event loop (the disk may be slow), byte for byte', async () => {
+      await serve();
+      // Written around the page cache (O_DIRECT), so none of its pages are cached.
+      const source = join(root, 'source');
+      await writeFile(source, bytes);
+      execFileSync('dd', [`if=${source}`, `of=${join(root, 'originals', 'cold')}`, 'bs=1M', 'oflag=direct', 'status=none']);
+      const coldServer = createServer((req, res) => {
+        res.setHeader('Content-Length', size);
+        served.push(storage.sendTo('originals/cold', undefined, res));
+      });
+      await new Promise<void>((resolve) => coldServer.listen(0, '127.0.0.1', resolve));
+      const rounds = sendfileRounds();
+      try {
+        const body = await new Promise<Buffer>((resolve, reject) => {
+          get({ host: '127.0.0.1', port: (coldServer.address() as AddressInfo).port, path: '/', agent: false }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => resolve(Buffer.concat(chunks)));
+          }).on('error', reject);
+        });
+        expect(body.equals(bytes)).toBe(true);
+        expect(sendfileRounds().pool).toBeGreaterThan(rounds.pool);
+        expect(await Promise.all(served)).toEqual([undefined]);
+      } finally {
+        coldServer.close();
+        served.length = 0;
+      }
+    });
+
+    it('answers pipelined requests in order (the one waiting its turn goes through a read buffer)', async () => {
+      await serve();
+      const socket = connect(port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.write(`GET /0-9 HTTP/1.1\r\nHost: x\r\n\r\nGET /${MiB}-${2 * MiB - 1} HTTP/1.1\r\nHost: x\r\n\r\nGET /20-29 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      await new Promise((resolve) => socket.on('close', resolve));
+      const all = Buffer.concat(received);
+      const bodies: Buffer[] = [];
+      for (let at = 0; at < all.length; ) {
+        const headerEnd = all.indexOf('\r\n\r\n', at);
+        const length = Number(/content-length: (\d+)/i.exec(all.subarray(at, headerEnd).toString('latin1'))![1]);
+        bodies.push(all.subarray(headerEnd + 4, headerEnd + 4 + length));
+        at = headerEnd + 4 + length;
+      }
+      expect(bodies.map((body) => body.length)).toEqual([10, MiB, 10]);
+      expect(bodies[0]!.equals(bytes.subarray(0, 10))).toBe(true);
+      expect(bodies[1]!.equals(bytes.subarray(MiB, 2 * MiB))).toBe(true);
+      expect(bodies[2]!.equals(bytes.subarray(20, 30))).toBe(true);
+      served.length = 0;
+    });
+
+    it('cuts the answer, and says where and why, when the file turns out shorter than it was when opened (as the copying path does)', async () => {
+      await serve();
+      // Opened (and kept open) by a first read, then cut short behind the store's back.
+      expect((await fetchBytes('/0-0', new Agent())).body.length).toBe(1);
+      await truncate(join(root, 'originals', 'f1'), 2 * MiB);
+      const cut = await fetchBytes(`/0-${4 * MiB - 1}`, new Agent()).catch((error: NodeJS.ErrnoException) => error);
+      expect(cut instanceof Error ? cut.code : cut).toBe('ECONNRESET');
+      const errors = await Promise.all(served);
+      expect(String(errors[1])).toContain('"originals/f1" ended at byte 2097152, before the 4194304 bytes asked for: was it truncated?');
+      served.length = 0;
     });
   });
 });

@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ServerResponse } from 'node:http';
 import { OpenFiles, openRegularFile } from './open-files';
+import { sendFileTo, sendfileSocket } from './sendfile';
 import { assertValidKey, assertValidPrefix, ObjectNotFoundError, type ByteRange, type ObjectStat, type ObjectStorage } from './object-storage';
 
 /** Objects as plain files under one folder (`data/objects` by default), with the same key layout as S3. */
@@ -91,6 +93,16 @@ export class FsObjectStorage implements ObjectStorage {
     try {
       let position = range?.start ?? 0;
       const end = range ? range.end : file.size - 1;
+      // The kernel's sendfile where the destination is a socket it can take (sendfile.ts).
+      const socket = end < file.size ? sendfileSocket(to, end - position + 1) : undefined;
+      if (socket) {
+        await sendFileTo(to as ServerResponse, socket, handle.fd, position, end - position + 1).catch((error: NodeJS.ErrnoException & { sent?: number }) => {
+          // Whatever went wrong with this handle, the next reader opens the file afresh.
+          this.openFiles.forget(key);
+          throw error.code === 'ENODATA' ? truncated(key, position + (error.sent ?? 0), end) : error;
+        });
+        return;
+      }
       while (position <= end && !to.destroyed) {
         const buffer = await this.buffers.take();
         if (to.destroyed) {
@@ -106,11 +118,10 @@ export class FsObjectStorage implements ObjectStorage {
           this.openFiles.forget(key);
           throw error;
         }
-        // The file is shorter than asked for: the caller promised a length it cannot have.
         if (bytesRead === 0) {
           this.buffers.give(buffer);
           this.openFiles.forget(key);
-          throw new Error(`"${key}" ended at byte ${position}, before the ${end + 1} bytes asked for: was it truncated?`);
+          throw truncated(key, position, end);
         }
         position += bytesRead;
         const more = to.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), () => this.buffers.give(buffer));
@@ -174,6 +185,11 @@ export class FsObjectStorage implements ObjectStorage {
     await writeFile(probe, 'ok');
     await unlink(probe);
   }
+}
+
+/** The file is shorter than asked for: the caller promised a length it cannot have. */
+function truncated(key: string, position: number, end: number): Error {
+  return new Error(`"${key}" ended at byte ${position}, before the ${end + 1} bytes asked for: was it truncated?`);
 }
 
 /** A file cannot also be a folder, so "a" and "a/b" cannot both be objects here (S3 would allow it). */

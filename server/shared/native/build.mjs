@@ -3,10 +3,10 @@
 // install beside the binary: /usr/include/node, /usr/local/include/node). `npm ci` runs it (the
 // install script of @nebula/shared), and so does `npm run build -w @nebula/shared`.
 //
-// It never fails the install: without a compiler, headers or the source (the Docker build's first
-// `npm ci` runs before the sources are copied), it says so in one line and the fs driver serves
-// range reads through Node's streams instead (src/storage/sendfile.ts). A build that is current for
-// this source and this Node is kept.
+// It never fails the install: without a compiler or headers, it says so in one line and the fs
+// driver serves range reads through Node's streams instead (src/storage/sendfile.ts). Without the
+// source, or with NEBULA_SENDFILE=off, it builds nothing and says nothing. A build that is current
+// for this source and this Node is kept.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,8 @@ const source = join(here, 'sendfile.c');
 const out = join(here, 'build', 'sendfile.node');
 const stamp = join(here, 'build', 'built-for');
 
-if (!existsSync(source)) process.exit(0);
+// No source (the Docker build's first `npm ci`), or not wanted (the worker image serves no files).
+if (!existsSync(source) || /^(0|off|false|no)$/i.test(process.env.NEBULA_SENDFILE?.trim() ?? '')) process.exit(0);
 if (process.platform !== 'linux') {
   console.log('nebula: sendfile is for Linux; range reads of the fs driver go through Node streams');
   process.exit(0);
@@ -40,6 +41,8 @@ try {
   writeFileSync(stamp, wanted);
 } catch (error) {
   rmSync(partial, { force: true });
-  const reason = error.code === 'ENOENT' ? `no C compiler (${cc}; apt-get install gcc libc6-dev)` : `${cc} failed:\n${String(error.stderr ?? error.message).trim()}`;
-  console.log(`nebula: sendfile.node not built: ${reason}\nRange reads of the fs driver go through Node streams instead.`);
+  const reason = error.code === 'ENOENT' ? `no C compiler (${cc}; apt-get install gcc libc6-dev)` : `${cc} failed`;
+  console.log(`nebula: sendfile.node not built: ${reason}; range reads of the fs driver go through Node streams`);
+  const output = error.code === 'ENOENT' ? '' : String(error.stderr ?? error.message).trim();
+  if (output) console.log(output);
 }

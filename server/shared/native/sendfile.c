@@ -7,12 +7,13 @@
 //   says when the socket can take more. The dup is closed when the job ends, so a job never keeps
 //   a connection Node has closed open for longer than one round of the thread pool.
 // - A round sends until the socket is full (EAGAIN), the range is sent, or ROUND_BYTES went. When
-//   the round's bytes are all in the page cache (mincore), it runs on the event loop, as nginx's
-//   sendfile does: no disk to wait for, and no hop to a thread and back (a pool thread per round
-//   gave a plain server a p99 1.3-1.8x that of the same server sending on the loop, 4 rounds of
-//   ops/bench/range.ts's reads). Otherwise it runs on libuv's thread pool, where Node's own fs reads
-//   wait for the disk, never on the event loop; ROUND_BYTES keeps a fast reader of a large file
-//   from holding a pool thread from the other reads.
+//   the round's bytes are all in the page cache (resident(), below), it runs on the event loop, as
+//   nginx's sendfile does: no disk to wait for, and no hop to a thread and back. (Every round on the
+//   pool cost a plain server of ops/bench/range.ts's reads 1.8-2.3 s of CPU per 10 s against
+//   1.2-2.2 s on the loop, and its p99 was 241-433 ms against 131-308 ms: 4 alternating rounds.)
+//   Otherwise it runs on libuv's thread pool, where Node's own fs reads wait for the disk, never on
+//   the event loop; ROUND_BYTES keeps a fast reader of a large file from holding a pool thread from
+//   the other reads.
 // - callback(error, sent) is called once, on the event loop: error is null when every byte was
 //   sent, or carries the errno's code (EPIPE, ECONNRESET, ...); "ENODATA" when the file ended
 //   before the range; "ECANCELED" after cancel().

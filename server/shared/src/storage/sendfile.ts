@@ -26,8 +26,6 @@ interface SendfileAddon {
 
 export type SendfileStatus = { readonly available: true } | { readonly available: false; readonly reason: string };
 
-const ADDON_PATH = join(__dirname, '..', '..', 'native', 'build', 'sendfile.node');
-
 let addon: SendfileAddon | undefined;
 let status: SendfileStatus | undefined;
 
@@ -35,13 +33,17 @@ let status: SendfileStatus | undefined;
 export function sendfileStatus(): SendfileStatus {
   if (status) return status;
   if (/^(0|off|false|no)$/i.test(process.env.NEBULA_SENDFILE?.trim() ?? '')) return (status = { available: false, reason: 'NEBULA_SENDFILE turns it off' });
+  // Found from this module's folder: src/storage or dist/storage. A bundle of this module as an ES
+  // module (the backup tool's, which serves no files) has no __dirname, and no addon.
+  if (typeof __dirname !== 'string') return (status = { available: false, reason: 'not in a CommonJS build of @nebula/shared' });
+  const path = join(__dirname, '..', '..', 'native', 'build', 'sendfile.node');
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon loads only through require
-    addon = require(ADDON_PATH) as SendfileAddon;
+    addon = require(path) as SendfileAddon;
     status = { available: true };
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
-    status = { available: false, reason: missing ? `${ADDON_PATH} was not built (npm ci builds it with a C compiler: apt-get install gcc libc6-dev, then npm ci)` : `${ADDON_PATH} did not load: ${(error as Error).message}` };
+    status = { available: false, reason: missing ? `${path} was not built (npm ci builds it with a C compiler: apt-get install gcc libc6-dev, then npm ci)` : `${path} did not load: ${(error as Error).message}` };
   }
   return status;
 }
@@ -80,16 +82,19 @@ export function sendfileSocket(to: Writable, length: number): Socket | undefined
 /**
  * Sends the response's headers, then `length` bytes of the open file `fileFd` from `offset` with
  * sendfile, then ends the response. Resolves once the kernel has taken every byte; when the client
- * goes away first, resolves as well (the response is closed). Rejects on anything else (the
- * response is then half sent: the caller cuts it).
+ * goes away first, resolves as well (the response is closed). Rejects on anything else, the error
+ * carrying the bytes sent before it as `sent` (the response is then half sent: the caller cuts it).
  */
 export async function sendFileTo(res: ServerResponse, socket: Socket, fileFd: number, offset: number, length: number): Promise<void> {
   res.flushHeaders();
   // An empty write completes after every byte written before it: the headers are in the kernel
-  // before the file's first byte.
-  await new Promise<void>((resolve, reject) => socket.write(EMPTY, (error) => (error ? reject(error) : resolve())));
+  // before the file's first byte. It fails only when the socket is gone.
+  const flushed = await new Promise<boolean>((resolve) => socket.write(EMPTY, (error) => resolve(!error)));
   const fd = (socket as unknown as SocketInternals)._handle?.fd;
-  if (res.destroyed || typeof fd !== 'number' || fd < 0) return;
+  if (!flushed || res.destroyed || typeof fd !== 'number' || fd < 0) {
+    res.destroy();
+    return;
+  }
   await new Promise<void>((resolve, reject) => {
     const cancel = () => addon!.cancel(job);
     const job = addon!.start(fd, fileFd, offset, length, (error, sent) => {

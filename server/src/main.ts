@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@nebula/shared';
 import { exitWithSupervisor, runMain } from '@nebula/shared/runtime';
+import { sendfileStatus } from '@nebula/shared/storage';
 import { createGateway } from './gateway';
 import { collectDeadBuffers, exposedGc } from './memory/dead-buffers';
 
@@ -18,4 +19,8 @@ void runMain('nebula gateway', async () => {
   exitWithSupervisor(() => void app.close().then(() => process.exit(0)));
   await app.listen(config.http.port, config.http.host);
   new Logger('gateway').log(`nebula gateway listening on http://${config.http.host}:${config.http.port}`);
+  // Files from disk (the fs driver's, the read cache's) go out by sendfile, or are copied through Node.
+  const sendfile = sendfileStatus();
+  if (sendfile.available) new Logger('storage').debug('files on disk are sent with sendfile');
+  else new Logger('storage').log(`files on disk are copied through Node, not sent with sendfile: ${sendfile.reason}`);
 });

@@ -11,8 +11,9 @@ import type { Writable } from 'node:stream';
  * into the socket). On ops/bench/range.ts's machine (2 cores, wrk on the same cores), 10 s of 32
  * clients reading random 1 MiB ranges cost a plain Node server 2.4–3.4 s of CPU, the same server
  * with this addon 1.1–1.8 s, and nginx (sendfile) 1.0–1.2 s; the gateway with it 1.8–2.1 s. The
- * CPU the copies take is the clients' too, and it showed in the tail: the plain server's p99 was
- * 226–373 ms, with the addon 125–197 ms, nginx's 145–229 ms (three alternating rounds).
+ * CPU the copies take is the clients' too, and it showed in the tail: the gateway's p99 was
+ * 128–346 ms (median 151) with sendfile and 231–483 ms (median 329) copying, in six alternating
+ * runs of the bench (two rounds each), nginx's 85–170 ms.
  *
  * The addon (native/sendfile.c) is built by `npm ci` with the machine's C compiler. Without it, or
  * with NEBULA_SENDFILE=off, or for a response it cannot take (below), sendTo copies through a

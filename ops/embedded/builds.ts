@@ -56,8 +56,9 @@ export async function servicesBuildIsStale(root: string): Promise<boolean> {
     ...SERVICE_WORKSPACES.flatMap(({ dir }) => [join(root, dir, 'src'), join(root, dir, 'package.json')]),
     join(root, '.swcrc'),
     join(root, 'package-lock.json'),
-    // The sendfile addon, which @nebula/shared's build compiles (native/build.mjs).
+    // The sendfile addon and its build, which @nebula/shared's build runs.
     join(root, 'server', 'shared', 'native', 'sendfile.c'),
+    join(root, 'server', 'shared', 'native', 'build.mjs'),
   ];
   const times = await Promise.all(sources.map(newestChange));
   return Math.max(...times) >= stamp.mtimeMs;

@@ -5,7 +5,7 @@
 //
 // It never fails the install: without a compiler or headers, it says so in one line and the fs
 // driver serves range reads through Node's streams instead (src/storage/sendfile.ts). Without the
-// source, or with NEBULA_SENDFILE=off, it builds nothing and says nothing. A build that is current
+// source, or with NEBULA_SENDFILE=false, it builds nothing and says nothing. A build that is current
 // for this source and this Node is kept.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const out = join(here, 'build', 'sendfile.node');
 const stamp = join(here, 'build', 'built-for');
 
 // No source (the Docker build's first `npm ci`), or not wanted (the worker image serves no files).
-if (!existsSync(source) || /^(0|off|false|no)$/i.test(process.env.NEBULA_SENDFILE?.trim() ?? '')) process.exit(0);
+if (!existsSync(source) || /^(false|0|no)$/i.test(process.env.NEBULA_SENDFILE?.trim() ?? '')) process.exit(0);
 if (process.platform !== 'linux') {
   console.log('nebula: sendfile is for Linux; range reads of the fs driver go through Node streams');
   process.exit(0);

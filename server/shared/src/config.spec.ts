@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       migrateOnStart: true,
       uploadExpiryHours: 24,
       readCache: { dir: '/srv/nebula/data/read-cache', maxBytes: 8 * 1024 ** 3 },
+      sendfile: true,
       deployHistoryDir: '/srv/nebula/data/deploy-history',
       release: { commit: undefined, name: undefined },
       access: {
@@ -143,5 +144,7 @@ describe('loadConfig', () => {
   it('reads yes/no flags', () => {
     expect(loadConfig({ ...base, NEBULA_MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
     expect(problemsOf({ ...base, NEBULA_MIGRATE_ON_START: 'maybe' })).toEqual(['NEBULA_MIGRATE_ON_START: expected true or false (got "maybe")']);
+    expect(loadConfig({ ...base, NEBULA_SENDFILE: 'false' }).sendfile).toBe(false);
+    expect(problemsOf({ ...base, NEBULA_SENDFILE: 'off' })).toEqual(['NEBULA_SENDFILE: expected true or false (got "off")']);
   });
 });

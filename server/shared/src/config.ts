@@ -136,6 +136,7 @@ const envObject = z.object({
     NEBULA_TEST_ADVERTISE_HWACCEL: z.enum(['vaapi', 'qsv'], { error: 'expected vaapi or qsv (a test double; leave empty)' }).optional(),
     NEBULA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected fatal, error, warn, info, debug or trace' }).default('info'),
     NEBULA_MIGRATE_ON_START: flag(true),
+    NEBULA_SENDFILE: flag(true),
     NEBULA_UPLOAD_EXPIRY_HOURS: positiveInt(24),
     NEBULA_DEPLOY_HISTORY_DIR: z.string().min(1).optional(),
     NEBULA_COMMIT: z.string().regex(/^[0-9a-f]{7,64}$/, { message: 'expected a git commit id (7 to 64 hex digits)' }).optional(),
@@ -229,6 +230,8 @@ export interface Config {
    * at most maxBytes in `dir`; 0 keeps none. Unused with the fs driver, whose objects are local already.
    */
   readCache: { dir: string; maxBytes: number };
+  /** Files on the gateway's disk (fs objects, read-cache copies) sent by the kernel's sendfile; false copies them through Node (storage/sendfile.ts). */
+  sendfile: boolean;
   /** Folder with the push-to-deploy hook's deploys.jsonl and logs/. */
   deployHistoryDir: string;
   /** What runs, as the deploy hook names it (GET /api/version); both unknown under npm start. */
@@ -316,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     uploadExpiryHours: e.NEBULA_UPLOAD_EXPIRY_HOURS,
     maxUploadBytes: e.NEBULA_MAX_UPLOAD_SIZE,
     readCache: { dir: resolve(dataDir, 'read-cache'), maxBytes: e.NEBULA_READ_CACHE_SIZE },
+    sendfile: e.NEBULA_SENDFILE,
     deployHistoryDir: resolve(dataDir, e.NEBULA_DEPLOY_HISTORY_DIR ?? 'deploy-history'),
     release: { commit: e.NEBULA_COMMIT, name: e.NEBULA_RELEASE },
     access: {

@@ -1,7 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import type { Config } from '@nebula/shared';
 import { countFailures } from '@nebula/shared/runtime';
-import { createObjectStorage, ObjectNotFoundError, ReadCachedStorage, type ObjectStorage } from '@nebula/shared/storage';
+import { createObjectStorage, enableSendfile, ObjectNotFoundError, ReadCachedStorage, type ObjectStorage } from '@nebula/shared/storage';
 import { CONFIG } from '../config/config.module';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 
@@ -13,8 +13,10 @@ export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');
     {
       provide: OBJECT_STORAGE,
       inject: [CONFIG, GatewayMetrics],
-      useFactory: (config: Config, metrics: GatewayMetrics) =>
-        countFailures(withReadCache(createObjectStorage(config.storage), config, metrics), (operation) => metrics.storageErrors.inc({ operation }), (e) => e instanceof ObjectNotFoundError),
+      useFactory: (config: Config, metrics: GatewayMetrics) => {
+        enableSendfile(config.sendfile);
+        return countFailures(withReadCache(createObjectStorage(config.storage), config, metrics), (operation) => metrics.storageErrors.inc({ operation }), (e) => e instanceof ObjectNotFoundError);
+      },
     },
   ],
   exports: [OBJECT_STORAGE],

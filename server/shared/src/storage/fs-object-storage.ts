@@ -85,9 +85,9 @@ export class FsObjectStorage implements ObjectStorage {
    * from the page cache, and nothing goes through JavaScript (sendfile.ts). Otherwise, what get() +
    * pipeline do, without a Readable in between and without a new 1 MiB buffer per read: each read
    * lands in a buffer of a shared pool, which goes back to the pool once the destination has handed
-   * its bytes to the socket (the write's callback). Measured on a plain Node
-   * server with 32 clients reading random 1 MiB ranges: about 1.2x the throughput of a read stream,
-   * and no garbage for the collector to chase, so memory stays at the reads in flight.
+   * its bytes to the socket (the write's callback). Measured on a plain Node server with 32
+   * clients reading random 1 MiB ranges: about 1.2x the throughput of a read stream, and no garbage
+   * for the collector to chase, so memory stays at the reads in flight.
    */
   async sendTo(key: string, range: ByteRange | undefined, to: Writable): Promise<void> {
     const file = await this.openFiles.borrow(key);

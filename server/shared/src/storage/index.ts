@@ -6,7 +6,7 @@ import { S3ObjectStorage } from './s3-object-storage';
 
 export * from './object-storage';
 export { FsObjectStorage } from './fs-object-storage';
-export { sendfileRounds, sendfileStatus, type SendfileStatus } from './sendfile';
+export { enableSendfile, sendfileRounds, sendfileStatus, type SendfileStatus } from './sendfile';
 export { ReadCachedStorage, type ReadCacheOptions } from './read-cache';
 export { GatewayObjectStorage, GatewayStorageError, type GatewayObjectStorageOptions } from './gateway-object-storage';
 export { DEFAULT_S3_REQUEST_TIMEOUT_MS, S3ObjectStorage, type S3ObjectStorageOptions } from './s3-object-storage';

@@ -16,8 +16,8 @@ import type { Writable } from 'node:stream';
  * runs of the bench (two rounds each), nginx's 85–170 ms.
  *
  * The addon (native/sendfile.c) is built by `npm ci` with the machine's C compiler. Without it, or
- * with NEBULA_SENDFILE=off, or for a response it cannot take (below), sendTo copies through a
- * buffer as before: the same bytes, more CPU.
+ * with NEBULA_SENDFILE=false (enableSendfile), or for a response it cannot take (below), sendTo
+ * copies through a buffer as before: the same bytes, more CPU.
  */
 interface SendfileAddon {
   start(socketFd: number, fileFd: number, offset: number, length: number, done: (error: NodeJS.ErrnoException | null, sent: number) => void): object;
@@ -29,11 +29,17 @@ export type SendfileStatus = { readonly available: true } | { readonly available
 
 let addon: SendfileAddon | undefined;
 let status: SendfileStatus | undefined;
+let enabled = true;
+
+/** NEBULA_SENDFILE (config.sendfile), which the gateway's storage module passes on: false copies every file through Node. */
+export function enableSendfile(on: boolean): void {
+  enabled = on;
+}
 
 /** Whether sendfile is in use, and why not; loads the addon on first call. */
 export function sendfileStatus(): SendfileStatus {
+  if (!enabled) return { available: false, reason: 'NEBULA_SENDFILE=false' };
   if (status) return status;
-  if (/^(0|off|false|no)$/i.test(process.env.NEBULA_SENDFILE?.trim() ?? '')) return (status = { available: false, reason: 'NEBULA_SENDFILE turns it off' });
   // Found from this module's folder: src/storage or dist/storage. A bundle of this module as an ES
   // module (the backup tool's, which serves no files) has no __dirname, and no addon.
   if (typeof __dirname !== 'string') return (status = { available: false, reason: 'not in a CommonJS build of @nebula/shared' });

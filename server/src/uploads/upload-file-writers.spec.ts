@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect, PositionalWriter, uploadFileWriter } from './upload-file-writers';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect, pageCacheFileWriter, PositionalWriter, UPLOAD_SYNC_EVERY, uploadFileWriter } from './upload-file-writers';
 
 const MiB = 1024 * 1024;
 
@@ -126,6 +126,84 @@ describe('DirectFileWriter', () => {
     expect(file.bytesWritten).toBe(DIRECT_BLOCK);
     expect((await stat(path)).size).toBe(DIRECT_BLOCK);
     expect((await readFile(path)).equals(bytes.subarray(0, DIRECT_BLOCK))).toBe(true);
+  });
+});
+
+/**
+ * The real file's handle, except that datasync() also notes the file's size when it is called, and
+ * (a test double for a disk error that cannot be made on demand here) fails when `fail` says so.
+ */
+const syncSpy = (sizes: number[], fail = () => false) => async (file: string) => {
+  const handle = await open(file, 'r+');
+  const datasync = handle.datasync.bind(handle);
+  return Object.assign(handle, {
+    datasync: async () => {
+      sizes.push((await handle.stat()).size);
+      if (fail()) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      return datasync();
+    },
+  });
+};
+
+describe('durable uploads', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nebula-durable-writer-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('has the disk write an upload out as it arrives, and the last bytes before the PATCH is answered', async () => {
+    const pool = new AlignedBlocks(2);
+    const path = join(root, 'up');
+    await writeFile(path, '');
+    const bytes = randomBytes(4 * UPLOAD_SYNC_EVERY + 12_345);
+    const sizes: number[] = [];
+    const file = new DirectFileWriter(path, 0, pool.take(2)!, (given) => pool.give(given), { buffered: syncSpy(sizes), direct: openDirect });
+    await pipeline(body(bytes), file);
+    // Flushed along the way (not all at the end), and once more when everything was written.
+    expect(sizes.filter((size) => size < bytes.length).length).toBeGreaterThanOrEqual(2);
+    expect(sizes.at(-1)).toBe(bytes.length);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+  });
+
+  it('fails a PATCH whose bytes the disk could not save, and cuts the file back to where it began', async () => {
+    const pool = new AlignedBlocks(2);
+    const path = join(root, 'up');
+    const before = randomBytes(MiB + 7); // an earlier PATCH's, already on disk
+    await writeFile(path, before);
+    const sizes: number[] = [];
+    const file = new DirectFileWriter(path, before.length, pool.take(2)!, (given) => pool.give(given), { buffered: syncSpy(sizes, () => sizes.length === 2), direct: openDirect });
+    await expect(pipeline(body(randomBytes(3 * UPLOAD_SYNC_EVERY)), file)).rejects.toThrow('EIO');
+    if (!file.closed) await new Promise((closed) => file.once('close', closed));
+    expect(file.bytesWritten).toBe(0);
+    expect((await readFile(path)).equals(before)).toBe(true); // tus resumes from here
+    expect(pool.take(2)).toHaveLength(2);
+  });
+
+  it('flushes through the page cache too, while other uploads hold the aligned blocks', async () => {
+    const path = join(root, 'crowded');
+    await writeFile(path, '');
+    const bytes = randomBytes(2 * UPLOAD_SYNC_EVERY + 5);
+    const sizes: number[] = [];
+    await pipeline(body(bytes), new PositionalWriter(path, 0, 2, 4 * MiB, syncSpy(sizes), UPLOAD_SYNC_EVERY));
+    expect(sizes.length).toBeGreaterThanOrEqual(2);
+    expect(sizes.at(-1)).toBe(bytes.length);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+  });
+
+  it('leaves an s3 upload\'s part files to the page cache: they are read back at once and then removed', async () => {
+    const path = join(root, 'part');
+    await writeFile(path, '');
+    const any = await open(path, 'r');
+    await any.close();
+    const datasync = vi.spyOn(Object.getPrototypeOf(any) as FileHandle, 'datasync');
+    const writer = pageCacheFileWriter(path, 0);
+    try {
+      await pipeline(body(randomBytes(2 * UPLOAD_SYNC_EVERY)), writer);
+      expect(datasync).not.toHaveBeenCalled();
+    } finally {
+      datasync.mockRestore();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { PostgresServer } from '../embedded/postgres-server';
 import { freePort } from '../embedded/processes';
+import { startWatchdog } from './watchdog';
 
 import './services';
 
@@ -15,8 +16,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const postgres = new PostgresServer({ dataDir: join(dir, 'data'), port: await freePort(), user: 'nebula', password: 'test' });
   await postgres.initialise();
   await postgres.start();
+  // pg_ctl starts Postgres in a session of its own: a run ended by Ctrl-C (no teardown) would leave it.
+  const watchdog = startWatchdog(dir);
+  const pid = await postgres.postmasterPid();
+  if (pid) watchdog.watch(pid, 'INT');
   project.provide('postgresAdminUrl', postgres.url('postgres'));
   return async () => {
+    watchdog.disarm();
     await postgres.stop();
     await rm(dir, { recursive: true, force: true });
   };

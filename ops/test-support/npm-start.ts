@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackFile } from '../embedded/supervisor';
+import { startWatchdog } from './watchdog';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -22,6 +23,11 @@ export function npmStart(env: Record<string, string>): NpmStart {
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   // npm itself dies of the signal it forwarded, so it exits with that signal, not a code.
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  // In a group of its own, it misses the Ctrl-C that ends a test run: Ctrl-C it then (npm passes
+  // SIGINT on to the stack, which stops everything it started).
+  const watchdog = startWatchdog();
+  watchdog.watch(child.pid!, 'INT');
+  void exited.then(() => watchdog.disarm());
   return { child, output: () => output, exited };
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, run, waitFor, waitForExit } from '../embedded/processes';
 import { processRuns } from '@nebula/shared/runtime';
+import { startWatchdog } from './watchdog';
 
 /**
  * A real S3 server for tests and benchmarks: Ceph's RADOS Gateway (RGW) from Debian's packages
@@ -103,6 +104,8 @@ export async function startRgw(options: RgwOptions = {}): Promise<RunningRgw> {
   const [monPort, rgwPort] = [await freePort(), await freePort()];
   const fsid = randomUUID();
   const pids: number[] = [];
+  // Stops the daemons and removes the folder if this process ends without stop().
+  const watchdog = startWatchdog(dir);
   const ceph = (command: string, args: string[]) => run(command, ['-c', conf, ...args]);
   /** A daemon in the foreground (-f), its own process group, output to a log in the temp folder. */
   const daemon = async (command: string, args: string[]) => {
@@ -117,9 +120,11 @@ export async function startRgw(options: RgwOptions = {}): Promise<RunningRgw> {
     await log.close();
     child.unref();
     pids.push(child.pid!);
+    watchdog.watch(child.pid!);
     return child;
   };
   const stop = async () => {
+    watchdog.disarm();
     // radosgw first, the monitor last: each still has the ones it talks to while it shuts down.
     for (const pid of [...pids].reverse()) {
       if (!processRuns(pid)) continue;

@@ -18,8 +18,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await postgres.start();
   // pg_ctl starts Postgres in a session of its own: a run ended by Ctrl-C (no teardown) would leave it.
   const watchdog = startWatchdog(dir);
-  const pid = await postgres.postmasterPid();
-  if (pid) watchdog.watch(pid, 'INT');
+  watchdog.watchPidFile(join(dir, 'data', 'postmaster.pid'), 'INT');
   project.provide('postgresAdminUrl', postgres.url('postgres'));
   return async () => {
     watchdog.disarm();

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { freePort } from '../embedded/processes';
 import { RedisServer } from '../embedded/redis-server';
+import { startWatchdog } from './watchdog';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,10 +33,14 @@ export async function startRedis(): Promise<{ url: string; server: RedisServer; 
   const dir = await mkdtemp(join(tmpdir(), 'nebula-test-redis-'));
   const server = new RedisServer({ dir, port: await freePort(), appendOnly: false, logFile: join(dir, 'redis.log') });
   await server.start();
+  // In a session of its own, it would outlive a run ended by Ctrl-C (a test may restart it: its pid file follows).
+  const watchdog = startWatchdog(dir);
+  watchdog.watchPidFile(join(dir, 'redis.pid'));
   return {
     url: server.url,
     server,
     stop: async () => {
+      watchdog.disarm();
       await server.stop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -8,24 +8,29 @@ import type { Socket } from 'node:net';
  * ports and its folder in /tmp, and the next runs and benchmarks shared the CPU with them.
  *
  * A watchdog is a small shell in a session of its own, reading a pipe from this process. It learns
- * the pids to look after; when the pipe closes without a `disarm` (this process has ended, whatever
- * the way), it stops them, newest first, each with its signal and SIGKILL after 10 s, and removes
- * `dir`.
+ * the pids to look after (or the files that hold them); when the pipe closes without a `disarm`
+ * (this process has ended, whatever the way), it stops them, newest first, each with its signal and
+ * SIGKILL after 10 s, and removes `dir`.
  */
 const SCRIPT = `
 trap '' INT TERM HUP
-pids=''
-while read -r word pid signal; do
+list=''
+while read -r word signal target; do
   case "$word" in
-    pid) pids="$pid:$signal $pids" ;;
+    pid|pidfile) list="$word $signal $target
+$list" ;;
     disarm) exit 0 ;;
   esac
 done
 # Alive and not a zombie (an init that does not reap would keep one forever).
 alive() { state=$(ps -o stat= -p "$1" 2>/dev/null) && [ "\${state#Z}" = "$state" ]; }
-for entry in $pids; do
-  pid=\${entry%%:*}
-  kill -"\${entry#*:}" "$pid" 2>/dev/null || continue
+printf '%s\\n' "$list" | while read -r word signal target; do
+  case "$word" in
+    pid) pid=$target ;;
+    pidfile) pid=$(head -n 1 "$target" 2>/dev/null) ;;
+    *) continue ;;
+  esac
+  [ -n "$pid" ] && kill -"$signal" "$pid" 2>/dev/null || continue
   tries=0
   while alive "$pid" && [ $tries -lt 100 ]; do sleep 0.1; tries=$((tries + 1)); done
   if alive "$pid"; then kill -KILL "$pid" 2>/dev/null; fi
@@ -36,6 +41,8 @@ done
 export interface Watchdog {
   /** Stop `pid` with `signal` if this process ends first (after the ones watched later). */
   watch(pid: number, signal?: 'TERM' | 'INT'): void;
+  /** The same for the pid a server writes on the first line of `path` (it follows a restart). */
+  watchPidFile(path: string, signal?: 'TERM' | 'INT'): void;
   /** They are being stopped the normal way: the watchdog leaves, touching nothing. */
   disarm(): void;
 }
@@ -52,7 +59,8 @@ export function startWatchdog(dir = ''): Watchdog {
     if (pipe.writable) pipe.write(`${line}\n`);
   };
   return {
-    watch: (pid, signal = 'TERM') => send(`pid ${pid} ${signal}`),
+    watch: (pid, signal = 'TERM') => send(`pid ${signal} ${pid}`),
+    watchPidFile: (path, signal = 'TERM') => send(`pidfile ${signal} ${path}`),
     disarm: () => {
       send('disarm');
       pipe.end();

@@ -13,24 +13,37 @@ const watchdogModule = join(import.meta.dirname, '..', 'test-support', 'watchdog
  * A process that starts a server in a session of its own (as pg_ctl and Ceph's daemons are started),
  * a watchdog for it and its folder, prints the server's pid, and then ends as `how` says.
  */
-async function runOwner(dir: string, how: 'killed' | 'disarmed'): Promise<number> {
+async function runOwner(dir: string, how: 'killed' | 'disarmed' | 'restarted'): Promise<number> {
   const script = `
     import { spawn } from 'node:child_process';
+    import { writeFileSync } from 'node:fs';
     import { startWatchdog } from ${JSON.stringify(watchdogModule)};
-    const server = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
-    server.unref();
+    const how = ${JSON.stringify(how)};
+    const pidFile = ${JSON.stringify(join(dir, 'server.pid'))};
+    const serve = () => {
+      const server = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+      server.unref();
+      writeFileSync(pidFile, server.pid + '\\n');
+      return server;
+    };
+    let server = serve();
     const watchdog = startWatchdog(${JSON.stringify(dir)});
-    watchdog.watch(server.pid);
-    if (${JSON.stringify(how)} === 'disarmed') watchdog.disarm();
+    if (how === 'restarted') {
+      // Watched by its pid file, then restarted (as a test restarts its redis-server): the new one is stopped.
+      watchdog.watchPidFile(pidFile);
+      server.kill();
+      server = serve();
+    } else watchdog.watch(server.pid);
+    if (how === 'disarmed') watchdog.disarm();
     console.log(server.pid);
-    if (${JSON.stringify(how)} === 'killed') setInterval(() => undefined, 1000);
+    if (how !== 'disarmed') setInterval(() => undefined, 1000);
   `;
   const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = await new Promise<number>((resolve, reject) => {
     owner.stdout!.once('data', (line: Buffer) => resolve(Number(line.toString().trim())));
     owner.once('exit', (code) => reject(new Error(`the owner exited (${code}) before starting its server`)));
   });
-  if (how === 'killed') owner.kill('SIGKILL'); // no teardown at all, as after a Ctrl-C or a timeout
+  if (how !== 'disarmed') owner.kill('SIGKILL'); // no teardown at all, as after a Ctrl-C or a timeout
   await new Promise((exited) => (owner.exitCode !== null ? exited(undefined) : owner.once('exit', exited)));
   return pid;
 }
@@ -59,6 +72,13 @@ describe('test servers outlive no test run', () => {
     const pid = await runOwner(dir, 'killed');
     started.push(pid);
     await waitFor('the server stopped and its folder removed', async () => !alive(pid) && !existsSync(dir), 15_000, 50);
+  });
+
+  it('follows a server restarted under the same pid file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nebula-watchdog-'));
+    const pid = await runOwner(dir, 'restarted');
+    started.push(pid);
+    await waitFor('the restarted server stopped and its folder removed', async () => !alive(pid) && !existsSync(dir), 15_000, 50);
   });
 
   it('leaves them to the run once it stops them itself', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AlignedBlocks, DIRECT_BLOCK, DirectFileWriter, openDirect, pageCacheFileWriter, PositionalWriter, UPLOAD_SYNC_EVERY, uploadFileWriter } from './upload-file-writers';
+import { AlignedBlocks, BLOCKS_PER_UPLOAD, DIRECT_BLOCK, DirectFileWriter, openDirect, pageCacheFileWriter, PositionalWriter, UPLOAD_SYNC_EVERY, uploadFileWriter } from './upload-file-writers';
 
 const MiB = 1024 * 1024;
 
@@ -215,19 +215,19 @@ describe('uploadFileWriter', () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
 
   it('writes around the page cache while the pool has blocks, and gives them back', async () => {
-    const pool = new AlignedBlocks(2);
+    const pool = new AlignedBlocks(BLOCKS_PER_UPLOAD);
     const path = join(root, 'up');
     await writeFile(path, '');
     const bytes = randomBytes(9 * MiB + 5);
     await pipeline(body(bytes), uploadFileWriter(path, 0, pool));
     expect(cachedBytes(path)).toBeLessThanOrEqual(4096);
     expect((await readFile(path)).equals(bytes)).toBe(true);
-    expect(pool.take(2)).toHaveLength(2);
+    expect(pool.take(BLOCKS_PER_UPLOAD)).toHaveLength(BLOCKS_PER_UPLOAD);
   });
 
   it('still writes, through the page cache, while other uploads hold every block', async () => {
-    const pool = new AlignedBlocks(2);
-    const held = pool.take(2)!;
+    const pool = new AlignedBlocks(BLOCKS_PER_UPLOAD);
+    const held = pool.take(BLOCKS_PER_UPLOAD)!;
     const path = join(root, 'crowded');
     await writeFile(path, '');
     const bytes = randomBytes(9 * MiB + 5);

@@ -29,7 +29,7 @@ const FILE_WRITES_IN_FLIGHT = 2;
  * committed. Without them, the disk's cache took the bytes written with O_DIRECT at once and wrote
  * them out when Postgres's commit of the finished upload flushed it: 1.1–1.3 s after 2 GiB here (a
  * virtual disk with a write-back cache), the client waiting. A flush every 64 MiB took 45 ms, long
- * enough for both staging blocks to wait on it; every 8 MiB, short enough for them not to. 2 GiB
+ * enough for two staging blocks (as there were then) to wait on it; every 8 MiB, short enough. 2 GiB
  * `nebula upload`s to the embedded stack, the setting alternating upload by upload: median 4.4 s
  * every 8 MiB (ten), 4.5 s every 4 MiB (five), 5.3 s with no flush (ten).
  */

@@ -18,7 +18,7 @@ const out = join(here, 'build', 'sendfile.node');
 const stamp = join(here, 'build', 'built-for');
 
 // No source (the Docker build's first `npm ci`), or not wanted (the worker image serves no files).
-if (!existsSync(source) || /^(false|0|no)$/i.test(process.env.NEBULA_SENDFILE?.trim() ?? '')) process.exit(0);
+if (!existsSync(source) || /^(false|0|no)$/.test(process.env.NEBULA_SENDFILE?.trim() ?? '')) process.exit(0);
 if (process.platform !== 'linux') {
   console.log('nebula: sendfile is for Linux; range reads of the fs driver go through Node streams');
   process.exit(0);

@@ -59,6 +59,19 @@ function upToDate(root, dist) {
   return existsSync(entry) ? entry : undefined;
 }
 
+/**
+ * `undici` is Agent and request() without the rest of it (undici-lean.mjs); undici's own files are
+ * bundled as they are. With it, and the CLI's sample hash imported without @nebula/shared's config
+ * (zod), ten of each alternating here: `nebula upload` of 64 MiB took 0.55 s instead of 0.70 (0.49
+ * against 0.57 in a quieter run of eight), `nebula ls /` 0.28 s instead of 0.36 (0.25 against 0.28).
+ */
+const undiciLean = {
+  name: 'undici-lean',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: fileURLToPath(new URL('undici-lean.mjs', import.meta.url)) }));
+  },
+};
+
 async function bundle(root, dist, entry) {
   const { build } = await import('esbuild');
   const started = Date.now();
@@ -84,6 +97,7 @@ async function bundle(root, dist, entry) {
     banner: { js: "import { createRequire as __nebulaCreateRequire } from 'node:module'; const require = __nebulaCreateRequire(import.meta.url);" },
     // Ink loads it only with DEV=true (React's devtools), and it is not installed.
     external: ['react-devtools-core'],
+    plugins: [undiciLean],
   });
   // Paths in the metafile are relative to absWorkingDir; the workspace packages' sources are
   // outside the CLI's folder (../contract/src/...), and so are the tsconfig files the build read.

@@ -219,6 +219,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// A terminal that does not say its size (a pseudo-terminal left at 0x0: script(1), some
+// `docker exec -t`) had Ink lay every screen out 0 columns wide, one character per line, and
+// clear the screen and its scrollback at every redraw (a frame taller than 0 rows). Such a
+// terminal is taken as 80x24, as the tables already took it 80 wide; a resize sets the real size.
+if (process.stdout.isTTY && !process.stdout.columns) process.stdout.columns = 80;
+if (process.stdout.isTTY && !process.stdout.rows) process.stdout.rows = 24;
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {

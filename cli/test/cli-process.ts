@@ -99,12 +99,13 @@ export function runCli(environment: CliEnvironment, args: string[], options: Par
 }
 
 /**
- * The real CLI on a terminal `columns` wide, as a user at one sees it: util-linux's script(1) gives
- * it a pseudo-terminal, so it prints for a person (tables, Ink screens) instead of JSON. Resolves
- * with the lines it printed (terminal control sequences and colours taken out) when it exits 0.
+ * The real CLI on a terminal `columns` wide and `rows` tall, as a user at one sees it: util-linux's
+ * script(1) gives it a pseudo-terminal, so it prints for a person (tables, Ink screens) instead of
+ * JSON. 0 is a size the terminal does not say. Resolves with the lines it printed (terminal control
+ * sequences and colours taken out) when it exits 0.
  */
-export async function runCliOnTerminal(environment: CliEnvironment, args: string[], columns: number): Promise<string[]> {
-  const command = `stty cols ${columns} rows 50 && exec ${[process.execPath, nebulaBin, ...args].map(shellQuote).join(' ')}`;
+export async function runCliOnTerminal(environment: CliEnvironment, args: string[], columns: number, rows = 50): Promise<string[]> {
+  const command = `stty cols ${columns} rows ${rows} && exec ${[process.execPath, nebulaBin, ...args].map(shellQuote).join(' ')}`;
   const { stdout } = await promisify(execFile)('script', ['--quiet', '--return', '--command', command, '/dev/null'], { cwd: repoRoot, env: envFor(environment) });
   return stripVTControlCharacters(stdout).replaceAll('\r', '').split('\n').filter((line) => line.trim() !== '');
 }

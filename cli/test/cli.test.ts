@@ -242,6 +242,12 @@ describe('nebula, the CLI, against a real gateway and worker (fs storage)', () =
     expect(phone.join(' ')).toContain('GX010234 Holiday');
   });
 
+  it('draws its screens on a terminal that does not say its size as on one of 80 by 24', async () => {
+    expect((await runCli(env, ['mkdir', '/sizeless'])).code).toBe(0);
+    // Ink laid them out 0 columns wide: one character per line.
+    expect(await runCliOnTerminal(env, ['status', '/sizeless'], 0, 0)).toEqual(['no media jobs for /sizeless']);
+  });
+
   it('says in one line why something failed, with an exit code to match', { timeout: 120_000 }, async () => {
     const unreachable = await runCli({ ...env, server: 'http://127.0.0.1:9' }, ['ls']);
     expect(unreachable.code).toBe(3);

@@ -189,6 +189,8 @@ describe('docker-compose.yml: the server stack', () => {
       NEBULA_MAX_UPLOAD_SIZE: '',
       // The s3 driver's read cache: empty, its default size (.env.example).
       NEBULA_READ_CACHE_SIZE: '',
+      // sendfile for files on the gateway's disk: empty, its default (on).
+      NEBULA_SENDFILE: '',
       // What the deploy hook exports for GET /api/version (empty under a plain `docker compose up`).
       NEBULA_COMMIT: '',
       NEBULA_RELEASE: '',
@@ -216,6 +218,11 @@ describe('docker-compose.yml: the server stack', () => {
       NEBULA_WORKER_CONCURRENCY: '2',
       NEBULA_LOG_LEVEL: 'debug',
     });
+  });
+
+  it("takes the gateway's read settings from .env when they are there", () => {
+    // .env.example offers both; NEBULA_SENDFILE did not reach the gateway before.
+    expect(service('gateway', { ...secrets, NEBULA_READ_CACHE_SIZE: '2G', NEBULA_SENDFILE: 'false' }).environment).toMatchObject({ NEBULA_READ_CACHE_SIZE: '2G', NEBULA_SENDFILE: 'false' });
   });
 
   it('refuses to start without a secret, naming the one to set in .env', () => {

@@ -68,7 +68,8 @@ function upToDate(root, dist) {
 const undiciLean = {
   name: 'undici-lean',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: fileURLToPath(new URL('undici-lean.mjs', import.meta.url)) }));
+    // Only for the CLI's own sources: a package that imports undici gets all of it.
+    build.onResolve({ filter: /^undici$/ }, ({ importer }) => (importer.split(/[\\/]/).includes('node_modules') ? undefined : { path: fileURLToPath(new URL('undici-lean.mjs', import.meta.url)) }));
   },
 };
 

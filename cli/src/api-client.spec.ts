@@ -41,7 +41,7 @@ describe('fetchWaitingOutRestarts', () => {
     const gateway = await serve([restarting, restarting, restarting, restarting, restarting]);
     const response = await fetchWaitingOutRestarts(dispatcher, gateway.url, { method: 'GET' }, waits);
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ code: 'database_unavailable' });
+    expect(JSON.parse(await response.text())).toMatchObject({ code: 'database_unavailable' });
     expect(gateway.requests()).toBe(4);
   });
 
@@ -71,5 +71,22 @@ describe('fetchWaitingOutRestarts', () => {
     const broken = await serve([{ status: 500, body: { code: 'internal' } }]);
     expect((await fetchWaitingOutRestarts(dispatcher, broken.url, { method: 'GET' }, waits)).status).toBe(500);
     expect(broken.requests()).toBe(1);
+  });
+
+  it('reads the answer as fetch would: headers in any case, a repeated one joined, the body as often as asked', async () => {
+    server = createServer((_req, res) => {
+      res.setHeader('X-More-Jobs', '3');
+      res.setHeader('Vary', ['Origin', 'Accept']);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+    const response = await fetchWaitingOutRestarts(dispatcher, `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/media/jobs`, { method: 'GET' }, waits);
+    expect([response.status, response.ok]).toEqual([200, true]);
+    expect(response.headers.get('x-more-jobs')).toBe('3');
+    expect(response.headers.get('X-More-Jobs')).toBe('3');
+    expect(response.headers.get('vary')).toBe('Origin, Accept');
+    expect(response.headers.get('retry-after')).toBeNull();
+    expect(await response.text()).toBe('{"ok":true}');
+    expect(await response.text()).toBe('{"ok":true}');
   });
 });

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import { API_ROUTES, ApiClient, ApiError, parseErrorBody } from '@nebula/contract';
+import { API_ROUTES, ApiClient, ApiError, parseErrorBody, type ApiResponse } from '@nebula/contract';
 import { networkFailure, UnreachableError } from './errors';
 import { sayOnStderr } from './notices';
 
@@ -121,12 +121,12 @@ export async function fetchWaitingOutRestarts(
   init: RequestInit,
   waits: readonly number[],
   onWait: (answer: { code: string; message: string }, waitMs: number) => void = () => undefined,
-): Promise<Response> {
+): Promise<ApiResponse> {
   const repeatable = safeToRepeat(url, init);
   for (let attempt = 0; ; attempt++) {
     const response = await fetchOver(dispatcher, url, init);
     if (response.status !== 503 || !repeatable || attempt >= waits.length) return response;
-    const answer = parseErrorBody(await response.clone().text());
+    const answer = parseErrorBody(await response.text());
     const code = answer?.code;
     if (code === undefined || !isRestarting(code)) return response;
     const retryAfter = Number(response.headers.get('retry-after'));
@@ -137,22 +137,31 @@ export async function fetchWaitingOutRestarts(
 }
 
 /**
- * fetch's shape over undici's request(): the contract's client speaks fetch, and undici's own
- * fetch would refuse the ports the Fetch standard blocks (a gateway may listen anywhere) and follow
- * redirects the CLI never followed.
+ * An answer as the contract's client reads it, over undici's request(): the contract's client
+ * speaks fetch, and undici's own fetch would refuse the ports the Fetch standard blocks (a gateway
+ * may listen anywhere) and follow redirects the CLI never followed. Not a Response: making one (or
+ * a Headers) in Node loads its built-in fetch, 45-60 ms here at the start of every command.
  */
-async function fetchOver(dispatcher: Dispatcher, url: string, init: RequestInit): Promise<Response> {
+async function fetchOver(dispatcher: Dispatcher, url: string, init: RequestInit): Promise<ApiResponse> {
   const answer = await request(url, {
     method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
     dispatcher,
     headers: init.headers as Record<string, string>,
     body: typeof init.body === 'string' ? init.body : undefined,
   });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(answer.headers)) {
-    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
-  }
   // The answers of this API are small JSON: read whole, so the connection is free at once.
   const text = await answer.body.text();
-  return new Response([101, 204, 205, 304].includes(answer.statusCode) ? null : text, { status: answer.statusCode, headers });
+  const status = answer.statusCode;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    // undici names headers in lower case, and gives a repeated one as an array (fetch joins those with ", ").
+    headers: {
+      get: (name) => {
+        const value = answer.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      },
+    },
+    text: async () => text,
+  };
 }

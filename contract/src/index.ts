@@ -22,7 +22,7 @@ export {
   type SearchResults,
   type VersionDto,
 } from './api';
-export { ApiClient, type ApiClientOptions } from './client';
+export { ApiClient, type ApiClientOptions, type ApiResponse } from './client';
 export { ApiError, codeForStatus, ERROR_CODES, parseErrorBody, type ApiErrorBody, type ErrorCode } from './errors';
 export { EVENT_TYPES, isEventType, type EventDataMap, type EventPayload, type EventType, type NebulaEvent } from './events';
 export type { HealthCheck, HealthReport } from './health';

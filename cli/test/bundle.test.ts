@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, unlink, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // @ts-expect-error bin/bundle.js is plain JavaScript, run by bin/nebula.js before any loader.
 import { bundledCli } from '../bin/bundle.js';
@@ -61,5 +63,28 @@ describe('the bundled CLI (bin/bundle.js)', () => {
     expect(await said(await bundled(root, 'src/main.ts'))).toBe('one');
     await unlink(join(root, 'src', 'word.ts'));
     expect(await bundled(root, 'src/main.ts')).toBeUndefined();
+  });
+});
+
+describe("the CLI's own bundle", () => {
+  it('is made (the sources do not go to tsx), and a command loads neither Node’s fetch nor HTTP/2 (45–60 ms and 20 ms of every start)', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'nebula-bundle-cli-'));
+    try {
+      const made = await bundled(fileURLToPath(new URL('..', import.meta.url)), 'src/main.tsx');
+      expect(made).toMatch(/^file:.*\/cli\/dist\/build-[^/]+\/main\.mjs$/);
+      // What Node loaded, said as the command exits.
+      const report = join(home, 'loaded.cjs');
+      await writeFile(report, "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'));");
+      const bin = fileURLToPath(new URL('../bin/nebula.js', import.meta.url));
+      // Port 1 on 127.0.0.1: nobody listens, so the command gets as far as its request and fails there.
+      const run = await promisify(execFile)(process.execPath, ['--require', report, bin, 'ls', '/'], {
+        env: { ...process.env, NEBULA_SERVER: 'http://127.0.0.1:1', XDG_CONFIG_HOME: home, XDG_STATE_HOME: home },
+      }).catch((error: { stdout: string; stderr: string }) => error);
+      expect(run.stdout).toContain('"code":"unreachable"');
+      const loaded = JSON.parse(/LOADED (.*)/.exec(run.stderr)![1]!) as string[];
+      expect(loaded.filter((name) => /http2|deps\/undici/.test(name))).toEqual([]);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

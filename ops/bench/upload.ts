@@ -5,15 +5,16 @@
 //   same RGW (its s3 backend, path-style). RGW keeps objects in RAM: see BENCH_RGW_MEMORY_MB in stack.ts.
 // Prints both throughputs, their ratio (medians of BENCH_ROUNDS=2 rounds, which side goes first
 // alternating) and the gateway's peak resident memory, which must not grow with the file; on fs,
-// also rclone's copy with the sync that puts its bytes on the disk (Nebula's are when it answers).
+// also rclone's copy with the sync that puts its bytes on the disk (Nebula's are when it answers);
+// and the CPU time each side used, with how busy the machine's cores were meanwhile.
 //
 //   npx tsx ops/bench/upload.ts                    (BENCH_SIZE_MB=2048 by default)
 //   BENCH_DRIVER=s3 npx tsx ops/bench/upload.ts
 // Needs: rclone (apt-get install rclone); for s3, radosgw ceph-mon ceph-osd ceph-common.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDriver, makeFile, median, MiB, peakRssMb, rcloneS3Env, root, startStack } from './stack';
 
@@ -26,6 +27,43 @@ function timed(run: () => void): number {
   const started = process.hrtime.bigint();
   run();
   return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+/** A process's CPU seconds (user + system; its own, or its children's once they ended) from /proc/<pid>/stat. */
+function cpuSeconds(pid: number | 'self', whose: 'own' | 'children'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from the third field on
+  const [user, system] = whose === 'own' ? [fields[11], fields[12]] : [fields[13], fields[14]];
+  return (Number(user) + Number(system)) / ticks;
+}
+/** The machine's CPU seconds, busy and in all, over every core, from /proc/stat. */
+function machineCpu(): { busy: number; all: number } {
+  const times = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = times[3]! + times[4]!; // idle, iowait
+  const all = times.slice(0, 8).reduce((sum, t) => sum + t, 0); // up to steal; guest time is in user already
+  return { busy: (all - idle) / ticks, all: all / ticks };
+}
+
+/** CPU used during one side's run: by the command (and, for Nebula, the gateway), and how busy the whole machine was. */
+interface CpuUse {
+  command: number;
+  gateway: number;
+  machineBusy: number;
+}
+
+/** timed(run), adding to `used` the CPU its run took (the command's, and with `gatewayPid` the gateway's). */
+function withCpu(used: CpuUse[], run: () => void, gatewayPid?: number): number {
+  const [command, gateway, machine] = [cpuSeconds('self', 'children'), gatewayPid ? cpuSeconds(gatewayPid, 'own') : 0, machineCpu()];
+  const seconds = timed(run);
+  const after = machineCpu();
+  used.push({
+    command: cpuSeconds('self', 'children') - command,
+    gateway: gatewayPid ? cpuSeconds(gatewayPid, 'own') - gateway : 0,
+    machineBusy: (after.busy - machine.busy) / (after.all - machine.all),
+  });
+  return seconds;
 }
 
 async function main(): Promise<void> {
@@ -42,19 +80,24 @@ async function main(): Promise<void> {
     }
     const rssBefore = await peakRssMb(stack.gatewayPid());
 
+    const nebulaCpu: CpuUse[] = [];
+    const rcloneCpu: CpuUse[] = [];
     const upload = (round: number) =>
-      timed(() =>
-        execFileSync(process.execPath, [join(root, 'cli/bin/nebula.js'), 'upload', files[round]!, '--to', `/bench-${round}`, '--json'], {
-          env: { ...process.env, NEBULA_SERVER: stack.url, XDG_CONFIG_HOME: work, XDG_STATE_HOME: work },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        }),
+      withCpu(
+        nebulaCpu,
+        () =>
+          execFileSync(process.execPath, [join(root, 'cli/bin/nebula.js'), 'upload', files[round]!, '--to', `/bench-${round}`, '--json'], {
+            env: { ...process.env, NEBULA_SERVER: stack.url, XDG_CONFIG_HOME: work, XDG_STATE_HOME: work },
+            stdio: ['ignore', 'ignore', 'inherit'],
+          }),
+        stack.gatewayPid(),
       );
     // rclone's own hash check is on by default for local copies, as Nebula's sha256 check is.
     // (env -u AWS_CA_BUNDLE: Debian's rclone fails to start with it set, see ../shared/TOOLCHAIN.md.)
     const copy = (round: number) =>
       stack.s3
-        ? timed(() => execFileSync('rclone', ['copy', files[round]!, `benchrgw:${stack.s3!.bucket}/rclone-${round}`], { env: rcloneS3Env(stack.s3!), stdio: 'inherit' }))
-        : timed(() => execFileSync('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', files[round]!, join(work, `rclone-store-${round}`), '--local-no-check-updated'], { stdio: 'inherit' }));
+        ? withCpu(rcloneCpu, () => execFileSync('rclone', ['copy', files[round]!, `benchrgw:${stack.s3!.bucket}/rclone-${round}`], { env: rcloneS3Env(stack.s3!), stdio: 'inherit' }))
+        : withCpu(rcloneCpu, () => execFileSync('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', files[round]!, join(work, `rclone-store-${round}`), '--local-no-check-updated'], { stdio: 'inherit' }));
     // Each side starts with no dirty pages left by the one before (the kernel writes them back
     // about 30 s later, during whichever ran next) and its file just read into the page cache;
     // rounds alternate which side goes first.
@@ -106,6 +149,14 @@ async function main(): Promise<void> {
       console.log(`rclone copy, then sync (its bytes on the disk, as Nebula's are when it answers): ${mbps(median(synced)).trim()} MB/s (${median(synced).toFixed(1)} s) [${list(synced)}]; nebula / that ${median(durable).toFixed(2)}x [${durable.map((r) => r.toFixed(2)).join(', ')}]`);
     }
     console.log(`gateway peak RSS: ${rss.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the upload; target <= 200 MB)`);
+    // Where both sides keep every core busy, the ratio is that of the CPU each needs.
+    const cpuOf = (used: CpuUse[]) => median(used.map((u) => u.command + u.gateway)).toFixed(1);
+    const busy = (used: CpuUse[]) => `${(100 * median(used.map((u) => u.machineBusy))).toFixed(0)}%`;
+    console.log(
+      `CPU seconds: nebula ${cpuOf(nebulaCpu)} (CLI ${median(nebulaCpu.map((u) => u.command)).toFixed(1)} + gateway ${median(nebulaCpu.map((u) => u.gateway)).toFixed(1)}), ` +
+        `rclone ${cpuOf(rcloneCpu)}${stack.s3 ? ' (not counting the S3 server, which both use)' : ''}; ` +
+        `the machine's ${cpus().length} cores busy ${busy(nebulaCpu)} and ${busy(rcloneCpu)} of the time meanwhile`,
+    );
   } finally {
     await stack.stop();
     await rm(work, { recursive: true, force: true });

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, rm, unlink, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -69,6 +72,10 @@ describe('the bundled CLI (bin/bundle.js)', () => {
 describe("the CLI's own bundle", () => {
   it('is made (the sources do not go to tsx), and a command loads neither Node’s fetch nor HTTP/2 (45–60 ms and 20 ms of every start)', async () => {
     const home = await mkdtemp(join(tmpdir(), 'nebula-bundle-cli-'));
+    // A server that answers every request "not found", as a gateway would a folder that is not there.
+    const server = createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":404,"code":"not_found","message":"no file or folder at /x"}'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
     try {
       const made = await bundled(fileURLToPath(new URL('..', import.meta.url)), 'src/main.tsx');
       expect(made).toMatch(/^file:.*\/cli\/dist\/build-[^/]+\/main\.mjs$/);
@@ -76,14 +83,15 @@ describe("the CLI's own bundle", () => {
       const report = join(home, 'loaded.cjs');
       await writeFile(report, "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'));");
       const bin = fileURLToPath(new URL('../bin/nebula.js', import.meta.url));
-      // Port 1 on 127.0.0.1: nobody listens, so the command gets as far as its request and fails there.
-      const run = await promisify(execFile)(process.execPath, ['--require', report, bin, 'ls', '/'], {
-        env: { ...process.env, NEBULA_SERVER: 'http://127.0.0.1:1', XDG_CONFIG_HOME: home, XDG_STATE_HOME: home },
+      const run = await promisify(execFile)(process.execPath, ['--require', report, bin, 'ls', '/x'], {
+        env: { ...process.env, NEBULA_SERVER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, XDG_CONFIG_HOME: home, XDG_STATE_HOME: home },
       }).catch((error: { stdout: string; stderr: string }) => error);
-      expect(run.stdout).toContain('"code":"unreachable"');
+      // The command read the answer (where the CLI once made a fetch Response of it).
+      expect(run.stdout).toContain('"code":"not_found"');
       const loaded = JSON.parse(/LOADED (.*)/.exec(run.stderr)![1]!) as string[];
       expect(loaded.filter((name) => /http2|deps\/undici/.test(name))).toEqual([]);
     } finally {
+      server.close();
       await rm(home, { recursive: true, force: true });
     }
   });

@@ -65,16 +65,19 @@ function upToDate(root, dist) {
  * (zod), ten of each alternating here: `nebula upload` of 64 MiB took 0.55 s instead of 0.70 (0.49
  * against 0.57 in a quieter run of eight), `nebula ls /` 0.28 s instead of 0.36 (0.25 against 0.28).
  */
+/** The namespace of the plugin's own modules, made in memory (not files to check for changes). */
+const LEAN = 'undici-lean';
+
 const undiciLean = {
-  name: 'undici-lean',
+  name: LEAN,
   setup(build) {
     // Only for the CLI's own sources: a package that imports undici gets all of it.
     build.onResolve({ filter: /^undici$/ }, ({ importer }) => (importer.split(/[\\/]/).includes('node_modules') ? undefined : { path: fileURLToPath(new URL('undici-lean.mjs', import.meta.url)) }));
     // undici's HTTP/2 client loads node:http2 when it is loaded (20 ms here, at every command's
     // start). It is used only when TLS negotiates h2, which undici offers only with allowH2, and the
     // CLI's Agent does not set it: HTTP/1.1 always.
-    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, ({ importer }) => (/undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(importer) ? { path: 'client-h2', namespace: 'undici-lean' } : undefined));
-    build.onLoad({ filter: /^client-h2$/, namespace: 'undici-lean' }, () => ({
+    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, ({ importer }) => (/undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(importer) ? { path: 'client-h2', namespace: LEAN } : undefined));
+    build.onLoad({ filter: /^client-h2$/, namespace: LEAN }, () => ({
       contents: "module.exports = function connectH2() { throw new Error('HTTP/2 is not in the nebula CLI (its Agent speaks HTTP/1.1)') }",
       loader: 'js',
     }));
@@ -111,8 +114,7 @@ async function bundle(root, dist, entry) {
   // Paths in the metafile are relative to absWorkingDir; the workspace packages' sources are
   // outside the CLI's folder (../contract/src/...), and so are the tsconfig files the build read.
   // This file is one of them: a bundle made another way is made again.
-  // (undici-lean:... is the plugin's own module, made in memory.)
-  const sources = Object.keys(result.metafile.inputs).filter((path) => !path.split(/[\\/]/).includes('node_modules') && !path.startsWith('undici-lean:'));
+  const sources = Object.keys(result.metafile.inputs).filter((path) => !path.split(/[\\/]/).includes('node_modules') && !path.startsWith(`${LEAN}:`));
   const others = [join(root, 'tsconfig.json'), join(root, '..', 'tsconfig.base.json'), join(root, '..', 'node_modules', '.package-lock.json'), fileURLToPath(import.meta.url)];
   const inputs = [...sources.map((path) => join(root, path)), ...others.filter((path) => existsSync(path))];
   const listed = [];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSubject, type FolderListing, type NebulaEvent } from '@nebula/contract';
+import { DIRECT_POOL_BLOCKS, directBlocks } from '../src/uploads/upload-file-writers';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { startTestGateway, type TestGateway } from './gateway';
 
@@ -75,6 +76,22 @@ describe('tus hardening (fs driver): termination, a second finish, records, size
     expect(createHash('sha256').update(Buffer.from(await got.arrayBuffer())).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect((await listing(gw)).entries.map((e) => [e.name, e.status])).toContainEqual(['keep.bin', 'ready']);
     expect(await eventsOf(gw, id)).not.toContain('file.deleted');
+  });
+
+  it('stores a file sent in PATCHes from unaligned offsets byte-exact, one naming a wrong offset refused between them, and gives every staging block back', async () => {
+    const bytes = randomBytes(900_001);
+    const id = idOf(await create(gw, 'pieces.bin', bytes.length));
+    expect((await patch(gw, id, 0, bytes.subarray(0, 300_001))).status).toBe(204);
+    // The body of this one is copied into staging blocks placed from 299_000, and never read: tus refuses it.
+    const wrong = await patch(gw, id, 299_000, bytes.subarray(299_000, 700_000));
+    expect(wrong.status).toBe(409);
+    expect((await patch(gw, id, 300_001, bytes.subarray(300_001, 612_345))).status).toBe(204);
+    expect((await patch(gw, id, 612_345, bytes.subarray(612_345))).status).toBe(204);
+    const got = Buffer.from(await (await fetch(`${gw.url}/api/files/${id}/content`)).arrayBuffer());
+    expect(got.equals(bytes)).toBe(true);
+    const all = directBlocks.take(DIRECT_POOL_BLOCKS);
+    expect(all).toHaveLength(DIRECT_POOL_BLOCKS);
+    directBlocks.give(all!);
   });
 
   it('still terminates an unfinished upload: its bytes, record and name go', async () => {

@@ -6,13 +6,19 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AlignedBlocks, BLOCKS_PER_UPLOAD, DIRECT_BLOCK, DirectFileWriter, openDirect, pageCacheFileWriter, PositionalWriter, UPLOAD_SYNC_EVERY, uploadFileWriter } from './upload-file-writers';
+import { AlignedBlocks, BLOCKS_PER_UPLOAD, DIRECT_BLOCK, DirectFileWriter, openDirect, pageCacheFileWriter, PositionalWriter, UPLOAD_SYNC_EVERY, UploadBlocks, uploadFileWriter } from './upload-file-writers';
 
 const MiB = 1024 * 1024;
 
 /** A request body as it arrives, in chunks of an odd size so no chunk lines up with a block. */
 const body = (bytes: Buffer, chunk = 65_521) =>
   Readable.from(Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk)));
+
+/** Every block of `pool`, as one upload's. */
+const blocksOf = (pool: AlignedBlocks) => {
+  const blocks = pool.take(2)!;
+  return new UploadBlocks(blocks, (given) => pool.give(given));
+};
 
 /** Bytes of the file the kernel holds in its page cache (util-linux's fincore). */
 const cachedBytes = (path: string) => Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]).toString().trim());
@@ -26,10 +32,7 @@ describe('DirectFileWriter', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  const writer = (path: string, start: number, handles?: ConstructorParameters<typeof DirectFileWriter>[4]) => {
-    const blocks = pool.take(2)!;
-    return new DirectFileWriter(path, start, blocks, (given) => pool.give(given), handles);
-  };
+  const writer = (path: string, start: number, handles?: ConstructorParameters<typeof DirectFileWriter>[3]) => new DirectFileWriter(path, start, blocksOf(pool), handles);
 
   it('writes a resumed PATCH byte-exact from an unaligned offset to an unaligned end, without filling the page cache', async () => {
     const path = join(root, 'up');
@@ -44,6 +47,56 @@ describe('DirectFileWriter', () => {
     expect(cachedBytes(path)).toBeLessThanOrEqual(before + 3 * 4096);
     expect((await readFile(path)).equals(bytes)).toBe(true);
     expect(pool.take(2)).toHaveLength(2); // its blocks went back
+  });
+
+  /** `bytes` as a request's body hands them on (StagedBody): copied into the upload's blocks from `offset` on, each block lent whole. */
+  async function* lentBlocks(blocks: UploadBlocks, bytes: Buffer, offset: number) {
+    let at = 0;
+    while (at < bytes.length) {
+      let block = blocks.take(offset + at);
+      while (!block) {
+        await blocks.freed();
+        block = blocks.take(offset + at);
+      }
+      const n = bytes.copy(block.memory, block.end, at);
+      block.end += n;
+      at += n;
+      yield blocks.lend(block);
+    }
+  }
+
+  it('writes the blocks a request’s body filled from where they are, without copying them, around the page cache', async () => {
+    const path = join(root, 'lent');
+    const bytes = randomBytes(9 * MiB + 777);
+    const before = MiB + 123;
+    await writeFile(path, bytes.subarray(0, before));
+    const blocks = blocksOf(pool);
+    const file = new DirectFileWriter(path, before, blocks.share()!);
+    const copy = vi.spyOn(Buffer.prototype, 'copy');
+    try {
+      await pipeline(Readable.from(lentBlocks(blocks, bytes.subarray(before), before)), file);
+      // The only copies were the body's, one per block.
+      expect(copy).toHaveBeenCalledTimes(Math.ceil((bytes.length - (before - (before % 4096))) / DIRECT_BLOCK));
+    } finally {
+      copy.mockRestore();
+    }
+    expect(file.bytesWritten).toBe(bytes.length - before);
+    expect(cachedBytes(path)).toBeLessThanOrEqual(before + 3 * 4096);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    blocks.release();
+    expect(pool.take(2)).toHaveLength(2); // both users done: the blocks went back
+  });
+
+  it('writes a lent block placed for another offset where the stream is, through the page cache', async () => {
+    const path = join(root, 'elsewhere');
+    const bytes = randomBytes(6 * MiB + 5);
+    await writeFile(path, '');
+    const blocks = blocksOf(pool);
+    // Laid out as from 4096 on, written from 0: not expected of tus, which writes where the request said.
+    await pipeline(Readable.from(lentBlocks(blocks, bytes, 4096)), new DirectFileWriter(path, 0, blocks.share()!));
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    blocks.release();
+    expect(pool.take(2)).toHaveLength(2);
   });
 
   it('writes a body shorter than one block, and an empty one', async () => {
@@ -158,7 +211,7 @@ describe('durable uploads', () => {
     await writeFile(path, '');
     const bytes = randomBytes(4 * UPLOAD_SYNC_EVERY + 12_345);
     const sizes: number[] = [];
-    const file = new DirectFileWriter(path, 0, pool.take(2)!, (given) => pool.give(given), { buffered: syncSpy(sizes), direct: openDirect });
+    const file = new DirectFileWriter(path, 0, blocksOf(pool), { buffered: syncSpy(sizes), direct: openDirect });
     await pipeline(body(bytes), file);
     // Flushed along the way (not all at the end), and once more when everything was written.
     expect(sizes.filter((size) => size < bytes.length).length).toBeGreaterThanOrEqual(2);
@@ -172,7 +225,7 @@ describe('durable uploads', () => {
     const before = randomBytes(MiB + 7); // an earlier PATCH's, already on disk
     await writeFile(path, before);
     const sizes: number[] = [];
-    const file = new DirectFileWriter(path, before.length, pool.take(2)!, (given) => pool.give(given), { buffered: syncSpy(sizes, () => sizes.length === 2), direct: openDirect });
+    const file = new DirectFileWriter(path, before.length, blocksOf(pool), { buffered: syncSpy(sizes, () => sizes.length === 2), direct: openDirect });
     await expect(pipeline(body(randomBytes(3 * UPLOAD_SYNC_EVERY)), file)).rejects.toThrow('EIO');
     if (!file.closed) await new Promise((closed) => file.once('close', closed));
     expect(file.bytesWritten).toBe(0);

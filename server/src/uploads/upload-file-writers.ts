@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Writable, type WritableOptions } from 'node:stream';
@@ -78,15 +79,109 @@ export class AlignedBlocks {
 export const DIRECT_POOL_BLOCKS = 4 * BLOCKS_PER_UPLOAD;
 export const directBlocks = new AlignedBlocks(DIRECT_POOL_BLOCKS);
 
+/** A staging block: its memory, and where in the file the bytes it holds go. */
+export interface Staged {
+  memory: Buffer;
+  /** File offset of memory[0]: a multiple of DIRECT_ALIGN. */
+  base: number;
+  /** memory[from, end) holds bytes of the stream; from > 0 only in the first block of an unaligned start. */
+  from: number;
+  end: number;
+}
+
+const alignDown = (n: number) => n - (n % DIRECT_ALIGN);
+const alignUp = (n: number) => alignDown(n + DIRECT_ALIGN - 1);
+
+/**
+ * One upload's staging blocks (BLOCKS_PER_UPLOAD of the pool), which its bytes go through on their
+ * way to the disk. Its file writer (DirectFileWriter) copies the chunks it is given into them; or,
+ * before that, its request's body (StagedBody) copies the socket's chunks into them, laid out as the
+ * file holds them, and hands each block on whole (lend), and the writer writes it from where it is
+ * (claim), without a second copy. The memory goes back to the pool once every user (the request
+ * being served, the writer) has released it.
+ */
+export class UploadBlocks {
+  private readonly idle: Staged[];
+  private readonly lent = new WeakMap<Buffer, Staged>();
+  private wakers: Array<() => void> = [];
+  private users = 1;
+
+  constructor(
+    private readonly memory: Buffer[],
+    private readonly giveBack: (blocks: Buffer[]) => void,
+  ) {
+    this.idle = memory.map((block) => ({ memory: block, base: 0, from: 0, end: 0 }));
+  }
+
+  /** One upload's blocks from `pool`, or undefined while other uploads hold them all. */
+  static take(pool: AlignedBlocks = directBlocks): UploadBlocks | undefined {
+    const blocks = pool.take(BLOCKS_PER_UPLOAD);
+    return blocks && new UploadBlocks(blocks, (given) => pool.give(given));
+  }
+
+  /** A free block placed at file offset `position`, or undefined while every one is in use. */
+  take(position: number): Staged | undefined {
+    const block = this.idle.pop();
+    if (block) {
+      block.base = alignDown(position);
+      block.from = block.end = position - block.base;
+    }
+    return block;
+  }
+
+  /** Resolves once a block is freed (the caller then tries take() again). */
+  freed(): Promise<void> {
+    return new Promise((wake) => this.wakers.push(wake));
+  }
+
+  free(block: Staged): void {
+    this.idle.push(block);
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const wake of wakers) wake();
+  }
+
+  /** The bytes a block holds, to hand on down the stream: claim() of that very Buffer gives the block. */
+  lend(block: Staged): Buffer {
+    const bytes = block.memory.subarray(block.from, block.end);
+    this.lent.set(bytes, block);
+    return bytes;
+  }
+
+  /** The block `chunk` was lent from, no longer lent; undefined for any other chunk. */
+  claim(chunk: Buffer): Staged | undefined {
+    const block = this.lent.get(chunk);
+    if (block) this.lent.delete(chunk);
+    return block;
+  }
+
+  /** The blocks for one more user, who calls release() when done; undefined once they have gone back. */
+  share(): UploadBlocks | undefined {
+    if (this.users === 0) return undefined;
+    this.users++;
+    return this;
+  }
+
+  /**
+   * A user is done: after the last, the blocks go back to the pool. The writer releases once every
+   * write it started has settled; blocks still lent then were never claimed, and never will be.
+   */
+  release(): void {
+    if (this.users > 0 && --this.users === 0) this.giveBack(this.memory);
+  }
+}
+
+/** The blocks of the request being served, which its body fills (UploadsService): its upload's writer writes from them. */
+export const requestBlocks = new AsyncLocalStorage<UploadBlocks>();
+
 /**
  * The writer for one PATCH of an upload, from `offset` on: around the page cache (DirectFileWriter)
- * while `pool` has blocks to spare, through it (PositionalWriter) while other uploads hold them all.
+ * with the request's blocks, or the pool's while it has some to spare; through the page cache
+ * (PositionalWriter) while other uploads hold them all.
  */
 export function uploadFileWriter(path: string, offset: number, pool = directBlocks): DirectFileWriter | PositionalWriter {
-  const blocks = pool.take(BLOCKS_PER_UPLOAD);
-  return blocks
-    ? new DirectFileWriter(path, offset, blocks, (given) => pool.give(given))
-    : new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER, undefined, UPLOAD_SYNC_EVERY);
+  const blocks = requestBlocks.getStore()?.share() ?? UploadBlocks.take(pool);
+  return blocks ? new DirectFileWriter(path, offset, blocks) : new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER, undefined, UPLOAD_SYNC_EVERY);
 }
 
 /** A writer through the page cache, for a file that is read back at once (an s3 upload's part files). */
@@ -267,26 +362,16 @@ async function writevAll(handle: FileHandle, buffers: Buffer[], position: number
   }
 }
 
-interface Staged {
-  memory: Buffer;
-  /** File offset of memory[0]: a multiple of DIRECT_ALIGN. */
-  base: number;
-  /** memory[from, end) holds bytes of the stream; from > 0 only in the first block of an unaligned start. */
-  from: number;
-  end: number;
-}
-
-const alignDown = (n: number) => n - (n % DIRECT_ALIGN);
-const alignUp = (n: number) => alignDown(n + DIRECT_ALIGN - 1);
-
 /**
  * Writes a stream into an existing file from `start` on with O_DIRECT, around the page cache: the
  * bytes are copied once into aligned staging blocks (a memcpy in memory that stays hot) and written
- * from there in 4 MiB writes, up to four at a time. Through the page cache, every byte of an upload lands
- * in a page the kernel has to find first, and on a virtual machine whose free memory goes back to the
- * host (virtio-balloon free page reporting) that first touch costs a trip to the host: writes of
- * 2 GiB took 11–30 s there against 1.2 s with O_DIRECT (`dd`, ops/bench/upload.ts's machine). An
- * upload is written once and read later by the worker, so nothing is lost by not caching it.
+ * from there in 4 MiB writes, up to four at a time; a chunk that is one of those blocks already,
+ * filled by the request's body (UploadBlocks.lend), is written as it is: the one copy was the body's.
+ * Through the page cache, every byte of an upload lands in a page the kernel has to find first, and
+ * on a virtual machine whose free memory goes back to the host (virtio-balloon free page reporting)
+ * that first touch costs a trip to the host: writes of 2 GiB took 11–30 s there against 1.2 s with
+ * O_DIRECT (`dd`, ops/bench/upload.ts's machine). An upload is written once and read later by the
+ * worker, so nothing is lost by not caching it.
  *
  * What O_DIRECT cannot take (an unaligned start after a resumed PATCH, the last partial block) goes
  * through `buffered`, a plain handle on the same file, for separate pages. A direct write the
@@ -300,14 +385,12 @@ export class DirectFileWriter extends GaplessFileWriter {
   private buffered?: FileHandle;
   private direct?: FileHandle;
   private useDirect = true;
-  private readonly idle: Staged[];
   private current?: Staged;
 
   constructor(
     private readonly path: string,
     start: number,
-    private readonly blocks: Buffer[],
-    private readonly giveBack: (blocks: Buffer[]) => void,
+    private readonly blocks: UploadBlocks,
     private readonly handles: { buffered: (path: string) => Promise<FileHandle>; direct: (path: string) => Promise<FileHandle> } = {
       buffered: (path) => open(path, 'r+'),
       direct: openDirect,
@@ -315,7 +398,6 @@ export class DirectFileWriter extends GaplessFileWriter {
     syncEvery: number | undefined = UPLOAD_SYNC_EVERY,
   ) {
     super(start, syncEvery);
-    this.idle = blocks.map((memory) => ({ memory, base: 0, from: 0, end: 0 }));
   }
 
   protected override syncHandle(): FileHandle | undefined {
@@ -335,7 +417,20 @@ export class DirectFileWriter extends GaplessFileWriter {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.stage(chunk).then(() => done(this.failure), done);
+    const lent = this.blocks.claim(chunk);
+    if (!lent) return void this.stage(chunk).then(() => done(this.failure), done);
+    if (this.failure) {
+      this.blocks.free(lent);
+      return done(this.failure);
+    }
+    const at = this.position;
+    this.position += lent.end - lent.from;
+    // The body placed its bytes where this stream's go: written from there. Anywhere else (tus only
+    // writes from the offset the request named, which is where the body placed them), its bytes are
+    // written where they belong, through the page cache.
+    if (lent.base + lent.from === at) this.issue(lent, true);
+    else this.track(this.writeRange(lent.memory, lent.from, lent.end, at - lent.from, false).then(() => this.blocks.free(lent)), lent.end - lent.from);
+    done();
   }
 
   override _final(done: (error?: Error | null) => void): void {
@@ -350,7 +445,7 @@ export class DirectFileWriter extends GaplessFileWriter {
     this.current = undefined;
     this.settle(this.buffered)
       .then(() => Promise.all([this.direct?.close(), this.buffered?.close()]))
-      .finally(() => this.giveBack(this.blocks))
+      .finally(() => this.blocks.release())
       .then(
         () => done(error),
         (closeError: Error) => done(error ?? closeError),
@@ -364,7 +459,7 @@ export class DirectFileWriter extends GaplessFileWriter {
       if (!this.current) {
         const block = await this.nextBlock();
         // Destroyed while waiting for the block: what was staged is written by _destroy, the rest of this chunk is not taken.
-        if (this.destroyed) return void this.idle.push(block);
+        if (this.destroyed) return void this.blocks.free(block);
         this.current = block;
       }
       const block = this.current;
@@ -379,13 +474,14 @@ export class DirectFileWriter extends GaplessFileWriter {
     }
   }
 
-  /** A free staging block placed at the stream's position, waiting for one if both are on their way. */
+  /** A free staging block placed at the stream's position, waiting for one if all are on their way. */
   private async nextBlock(): Promise<Staged> {
-    while (this.idle.length === 0) await Promise.race(this.inFlight);
-    const block = this.idle.pop()!;
-    block.base = alignDown(this.position);
-    block.from = block.end = this.position - block.base;
-    return block;
+    for (;;) {
+      const block = this.blocks.take(this.position);
+      if (block) return block;
+      // A write of this stream's settling (and with it the flush it may start) frees one; else the body's do.
+      await (this.inFlight.size > 0 ? Promise.race(this.inFlight) : this.blocks.freed());
+    }
   }
 
   /** Writes a block's bytes: its aligned middle with O_DIRECT, an unaligned head or (last) tail through the page cache. */
@@ -399,7 +495,7 @@ export class DirectFileWriter extends GaplessFileWriter {
         this.writeRange(memory, from, headEnd, base, false),
         this.writeRange(memory, headEnd, directEnd, base, true),
         this.writeRange(memory, directEnd, end, base, false),
-      ]).then(() => void this.idle.push(block)),
+      ]).then(() => this.blocks.free(block)),
       end - from,
     );
   }

@@ -26,7 +26,8 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { sha256Of, UploadHashes } from './upload-hashes';
 import { sweepPartFiles } from './upload-parts';
 import { createTusStore } from './tus-store.factory';
-import { requestBody } from './request-body';
+import { requestBody, StagedBody } from './request-body';
+import { requestBlocks, UploadBlocks } from './upload-file-writers';
 import { UploadLimit } from './upload-limit';
 import { UploadRecords } from './upload-records';
 import { refuse, tusErrorBody, tusRefusal } from './tus-errors';
@@ -205,14 +206,41 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     if (await this.answerWithUnfinished(req, res)) return;
     const request = new NodeRequest({ req, res });
     // tus reads a PATCH's bytes from request.body: srvx's copies every chunk (see request-body.ts).
+    // On the fs driver they are copied into the upload's staging blocks instead, which its file
+    // writer then takes as they are (StagedBody).
+    const staging = this.bodyBlocks(req);
+    let staged: StagedBody | undefined;
     let body: ReadableStream<Uint8Array> | undefined;
-    if (req.method === 'PATCH' || req.method === 'POST') Object.defineProperty(request, 'body', { get: () => (body ??= requestBody(req)) });
-    const response = await this.tus.handleWeb(request as unknown as globalThis.Request);
+    const bodyOf = () => (staging ? (staged = new StagedBody(req, staging.blocks, staging.offset)).stream : requestBody(req));
+    if (req.method === 'PATCH' || req.method === 'POST') Object.defineProperty(request, 'body', { get: () => (body ??= bodyOf()) });
+    const handled = () => this.tus.handleWeb(request as unknown as globalThis.Request);
+    let response: globalThis.Response;
+    try {
+      response = await (staging ? requestBlocks.run(staging.blocks, handled) : handled());
+    } finally {
+      // tus is done with the body (its writer has settled and released the blocks): the blocks go back.
+      staged?.detach();
+      staging?.blocks.release();
+    }
     // The name is free before the client hears that its upload is gone: a new upload of the same
     // name right after (nebula upload --replace, the web's Discard) must not get 409.
     const terminated = req.method === 'DELETE' && response.status === 204 ? uploadIdOf(req) : null;
     if (terminated) await this.forget(`${ID_PREFIX}${terminated}`);
     await sendNodeResponse(res, response.status >= 400 ? await this.asJsonError(req, response) : response);
+  }
+
+  /**
+   * On the fs driver, the staging blocks a PATCH's body (or a creation's, which starts at 0) is
+   * copied into, placed from the offset the request names; none for a request without a body, on
+   * the s3 driver (its parts go through files), or while other uploads hold every block.
+   */
+  private bodyBlocks(req: Request): { blocks: UploadBlocks; offset: number } | undefined {
+    if (this.config.storage.driver !== 'fs') return undefined;
+    const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+    const offset = req.method === 'POST' ? 0 : req.method === 'PATCH' ? Number(firstHeaderValue(req.headers['upload-offset']) ?? NaN) : NaN;
+    if (!hasBody || !Number.isSafeInteger(offset) || offset < 0) return undefined;
+    const blocks = UploadBlocks.take();
+    return blocks && { blocks, offset };
   }
 
   /** tus' refusals are plain text; ours are JSON with a stable code, like the rest of the API. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,26 @@ describe('tus hardening (fs driver): termination, a second finish, records, size
     const all = directBlocks.take(DIRECT_POOL_BLOCKS);
     expect(all).toHaveLength(DIRECT_POOL_BLOCKS);
     directBlocks.give(all!);
+  });
+
+  it('keeps every byte a PATCH brought before its client went away, and the upload goes on from there', async () => {
+    const bytes = randomBytes(900_000);
+    const id = idOf(await create(gw, 'cut.bin', bytes.length));
+    const cutAt = 700_001;
+    const url = new URL(`${gw.url}/api/uploads/${id}`);
+    const req = httpRequest(url, {
+      method: 'PATCH',
+      headers: { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(bytes.length) },
+    });
+    req.on('error', () => undefined);
+    req.write(bytes.subarray(0, cutAt));
+    await new Promise((done) => setTimeout(done, 500)); // the gateway has read them all
+    req.destroy();
+    await expect
+      .poll(async () => (await fetch(url, { method: 'HEAD', headers: TUS })).headers.get('upload-offset'), { timeout: 10_000 })
+      .toBe(String(cutAt));
+    expect((await patch(gw, id, cutAt, bytes.subarray(cutAt))).status).toBe(204);
+    expect(Buffer.from(await (await fetch(`${gw.url}/api/files/${id}/content`)).arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('still terminates an unfinished upload: its bytes, record and name go', async () => {

@@ -148,7 +148,7 @@ describe('StagedBody', () => {
     expect(all.equals(bytes)).toBe(true);
   });
 
-  it('when the client goes away mid-body, still hands on every byte that arrived, the block being filled too, then fails the read', async () => {
+  it('when the client goes away mid-body, hands on every byte that arrived, the block being filled too, and ends there', async () => {
     const { blocks } = uploadBlocks();
     let arrived = 0;
     let body: StagedBody | undefined;
@@ -167,7 +167,7 @@ describe('StagedBody', () => {
         if (read.length === 2) client.request.destroy();
       }
     })();
-    await expect(reading).rejects.toThrow();
+    await reading;
     const kept = Buffer.concat(read);
     expect(kept.length).toBe(arrived);
     expect(kept.length % MiB).not.toBe(0); // the last one was a block only part filled

@@ -59,9 +59,13 @@ export function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
  * 4.7, and the upload took 4.7 s instead of 4.9 (medians).
  *
  * Backpressure by the blocks: the socket is paused while every block is full or on its way to the
- * disk. The blocks are read one at a time (nothing waits in the web stream's queue): when the
- * request breaks off, the blocks filled so far, the one being filled too, are still read before
- * the error, so what arrived reaches the store and tus resumes after it, as with the plain body.
+ * disk; the blocks are read one at a time (nothing waits in the web stream's queue).
+ *
+ * A request that breaks off (the client went away) ends the body where it broke off, after the
+ * blocks filled so far and the one being filled: tus stores what arrived, the hash sees it, and the
+ * client resumes after it. An error would make tus drop what its streams still held; and tus must
+ * not hear of the request's error either (UploadsService keeps it from tus), since on it tus cuts the
+ * body off where it is, and here up to four blocks, 16 MiB, would still be on their way.
  *
  * `detach()` stops it touching the blocks: the request's server calls it before it releases them.
  */
@@ -74,7 +78,6 @@ export class StagedBody {
   /** The rest of a socket chunk that found no free block. */
   private waiting: Buffer | undefined;
   private ended = false;
-  private failure: Error | undefined;
   private detached = false;
   /** Wakes a read waiting for a block to fill (or the body to end). */
   private wake: (() => void) | undefined;
@@ -95,10 +98,10 @@ export class StagedBody {
         start: () => {
           req.on('data', this.onData);
           req.resume();
-          finished(req, (error) => {
+          // The end, an error, or the client going away mid-body: the body ends where the bytes did.
+          finished(req, () => {
             req.off('data', this.onData);
             this.ended = true;
-            this.failure = error ?? undefined;
             this.woken();
           });
         },
@@ -125,11 +128,7 @@ export class StagedBody {
       if (this.detached) return;
       const next = this.filled.shift() ?? (this.ended && this.waiting === undefined ? this.rest() : undefined);
       if (next) return controller.enqueue(this.blocks.lend(next));
-      if (this.ended && this.waiting === undefined) {
-        if (this.failure) controller.error(this.failure);
-        else controller.close();
-        return;
-      }
+      if (this.ended && this.waiting === undefined) return controller.close();
       await new Promise<void>((wake) => (this.wake = wake));
     }
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Server, EVENTS } from '@tus/server';
 import { ERRORS, Metadata, type DataStore, type Upload } from '@tus/utils';
 import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,11 @@ const CREATION_MARGIN_MS = 30_000;
 const EARLIER_CREATION_MIN_MS = 10_000;
 /** How old a half-written upload record must be before the janitor takes it as abandoned (its write takes milliseconds). */
 const ABANDONED_WRITE_MIN_MS = 60 * 60 * 1000;
+/**
+ * The Node request as tus sees it when the body is staged (see serve()): tus only listens on it for
+ * 'error', and this one has none.
+ */
+const withoutErrors = { once: () => withoutErrors, errored: null } as unknown as IncomingMessage;
 
 /**
  * The answer to a HEAD that met a dependency down (Postgres restarting, storage not answering):
@@ -213,6 +219,10 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     let body: ReadableStream<Uint8Array> | undefined;
     const bodyOf = () => (staging ? (staged = new StagedBody(req, staging.blocks, staging.offset)).stream : requestBody(req));
     if (req.method === 'PATCH' || req.method === 'POST') Object.defineProperty(request, 'body', { get: () => (body ??= bodyOf()) });
+    // tus ends a PATCH's body where it is when the Node request emits 'error' (the client went
+    // away): what its body still held would be lost, and a staged body holds up to 16 MiB. Its
+    // listener goes on a stand-in that never emits; the staged body ends where the bytes did instead.
+    if (staging) request.runtime = { name: 'node', node: { req: withoutErrors, res } };
     const handled = () => this.tus.handleWeb(request as unknown as globalThis.Request);
     let response: globalThis.Response;
     try {

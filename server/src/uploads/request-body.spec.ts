@@ -98,7 +98,7 @@ describe('StagedBody', () => {
   /** One upload's blocks, of 1 MiB each here, and the pool they come from. */
   const uploadBlocks = () => {
     const pool = new AlignedBlocks(BLOCKS_PER_UPLOAD, MiB);
-    return { pool, blocks: UploadBlocks.take(pool)! };
+    return { pool, blocks: UploadBlocks.of(pool)! };
   };
   /** Reads a staged body as its upload's writer does: claims each chunk's block and frees it once "written". */
   async function readAll(body: StagedBody, blocks: UploadBlocks, placed: Array<{ at: number; length: number }> = []): Promise<Buffer> {

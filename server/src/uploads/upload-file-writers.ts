@@ -114,7 +114,7 @@ export class UploadBlocks {
   }
 
   /** One upload's blocks from `pool`, or undefined while other uploads hold them all. */
-  static take(pool: AlignedBlocks = directBlocks): UploadBlocks | undefined {
+  static of(pool: AlignedBlocks = directBlocks): UploadBlocks | undefined {
     const blocks = pool.take(BLOCKS_PER_UPLOAD);
     return blocks && new UploadBlocks(blocks, (given) => pool.give(given));
   }
@@ -180,7 +180,7 @@ export const requestBlocks = new AsyncLocalStorage<UploadBlocks>();
  * (PositionalWriter) while other uploads hold them all.
  */
 export function uploadFileWriter(path: string, offset: number, pool = directBlocks): DirectFileWriter | PositionalWriter {
-  const blocks = requestBlocks.getStore()?.share() ?? UploadBlocks.take(pool);
+  const blocks = requestBlocks.getStore()?.share() ?? UploadBlocks.of(pool);
   return blocks ? new DirectFileWriter(path, offset, blocks) : new PositionalWriter(path, offset, FILE_WRITES_IN_FLIGHT, FILE_WRITE_BUFFER, undefined, UPLOAD_SYNC_EVERY);
 }
 

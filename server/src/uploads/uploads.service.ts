@@ -249,7 +249,7 @@ export class UploadsService implements OnModuleInit, OnApplicationShutdown {
     const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
     const offset = req.method === 'POST' ? 0 : req.method === 'PATCH' ? Number(firstHeaderValue(req.headers['upload-offset']) ?? NaN) : NaN;
     if (!hasBody || !Number.isSafeInteger(offset) || offset < 0) return undefined;
-    const blocks = UploadBlocks.take();
+    const blocks = UploadBlocks.of();
     return blocks && { blocks, offset };
   }
 
